@@ -1,0 +1,268 @@
+package dev.mirrorflow.catalog;
+
+import static dev.mirrorflow.catalog.jooq.Tables.MIRRORS;
+import static dev.mirrorflow.catalog.jooq.Tables.MIRROR_EVENTS;
+import static dev.mirrorflow.catalog.jooq.Tables.MIRROR_OUTCOMES;
+import static dev.mirrorflow.catalog.jooq.Tables.PEERS;
+
+import dev.mirrorflow.catalog.jooq.tables.records.MirrorEventsRecord;
+import dev.mirrorflow.catalog.jooq.tables.records.MirrorOutcomesRecord;
+import dev.mirrorflow.catalog.jooq.tables.records.MirrorsRecord;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/**
+ * Mirrors, their append-only history and their outcomes. Every write that changes a mirror's
+ * phase writes its event in the same transaction, so the current phase and the history never
+ * disagree.
+ */
+public final class MirrorRepository {
+
+    private final DSLContext dsl;
+
+    MirrorRepository(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    /**
+     * Registers a new mirror in phase CREATED. Both peers must exist and the name must not belong
+     * to a live mirror; either failure is a {@link CatalogConflictException} and writes nothing.
+     */
+    public MirrorRow create(NewMirror m) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            // Key-share locks keep the peers from being dropped until this transaction ends.
+            Set<String> found = new TreeSet<>(t.select(PEERS.NAME).from(PEERS)
+                    .where(PEERS.NAME.in(m.sourcePeer(), m.destinationPeer()))
+                    .forKeyShare()
+                    .fetch(PEERS.NAME));
+            for (String peer : List.of(m.sourcePeer(), m.destinationPeer())) {
+                if (!found.contains(peer)) {
+                    throw new CatalogConflictException("peer '" + peer
+                            + "' does not exist; create it first (mirrorflow peer create " + peer + " ...)");
+                }
+            }
+            MirrorsRecord row = t.insertInto(MIRRORS)
+                    .set(MIRRORS.NAME, m.name())
+                    .set(MIRRORS.SOURCE_PEER, m.sourcePeer())
+                    .set(MIRRORS.DESTINATION_PEER, m.destinationPeer())
+                    .set(MIRRORS.SPEC, JSONB.valueOf(m.spec()))
+                    .set(MIRRORS.WORKFLOW_ID, m.workflowId())
+                    .set(MIRRORS.PHASE, MirrorPhase.CREATED.name())
+                    .onConflictDoNothing()
+                    .returning()
+                    .fetchOne();
+            if (row == null) {
+                throw new CatalogConflictException("a mirror named '" + m.name()
+                        + "' already exists; drop it first (mirrorflow mirror drop " + m.name() + ") or pick another name");
+            }
+            appendEvent(t, row.getId(), MirrorEvent.Kind.PHASE, MirrorPhase.CREATED, "created", null, null, null);
+            return toRow(row);
+        });
+    }
+
+    /** The live incarnation of a mirror, if any. */
+    public Optional<MirrorRow> findLive(String name) {
+        return dsl.selectFrom(MIRRORS)
+                .where(MIRRORS.NAME.eq(name).and(MIRRORS.DROPPED_AT.isNull()))
+                .fetchOptional()
+                .map(MirrorRepository::toRow);
+    }
+
+    /** The newest incarnation of a mirror, live or dropped: what `history` shows. */
+    public Optional<MirrorRow> findLatest(String name) {
+        return dsl.selectFrom(MIRRORS)
+                .where(MIRRORS.NAME.eq(name))
+                .orderBy(MIRRORS.DROPPED_AT.isNull().desc(), MIRRORS.CREATED_AT.desc(), MIRRORS.ID.desc())
+                .limit(1)
+                .fetchOptional()
+                .map(MirrorRepository::toRow);
+    }
+
+    public Optional<MirrorRow> findById(long id) {
+        return dsl.selectFrom(MIRRORS).where(MIRRORS.ID.eq(id)).fetchOptional().map(MirrorRepository::toRow);
+    }
+
+    public List<MirrorRow> listLive() {
+        return dsl.selectFrom(MIRRORS).where(MIRRORS.DROPPED_AT.isNull()).orderBy(MIRRORS.NAME)
+                .fetch(MirrorRepository::toRow);
+    }
+
+    /** Live mirrors in any of the given phases, e.g. the ones maintenance must pause. */
+    public List<MirrorRow> listLiveInPhases(Set<MirrorPhase> phases) {
+        return dsl.selectFrom(MIRRORS)
+                .where(MIRRORS.DROPPED_AT.isNull())
+                .and(MIRRORS.PHASE.in(phases.stream().map(Enum::name).toList()))
+                .orderBy(MIRRORS.NAME)
+                .fetch(MirrorRepository::toRow);
+    }
+
+    /**
+     * Records a phase change: the mirror's current phase and an event, in one transaction. With
+     * an idempotency key, a second call with the same key changes nothing (a retried activity).
+     * The last error is cleared on the way into RUNNING and kept otherwise, so a mirror that
+     * recovers stops showing an old failure.
+     *
+     * @return false when the key had been recorded already
+     */
+    public boolean recordPhase(long mirrorId, MirrorPhase phase, String reason, String error, String idempotencyKey) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            if (!appendEvent(t, mirrorId, MirrorEvent.Kind.PHASE, phase, reason, error, null, idempotencyKey)) {
+                return false;
+            }
+            var update = t.update(MIRRORS)
+                    .set(MIRRORS.PHASE, phase.name())
+                    .set(MIRRORS.PHASE_REASON, reason)
+                    .set(MIRRORS.PHASE_SINCE, DSL.when(MIRRORS.PHASE.eq(phase.name()), MIRRORS.PHASE_SINCE)
+                            .otherwise(DSL.currentOffsetDateTime()))
+                    .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime());
+            if (error != null) {
+                update = update.set(MIRRORS.LAST_ERROR, error);
+            } else if (phase == MirrorPhase.RUNNING) {
+                update = update.set(MIRRORS.LAST_ERROR, (String) null);
+            }
+            if (update.where(MIRRORS.ID.eq(mirrorId)).execute() != 1) {
+                throw new CatalogConflictException("mirror id " + mirrorId + " does not exist in the catalog");
+            }
+            return true;
+        });
+    }
+
+    /** Records an error the mirror is retrying past (or failed on) without changing its phase. */
+    public boolean recordError(long mirrorId, String error, String idempotencyKey) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            if (!appendEvent(t, mirrorId, MirrorEvent.Kind.ERROR, null, null, error, null, idempotencyKey)) {
+                return false;
+            }
+            t.update(MIRRORS)
+                    .set(MIRRORS.LAST_ERROR, error)
+                    .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .where(MIRRORS.ID.eq(mirrorId))
+                    .execute();
+            return true;
+        });
+    }
+
+    /** Appends a SIGNAL or INFO event, e.g. "pause requested: maintenance". */
+    public boolean recordEvent(long mirrorId, MirrorEvent.Kind kind, String reason, String detailsJson, String idempotencyKey) {
+        return dsl.transactionResult(tx ->
+                appendEvent(tx.dsl(), mirrorId, kind, null, reason, null, detailsJson, idempotencyKey));
+    }
+
+    /** Replaces the stored spec, e.g. after updateConfig changed the batch size. */
+    public void updateSpec(long mirrorId, String specJson) {
+        dsl.update(MIRRORS)
+                .set(MIRRORS.SPEC, JSONB.valueOf(specJson))
+                .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(MIRRORS.ID.eq(mirrorId))
+                .execute();
+    }
+
+    /** Marks the incarnation dropped: its name is free again, its history stays. */
+    public void markDropped(long mirrorId) {
+        dsl.update(MIRRORS)
+                .set(MIRRORS.DROPPED_AT, DSL.coalesce(MIRRORS.DROPPED_AT, DSL.currentOffsetDateTime()))
+                .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(MIRRORS.ID.eq(mirrorId))
+                .execute();
+    }
+
+    /** The mirror's history, oldest first; {@code limit} keeps the newest entries. */
+    public List<MirrorEvent> history(long mirrorId, int limit) {
+        var newest = dsl.selectFrom(MIRROR_EVENTS)
+                .where(MIRROR_EVENTS.MIRROR_ID.eq(mirrorId))
+                .orderBy(MIRROR_EVENTS.OCCURRED_AT.desc(), MIRROR_EVENTS.ID.desc())
+                .limit(limit)
+                .fetch(MirrorRepository::toEvent);
+        Collections.reverse(newest);
+        return newest;
+    }
+
+    /**
+     * Records how a workflow run ended and moves the mirror to that final phase, in one
+     * transaction. Recording the same run twice changes nothing.
+     */
+    public boolean recordOutcome(MirrorOutcome o) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            int inserted = t.insertInto(MIRROR_OUTCOMES)
+                    .set(MIRROR_OUTCOMES.MIRROR_ID, o.mirrorId())
+                    .set(MIRROR_OUTCOMES.RUN_ID, o.runId())
+                    .set(MIRROR_OUTCOMES.FINAL_PHASE, o.finalPhase().name())
+                    .set(MIRROR_OUTCOMES.ROWS_SNAPSHOTTED, o.rowsSnapshotted())
+                    .set(MIRROR_OUTCOMES.ROWS_APPLIED, o.rowsApplied())
+                    .set(MIRROR_OUTCOMES.BATCHES, o.batches())
+                    .set(MIRROR_OUTCOMES.LAST_CHECKPOINT, o.lastCheckpoint())
+                    .set(MIRROR_OUTCOMES.ERROR, o.error())
+                    .set(MIRROR_OUTCOMES.CLOSED_AT, o.closedAt() == null
+                            ? DSL.currentOffsetDateTime() : DSL.val(Timestamps.utc(o.closedAt())))
+                    .onConflictDoNothing()
+                    .execute();
+            if (inserted == 0) {
+                return false;
+            }
+            appendEvent(t, o.mirrorId(), MirrorEvent.Kind.PHASE, o.finalPhase(), "workflow ended", o.error(), null, null);
+            var update = t.update(MIRRORS)
+                    .set(MIRRORS.PHASE, o.finalPhase().name())
+                    .set(MIRRORS.PHASE_REASON, "workflow ended")
+                    .set(MIRRORS.PHASE_SINCE, DSL.currentOffsetDateTime())
+                    .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime());
+            if (o.error() != null) {
+                update = update.set(MIRRORS.LAST_ERROR, o.error());
+            }
+            update.where(MIRRORS.ID.eq(o.mirrorId())).execute();
+            return true;
+        });
+    }
+
+    public Optional<MirrorOutcome> latestOutcome(long mirrorId) {
+        return dsl.selectFrom(MIRROR_OUTCOMES)
+                .where(MIRROR_OUTCOMES.MIRROR_ID.eq(mirrorId))
+                .orderBy(MIRROR_OUTCOMES.CLOSED_AT.desc(), MIRROR_OUTCOMES.ID.desc())
+                .limit(1)
+                .fetchOptional()
+                .map(MirrorRepository::toOutcome);
+    }
+
+    /** Inserts an event unless its idempotency key is already there; true when inserted. */
+    private static boolean appendEvent(DSLContext t, long mirrorId, MirrorEvent.Kind kind, MirrorPhase phase,
+            String reason, String error, String detailsJson, String idempotencyKey) {
+        return t.insertInto(MIRROR_EVENTS)
+                .set(MIRROR_EVENTS.MIRROR_ID, mirrorId)
+                .set(MIRROR_EVENTS.KIND, kind.name())
+                .set(MIRROR_EVENTS.PHASE, phase == null ? null : phase.name())
+                .set(MIRROR_EVENTS.REASON, reason)
+                .set(MIRROR_EVENTS.ERROR, error)
+                .set(MIRROR_EVENTS.DETAILS, detailsJson == null ? null : JSONB.valueOf(detailsJson))
+                .set(MIRROR_EVENTS.IDEMPOTENCY_KEY, idempotencyKey)
+                .onConflictDoNothing()
+                .execute() == 1;
+    }
+
+    private static MirrorRow toRow(MirrorsRecord r) {
+        return new MirrorRow(r.getId(), r.getName(), r.getSourcePeer(), r.getDestinationPeer(), r.getSpec().data(),
+                r.getWorkflowId(), MirrorPhase.valueOf(r.getPhase()), r.getPhaseReason(), r.getLastError(),
+                Timestamps.instant(r.getPhaseSince()), Timestamps.instant(r.getCreatedAt()),
+                Timestamps.instant(r.getUpdatedAt()), Timestamps.instant(r.getDroppedAt()));
+    }
+
+    private static MirrorEvent toEvent(MirrorEventsRecord r) {
+        return new MirrorEvent(r.getId(), r.getMirrorId(), Timestamps.instant(r.getOccurredAt()),
+                MirrorEvent.Kind.valueOf(r.getKind()), r.getPhase() == null ? null : MirrorPhase.valueOf(r.getPhase()),
+                r.getReason(), r.getError(), r.getDetails() == null ? null : r.getDetails().data());
+    }
+
+    private static MirrorOutcome toOutcome(MirrorOutcomesRecord r) {
+        return new MirrorOutcome(r.getMirrorId(), r.getRunId(), MirrorPhase.valueOf(r.getFinalPhase()),
+                r.getRowsSnapshotted(), r.getRowsApplied(), r.getBatches(), r.getLastCheckpoint(), r.getError(),
+                Timestamps.instant(r.getClosedAt()));
+    }
+}

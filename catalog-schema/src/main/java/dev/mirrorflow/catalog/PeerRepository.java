@@ -1,0 +1,87 @@
+package dev.mirrorflow.catalog;
+
+import static dev.mirrorflow.catalog.jooq.Tables.MIRRORS;
+import static dev.mirrorflow.catalog.jooq.Tables.PEERS;
+
+import dev.mirrorflow.catalog.jooq.tables.records.PeersRecord;
+import java.util.List;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/** Peers: named connections to source and destination databases. */
+public final class PeerRepository {
+
+    private final DSLContext dsl;
+
+    PeerRepository(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    /** Stores a new peer; a taken name is a {@link CatalogConflictException}. */
+    public void create(StoredPeer peer) {
+        int inserted = dsl.insertInto(PEERS)
+                .set(PEERS.NAME, peer.name())
+                .set(PEERS.PEER_TYPE, peer.type())
+                .set(PEERS.CONFIG_PUBLIC, JSONB.valueOf(peer.configPublic()))
+                .set(PEERS.CONFIG_ENCRYPTED, peer.configEncrypted())
+                .set(PEERS.KEY_ID, peer.keyId())
+                .onConflictDoNothing()
+                .execute();
+        if (inserted == 0) {
+            throw new CatalogConflictException("a peer named '" + peer.name()
+                    + "' already exists; drop it first (mirrorflow peer drop " + peer.name() + ") or pick another name");
+        }
+    }
+
+    public Optional<StoredPeer> find(String name) {
+        return dsl.selectFrom(PEERS).where(PEERS.NAME.eq(name)).fetchOptional().map(PeerRepository::toPeer);
+    }
+
+    public List<StoredPeer> list() {
+        return dsl.selectFrom(PEERS).orderBy(PEERS.NAME).fetch(PeerRepository::toPeer);
+    }
+
+    /**
+     * Drops a peer no live mirror uses. Returns false when there was no such peer; a peer in use
+     * is a {@link CatalogConflictException} naming the mirrors.
+     */
+    public boolean drop(String name) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            // Locking the peer row first serialises this with MirrorRepository.create, which
+            // takes a key-share lock on the peers it references.
+            if (t.selectOne().from(PEERS).where(PEERS.NAME.eq(name)).forUpdate().fetchOptional().isEmpty()) {
+                return false;
+            }
+            List<String> users = t.select(MIRRORS.NAME).from(MIRRORS)
+                    .where(MIRRORS.DROPPED_AT.isNull())
+                    .and(MIRRORS.SOURCE_PEER.eq(name).or(MIRRORS.DESTINATION_PEER.eq(name)))
+                    .orderBy(MIRRORS.NAME)
+                    .fetch(MIRRORS.NAME);
+            if (!users.isEmpty()) {
+                throw new CatalogConflictException("peer '" + name + "' is used by mirror(s) "
+                        + String.join(", ", users) + "; drop those mirrors first");
+            }
+            t.deleteFrom(PEERS).where(PEERS.NAME.eq(name)).execute();
+            return true;
+        });
+    }
+
+    /** Replaces the stored configuration of a peer (e.g. a new password). */
+    public boolean updateConfig(String name, String configPublic, byte[] configEncrypted, String keyId) {
+        return dsl.update(PEERS)
+                .set(PEERS.CONFIG_PUBLIC, JSONB.valueOf(configPublic))
+                .set(PEERS.CONFIG_ENCRYPTED, configEncrypted)
+                .set(PEERS.KEY_ID, keyId)
+                .set(PEERS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PEERS.NAME.eq(name))
+                .execute() == 1;
+    }
+
+    private static StoredPeer toPeer(PeersRecord r) {
+        return new StoredPeer(r.getName(), r.getPeerType(), r.getConfigPublic().data(),
+                r.getConfigEncrypted(), r.getKeyId(), r.getCreatedAt().toInstant());
+    }
+}

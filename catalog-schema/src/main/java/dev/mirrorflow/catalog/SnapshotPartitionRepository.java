@@ -1,0 +1,111 @@
+package dev.mirrorflow.catalog;
+
+import static dev.mirrorflow.catalog.jooq.Tables.SNAPSHOT_PARTITIONS;
+
+import dev.mirrorflow.catalog.jooq.tables.records.SnapshotPartitionsRecord;
+import java.util.List;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Record4;
+import org.jooq.impl.DSL;
+
+/**
+ * The partitions of initial loads. Planning is idempotent and a finished partition stays
+ * finished, so a restarted load copies only what is missing.
+ */
+public final class SnapshotPartitionRepository {
+
+    private final DSLContext dsl;
+
+    SnapshotPartitionRepository(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    /**
+     * Records the partitions of a load in one statement. Partitions already planned are left
+     * as they are, with their state, so planning again after a crash is harmless.
+     */
+    public void plan(long mirrorId, int generation, List<SnapshotPartition.Plan> plans) {
+        if (plans.isEmpty()) {
+            return;
+        }
+        var insert = dsl.insertInto(SNAPSHOT_PARTITIONS,
+                SNAPSHOT_PARTITIONS.MIRROR_ID, SNAPSHOT_PARTITIONS.LOAD_GENERATION, SNAPSHOT_PARTITIONS.TABLE_NAME,
+                SNAPSHOT_PARTITIONS.PARTITION_NO, SNAPSHOT_PARTITIONS.RANGE_START, SNAPSHOT_PARTITIONS.RANGE_END);
+        for (SnapshotPartition.Plan p : plans) {
+            insert = insert.values(mirrorId, generation, p.tableName(), p.partitionNo(), p.rangeStart(), p.rangeEnd());
+        }
+        insert.onConflictDoNothing().execute();
+    }
+
+    /** All partitions of a load, in table and partition order. */
+    public List<SnapshotPartition> list(long mirrorId, int generation) {
+        return dsl.selectFrom(SNAPSHOT_PARTITIONS)
+                .where(load(mirrorId, generation))
+                .orderBy(SNAPSHOT_PARTITIONS.TABLE_NAME, SNAPSHOT_PARTITIONS.PARTITION_NO)
+                .fetch(SnapshotPartitionRepository::toPartition);
+    }
+
+    /** The partitions still to copy (pending, or running when a worker died). */
+    public List<SnapshotPartition> unfinished(long mirrorId, int generation) {
+        return dsl.selectFrom(SNAPSHOT_PARTITIONS)
+                .where(load(mirrorId, generation).and(SNAPSHOT_PARTITIONS.STATE.ne(SnapshotPartition.State.DONE.name())))
+                .orderBy(SNAPSHOT_PARTITIONS.TABLE_NAME, SNAPSHOT_PARTITIONS.PARTITION_NO)
+                .fetch(SnapshotPartitionRepository::toPartition);
+    }
+
+    public void markRunning(long mirrorId, int generation, String table, int partitionNo) {
+        dsl.update(SNAPSHOT_PARTITIONS)
+                .set(SNAPSHOT_PARTITIONS.STATE, SnapshotPartition.State.RUNNING.name())
+                .set(SNAPSHOT_PARTITIONS.STARTED_AT, DSL.currentOffsetDateTime())
+                .where(one(mirrorId, generation, table, partitionNo))
+                .and(SNAPSHOT_PARTITIONS.STATE.ne(SnapshotPartition.State.DONE.name()))
+                .execute();
+    }
+
+    /** Marks a partition copied. Marking it again keeps the first figures. */
+    public void markDone(long mirrorId, int generation, String table, int partitionNo, long rows, long bytes) {
+        dsl.update(SNAPSHOT_PARTITIONS)
+                .set(SNAPSHOT_PARTITIONS.STATE, SnapshotPartition.State.DONE.name())
+                .set(SNAPSHOT_PARTITIONS.ROWS_COPIED, rows)
+                .set(SNAPSHOT_PARTITIONS.BYTES_COPIED, bytes)
+                .set(SNAPSHOT_PARTITIONS.FINISHED_AT, DSL.currentOffsetDateTime())
+                .where(one(mirrorId, generation, table, partitionNo))
+                .and(SNAPSHOT_PARTITIONS.STATE.ne(SnapshotPartition.State.DONE.name()))
+                .execute();
+    }
+
+    public SnapshotPartition.Progress progress(long mirrorId, int generation) {
+        Record4<Integer, Integer, java.math.BigDecimal, java.math.BigDecimal> r = dsl.select(
+                        DSL.count(),
+                        DSL.count().filterWhere(SNAPSHOT_PARTITIONS.STATE.eq(SnapshotPartition.State.DONE.name())),
+                        DSL.coalesce(DSL.sum(SNAPSHOT_PARTITIONS.ROWS_COPIED), java.math.BigDecimal.ZERO),
+                        DSL.coalesce(DSL.sum(SNAPSHOT_PARTITIONS.BYTES_COPIED), java.math.BigDecimal.ZERO))
+                .from(SNAPSHOT_PARTITIONS)
+                .where(load(mirrorId, generation))
+                .fetchSingle();
+        return new SnapshotPartition.Progress(r.value1(), r.value2(), r.value3().longValue(), r.value4().longValue());
+    }
+
+    /** Forgets a load's partitions, for a resync that starts a new generation from scratch. */
+    public int deleteLoad(long mirrorId, int generation) {
+        return dsl.deleteFrom(SNAPSHOT_PARTITIONS).where(load(mirrorId, generation)).execute();
+    }
+
+    private static Condition load(long mirrorId, int generation) {
+        return SNAPSHOT_PARTITIONS.MIRROR_ID.eq(mirrorId).and(SNAPSHOT_PARTITIONS.LOAD_GENERATION.eq(generation));
+    }
+
+    private static Condition one(long mirrorId, int generation, String table, int partitionNo) {
+        return load(mirrorId, generation)
+                .and(SNAPSHOT_PARTITIONS.TABLE_NAME.eq(table))
+                .and(SNAPSHOT_PARTITIONS.PARTITION_NO.eq(partitionNo));
+    }
+
+    private static SnapshotPartition toPartition(SnapshotPartitionsRecord r) {
+        return new SnapshotPartition(r.getMirrorId(), r.getLoadGeneration(), r.getTableName(), r.getPartitionNo(),
+                r.getRangeStart(), r.getRangeEnd(), SnapshotPartition.State.valueOf(r.getState()),
+                r.getRowsCopied(), r.getBytesCopied(), Timestamps.instant(r.getStartedAt()),
+                Timestamps.instant(r.getFinishedAt()));
+    }
+}
