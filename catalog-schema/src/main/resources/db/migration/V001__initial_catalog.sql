@@ -21,13 +21,17 @@ CREATE TABLE peers (
 );
 
 -- Mirrors: one row per incarnation. A dropped mirror keeps its row (dropped_at
--- set) so its history stays readable; its name can then be used again.
+-- set) so its history stays readable; its name can then be used again. The peer
+-- columns are names, not foreign keys, so that a peer can be dropped once no
+-- live mirror uses it while old incarnations still say what they used; the
+-- repositories lock the peer rows (FOR KEY SHARE / FOR UPDATE) to keep a live
+-- mirror from ever pointing at a missing peer.
 CREATE TABLE mirrors (
     id                bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name              text        NOT NULL
                                   CONSTRAINT mirrors_name_format CHECK (name ~ '^[a-z][a-z0-9_]{0,47}$'),
-    source_peer       text        NOT NULL REFERENCES peers (name),
-    destination_peer  text        NOT NULL REFERENCES peers (name),
+    source_peer       text        NOT NULL,
+    destination_peer  text        NOT NULL,
     spec              jsonb       NOT NULL,
     workflow_id       text        NOT NULL,
     phase             text        NOT NULL
@@ -59,8 +63,13 @@ CREATE TABLE mirror_events (
     phase             text,
     reason            text,
     error             text,
-    details           jsonb
+    details           jsonb,
+    -- Set by activities (workflow run + step) so that a retried activity does
+    -- not write the same event twice.
+    idempotency_key   text
 );
+CREATE UNIQUE INDEX mirror_events_idempotent ON mirror_events (mirror_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
 CREATE INDEX mirror_events_by_mirror ON mirror_events (mirror_id, occurred_at, id);
 
 CREATE FUNCTION mirror_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -88,6 +97,8 @@ CREATE TABLE mirror_outcomes (
     closed_at         timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX mirror_outcomes_by_mirror ON mirror_outcomes (mirror_id, closed_at DESC);
+-- A workflow run ends once, however often the activity recording it is retried.
+CREATE UNIQUE INDEX mirror_outcomes_one_per_run ON mirror_outcomes (mirror_id, run_id) WHERE run_id IS NOT NULL;
 
 -- Initial-load partitions. A load is identified by its generation (a resync
 -- starts a new one); a partition is a range of the source table (for
