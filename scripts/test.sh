@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: brings up the dev environment (PostgreSQL + the real Temporal dev server,
+# installing them when missing), runs every unit and integration test, and stops the
+# environment again if this script was the one that started it.
+#
+#   scripts/test.sh                  everything (mvn -B verify)
+#   scripts/test.sh -pl catalog-schema -Dit.test=MirrorRepositoryIT   any extra Maven arguments
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+command -v mvn >/dev/null 2>&1 || { echo "test.sh: Maven (mvn) is needed; install it (apt-get install maven)" >&2; exit 1; }
+command -v java >/dev/null 2>&1 || { echo "test.sh: Java 17 is needed; install it (apt-get install openjdk-17-jdk)" >&2; exit 1; }
+
+started=0
+if ! scripts/dev-env.sh status >/dev/null 2>&1; then
+  started=1
+fi
+stop_env() { [ "$started" = 1 ] && [ "${MIRRORFLOW_KEEP_DEV_ENV:-0}" != 1 ] && scripts/dev-env.sh down || true; }
+trap stop_env EXIT
+
+scripts/dev-env.sh up
+mvn -B verify "$@"

@@ -1,0 +1,66 @@
+package dev.mirrorflow.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.function.Function;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Gives every long option the precedence DESIGN.md section 6 asks for: a flag on the command
+ * line wins (picocli never asks us then), else the environment variable {@code MIRRORFLOW_<NAME>}
+ * ({@code --temporal-address} reads {@code MIRRORFLOW_TEMPORAL_ADDRESS}), else the same name in
+ * the configuration file ({@code temporal-address=...} in {@code $MIRRORFLOW_CONFIG}), else the
+ * option's built-in default.
+ */
+final class EnvironmentDefaults implements IDefaultValueProvider {
+
+    static final String CONFIG_ENV = "MIRRORFLOW_CONFIG";
+
+    private final Function<String, String> environment;
+    private Properties file;
+
+    EnvironmentDefaults(Function<String, String> environment) {
+        this.environment = environment;
+    }
+
+    static String environmentName(String longOption) {
+        return "MIRRORFLOW_" + longOption.replaceFirst("^-+", "").toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    @Override
+    public String defaultValue(ArgSpec argSpec) throws IOException {
+        if (!(argSpec instanceof OptionSpec option) || !option.longestName().startsWith("--")) {
+            return null;
+        }
+        String key = option.longestName().substring(2);
+        String fromEnv = environment.apply(environmentName(key));
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv;
+        }
+        return fileProperties().getProperty(key);
+    }
+
+    private Properties fileProperties() throws IOException {
+        if (file == null) {
+            file = new Properties();
+            String path = environment.apply(CONFIG_ENV);
+            if (path != null && !path.isBlank()) {
+                Path p = Path.of(path);
+                if (!Files.isReadable(p)) {
+                    throw new IOException("the configuration file " + p + " named by " + CONFIG_ENV
+                            + " cannot be read; fix the path or unset " + CONFIG_ENV);
+                }
+                try (Reader r = Files.newBufferedReader(p)) {
+                    file.load(r);
+                }
+            }
+        }
+        return file;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.mirrorflow.cli;
+
+import dev.mirrorflow.catalog.CatalogConflictException;
+import dev.mirrorflow.catalog.CatalogUnavailableException;
+import dev.mirrorflow.worker.BuildInfo;
+import dev.mirrorflow.worker.TemporalUnavailableException;
+import java.io.PrintWriter;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The `mirrorflow` program. Without a subcommand it prints its usage. */
+@Command(name = "mirrorflow",
+        mixinStandardHelpOptions = true,
+        exitCodeOnInvalidInput = MirrorflowCommand.USAGE,
+        exitCodeOnExecutionException = MirrorflowCommand.FAILURE,
+        versionProvider = MirrorflowCommand.Version.class,
+        description = "Keeps destination tables continuously in sync with source databases (change data capture).",
+        subcommands = {WorkerCommand.class, PingCommand.class, CommandLine.HelpCommand.class})
+public final class MirrorflowCommand implements Runnable {
+
+    /** Exit codes: 0 ok, 1 failure, 2 usage error. */
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System::getenv));
+    }
+
+    /** Runs the CLI with the given environment; the exit code is returned, not used. */
+    public static int run(String[] args, Function<String, String> environment) {
+        return commandLine(environment).execute(args);
+    }
+
+    public static CommandLine commandLine(Function<String, String> environment) {
+        CommandLine cl = new CommandLine(new MirrorflowCommand());
+        cl.setDefaultValueProvider(new EnvironmentDefaults(environment));
+        cl.setExecutionExceptionHandler(MirrorflowCommand::handle);
+        return cl;
+    }
+
+    /**
+     * The one place where failures become exit codes: what a user can fix is one line on
+     * stderr; anything else is one line too, with the detail in the log.
+     */
+    private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        if (e instanceof UserError || e instanceof CatalogUnavailableException
+                || e instanceof CatalogConflictException || e instanceof TemporalUnavailableException) {
+            err.println("mirrorflow: " + e.getMessage());
+            return FAILURE;
+        }
+        org.slf4j.LoggerFactory.getLogger(MirrorflowCommand.class).debug("command failed", e);
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+        err.println("mirrorflow: " + m + " (" + e.getClass().getSimpleName() + "; run with MIRRORFLOW_LOG_LEVEL=debug for details)");
+        return FAILURE;
+    }
+
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"mirrorflow " + BuildInfo.version()};
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.mirrorflow.worker;
+
+import io.grpc.StatusRuntimeException;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.time.Duration;
+
+/** A connection to the Temporal frontend and a client for one namespace. */
+public final class TemporalConnection implements AutoCloseable {
+
+    /** Where Temporal is and which namespace and task queue mirrorflow uses. */
+    public record Settings(String address, String namespace, String taskQueue) {}
+
+    private final Settings settings;
+    private final WorkflowServiceStubs stubs;
+    private final WorkflowClient client;
+
+    private TemporalConnection(Settings settings, WorkflowServiceStubs stubs, WorkflowClient client) {
+        this.settings = settings;
+        this.stubs = stubs;
+        this.client = client;
+    }
+
+    /**
+     * Connects and checks that the frontend answers, so a wrong address fails here with one
+     * line instead of later inside some call.
+     *
+     * @param identity the client identity Temporal records on what this connection does
+     */
+    public static TemporalConnection open(Settings settings, String identity) {
+        WorkflowServiceStubs stubs;
+        try {
+            stubs = WorkflowServiceStubs.newConnectedServiceStubs(
+                    WorkflowServiceStubsOptions.newBuilder().setTarget(settings.address()).build(),
+                    Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            throw new TemporalUnavailableException("cannot reach Temporal at " + settings.address() + ": "
+                    + describe(e) + "; start it (scripts/dev-env.sh up) or set MIRRORFLOW_TEMPORAL_ADDRESS", e);
+        }
+        WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder()
+                .setNamespace(settings.namespace())
+                .setIdentity(identity)
+                .build());
+        return new TemporalConnection(settings, stubs, client);
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public WorkflowClient client() {
+        return client;
+    }
+
+    public WorkflowServiceStubs stubs() {
+        return stubs;
+    }
+
+    @Override
+    public void close() {
+        stubs.shutdown();
+        stubs.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private static String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StatusRuntimeException s) {
+                return s.getStatus().getCode() + (s.getStatus().getDescription() == null
+                        ? "" : " (" + s.getStatus().getDescription().lines().findFirst().orElse("") + ")");
+            }
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+    }
+}

@@ -1,0 +1,92 @@
+package dev.mirrorflow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+class MirrorflowCommandTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(Map<String, String> env, String... args) {
+        CommandLine cl = MirrorflowCommand.commandLine(env::get);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void shouldPrintUsageListingTheCommandsAndExitZero() {
+        assertThat(run(Map.of())).isZero();
+        assertThat(out.toString()).contains("Usage: mirrorflow").contains("worker").contains("ping");
+        assertThat(run(Map.of(), "--help")).isZero();
+        assertThat(run(Map.of(), "worker", "--help")).isZero();
+        assertThat(out.toString()).contains("--temporal-address").contains("MIRRORFLOW_TEMPORAL_ADDRESS");
+    }
+
+    @Test
+    void shouldExitTwoOnAUsageError() {
+        assertThat(run(Map.of(), "no-such-command")).isEqualTo(2);
+        assertThat(run(Map.of(), "ping", "--timeout", "soon")).isEqualTo(2);
+        assertThat(err.toString()).contains("'soon' is not a duration");
+    }
+
+    @Test
+    void shouldSayInOneLineThatTemporalIsUnreachableAndExitOne() {
+        assertThat(run(Map.of(), "ping", "--temporal-address", "127.0.0.1:1")).isEqualTo(1);
+        assertThat(err.toString().strip())
+                .startsWith("mirrorflow: cannot reach Temporal at 127.0.0.1:1")
+                .contains("MIRRORFLOW_TEMPORAL_ADDRESS")
+                .doesNotContain("\n");
+    }
+
+    @Command(name = "probe")
+    static final class Probe implements Runnable {
+        @Mixin
+        ConnectionOptions connection;
+
+        @Override
+        public void run() {}
+    }
+
+    private static ConnectionOptions parse(Map<String, String> env, String... args) {
+        Probe probe = new Probe();
+        CommandLine cl = new CommandLine(probe);
+        cl.setDefaultValueProvider(new EnvironmentDefaults(env::get));
+        cl.parseArgs(args);
+        return probe.connection;
+    }
+
+    @Test
+    void shouldTakeAFlagOverTheEnvironmentOverTheFileOverTheDefault(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("mirrorflow.properties");
+        Files.writeString(file, "temporal-address=file:7233\ntemporal-namespace=from-file\ntask-queue=file-queue\n");
+        Map<String, String> env = Map.of(
+                "MIRRORFLOW_CONFIG", file.toString(),
+                "MIRRORFLOW_TEMPORAL_ADDRESS", "env:7233",
+                "MIRRORFLOW_TEMPORAL_NAMESPACE", "from-env");
+
+        ConnectionOptions o = parse(env, "--temporal-address", "flag:7233");
+
+        assertThat(o.temporalAddress).isEqualTo("flag:7233");
+        assertThat(o.temporalNamespace).isEqualTo("from-env");
+        assertThat(o.taskQueue).isEqualTo("file-queue");
+        assertThat(o.catalogUrl).isEqualTo("jdbc:postgresql://127.0.0.1:55432/mirrorflow");
+    }
+
+    @Test
+    void shouldRefuseAnUnreadableConfigurationFileInOneLine() {
+        assertThat(run(Map.of("MIRRORFLOW_CONFIG", "/nonexistent/mirrorflow.properties"), "ping")).isEqualTo(2);
+        assertThat(err.toString()).contains("the configuration file /nonexistent/mirrorflow.properties named by MIRRORFLOW_CONFIG cannot be read");
+    }
+}
