@@ -20,4 +20,8 @@ stop_env() { [ "$started" = 1 ] && [ "${MIRRORFLOW_KEEP_DEV_ENV:-0}" != 1 ] && s
 trap stop_env EXIT
 
 scripts/dev-env.sh up
-mvn -B verify "$@"
+# The integration tests find the environment through these, so another port pair works too.
+mvn -B verify \
+  -Dmirrorflow.it.pg.url="jdbc:postgresql://127.0.0.1:${MIRRORFLOW_DEV_PG_PORT:-55432}/" \
+  -Dmirrorflow.it.temporal.address="127.0.0.1:${MIRRORFLOW_DEV_TEMPORAL_PORT:-7233}" \
+  "$@"
