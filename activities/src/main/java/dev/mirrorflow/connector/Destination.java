@@ -1,0 +1,37 @@
+package dev.mirrorflow.connector;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where a mirror's rows go. Implementations keep the mirror's checkpoint in the destination
+ * itself so that data and position commit together.
+ */
+public interface Destination extends AutoCloseable {
+
+    /**
+     * Creates the destination tables for the mappings (source columns minus exclusions, same
+     * types, same primary key) and the metadata the destination keeps. Idempotent: existing
+     * tables are verified, and columns the source gained since are added.
+     *
+     * @throws IllegalStateException with a one-line message when an existing table differs in
+     *     a way that cannot be reconciled (a column of another type, a missing key)
+     */
+    void prepare(String mirror, List<TableMapping> mappings, List<TableSchema> sourceSchemas);
+
+    /** The position of the last batch this destination committed for the mirror, if any. */
+    Optional<String> checkpoint(String mirror);
+
+    /**
+     * Applies the batch and stores its position in ONE transaction. Within a batch the last
+     * change per key wins and unchanged values keep what the destination has. Must be
+     * idempotent: applying a batch again (a replay after a crash) leaves the same rows.
+     */
+    ApplyResult apply(String mirror, ChangeBatch batch);
+
+    @Override
+    void close();
+
+    /** What one applied batch did. */
+    record ApplyResult(long rowsApplied, long bytesApplied) {}
+}
