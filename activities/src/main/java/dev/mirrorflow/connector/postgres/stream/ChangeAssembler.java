@@ -1,0 +1,261 @@
+package dev.mirrorflow.connector.postgres.stream;
+
+import dev.mirrorflow.connector.Change;
+import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.TableSchema;
+import dev.mirrorflow.connector.Value;
+import dev.mirrorflow.connector.postgres.Lsn;
+import dev.mirrorflow.connector.postgres.pgoutput.BeginMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.ColumnValue;
+import dev.mirrorflow.connector.postgres.pgoutput.CommitMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.DeleteMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.InsertMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.LogicalDecodingMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.OldTuple;
+import dev.mirrorflow.connector.postgres.pgoutput.OriginMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.PgOutputHandler;
+import dev.mirrorflow.connector.postgres.pgoutput.RelationColumn;
+import dev.mirrorflow.connector.postgres.pgoutput.RelationMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.StreamAbortMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.StreamCommitMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.StreamStartMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.StreamStopMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.TruncateMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.TupleData;
+import dev.mirrorflow.connector.postgres.pgoutput.TypeMessage;
+import dev.mirrorflow.connector.postgres.pgoutput.UpdateMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns decoded pgoutput messages into neutral {@link Change}s, keeping track of transaction
+ * boundaries. Transactions that committed at or before the resume position are skipped: the
+ * destination already has them (a crash after the destination commit and before the
+ * acknowledgement to the source replays them). One per stream, one thread.
+ */
+final class ChangeAssembler implements PgOutputHandler {
+
+    private final TypeNames typeNames;
+    private final Lsn resumeAfter;
+    private final Map<Integer, TableSchema> relations = new HashMap<>();
+
+    private List<Change> pending = new ArrayList<>();
+    private int pendingRows;
+    private boolean inTransaction;
+    private boolean skipping;
+    private Lsn committedPosition;
+    private Lsn lastCommitEnd;
+    private long skippedTransactions;
+
+    ChangeAssembler(TypeNames typeNames, Lsn resumeAfter) {
+        this.typeNames = typeNames;
+        this.resumeAfter = resumeAfter;
+        this.committedPosition = resumeAfter;
+        this.lastCommitEnd = resumeAfter;
+    }
+
+    int pendingRows() {
+        return pendingRows;
+    }
+
+    boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
+    boolean inTransaction() {
+        return inTransaction;
+    }
+
+    /** How many replayed transactions were skipped because the destination had them. */
+    long skippedTransactions() {
+        return skippedTransactions;
+    }
+
+    /** The end of the newest commit seen, applied or skipped. */
+    Lsn lastCommitEnd() {
+        return lastCommitEnd;
+    }
+
+    /**
+     * Hands over the pending changes. Their position is the end of the last transaction that
+     * committed completely within them; a batch cut inside a transaction keeps the previous
+     * position, so the checkpoint never claims a transaction that is only partly applied.
+     */
+    Drained drain() {
+        Drained d = new Drained(pending, committedPosition);
+        pending = new ArrayList<>();
+        pendingRows = 0;
+        return d;
+    }
+
+    record Drained(List<Change> changes, Lsn position) {}
+
+    @Override
+    public void onBegin(BeginMessage m) {
+        inTransaction = true;
+        // The commit record of an applied transaction lies before its end, which is what the
+        // checkpoint holds; the next transaction's commit record can start exactly there.
+        skipping = resumeAfter.isValid() && m.finalLsn().compareTo(resumeAfter) < 0;
+    }
+
+    @Override
+    public void onCommit(CommitMessage m) {
+        inTransaction = false;
+        lastCommitEnd = m.endLsn();
+        if (skipping) {
+            skipping = false;
+            skippedTransactions++;
+            return;
+        }
+        committedPosition = m.endLsn();
+    }
+
+    @Override
+    public void onRelation(RelationMessage m) {
+        List<ColumnSchema> columns = new ArrayList<>(m.columns().size());
+        int keyPosition = 0;
+        for (RelationColumn c : m.columns()) {
+            columns.add(new ColumnSchema(c.name(), typeNames.name(c.typeOid(), c.typeModifier()), true,
+                    c.partOfKey() ? ++keyPosition : 0));
+        }
+        String schema = m.namespace().isEmpty() ? "pg_catalog" : m.namespace();
+        relations.put(m.relationOid(), new TableSchema(new TableId(schema, m.name()), columns));
+    }
+
+    @Override
+    public void onInsert(InsertMessage m) {
+        if (skipping) {
+            return;
+        }
+        TableSchema schema = relation(m.relationOid());
+        add(new Change.Row(schema, Change.Kind.INSERT, values(m.newTuple()), null));
+    }
+
+    @Override
+    public void onUpdate(UpdateMessage m) {
+        if (skipping) {
+            return;
+        }
+        TableSchema schema = relation(m.relationOid());
+        Value[] values = values(m.newTuple());
+        Value[] oldKey = null;
+        if (m.oldTuple().isPresent()) {
+            Value[] oldKeyValues = keyOf(schema, values(m.oldTuple().get().data()));
+            // Under REPLICA IDENTITY FULL the old row comes with every update; only a changed
+            // key makes it an old key the destination must delete.
+            if (m.oldTuple().get().kind() == OldTuple.Kind.KEY
+                    || !java.util.Arrays.equals(oldKeyValues, keyOf(schema, values))) {
+                oldKey = oldKeyValues;
+            }
+        }
+        add(new Change.Row(schema, Change.Kind.UPDATE, values, oldKey));
+    }
+
+    @Override
+    public void onDelete(DeleteMessage m) {
+        if (skipping) {
+            return;
+        }
+        TableSchema schema = relation(m.relationOid());
+        add(new Change.Row(schema, Change.Kind.DELETE, values(m.oldTuple().data()), null));
+    }
+
+    @Override
+    public void onTruncate(TruncateMessage m) {
+        if (skipping) {
+            return;
+        }
+        List<TableId> tables = new ArrayList<>();
+        for (int oid : m.relationOids()) {
+            tables.add(relation(oid).id());
+        }
+        pending.add(new Change.Truncate(tables));
+    }
+
+    @Override
+    public void onType(TypeMessage m) {
+        // Type names come from format_type when a Relation message arrives.
+    }
+
+    @Override
+    public void onOrigin(OriginMessage m) {
+        // Where a replayed transaction came from does not change how it is applied.
+    }
+
+    @Override
+    public void onLogicalDecodingMessage(LogicalDecodingMessage m) {
+        // Heartbeats (ours) and other applications' messages carry no rows; the position they
+        // move the stream to is picked up from the stream itself.
+    }
+
+    @Override
+    public void onStreamStart(StreamStartMessage m) {
+        throw unexpected("Stream Start");
+    }
+
+    @Override
+    public void onStreamStop(StreamStopMessage m) {
+        throw unexpected("Stream Stop");
+    }
+
+    @Override
+    public void onStreamCommit(StreamCommitMessage m) {
+        throw unexpected("Stream Commit");
+    }
+
+    @Override
+    public void onStreamAbort(StreamAbortMessage m) {
+        throw unexpected("Stream Abort");
+    }
+
+    private static IllegalStateException unexpected(String message) {
+        return new IllegalStateException("received a pgoutput " + message
+                + " message although the slot was started without streaming; this is a bug in mirrorflow");
+    }
+
+    private void add(Change.Row row) {
+        pending.add(row);
+        pendingRows++;
+    }
+
+    private TableSchema relation(int oid) {
+        TableSchema schema = relations.get(oid);
+        if (schema == null) {
+            throw new IllegalStateException("a change for relation oid " + oid
+                    + " arrived before its Relation message; the replication stream is out of order");
+        }
+        return schema;
+    }
+
+    private static Value[] values(TupleData tuple) {
+        Value[] values = new Value[tuple.size()];
+        for (int i = 0; i < values.length; i++) {
+            ColumnValue v = tuple.column(i);
+            if (v instanceof ColumnValue.Text t) {
+                values[i] = Value.text(t.text());
+            } else if (v instanceof ColumnValue.Null) {
+                values[i] = Value.NULL;
+            } else if (v instanceof ColumnValue.UnchangedToast) {
+                values[i] = Value.UNCHANGED;
+            } else {
+                throw new IllegalStateException("received a binary column value although the slot was started "
+                        + "in text mode; this is a bug in mirrorflow");
+            }
+        }
+        return values;
+    }
+
+    private static Value[] keyOf(TableSchema schema, Value[] row) {
+        List<ColumnSchema> columns = schema.columns();
+        List<Value> key = new ArrayList<>();
+        for (int i = 0; i < columns.size() && i < row.length; i++) {
+            if (columns.get(i).isKey()) {
+                key.add(row[i]);
+            }
+        }
+        return key.toArray(Value[]::new);
+    }
+}
