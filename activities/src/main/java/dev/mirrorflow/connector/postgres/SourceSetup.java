@@ -1,0 +1,126 @@
+package dev.mirrorflow.connector.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates what a mirror needs on its PostgreSQL source, or verifies what is already there: the
+ * publication naming the mirror's tables and the pgoutput replication slot. Both steps are safe to
+ * repeat. Failures come out of {@link SourceFailureClassifier}.
+ */
+public final class SourceSetup {
+
+    private static final Logger log = LoggerFactory.getLogger(SourceSetup.class);
+
+    private SourceSetup() {}
+
+    /**
+     * Creates the mirror's publication {@code FOR TABLE} its tables if missing, otherwise adds the
+     * tables it lacks. Tables the publication has beyond the mirror's are left in place: the
+     * change stream ignores them, and the mirror's tables may be changing in a config update that
+     * has not reached every worker yet.
+     *
+     * @return the tables added, all of them when the publication was created
+     */
+    public static List<TableName> ensurePublication(PostgresPeer peer, MirrorSource source) {
+        SourceOperation op = new SourceOperation(
+                "creating or updating publication " + source.publication(), peer, source.mirror(), null, null);
+        String publication = TableName.quote(source.publication());
+        try (Connection c = peer.connect()) {
+            Optional<Boolean> allTables = publicationForAllTables(c, source.publication());
+            if (allTables.isEmpty()) {
+                execute(c, "CREATE PUBLICATION " + publication + " FOR TABLE " + quoted(source.tables()));
+                log.info("created publication {} of mirror {} for {}", source.publication(), source.mirror(),
+                        source.tables());
+                return source.tables();
+            }
+            if (allTables.get()) {
+                return List.of();
+            }
+            Set<TableName> present = publishedTables(c, source.publication());
+            List<TableName> missing = source.tables().stream().filter(t -> !present.contains(t)).toList();
+            if (!missing.isEmpty()) {
+                execute(c, "ALTER PUBLICATION " + publication + " ADD TABLE " + quoted(missing));
+                log.info("added {} to publication {} of mirror {}", missing, source.publication(), source.mirror());
+            }
+            return missing;
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, op);
+        }
+    }
+
+    /**
+     * Creates the acquired slot with {@code pgoutput} if it does not exist, exporting a snapshot
+     * that matches the slot's consistent point. The snapshot stays importable while {@code slot}
+     * stays open and runs no other command.
+     *
+     * <p>An existing slot is verified (plugin pgoutput, same database) and gives no snapshot: the
+     * initial load then reads with a fresh snapshot, and replaying the slot from the destination's
+     * checkpoint onto idempotent apply makes up the difference.
+     */
+    public static Optional<ExportedSnapshot> createSlotIfMissing(AcquiredSlot slot) {
+        MirrorSource source = slot.source();
+        SourceOperation op = SourceOperation.of("creating replication slot " + source.slot(), slot.peer(), source);
+        Connection c = slot.connection();
+        try {
+            if (SourceValidator.slotExists(c, source, op)) {
+                return Optional.empty();
+            }
+            String command =
+                    "CREATE_REPLICATION_SLOT " + TableName.quote(source.slot()) + " LOGICAL pgoutput EXPORT_SNAPSHOT";
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(command)) {
+                rs.next();
+                ExportedSnapshot created = new ExportedSnapshot(
+                        rs.getString("slot_name"), rs.getString("consistent_point"), rs.getString("snapshot_name"));
+                log.info("created replication slot {} of mirror {} at {} with exported snapshot {}",
+                        created.slot(), source.mirror(), created.consistentPoint(), created.snapshotName());
+                return Optional.of(created);
+            }
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, op);
+        }
+    }
+
+    private static Optional<Boolean> publicationForAllTables(Connection c, String publication) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getBoolean(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private static Set<TableName> publishedTables(Connection c, String publication) throws SQLException {
+        Set<TableName> tables = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(new TableName(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return tables;
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static String quoted(List<TableName> tables) {
+        return tables.stream().map(TableName::quoted).collect(Collectors.joining(", "));
+    }
+}

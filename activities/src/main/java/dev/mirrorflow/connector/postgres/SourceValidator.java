@@ -1,0 +1,199 @@
+package dev.mirrorflow.connector.postgres;
+
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.MISSING_REPLICATION_PRIVILEGE;
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.MISSING_TABLE_PRIVILEGE;
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.NO_FREE_REPLICATION_SLOTS;
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.NO_REPLICA_IDENTITY;
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.SLOT_OTHER_DATABASE;
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.SLOT_WRONG_PLUGIN;
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.TABLE_MISSING;
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.WAL_LEVEL_NOT_LOGICAL;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Checks, before a mirror starts, everything on a PostgreSQL source that would otherwise fail
+ * later and less clearly: wal_level, the user's REPLICATION attribute and table privileges, that
+ * the tables exist and have a replica identity, and the state of the mirror's slot. It changes
+ * nothing. Each problem is a permanent {@link SourceConfigurationException} with one line that
+ * says what to do; connection trouble goes through {@link SourceFailureClassifier}.
+ */
+public final class SourceValidator {
+
+    private static final String PLUGIN = "pgoutput";
+
+    private SourceValidator() {}
+
+    public static void validate(PostgresPeer peer, MirrorSource source) {
+        SourceOperation op = new SourceOperation("validating the source", peer, source.mirror(), null, null);
+        try (Connection c = peer.connect()) {
+            requireLogicalWalLevel(setting(c, "wal_level"), op);
+            requireReplicationAttribute(c, op);
+            requireReadableTablesWithIdentity(c, source.tables(), op);
+            if (!slotExists(c, source, op.withSlot(source.slot()))) {
+                requireFreeSlot(usedSlots(c), Integer.parseInt(setting(c, "max_replication_slots")),
+                        op.withSlot(source.slot()));
+            }
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, op);
+        }
+    }
+
+    /**
+     * Separate from the query so that it can be tested: the shared test server runs with
+     * wal_level=logical, and changing that needs a restart.
+     */
+    static void requireLogicalWalLevel(String walLevel, SourceOperation op) {
+        if (!"logical".equals(walLevel)) {
+            throw new SourceConfigurationException(WAL_LEVEL_NOT_LOGICAL, SourceFailureClassifier.walLevelMessage(
+                    op, "wal_level is " + walLevel + ", not logical"), null);
+        }
+    }
+
+    /**
+     * Separate from the query so that it can be tested: the shared test server has free slots, and
+     * lowering max_replication_slots needs a restart. Another session may take the last slot after
+     * this check; slot creation then fails with SQLSTATE 53400 and the same message.
+     */
+    static void requireFreeSlot(long usedSlots, int maxReplicationSlots, SourceOperation op) {
+        if (usedSlots >= maxReplicationSlots) {
+            throw new SourceConfigurationException(NO_FREE_REPLICATION_SLOTS,
+                    SourceFailureClassifier.noFreeSlotsMessage(op), null);
+        }
+    }
+
+    /**
+     * Whether the mirror's slot exists; if it does, it must be a pgoutput slot of the database we
+     * are connected to. Works on a replication session too.
+     */
+    static boolean slotExists(Connection c, MirrorSource source, SourceOperation op) throws SQLException {
+        String sql = "SELECT slot_type, plugin, database, database = current_database()"
+                + " FROM pg_replication_slots WHERE slot_name = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, source.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                String type = rs.getString(1);
+                String plugin = rs.getString(2);
+                String database = rs.getString(3);
+                if (!"logical".equals(type) || !PLUGIN.equals(plugin)) {
+                    String what = "logical".equals(type) ? "uses plugin " + plugin : "is a " + type + " slot";
+                    throw new SourceConfigurationException(SLOT_WRONG_PLUGIN, op.subject() + ": replication slot "
+                            + source.slot() + " exists but " + what + ", not " + PLUGIN + "; drop it (SELECT "
+                            + "pg_drop_replication_slot('" + source.slot() + "')) or give the mirror another slot "
+                            + "name, then resume the mirror", null);
+                }
+                if (!rs.getBoolean(4)) {
+                    throw new SourceConfigurationException(SLOT_OTHER_DATABASE, op.subject() + ": replication slot "
+                            + source.slot() + " exists but belongs to database " + database + ", not "
+                            + op.peer().database() + "; give the mirror another slot name or point the source "
+                            + "peer at database " + database + ", then resume the mirror", null);
+                }
+                return true;
+            }
+        }
+    }
+
+    private static void requireReplicationAttribute(Connection c, SourceOperation op) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user");
+                ResultSet rs = ps.executeQuery()) {
+            if (rs.next() && !rs.getBoolean(1)) {
+                String user = op.peer().user();
+                throw new SourceConfigurationException(MISSING_REPLICATION_PRIVILEGE, op.subject() + ": user " + user
+                        + " has neither the REPLICATION attribute nor superuser on " + op.peer().location()
+                        + "; run ALTER ROLE " + user + " REPLICATION as a superuser, then resume the mirror", null);
+            }
+        }
+    }
+
+    /**
+     * One query for all tables. Problems are reported one kind at a time, each naming every table
+     * that has it, so that a user fixes a whole kind in one go.
+     */
+    private static void requireReadableTablesWithIdentity(Connection c, List<TableName> tables, SourceOperation op)
+            throws SQLException {
+        String sql = "SELECT c.oid IS NOT NULL,"
+                + " c.oid IS NOT NULL AND has_table_privilege(c.oid, 'SELECT'),"
+                + " c.relreplident = 'f' OR c.relreplident = 'i'"
+                + "   OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_index i"
+                + "       WHERE i.indrelid = c.oid AND i.indisprimary))"
+                + " FROM unnest(?::text[]) WITH ORDINALITY AS t(name, ord)"
+                + " LEFT JOIN pg_class c ON c.oid = to_regclass(t.name)"
+                + " ORDER BY t.ord";
+        List<TableName> missing = new ArrayList<>();
+        List<TableName> unreadable = new ArrayList<>();
+        List<TableName> withoutIdentity = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableName::quoted).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                for (TableName table : tables) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        missing.add(table);
+                    } else if (!rs.getBoolean(2)) {
+                        unreadable.add(table);
+                    } else if (!rs.getBoolean(3)) {
+                        withoutIdentity.add(table);
+                    }
+                }
+            }
+        }
+        String user = op.peer().user();
+        if (!missing.isEmpty()) {
+            boolean one = missing.size() == 1;
+            throw new SourceConfigurationException(TABLE_MISSING, op.subject() + ": " + names(missing)
+                    + (one ? " does" : " do") + " not exist in " + op.peer().location() + "; create "
+                    + (one ? "it or remove it" : "them or remove them") + " from the mirror, then resume the mirror",
+                    null);
+        }
+        if (!unreadable.isEmpty()) {
+            throw new SourceConfigurationException(MISSING_TABLE_PRIVILEGE, op.subject() + ": user " + user
+                    + " may not read " + names(unreadable) + "; run GRANT SELECT ON " + quoted(unreadable) + " TO "
+                    + user + ", then resume the mirror", null);
+        }
+        if (!withoutIdentity.isEmpty()) {
+            boolean one = withoutIdentity.size() == 1;
+            throw new SourceConfigurationException(NO_REPLICA_IDENTITY, op.subject() + ": " + names(withoutIdentity)
+                    + (one ? " has" : " have") + " neither a primary key nor REPLICA IDENTITY FULL, so updates and "
+                    + "deletes cannot be mirrored; add a primary key or run ALTER TABLE "
+                    + (one ? quoted(withoutIdentity) + " REPLICA IDENTITY FULL" : "... REPLICA IDENTITY FULL on each")
+                    + ", then resume the mirror", null);
+        }
+    }
+
+    private static String names(List<TableName> tables) {
+        return (tables.size() == 1 ? "table " : "tables ")
+                + tables.stream().map(TableName::toString).collect(Collectors.joining(", "));
+    }
+
+    private static String quoted(List<TableName> tables) {
+        return tables.stream().map(TableName::quoted).collect(Collectors.joining(", "));
+    }
+
+    private static String setting(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    private static long usedSlots(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_replication_slots");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

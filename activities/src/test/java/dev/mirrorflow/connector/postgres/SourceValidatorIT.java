@@ -1,0 +1,188 @@
+package dev.mirrorflow.connector.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
+import org.assertj.core.api.AbstractThrowableAssert;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.ThrowingSupplier;
+
+/**
+ * Every permanent source problem that can be set up on the shared dev-env server ends in a
+ * non-retryable error with its own message. Two cannot: wal_level other than logical and a server
+ * without free slots need a restart with other settings, so those are covered by
+ * SourceFailureClassifierTest on the same checks and SQLSTATEs.
+ */
+class SourceValidatorIT {
+
+    private static final String SUFFIX = ScratchDatabase.randomSuffix();
+    private static final String NO_REPLICATION_ROLE = "mf_norepl_" + SUFFIX;
+    private static final String NO_SELECT_ROLE = "mf_noselect_" + SUFFIX;
+    private static final String ROLE_PASSWORD = "Role-Pw-" + SUFFIX;
+
+    private static ScratchDatabase db;
+    private static ScratchDatabase otherDb;
+    private final SlotAcquirer acquirer = new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics());
+
+    @BeforeAll
+    static void createDatabasesAndRoles() throws SQLException {
+        db = ScratchDatabase.create("source_validator");
+        otherDb = ScratchDatabase.create("source_validator_other");
+        db.execute("CREATE TABLE orders (id bigint PRIMARY KEY, note text)",
+                "CREATE TABLE events (at timestamptz, payload text)",
+                "CREATE TABLE audit (at timestamptz, payload text)",
+                "ALTER TABLE audit REPLICA IDENTITY FULL",
+                "CREATE ROLE " + NO_REPLICATION_ROLE + " NOLOGIN",
+                "ALTER ROLE " + NO_REPLICATION_ROLE + " LOGIN PASSWORD '" + ROLE_PASSWORD + "'",
+                "CREATE ROLE " + NO_SELECT_ROLE + " LOGIN REPLICATION PASSWORD '" + ROLE_PASSWORD + "'");
+    }
+
+    @AfterAll
+    static void dropDatabasesAndRoles() throws Exception {
+        db.close();
+        otherDb.close();
+        try (Connection c = ScratchDatabase.serverPeer("postgres").connect(); Statement s = c.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS " + NO_REPLICATION_ROLE);
+            s.execute("DROP ROLE IF EXISTS " + NO_SELECT_ROLE);
+        }
+        assertThat(ScratchDatabase.slotsOf(db.name())).isEmpty();
+        assertThat(ScratchDatabase.slotsOf(otherDb.name())).isEmpty();
+    }
+
+    @Test
+    void shouldAcceptLogicalWalLevelAReplicationUserAndTablesWithAPrimaryKeyOrFullReplicaIdentity() {
+        assertThatCode(() -> SourceValidator.validate(db.peer(), mirror("orders", "audit"))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void shouldRejectAUserWithoutReplicationWhenValidatingAndWhenAcquiringTheSlot() {
+        PostgresPeer peer = db.peer().withLogin(NO_REPLICATION_ROLE, ROLE_PASSWORD);
+        MirrorSource source = mirror("orders");
+
+        assertPermanent(() -> validate(peer, source), Problem.MISSING_REPLICATION_PRIVILEGE)
+                .hasMessage("mirror %s: user %s has neither the REPLICATION attribute nor superuser on %s; run ALTER "
+                        + "ROLE %s REPLICATION as a superuser, then resume the mirror",
+                        source.mirror(), NO_REPLICATION_ROLE, peer.location(), NO_REPLICATION_ROLE);
+        assertPermanent(() -> acquirer.acquire(peer, source, 1), Problem.MISSING_REPLICATION_PRIVILEGE)
+                .hasMessageContaining("user " + NO_REPLICATION_ROLE + " may not use replication on " + peer.location())
+                .hasMessageContaining("run ALTER ROLE " + NO_REPLICATION_ROLE + " REPLICATION as a superuser");
+    }
+
+    @Test
+    void shouldRejectABadPasswordWithoutRepeatingIt() {
+        String wrong = "Wrong-Pw-" + SUFFIX;
+        PostgresPeer peer = db.peer().withLogin(ScratchDatabase.USER, wrong);
+        MirrorSource source = mirror("orders");
+
+        assertPermanent(() -> validate(peer, source), Problem.AUTHENTICATION_FAILED)
+                .hasMessageContaining("PostgreSQL at " + peer.location() + " rejected user " + peer.user())
+                .hasMessageContaining("fix the source peer's user and password")
+                .hasMessageNotContaining(wrong);
+        assertPermanent(() -> acquirer.acquire(peer, source, 1), Problem.AUTHENTICATION_FAILED)
+                .hasMessageNotContaining(wrong);
+    }
+
+    @Test
+    void shouldRejectAMissingDatabase() {
+        PostgresPeer peer = db.peer().withDatabase("missing_" + SUFFIX);
+        MirrorSource source = mirror("orders");
+
+        assertPermanent(() -> validate(peer, source), Problem.DATABASE_MISSING)
+                .hasMessage("mirror %s: database missing_%s does not exist on %s:%d; create it or point the source "
+                        + "peer at the right database, then resume the mirror",
+                        source.mirror(), SUFFIX, peer.host(), peer.port());
+        assertPermanent(() -> acquirer.acquire(peer, source, 1), Problem.DATABASE_MISSING);
+    }
+
+    @Test
+    void shouldRejectAMissingTable() {
+        MirrorSource source = mirror("orders", "public.missing");
+
+        assertPermanent(() -> validate(db.peer(), source), Problem.TABLE_MISSING)
+                .hasMessage("mirror %s: table public.missing does not exist in %s; create it or remove it from the "
+                        + "mirror, then resume the mirror", source.mirror(), db.peer().location());
+    }
+
+    @Test
+    void shouldRejectATableTheUserMayNotRead() {
+        PostgresPeer peer = db.peer().withLogin(NO_SELECT_ROLE, ROLE_PASSWORD);
+        MirrorSource source = mirror("orders");
+
+        assertPermanent(() -> validate(peer, source), Problem.MISSING_TABLE_PRIVILEGE)
+                .hasMessage("mirror %s: user %s may not read table public.orders; run GRANT SELECT ON "
+                        + "\"public\".\"orders\" TO %s, then resume the mirror",
+                        source.mirror(), NO_SELECT_ROLE, NO_SELECT_ROLE);
+    }
+
+    @Test
+    void shouldRejectATableWithNeitherPrimaryKeyNorFullReplicaIdentity() {
+        MirrorSource source = mirror("orders", "events");
+
+        assertPermanent(() -> validate(db.peer(), source), Problem.NO_REPLICA_IDENTITY)
+                .hasMessage("mirror %s: table public.events has neither a primary key nor REPLICA IDENTITY FULL, so "
+                        + "updates and deletes cannot be mirrored; add a primary key or run ALTER TABLE "
+                        + "\"public\".\"events\" REPLICA IDENTITY FULL, then resume the mirror", source.mirror());
+    }
+
+    @Test
+    void shouldRejectASlotOfAnotherPluginWhenValidatingAndWhenCreatingTheSlot() throws Exception {
+        MirrorSource source = mirror("orders");
+        db.execute("SELECT pg_create_logical_replication_slot('" + source.slot() + "', 'test_decoding')");
+        try {
+            assertPermanent(() -> validate(db.peer(), source), Problem.SLOT_WRONG_PLUGIN)
+                    .hasMessage("mirror %s, slot %s: replication slot %s exists but uses plugin test_decoding, not "
+                            + "pgoutput; drop it (SELECT pg_drop_replication_slot('%s')) or give the mirror another "
+                            + "slot name, then resume the mirror",
+                            source.mirror(), source.slot(), source.slot(), source.slot());
+            try (AcquiredSlot slot = acquirer.acquire(db.peer(), source, 1)) {
+                assertPermanent(() -> SourceSetup.createSlotIfMissing(slot), Problem.SLOT_WRONG_PLUGIN);
+            }
+        } finally {
+            db.dropSlots();
+        }
+    }
+
+    @Test
+    void shouldRejectASlotOfAnotherDatabase() throws Exception {
+        MirrorSource source = mirror("orders");
+        otherDb.execute("SELECT pg_create_logical_replication_slot('" + source.slot() + "', 'pgoutput')");
+        try {
+            assertPermanent(() -> validate(db.peer(), source), Problem.SLOT_OTHER_DATABASE)
+                    .hasMessage("mirror %s, slot %s: replication slot %s exists but belongs to database %s, not %s; "
+                            + "give the mirror another slot name or point the source peer at database %s, then "
+                            + "resume the mirror", source.mirror(), source.slot(), source.slot(), otherDb.name(),
+                            db.name(), otherDb.name());
+        } finally {
+            otherDb.dropSlots();
+        }
+    }
+
+    private static MirrorSource mirror(String... tables) {
+        return MirrorSource.of("val_" + ScratchDatabase.randomSuffix(),
+                Arrays.stream(tables).map(TableName::parse).toList());
+    }
+
+    private static Object validate(PostgresPeer peer, MirrorSource source) {
+        SourceValidator.validate(peer, source);
+        return null;
+    }
+
+    private static AbstractThrowableAssert<?, ? extends Throwable> assertPermanent(
+            ThrowingSupplier<?> call, Problem problem) {
+        return assertThatThrownBy(call::get)
+                .isInstanceOfSatisfying(SourceConfigurationException.class, e -> {
+                    assertThat(e.problem()).isEqualTo(problem);
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.getMessage()).doesNotContain("\n", ScratchDatabase.PASSWORD + "@", ROLE_PASSWORD);
+                });
+    }
+}
