@@ -8,6 +8,9 @@ public record TableId(String schema, String name) implements Comparable<TableId>
     public TableId {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(name, "name");
+        if (schema.isEmpty() || name.isEmpty()) {
+            throw new IllegalArgumentException("a table name needs a schema and a name");
+        }
     }
 
     /**

@@ -3,12 +3,15 @@ package dev.mirrorflow.catalog;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * A throw-away database on the dev-env PostgreSQL (scripts/dev-env.sh), created for one test
- * class or one codegen run and dropped afterwards.
+ * class or one codegen run and dropped afterwards, together with every replication slot in it.
  */
 public final class ScratchDatabase implements AutoCloseable {
 
@@ -24,7 +27,7 @@ public final class ScratchDatabase implements AutoCloseable {
     }
 
     public static ScratchDatabase create(String prefix) {
-        String name = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String name = prefix + "_" + randomSuffix();
         try (Connection c = DriverManager.getConnection(SERVER_URL + "postgres", USER, PASSWORD);
                 Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
@@ -33,6 +36,10 @@ public final class ScratchDatabase implements AutoCloseable {
                     + " (is the dev environment up? scripts/dev-env.sh up): " + e.getMessage(), e);
         }
         return new ScratchDatabase(name);
+    }
+
+    public static String randomSuffix() {
+        return UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
     public String name() {
@@ -51,10 +58,66 @@ public final class ScratchDatabase implements AutoCloseable {
         return DriverManager.getConnection(jdbcUrl(), USER, PASSWORD);
     }
 
+    public void execute(String... statements) throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+
+    /** Names of the replication slots that live in this database. */
+    public List<String> slots() throws SQLException {
+        return slotsOf(name);
+    }
+
+    public static List<String> slotsOf(String database) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(SERVER_URL + "postgres", USER, PASSWORD);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT slot_name FROM pg_replication_slots WHERE database = '"
+                        + database + "' ORDER BY slot_name")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+
+    /** Ends the sessions streaming from this database's slots and drops the slots. */
+    public void dropSlots() throws SQLException {
+        try (Connection c = DriverManager.getConnection(SERVER_URL + "postgres", USER, PASSWORD);
+                Statement s = c.createStatement()) {
+            s.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+                    + " WHERE database = '" + name + "' AND active_pid IS NOT NULL");
+            // A terminated walsender lets go of its slot a moment later.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (true) {
+                try {
+                    s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                            + " WHERE database = '" + name + "'");
+                    return;
+                } catch (SQLException e) {
+                    if (!"55006".equals(e.getSQLState()) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
         try (Connection c = DriverManager.getConnection(SERVER_URL + "postgres", USER, PASSWORD);
                 Statement s = c.createStatement()) {
+            // A database that still has replication slots cannot be dropped.
+            dropSlots();
             s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         } catch (SQLException e) {
             throw new IllegalStateException("cannot drop scratch database " + name + ": " + e.getMessage(), e);

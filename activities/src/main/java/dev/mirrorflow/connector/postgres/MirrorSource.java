@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.connector.TableId;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -8,7 +9,7 @@ import java.util.regex.Pattern;
  * What one mirror reads from a PostgreSQL source: its tables, the publication that names them
  * and the replication slot that keeps their changes.
  */
-public record MirrorSource(String mirror, List<TableName> tables, String publication, String slot) {
+public record MirrorSource(String mirror, List<TableId> tables, String publication, String slot) {
 
     /** Postgres' own rule for slot names; checked here so a bad name fails before any connection. */
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
@@ -32,7 +33,7 @@ public record MirrorSource(String mirror, List<TableName> tables, String publica
     }
 
     /** The defaults: publication and slot both named {@code mirrorflow_<mirror>}. */
-    public static MirrorSource of(String mirror, List<TableName> tables) {
+    public static MirrorSource of(String mirror, List<TableId> tables) {
         String name = "mirrorflow_" + mirror;
         return new MirrorSource(mirror, tables, name, name);
     }

@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.connector.TableId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -13,7 +14,7 @@ import java.util.Objects;
  * @param slot the replication slot involved, or null
  * @param table the table involved, or null
  */
-public record SourceOperation(String action, PostgresPeer peer, String mirror, String slot, TableName table) {
+public record SourceOperation(String action, PostgresPeer peer, String mirror, String slot, TableId table) {
 
     public SourceOperation {
         Objects.requireNonNull(action, "action");
@@ -28,7 +29,7 @@ public record SourceOperation(String action, PostgresPeer peer, String mirror, S
         return new SourceOperation(action, peer, mirror, otherSlot, table);
     }
 
-    public SourceOperation withTable(TableName otherTable) {
+    public SourceOperation withTable(TableId otherTable) {
         return new SourceOperation(action, peer, mirror, slot, otherTable);
     }
 

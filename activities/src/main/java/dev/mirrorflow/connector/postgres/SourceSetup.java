@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.connector.TableId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,10 +33,10 @@ public final class SourceSetup {
      *
      * @return the tables added, all of them when the publication was created
      */
-    public static List<TableName> ensurePublication(PostgresPeer peer, MirrorSource source) {
+    public static List<TableId> ensurePublication(PostgresPeer peer, MirrorSource source) {
         SourceOperation op = new SourceOperation(
                 "creating or updating publication " + source.publication(), peer, source.mirror(), null, null);
-        String publication = TableName.quote(source.publication());
+        String publication = TableId.quote(source.publication());
         try (Connection c = peer.connect()) {
             Optional<Boolean> allTables = publicationForAllTables(c, source.publication());
             if (allTables.isEmpty()) {
@@ -47,8 +48,8 @@ public final class SourceSetup {
             if (allTables.get()) {
                 return List.of();
             }
-            Set<TableName> present = publishedTables(c, source.publication());
-            List<TableName> missing = source.tables().stream().filter(t -> !present.contains(t)).toList();
+            Set<TableId> present = publishedTables(c, source.publication());
+            List<TableId> missing = source.tables().stream().filter(t -> !present.contains(t)).toList();
             if (!missing.isEmpty()) {
                 execute(c, "ALTER PUBLICATION " + publication + " ADD TABLE " + quoted(missing));
                 log.info("added {} to publication {} of mirror {}", missing, source.publication(), source.mirror());
@@ -77,7 +78,7 @@ public final class SourceSetup {
                 return Optional.empty();
             }
             String command =
-                    "CREATE_REPLICATION_SLOT " + TableName.quote(source.slot()) + " LOGICAL pgoutput EXPORT_SNAPSHOT";
+                    "CREATE_REPLICATION_SLOT " + TableId.quote(source.slot()) + " LOGICAL pgoutput EXPORT_SNAPSHOT";
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(command)) {
                 rs.next();
                 ExportedSnapshot created = new ExportedSnapshot(
@@ -100,14 +101,14 @@ public final class SourceSetup {
         }
     }
 
-    private static Set<TableName> publishedTables(Connection c, String publication) throws SQLException {
-        Set<TableName> tables = new HashSet<>();
+    private static Set<TableId> publishedTables(Connection c, String publication) throws SQLException {
+        Set<TableId> tables = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    tables.add(new TableName(rs.getString(1), rs.getString(2)));
+                    tables.add(new TableId(rs.getString(1), rs.getString(2)));
                 }
             }
         }
@@ -120,7 +121,7 @@ public final class SourceSetup {
         }
     }
 
-    private static String quoted(List<TableName> tables) {
-        return tables.stream().map(TableName::quoted).collect(Collectors.joining(", "));
+    private static String quoted(List<TableId> tables) {
+        return tables.stream().map(TableId::quoted).collect(Collectors.joining(", "));
     }
 }

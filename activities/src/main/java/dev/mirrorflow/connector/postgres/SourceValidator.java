@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.connector.TableId;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.MISSING_REPLICATION_PRIVILEGE;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.MISSING_TABLE_PRIVILEGE;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.NO_FREE_REPLICATION_SLOTS;
@@ -119,7 +120,7 @@ public final class SourceValidator {
      * One query for all tables. Problems are reported one kind at a time, each naming every table
      * that has it, so that a user fixes a whole kind in one go.
      */
-    private static void requireReadableTablesWithIdentity(Connection c, List<TableName> tables, SourceOperation op)
+    private static void requireReadableTablesWithIdentity(Connection c, List<TableId> tables, SourceOperation op)
             throws SQLException {
         String sql = "SELECT c.oid IS NOT NULL,"
                 + " c.oid IS NOT NULL AND has_table_privilege(c.oid, 'SELECT'),"
@@ -129,13 +130,13 @@ public final class SourceValidator {
                 + " FROM unnest(?::text[]) WITH ORDINALITY AS t(name, ord)"
                 + " LEFT JOIN pg_class c ON c.oid = to_regclass(t.name)"
                 + " ORDER BY t.ord";
-        List<TableName> missing = new ArrayList<>();
-        List<TableName> unreadable = new ArrayList<>();
-        List<TableName> withoutIdentity = new ArrayList<>();
+        List<TableId> missing = new ArrayList<>();
+        List<TableId> unreadable = new ArrayList<>();
+        List<TableId> withoutIdentity = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableName::quoted).toArray()));
+            ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableId::quoted).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                for (TableName table : tables) {
+                for (TableId table : tables) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
                         missing.add(table);
@@ -170,13 +171,13 @@ public final class SourceValidator {
         }
     }
 
-    private static String names(List<TableName> tables) {
+    private static String names(List<TableId> tables) {
         return (tables.size() == 1 ? "table " : "tables ")
-                + tables.stream().map(TableName::toString).collect(Collectors.joining(", "));
+                + tables.stream().map(TableId::toString).collect(Collectors.joining(", "));
     }
 
-    private static String quoted(List<TableName> tables) {
-        return tables.stream().map(TableName::quoted).collect(Collectors.joining(", "));
+    private static String quoted(List<TableId> tables) {
+        return tables.stream().map(TableId::quoted).collect(Collectors.joining(", "));
     }
 
     private static String setting(Connection c, String name) throws SQLException {

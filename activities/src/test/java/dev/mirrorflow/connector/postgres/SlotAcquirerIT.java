@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.catalog.ScratchDatabase;
 import static dev.mirrorflow.connector.postgres.ActivityRetry.backendPid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -76,7 +78,7 @@ class SlotAcquirerIT {
             for (int attempt = 1; attempt <= 3; attempt++) {
                 long started = System.nanoTime();
                 int thisAttempt = attempt;
-                assertThatThrownBy(() -> acquirer.acquire(db.peer(), source, thisAttempt))
+                assertThatThrownBy(() -> acquirer.acquire(ScratchPeers.of(db), source, thisAttempt))
                         .isInstanceOfSatisfying(SlotBusyException.class, e -> {
                             assertThat(e.holderPid()).hasValue(walsender);
                             assertThat(e.retryable()).isTrue();
@@ -102,7 +104,7 @@ class SlotAcquirerIT {
                     e -> assertThat(e.holderPid()).hasValue(walsender));
 
             foreign.destroyForcibly().waitFor();
-            try (AcquiredSlot slot = ActivityRetry.acquire(acquirer, db.peer(), source, 4, Duration.ofSeconds(30))) {
+            try (AcquiredSlot slot = ActivityRetry.acquire(acquirer, ScratchPeers.of(db), source, 4, Duration.ofSeconds(30))) {
                 assertThat(slot.slot()).isEqualTo(source.slot());
                 assertThat(slot.connection().isValid(2)).isTrue();
             }
@@ -123,14 +125,14 @@ class SlotAcquirerIT {
             s.execute("SELECT pg_advisory_lock(" + key + ")");
 
             long started = System.nanoTime();
-            assertThatThrownBy(() -> acquirer.acquire(db.peer(), source, 1))
+            assertThatThrownBy(() -> acquirer.acquire(ScratchPeers.of(db), source, 1))
                     .isInstanceOfSatisfying(SlotBusyException.class, e -> assertThat(e.holderPid()).hasValue(holder))
                     .hasMessageContaining("another mirrorflow instance holds slot " + source.slot())
                     .hasMessageContaining("held by PID " + holder);
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(FAST);
         }
 
-        try (AcquiredSlot slot = ActivityRetry.acquire(acquirer, db.peer(), source, 2, Duration.ofSeconds(10))) {
+        try (AcquiredSlot slot = ActivityRetry.acquire(acquirer, ScratchPeers.of(db), source, 2, Duration.ofSeconds(10))) {
             assertThat(lockHolders(key)).containsExactly(backendPid(slot.connection()));
         }
         awaitNoLockHolder(key);
@@ -144,14 +146,14 @@ class SlotAcquirerIT {
         SlotAcquirer first = new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics());
         SlotAcquirer second = new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics());
 
-        try (AcquiredSlot held = first.acquire(db.peer(), source, 1)) {
+        try (AcquiredSlot held = first.acquire(ScratchPeers.of(db), source, 1)) {
             int holder = backendPid(held.connection());
-            assertThatThrownBy(() -> second.acquire(db.peer(), source, 1))
+            assertThatThrownBy(() -> second.acquire(ScratchPeers.of(db), source, 1))
                     .isInstanceOfSatisfying(SlotBusyException.class, e -> assertThat(e.holderPid()).hasValue(holder))
                     .hasMessageContaining("another mirrorflow instance holds slot " + source.slot())
                     .hasMessageContaining("PID " + holder + " (application mirrorflow");
         }
-        try (AcquiredSlot mine = ActivityRetry.acquire(second, db.peer(), source, 2, Duration.ofSeconds(10))) {
+        try (AcquiredSlot mine = ActivityRetry.acquire(second, ScratchPeers.of(db), source, 2, Duration.ofSeconds(10))) {
             assertThat(lockHolders(SlotAcquirer.lockKey(source.slot()))).containsExactly(backendPid(mine.connection()));
         }
         assertThat(first.metrics().failures()).isZero();
@@ -160,7 +162,7 @@ class SlotAcquirerIT {
 
     private static MirrorSource newMirror() {
         MirrorSource source =
-                MirrorSource.of("acq_" + ScratchDatabase.randomSuffix(), List.of(TableName.parse("orders")));
+                MirrorSource.of("acq_" + ScratchDatabase.randomSuffix(), List.of(TableId.parse("orders")));
         slotsUsed.add(source.slot());
         return source;
     }
@@ -173,8 +175,8 @@ class SlotAcquirerIT {
     }
 
     private static SourceException startReplicationFailure(MirrorSource source) throws SQLException {
-        SourceOperation op = SourceOperation.of("starting replication", db.peer(), source);
-        try (Connection replication = db.peer().connectForReplication()) {
+        SourceOperation op = SourceOperation.of("starting replication", ScratchPeers.of(db), source);
+        try (Connection replication = ScratchPeers.of(db).connectForReplication()) {
             replication.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
                     .withSlotName(source.slot())
                     .withSlotOption("proto_version", "1")
@@ -188,7 +190,7 @@ class SlotAcquirerIT {
     }
 
     private static Process startPgRecvlogical(MirrorSource source, Path output) throws IOException {
-        PostgresPeer peer = db.peer();
+        PostgresPeer peer = ScratchPeers.of(db);
         ProcessBuilder pb = new ProcessBuilder(pgRecvlogical(), "-d", peer.database(), "-h", peer.host(),
                 "-p", String.valueOf(peer.port()), "-U", peer.user(), "--slot", source.slot(), "--start",
                 "-o", "proto_version=1", "-o", "publication_names=" + source.publication(), "-f", "/dev/null");
@@ -257,7 +259,7 @@ class SlotAcquirerIT {
 
     private static List<String> slotsNamed(List<String> names) throws SQLException {
         List<String> found = new ArrayList<>();
-        try (Connection c = ScratchDatabase.serverPeer("postgres").connect(); Statement s = c.createStatement();
+        try (Connection c = ScratchPeers.server("postgres").connect(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT slot_name FROM pg_replication_slots")) {
             while (rs.next()) {
                 if (names.contains(rs.getString(1))) {

@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.connector.TableId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +15,7 @@ class SourceFailureClassifierTest {
 
     private static final String SECRET = "s3cret-Passw0rd";
     private static final PostgresPeer PEER = PostgresPeer.of("db.example", 5432, "shop", "cdc", SECRET);
-    private static final MirrorSource ORDERS = MirrorSource.of("orders", List.of(TableName.parse("public.orders")));
+    private static final MirrorSource ORDERS = MirrorSource.of("orders", List.of(TableId.parse("public.orders")));
     private static final SourceOperation ACQUIRING =
             SourceOperation.of("acquiring replication slot mirrorflow_orders", PEER, ORDERS);
 

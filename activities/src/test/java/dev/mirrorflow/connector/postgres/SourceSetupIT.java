@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.catalog.ScratchDatabase;
 import static dev.mirrorflow.connector.postgres.ActivityRetry.backendPid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,9 +19,9 @@ import org.junit.jupiter.api.Test;
 
 class SourceSetupIT {
 
-    private static final TableName ORDERS = TableName.parse("orders");
-    private static final TableName CUSTOMERS = TableName.parse("customers");
-    private static final TableName ITEMS = TableName.parse("public.items");
+    private static final TableId ORDERS = TableId.parse("orders");
+    private static final TableId CUSTOMERS = TableId.parse("customers");
+    private static final TableId ITEMS = TableId.parse("public.items");
 
     private static ScratchDatabase db;
     private final SlotAcquirer acquirer = new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics());
@@ -42,11 +44,11 @@ class SourceSetupIT {
     void shouldCreateTheMirrorsPublicationForItsTablesWhenMissing() throws SQLException {
         MirrorSource source = mirror(ORDERS, CUSTOMERS);
 
-        assertThat(SourceSetup.ensurePublication(db.peer(), source)).containsExactly(ORDERS, CUSTOMERS);
+        assertThat(SourceSetup.ensurePublication(ScratchPeers.of(db), source)).containsExactly(ORDERS, CUSTOMERS);
 
         assertThat(source.publication()).isEqualTo("mirrorflow_" + source.mirror());
         assertThat(publishedTables(source.publication())).containsExactly("public.customers", "public.orders");
-        assertThat(SourceSetup.ensurePublication(db.peer(), source)).isEmpty();
+        assertThat(SourceSetup.ensurePublication(ScratchPeers.of(db), source)).isEmpty();
     }
 
     @Test
@@ -54,7 +56,7 @@ class SourceSetupIT {
         MirrorSource source = mirror(ORDERS, ITEMS);
         db.execute("CREATE PUBLICATION " + source.publication() + " FOR TABLE orders");
 
-        assertThat(SourceSetup.ensurePublication(db.peer(), source)).containsExactly(ITEMS);
+        assertThat(SourceSetup.ensurePublication(ScratchPeers.of(db), source)).containsExactly(ITEMS);
 
         assertThat(publishedTables(source.publication())).containsExactly("public.items", "public.orders");
     }
@@ -65,7 +67,7 @@ class SourceSetupIT {
         db.execute("INSERT INTO orders VALUES (1, 'before the slot')");
         String snapshotName;
 
-        try (AcquiredSlot slot = acquirer.acquire(db.peer(), source, 1)) {
+        try (AcquiredSlot slot = acquirer.acquire(ScratchPeers.of(db), source, 1)) {
             ExportedSnapshot snapshot = SourceSetup.createSlotIfMissing(slot).orElseThrow();
             snapshotName = snapshot.snapshotName();
             assertThat(snapshot.slot()).isEqualTo(source.slot()).isEqualTo("mirrorflow_" + source.mirror());
@@ -92,7 +94,7 @@ class SourceSetupIT {
         MirrorSource source = mirror(ORDERS);
         db.execute("SELECT pg_create_logical_replication_slot('" + source.slot() + "', 'pgoutput')");
 
-        try (AcquiredSlot slot = acquirer.acquire(db.peer(), source, 1)) {
+        try (AcquiredSlot slot = acquirer.acquire(ScratchPeers.of(db), source, 1)) {
             assertThat(SourceSetup.createSlotIfMissing(slot)).isEmpty();
             assertThat(slot.connection().isValid(2)).isTrue();
         }
@@ -101,19 +103,19 @@ class SourceSetupIT {
     @Test
     void shouldKeepTheSlotLockOnTheSessionThatCreatesTheSlot() throws Exception {
         MirrorSource source = mirror(ORDERS);
-        try (AcquiredSlot slot = acquirer.acquire(db.peer(), source, 1)) {
+        try (AcquiredSlot slot = acquirer.acquire(ScratchPeers.of(db), source, 1)) {
             SourceSetup.createSlotIfMissing(slot).orElseThrow();
             int pid = backendPid(slot.connection());
-            assertThatThrownBy(() -> acquirer.acquire(db.peer(), source, 1))
+            assertThatThrownBy(() -> acquirer.acquire(ScratchPeers.of(db), source, 1))
                     .isInstanceOf(SlotBusyException.class)
                     .hasMessageContaining("PID " + pid);
         }
-        try (AcquiredSlot again = ActivityRetry.acquire(acquirer, db.peer(), source, 2, Duration.ofSeconds(10))) {
+        try (AcquiredSlot again = ActivityRetry.acquire(acquirer, ScratchPeers.of(db), source, 2, Duration.ofSeconds(10))) {
             assertThat(SourceSetup.createSlotIfMissing(again)).isEmpty();
         }
     }
 
-    private static MirrorSource mirror(TableName... tables) {
+    private static MirrorSource mirror(TableId... tables) {
         return MirrorSource.of("setup_" + ScratchDatabase.randomSuffix(), List.of(tables));
     }
 

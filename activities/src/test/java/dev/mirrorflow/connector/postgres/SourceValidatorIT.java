@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.catalog.ScratchDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -50,7 +52,7 @@ class SourceValidatorIT {
     static void dropDatabasesAndRoles() throws Exception {
         db.close();
         otherDb.close();
-        try (Connection c = ScratchDatabase.serverPeer("postgres").connect(); Statement s = c.createStatement()) {
+        try (Connection c = ScratchPeers.server("postgres").connect(); Statement s = c.createStatement()) {
             s.execute("DROP ROLE IF EXISTS " + NO_REPLICATION_ROLE);
             s.execute("DROP ROLE IF EXISTS " + NO_SELECT_ROLE);
         }
@@ -60,12 +62,12 @@ class SourceValidatorIT {
 
     @Test
     void shouldAcceptLogicalWalLevelAReplicationUserAndTablesWithAPrimaryKeyOrFullReplicaIdentity() {
-        assertThatCode(() -> SourceValidator.validate(db.peer(), mirror("orders", "audit"))).doesNotThrowAnyException();
+        assertThatCode(() -> SourceValidator.validate(ScratchPeers.of(db), mirror("orders", "audit"))).doesNotThrowAnyException();
     }
 
     @Test
     void shouldRejectAUserWithoutReplicationWhenValidatingAndWhenAcquiringTheSlot() {
-        PostgresPeer peer = db.peer().withLogin(NO_REPLICATION_ROLE, ROLE_PASSWORD);
+        PostgresPeer peer = ScratchPeers.of(db).withLogin(NO_REPLICATION_ROLE, ROLE_PASSWORD);
         MirrorSource source = mirror("orders");
 
         assertPermanent(() -> validate(peer, source), Problem.MISSING_REPLICATION_PRIVILEGE)
@@ -80,7 +82,7 @@ class SourceValidatorIT {
     @Test
     void shouldRejectABadPasswordWithoutRepeatingIt() {
         String wrong = "Wrong-Pw-" + SUFFIX;
-        PostgresPeer peer = db.peer().withLogin(ScratchDatabase.USER, wrong);
+        PostgresPeer peer = ScratchPeers.of(db).withLogin(ScratchDatabase.USER, wrong);
         MirrorSource source = mirror("orders");
 
         assertPermanent(() -> validate(peer, source), Problem.AUTHENTICATION_FAILED)
@@ -93,7 +95,7 @@ class SourceValidatorIT {
 
     @Test
     void shouldRejectAMissingDatabase() {
-        PostgresPeer peer = db.peer().withDatabase("missing_" + SUFFIX);
+        PostgresPeer peer = ScratchPeers.of(db).withDatabase("missing_" + SUFFIX);
         MirrorSource source = mirror("orders");
 
         assertPermanent(() -> validate(peer, source), Problem.DATABASE_MISSING)
@@ -107,14 +109,14 @@ class SourceValidatorIT {
     void shouldRejectAMissingTable() {
         MirrorSource source = mirror("orders", "public.missing");
 
-        assertPermanent(() -> validate(db.peer(), source), Problem.TABLE_MISSING)
+        assertPermanent(() -> validate(ScratchPeers.of(db), source), Problem.TABLE_MISSING)
                 .hasMessage("mirror %s: table public.missing does not exist in %s; create it or remove it from the "
-                        + "mirror, then resume the mirror", source.mirror(), db.peer().location());
+                        + "mirror, then resume the mirror", source.mirror(), ScratchPeers.of(db).location());
     }
 
     @Test
     void shouldRejectATableTheUserMayNotRead() {
-        PostgresPeer peer = db.peer().withLogin(NO_SELECT_ROLE, ROLE_PASSWORD);
+        PostgresPeer peer = ScratchPeers.of(db).withLogin(NO_SELECT_ROLE, ROLE_PASSWORD);
         MirrorSource source = mirror("orders");
 
         assertPermanent(() -> validate(peer, source), Problem.MISSING_TABLE_PRIVILEGE)
@@ -127,7 +129,7 @@ class SourceValidatorIT {
     void shouldRejectATableWithNeitherPrimaryKeyNorFullReplicaIdentity() {
         MirrorSource source = mirror("orders", "events");
 
-        assertPermanent(() -> validate(db.peer(), source), Problem.NO_REPLICA_IDENTITY)
+        assertPermanent(() -> validate(ScratchPeers.of(db), source), Problem.NO_REPLICA_IDENTITY)
                 .hasMessage("mirror %s: table public.events has neither a primary key nor REPLICA IDENTITY FULL, so "
                         + "updates and deletes cannot be mirrored; add a primary key or run ALTER TABLE "
                         + "\"public\".\"events\" REPLICA IDENTITY FULL, then resume the mirror", source.mirror());
@@ -138,12 +140,12 @@ class SourceValidatorIT {
         MirrorSource source = mirror("orders");
         db.execute("SELECT pg_create_logical_replication_slot('" + source.slot() + "', 'test_decoding')");
         try {
-            assertPermanent(() -> validate(db.peer(), source), Problem.SLOT_WRONG_PLUGIN)
+            assertPermanent(() -> validate(ScratchPeers.of(db), source), Problem.SLOT_WRONG_PLUGIN)
                     .hasMessage("mirror %s, slot %s: replication slot %s exists but uses plugin test_decoding, not "
                             + "pgoutput; drop it (SELECT pg_drop_replication_slot('%s')) or give the mirror another "
                             + "slot name, then resume the mirror",
                             source.mirror(), source.slot(), source.slot(), source.slot());
-            try (AcquiredSlot slot = acquirer.acquire(db.peer(), source, 1)) {
+            try (AcquiredSlot slot = acquirer.acquire(ScratchPeers.of(db), source, 1)) {
                 assertPermanent(() -> SourceSetup.createSlotIfMissing(slot), Problem.SLOT_WRONG_PLUGIN);
             }
         } finally {
@@ -156,7 +158,7 @@ class SourceValidatorIT {
         MirrorSource source = mirror("orders");
         otherDb.execute("SELECT pg_create_logical_replication_slot('" + source.slot() + "', 'pgoutput')");
         try {
-            assertPermanent(() -> validate(db.peer(), source), Problem.SLOT_OTHER_DATABASE)
+            assertPermanent(() -> validate(ScratchPeers.of(db), source), Problem.SLOT_OTHER_DATABASE)
                     .hasMessage("mirror %s, slot %s: replication slot %s exists but belongs to database %s, not %s; "
                             + "give the mirror another slot name or point the source peer at database %s, then "
                             + "resume the mirror", source.mirror(), source.slot(), source.slot(), otherDb.name(),
@@ -168,7 +170,7 @@ class SourceValidatorIT {
 
     private static MirrorSource mirror(String... tables) {
         return MirrorSource.of("val_" + ScratchDatabase.randomSuffix(),
-                Arrays.stream(tables).map(TableName::parse).toList());
+                Arrays.stream(tables).map(TableId::parse).toList());
     }
 
     private static Object validate(PostgresPeer peer, MirrorSource source) {
