@@ -1,0 +1,43 @@
+package dev.mirrorflow.model;
+
+/**
+ * Everything a mirror's workflow must remember across continue-as-new: the phase it is in,
+ * what setup and the load have finished, every request a signal made and not yet served, the
+ * settings signals changed, and the counters. Never credentials, never rows.
+ *
+ * @param loadGeneration starts at 1; a resync starts a new initial load under the next number
+ * @param pauseReason set by a pause signal until the mirror has paused
+ * @param resumeRequested set by a resume signal until the mirror resumes
+ * @param terminateRequested set by a terminate signal; {@code dropDestination} says whether
+ *     the destination tables go too
+ * @param eventSeq numbers the catalog writes of this mirror so that a retried write is not
+ *     written twice
+ */
+public record MirrorState(
+        Phase phase,
+        int loadGeneration,
+        boolean setupDone,
+        boolean loadDone,
+        String pauseReason,
+        boolean resumeRequested,
+        boolean terminateRequested,
+        boolean dropDestination,
+        boolean resyncRequested,
+        int batchSize,
+        long idleTimeoutMillis,
+        RetrySettings retry,
+        String lastError,
+        long phaseSinceMillis,
+        long eventSeq) {
+
+    /**
+     * The state of a new mirror.
+     *
+     * @param initialLoad false when the destination already holds the data and only changes
+     *     from now on are wanted
+     */
+    public static MirrorState initial(boolean initialLoad, int batchSize, long idleTimeoutMillis, RetrySettings retry) {
+        return new MirrorState(Phase.CREATED, 1, false, !initialLoad, null, false, false, false, false, batchSize,
+                idleTimeoutMillis, retry, null, 0, 0);
+    }
+}

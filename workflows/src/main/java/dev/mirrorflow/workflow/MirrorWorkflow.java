@@ -1,0 +1,51 @@
+package dev.mirrorflow.workflow;
+
+import dev.mirrorflow.model.ConfigUpdate;
+import dev.mirrorflow.model.MirrorRef;
+import dev.mirrorflow.model.MirrorStatus;
+import dev.mirrorflow.model.Phase;
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/**
+ * One mirror, from setup through the initial load to the change stream, for as long as it
+ * lives. Workflow id {@code mirror/<name>}. The type, signal and query names are recorded in
+ * histories and used by scripts: do not rename them.
+ */
+@WorkflowInterface
+public interface MirrorWorkflow {
+
+    String TYPE = "Mirror";
+
+    static String workflowId(String mirror) {
+        return "mirror/" + mirror;
+    }
+
+    /** Runs the mirror; returns its final phase. */
+    @WorkflowMethod(name = TYPE)
+    Phase run(MirrorRef ref);
+
+    /** Pauses the mirror: the load at the next partition boundary, the stream after its batch. */
+    @SignalMethod(name = "pause")
+    void pause(String reason);
+
+    @SignalMethod(name = "resume")
+    void resume();
+
+    /** Ends the mirror: removes slot and publication, and the destination tables if asked. */
+    @SignalMethod(name = "terminate")
+    void terminate(boolean dropDestination);
+
+    /** Drops and reloads the destination tables from a fresh snapshot. */
+    @SignalMethod(name = "resync")
+    void resync();
+
+    /** Changes batch size or idle timeout; a running stream restarts with them. */
+    @SignalMethod(name = "updateConfig")
+    void updateConfig(ConfigUpdate update);
+
+    @QueryMethod(name = "status")
+    MirrorStatus status();
+}

@@ -1,0 +1,318 @@
+package dev.mirrorflow.workflow;
+
+import dev.mirrorflow.model.ConfigUpdate;
+import dev.mirrorflow.model.LoadRequest;
+import dev.mirrorflow.model.LoadResult;
+import dev.mirrorflow.model.MirrorOutcomeRecord;
+import dev.mirrorflow.model.MirrorRef;
+import dev.mirrorflow.model.MirrorState;
+import dev.mirrorflow.model.MirrorStatus;
+import dev.mirrorflow.model.Phase;
+import dev.mirrorflow.model.PhaseChange;
+import dev.mirrorflow.model.RetrySettings;
+import dev.mirrorflow.model.StreamRequest;
+import dev.mirrorflow.model.TeardownRequest;
+import dev.mirrorflow.workflow.activity.MirrorActivities;
+import dev.mirrorflow.workflow.activity.MirrorCatalogActivities;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Functions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import org.slf4j.Logger;
+
+/**
+ * The mirror's lifecycle as a loop over its state: serve what signals asked for (terminate,
+ * resync, pause), else do the next thing not done yet (setup, initial load, change stream).
+ * Long activities run in a cancellation scope that a signal cancels; they stop at a partition
+ * or batch boundary and the loop decides what comes next. Every phase change is written to the
+ * catalog before the workflow moves on.
+ */
+public final class MirrorWorkflowImpl implements MirrorWorkflow {
+
+    private static final Logger log = Workflow.getLogger(MirrorWorkflowImpl.class);
+
+    /** Error types activities use for problems a user must fix; never retried. */
+    public static final String[] NON_RETRYABLE = {"SourceConfiguration", "DestinationConfiguration", "MirrorNotFound"};
+
+    private final MirrorCatalogActivities catalog = Workflow.newActivityStub(MirrorCatalogActivities.class,
+            ActivityOptions.newBuilder()
+                    .setStartToCloseTimeout(Duration.ofSeconds(30))
+                    // The catalog is the record of truth: keep trying, however long it is away.
+                    .setRetryOptions(RetryOptions.newBuilder()
+                            .setInitialInterval(Duration.ofSeconds(1))
+                            .setMaximumInterval(Duration.ofMinutes(1))
+                            .build())
+                    .build());
+
+    private String name;
+    private Phase phase;
+    private int loadGeneration;
+    private boolean setupDone;
+    private boolean loadDone;
+    private String pauseReason;
+    private boolean resumeRequested;
+    private boolean terminateRequested;
+    private boolean dropDestination;
+    private boolean resyncRequested;
+    private int batchSize;
+    private long idleTimeoutMillis;
+    private RetrySettings retry;
+    private String lastError;
+    private long phaseSinceMillis;
+    private long eventSeq;
+
+    /** Set while a long activity runs and a signal may need to stop it. */
+    private CancellationScope running;
+    private boolean configChanged;
+
+    @Override
+    public Phase run(MirrorRef ref) {
+        restore(ref);
+        MirrorActivities data = dataActivities();
+        try {
+            while (true) {
+                if (terminateRequested) {
+                    return terminate(data);
+                }
+                if (resyncRequested) {
+                    resyncRequested = false;
+                    record(Phase.SETUP, "resync requested: reloading the destination", null);
+                    data.resetForResync(new LoadRequest(name, loadGeneration + 1));
+                    loadGeneration++;
+                    setupDone = false;
+                    loadDone = false;
+                    continue;
+                }
+                if (pauseReason != null) {
+                    waitWhilePaused();
+                    continue;
+                }
+                if (!setupDone) {
+                    record(Phase.SETUP, "validating and preparing source and destination", null);
+                    setupDone = runStoppable(() -> {
+                        data.setUp(name);
+                        return Boolean.TRUE;
+                    }) != null;
+                    continue;
+                }
+                if (!loadDone) {
+                    record(Phase.SNAPSHOT, "initial load (generation " + loadGeneration + ")", null);
+                    LoadResult result = runStoppable(() -> data.load(new LoadRequest(name, loadGeneration)));
+                    loadDone = result != null && result.complete();
+                    continue;
+                }
+                record(Phase.RUNNING, "streaming changes", null);
+                runStoppable(() -> {
+                    data.stream(new StreamRequest(name, loadGeneration, batchSize, idleTimeoutMillis));
+                    return Boolean.TRUE;
+                });
+                // The stream returned (pause, terminate, resync, new settings): a fresh run keeps
+                // the history short. Everything signals set travels in the state.
+                configChanged = false;
+                Workflow.continueAsNew(new MirrorRef(name, snapshot()));
+            }
+        } catch (ActivityFailure e) {
+            return fail(e);
+        }
+    }
+
+    /**
+     * Runs a long activity so that a signal can stop it: pause, terminate, resync and (for the
+     * stream) new settings cancel it, and it stops at its next boundary. Returns the activity's
+     * result, or null when it was stopped before it returned one.
+     */
+    private <R> R runStoppable(Functions.Func<R> call) {
+        Promise<R>[] promise = newPromiseHolder();
+        running = Workflow.newCancellationScope(() -> promise[0] = Async.function(call));
+        running.run();
+        Workflow.await(() -> promise[0].isCompleted() || stopRequested());
+        if (!promise[0].isCompleted()) {
+            if (pauseReason != null && !terminateRequested && !resyncRequested) {
+                record(Phase.PAUSING, pauseReason, null);
+            }
+            running.cancel("stop requested");
+        }
+        try {
+            return promise[0].get();
+        } catch (ActivityFailure e) {
+            if (e.getCause() instanceof CanceledFailure) {
+                return null;
+            }
+            throw e;
+        } catch (CanceledFailure e) {
+            return null;
+        } finally {
+            running = null;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <R> Promise<R>[] newPromiseHolder() {
+        return (Promise<R>[]) new Promise[1];
+    }
+
+    private boolean stopRequested() {
+        return pauseReason != null || terminateRequested || resyncRequested || configChanged;
+    }
+
+    private void waitWhilePaused() {
+        record(Phase.PAUSED, pauseReason, null);
+        Workflow.await(() -> resumeRequested || terminateRequested || resyncRequested);
+        if (resumeRequested) {
+            log.info("mirror {} resumed", name);
+            resumeRequested = false;
+            pauseReason = null;
+            // A pause can last long; the resumed mirror starts a fresh history.
+            Workflow.continueAsNew(new MirrorRef(name, snapshot()));
+        }
+        // Terminate and resync are served by the loop; the pause ends with them.
+        pauseReason = null;
+        resumeRequested = false;
+    }
+
+    private Phase terminate(MirrorActivities data) {
+        data.tearDown(new TeardownRequest(name, dropDestination));
+        phase = Phase.TERMINATED;
+        catalog.recordOutcome(new MirrorOutcomeRecord(name, Workflow.getInfo().getRunId(), Phase.TERMINATED,
+                null, true));
+        return Phase.TERMINATED;
+    }
+
+    private Phase fail(ActivityFailure e) {
+        lastError = message(e);
+        log.warn("mirror {} failed: {}", name, lastError);
+        phase = Phase.FAILED;
+        catalog.recordOutcome(new MirrorOutcomeRecord(name, Workflow.getInfo().getRunId(), Phase.FAILED,
+                lastError, false));
+        return Phase.FAILED;
+    }
+
+    /** The innermost message: what the activity said, not Temporal's wrapping. */
+    private static String message(TemporalFailure e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof ApplicationFailure a) {
+            return a.getOriginalMessage();
+        }
+        return t.getMessage();
+    }
+
+    private void record(Phase next, String reason, String error) {
+        phase = next;
+        phaseSinceMillis = Workflow.currentTimeMillis();
+        eventSeq++;
+        catalog.recordPhase(new PhaseChange(name, next, reason, error, "phase-" + eventSeq));
+    }
+
+    private MirrorActivities dataActivities() {
+        RetryOptions retryOptions = RetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofMillis(retry.initialIntervalMillis()))
+                .setBackoffCoefficient(retry.backoffCoefficient())
+                .setMaximumInterval(Duration.ofMillis(retry.maximumIntervalMillis()))
+                .setMaximumAttempts(retry.maximumAttempts())
+                .setDoNotRetry(NON_RETRYABLE)
+                .build();
+        return Workflow.newActivityStub(MirrorActivities.class, ActivityOptions.newBuilder()
+                // Loads and streams run for as long as the mirror lives; the heartbeat timeout
+                // is what notices a dead worker and moves the work to another one.
+                .setStartToCloseTimeout(Duration.ofDays(3650))
+                .setHeartbeatTimeout(Duration.ofSeconds(60))
+                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .setRetryOptions(retryOptions)
+                .build());
+    }
+
+    @Override
+    public void pause(String reason) {
+        if (phase != null && phase.isTerminal()) {
+            return;
+        }
+        pauseReason = reason == null || reason.isBlank() ? "paused by request" : reason;
+        resumeRequested = false;
+    }
+
+    @Override
+    public void resume() {
+        if (pauseReason != null) {
+            resumeRequested = true;
+        }
+    }
+
+    @Override
+    public void terminate(boolean dropDestination) {
+        terminateRequested = true;
+        this.dropDestination = this.dropDestination || dropDestination;
+    }
+
+    @Override
+    public void resync() {
+        resyncRequested = true;
+    }
+
+    @Override
+    public void updateConfig(ConfigUpdate update) {
+        if (update.batchSize() != null) {
+            if (update.batchSize() < 1 || update.batchSize() > 1_000_000) {
+                log.warn("mirror {}: ignoring batch size {} outside 1..1000000", name, update.batchSize());
+            } else {
+                batchSize = update.batchSize();
+                configChanged = true;
+            }
+        }
+        if (update.idleTimeoutMillis() != null) {
+            if (update.idleTimeoutMillis() < 100 || update.idleTimeoutMillis() > 600_000) {
+                log.warn("mirror {}: ignoring idle timeout {}ms outside 100ms..10m", name, update.idleTimeoutMillis());
+            } else {
+                idleTimeoutMillis = update.idleTimeoutMillis();
+                configChanged = true;
+            }
+        }
+        // Only a running stream has to restart to pick up new settings.
+        if (phase != Phase.RUNNING) {
+            configChanged = false;
+        }
+    }
+
+    @Override
+    public MirrorStatus status() {
+        return new MirrorStatus(name, phase, phaseSinceMillis, pauseReason, loadGeneration, loadDone, lastError,
+                batchSize, idleTimeoutMillis);
+    }
+
+    private void restore(MirrorRef ref) {
+        MirrorState s = ref.state();
+        name = ref.name();
+        phase = s.phase();
+        loadGeneration = s.loadGeneration();
+        setupDone = s.setupDone();
+        loadDone = s.loadDone();
+        pauseReason = s.pauseReason();
+        resumeRequested = s.resumeRequested();
+        terminateRequested = s.terminateRequested();
+        dropDestination = s.dropDestination();
+        resyncRequested = s.resyncRequested();
+        batchSize = s.batchSize();
+        idleTimeoutMillis = s.idleTimeoutMillis();
+        retry = s.retry() == null ? RetrySettings.DEFAULT : s.retry();
+        lastError = s.lastError();
+        phaseSinceMillis = s.phaseSinceMillis();
+        eventSeq = s.eventSeq();
+    }
+
+    private MirrorState snapshot() {
+        return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
+                terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
+                phaseSinceMillis, eventSeq);
+    }
+}

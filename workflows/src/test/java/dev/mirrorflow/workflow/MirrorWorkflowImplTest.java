@@ -1,0 +1,230 @@
+package dev.mirrorflow.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mirrorflow.model.ConfigUpdate;
+import dev.mirrorflow.model.MirrorRef;
+import dev.mirrorflow.model.MirrorState;
+import dev.mirrorflow.model.Phase;
+import dev.mirrorflow.model.RetrySettings;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MirrorWorkflowImplTest {
+
+    private TestWorkflowEnvironment env;
+    private FakeMirrorActivities activities;
+    private MirrorWorkflow mirror;
+    private WorkflowStub stub;
+
+    @BeforeEach
+    void setUp() {
+        env = TestWorkflowEnvironment.newInstance();
+        Worker worker = env.newWorker(TaskQueues.DEFAULT, WorkerOptions.newBuilder()
+                .setMaxHeartbeatThrottleInterval(Duration.ofMillis(100))
+                .build());
+        worker.registerWorkflowImplementationTypes(MirrorWorkflowImpl.class);
+        activities = new FakeMirrorActivities();
+        worker.registerActivitiesImplementations(activities);
+        env.start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        env.close();
+    }
+
+    private void start(boolean initialLoad) {
+        mirror = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(MirrorWorkflow.workflowId("orders"))
+                .setTaskQueue(TaskQueues.DEFAULT)
+                .build());
+        WorkflowClient.start(mirror::run,
+                new MirrorRef("orders", MirrorState.initial(initialLoad, 1000, 5000,
+                        new RetrySettings(1000, 2.0, 60_000, 0))));
+        stub = WorkflowStub.fromTyped(mirror);
+    }
+
+    private void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; phases " + activities.phaseNames());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private Phase result() {
+        return stub.getResult(Phase.class);
+    }
+
+    @Test
+    void shouldGoThroughSetupAndLoadToStreamingAndRecordEachPhaseFirst() throws Exception {
+        start(true);
+        await("streaming", () -> !activities.streams.isEmpty());
+
+        assertThat(activities.phaseNames()).containsExactly("SETUP", "SNAPSHOT", "RUNNING");
+        assertThat(activities.loads).hasSize(1);
+        assertThat(mirror.status().phase()).isEqualTo(Phase.RUNNING);
+        assertThat(mirror.status().loadDone()).isTrue();
+
+        mirror.terminate(false);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+        assertThat(activities.teardowns).singleElement().satisfies(t -> assertThat(t.dropDestination()).isFalse());
+        assertThat(activities.outcomes).singleElement().satisfies(o -> {
+            assertThat(o.finalPhase()).isEqualTo(Phase.TERMINATED);
+            assertThat(o.dropped()).isTrue();
+        });
+    }
+
+    @Test
+    void shouldSkipTheLoadWhenTheSpecSaysSo() throws Exception {
+        start(false);
+        await("streaming", () -> !activities.streams.isEmpty());
+        assertThat(activities.phaseNames()).containsExactly("SETUP", "RUNNING");
+        assertThat(activities.loads).isEmpty();
+        mirror.terminate(true);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+        assertThat(activities.teardowns.get(0).dropDestination()).isTrue();
+    }
+
+    @Test
+    void shouldPauseTheLoadAtAPartitionBoundaryAndLoadOnlyTheRestAfterResume() throws Exception {
+        activities.partitions = 1000;
+        start(true);
+        await("load running", () -> activities.partitionsDone.get() >= 2);
+
+        mirror.pause("maintenance");
+        await("paused", () -> activities.phaseNames().contains("PAUSED"));
+        int doneAtPause = activities.partitionsDone.get();
+        assertThat(activities.phaseNames()).containsExactly("SETUP", "SNAPSHOT", "PAUSING", "PAUSED");
+        assertThat(activities.phases.get(3).reason()).isEqualTo("maintenance");
+        assertThat(mirror.status().pauseReason()).isEqualTo("maintenance");
+        Thread.sleep(300);
+        assertThat(activities.partitionsDone.get()).as("nothing copied while paused").isEqualTo(doneAtPause);
+
+        activities.partitions = doneAtPause + 3;
+        mirror.resume();
+        await("streaming", () -> !activities.streams.isEmpty());
+        assertThat(activities.loads).hasSize(2);
+        assertThat(activities.partitionsDone.get()).isEqualTo(doneAtPause + 3);
+        assertThat(activities.phaseNames()).endsWith("SNAPSHOT", "RUNNING");
+        mirror.terminate(false);
+        result();
+    }
+
+    @Test
+    void shouldPauseTheStreamAndResumeItInAFreshRun() throws Exception {
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+        String firstRun = stub.getExecution().getRunId();
+
+        mirror.pause(null);
+        await("paused", () -> activities.phaseNames().contains("PAUSED"));
+        assertThat(activities.phaseNames()).endsWith("RUNNING", "PAUSING", "PAUSED");
+
+        mirror.resume();
+        await("streaming again", () -> activities.streams.size() == 2);
+        assertThat(activities.phaseNames()).endsWith("PAUSED", "RUNNING");
+        String currentRun = env.getWorkflowClient().newUntypedWorkflowStub(MirrorWorkflow.workflowId("orders"))
+                .describe().getExecution().getRunId();
+        assertThat(currentRun).as("continued as new").isNotEqualTo(firstRun);
+        assertThat(activities.loads).as("the load is not repeated").hasSize(1);
+        mirror.terminate(false);
+        assertThat(env.getWorkflowClient().newUntypedWorkflowStub(MirrorWorkflow.workflowId("orders"))
+                .getResult(Phase.class)).isEqualTo(Phase.TERMINATED);
+    }
+
+    @Test
+    void shouldNotLoseAPauseThatArrivesWithAConfigChangeJustBeforeContinueAsNew() throws Exception {
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+
+        mirror.updateConfig(new ConfigUpdate(500, null));
+        mirror.pause("right behind the config change");
+
+        await("paused", () -> activities.phaseNames().contains("PAUSED"));
+        MirrorWorkflow current = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class,
+                MirrorWorkflow.workflowId("orders"));
+        assertThat(current.status().pauseReason()).isEqualTo("right behind the config change");
+        assertThat(current.status().batchSize()).isEqualTo(500);
+
+        current.resume();
+        await("streaming with the new batch size", () -> activities.streams.size() == 2);
+        assertThat(activities.streams.get(1).batchSize()).isEqualTo(500);
+        current.terminate(false);
+    }
+
+    @Test
+    void shouldRestartTheStreamWithNewSettings() throws Exception {
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+        mirror.updateConfig(new ConfigUpdate(250, 2000L));
+        await("restarted", () -> activities.streams.size() == 2);
+        assertThat(activities.streams.get(1).batchSize()).isEqualTo(250);
+        assertThat(activities.streams.get(1).idleTimeoutMillis()).isEqualTo(2000);
+        env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, MirrorWorkflow.workflowId("orders"))
+                .terminate(false);
+    }
+
+    @Test
+    void shouldReloadUnderANewGenerationOnResync() throws Exception {
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+
+        mirror.resync();
+        await("streaming after resync", () -> activities.streams.size() == 2);
+
+        assertThat(activities.resets).singleElement().satisfies(r -> assertThat(r.loadGeneration()).isEqualTo(2));
+        assertThat(activities.loads).extracting(l -> l.loadGeneration()).containsExactly(1, 2);
+        assertThat(activities.streams.get(1).loadGeneration()).isEqualTo(2);
+        assertThat(activities.phaseNames()).containsExactly("SETUP", "SNAPSHOT", "RUNNING", "SETUP", "SETUP",
+                "SNAPSHOT", "RUNNING");
+        env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, MirrorWorkflow.workflowId("orders"))
+                .terminate(false);
+    }
+
+    @Test
+    void shouldFailWithTheActivitysOwnMessageOnAProblemTheUserMustFix() {
+        activities.setupBehaviour = attempt -> {
+            throw ApplicationFailure.newNonRetryableFailure(
+                    "table public.events has neither a primary key nor REPLICA IDENTITY FULL; add a primary key",
+                    "SourceConfiguration");
+        };
+        start(true);
+
+        assertThat(result()).isEqualTo(Phase.FAILED);
+        assertThat(activities.setupAttempts).hasSize(1);
+        assertThat(activities.outcomes).singleElement().satisfies(o -> {
+            assertThat(o.finalPhase()).isEqualTo(Phase.FAILED);
+            assertThat(o.error()).isEqualTo(
+                    "table public.events has neither a primary key nor REPLICA IDENTITY FULL; add a primary key");
+            assertThat(o.dropped()).isFalse();
+        });
+    }
+
+    @Test
+    void shouldKeepRetryingATransientFailureUntilItClears() throws Exception {
+        activities.setupBehaviour = attempt -> {
+            if (attempt < 4) {
+                throw ApplicationFailure.newFailure("slot in use by PID 42", "SlotBusy");
+            }
+        };
+        start(true);
+        await("streaming", () -> !activities.streams.isEmpty());
+        assertThat(activities.setupAttempts).containsExactly(1, 2, 3, 4);
+        mirror.terminate(false);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+    }
+}
