@@ -87,6 +87,14 @@ public final class SnapshotPartitionRepository {
         return new SnapshotPartition.Progress(r.value1(), r.value2(), r.value3().longValue(), r.value4().longValue());
     }
 
+    /** Rows copied by every load of the mirror, resyncs included. */
+    public long rowsCopiedInAllLoads(long mirrorId) {
+        return dsl.select(DSL.coalesce(DSL.sum(SNAPSHOT_PARTITIONS.ROWS_COPIED), java.math.BigDecimal.ZERO))
+                .from(SNAPSHOT_PARTITIONS)
+                .where(SNAPSHOT_PARTITIONS.MIRROR_ID.eq(mirrorId))
+                .fetchSingle().value1().longValue();
+    }
+
     /** Forgets a load's partitions, for a resync that starts a new generation from scratch. */
     public int deleteLoad(long mirrorId, int generation) {
         return dsl.deleteFrom(SNAPSHOT_PARTITIONS).where(load(mirrorId, generation)).execute();

@@ -50,6 +50,10 @@ class LoadAndStreamRepositoriesIT extends CatalogFixture {
         parts.markDone(mirror.id(), 1, "public.items", 0, 7, 70);
         assertThat(parts.progress(mirror.id(), 1).isComplete()).isTrue();
         assertThat(parts.progress(mirror.id(), 2)).isEqualTo(new SnapshotPartition.Progress(0, 0, 0, 0));
+
+        parts.plan(mirror.id(), 2, List.of(new SnapshotPartition.Plan("public.orders", 0, "0", "")));
+        parts.markDone(mirror.id(), 2, "public.orders", 0, 100, 1);
+        assertThat(parts.rowsCopiedInAllLoads(mirror.id())).isEqualTo(12_345 + 5 + 7 + 100);
     }
 
     @Test
