@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Change-stream benchmark: mirrorflow's decode + apply rate against pg_recvlogical receiving
+# the same changes with pgoutput into /dev/null, measured in one run on the same data.
+#
+#   bench/cdc.sh                 1,000,000 changes per scenario
+#   BENCH_CHANGES=200000 bench/cdc.sh
+#
+# Two scenarios: changes in transactions of 1000 rows, and in transactions of 1 row. Each
+# creates two slots before the workload, so both readers see exactly the same WAL. Ends with
+# one line: the worse of the two ratios.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+CHANGES="${BENCH_CHANGES:-1000000}"
+PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
+export PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
+
+scripts/dev-env.sh up >/dev/null
+echo "bench: building ..."
+mvn -B -q -DskipTests install >/dev/null
+mvn -B -q -pl activities dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
+CP="activities/target/test-classes:activities/target/classes:$(cat activities/target/bench.classpath)"
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+
+now() { date +%s.%N; }
+
+run_scenario() {
+  local label="$1" tx_rows="$2"
+  local suffix; suffix="$(tr -dc a-z0-9 </dev/urandom | head -c 8)"
+  local src="bench_cdc_src_$suffix" dst="bench_cdc_dst_$suffix"
+  psql -q -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+  trap "psql -q -d $src -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$src'\" >/dev/null 2>&1; psql -q -d postgres -c 'DROP DATABASE IF EXISTS $src WITH (FORCE)' -c 'DROP DATABASE IF EXISTS $dst WITH (FORCE)'" RETURN
+  psql -q -d "$src" <<SQL
+CREATE TABLE bench (id bigint PRIMARY KEY, qty int NOT NULL, note text, at timestamptz NOT NULL, price numeric(12,2));
+CREATE PUBLICATION bench FOR TABLE bench;
+SELECT pg_create_logical_replication_slot('bench_recv', 'pgoutput');
+SELECT pg_create_logical_replication_slot('bench_mf', 'pgoutput');
+SQL
+  # The workload: inserts, then updates of 40% of the rows, then deletes of 20%; the mix of
+  # change kinds adds up to CHANGES.
+  local inserts=$(( CHANGES / 2 )) updates=$(( CHANGES * 3 / 10 )) deletes=$(( CHANGES / 5 ))
+  echo "bench[$label]: writing $CHANGES changes in transactions of $tx_rows row(s) ..."
+  if [ "$tx_rows" -gt 1 ]; then
+    PGOPTIONS="-c synchronous_commit=off" psql -q -d "$src" <<SQL
+DO \$\$
+DECLARE s bigint;
+BEGIN
+  FOR s IN 0 .. $inserts - 1 BY $tx_rows LOOP
+    INSERT INTO bench SELECT g, g % 100, 'note ' || g, now(), g * 1.25 FROM generate_series(s + 1, least(s + $tx_rows, $inserts)) g;
+    COMMIT;
+  END LOOP;
+  FOR s IN 0 .. $updates - 1 BY $tx_rows LOOP
+    UPDATE bench SET qty = qty + 1, note = note || '!' WHERE id > s AND id <= least(s + $tx_rows, $updates);
+    COMMIT;
+  END LOOP;
+  FOR s IN 0 .. $deletes - 1 BY $tx_rows LOOP
+    DELETE FROM bench WHERE id > $inserts - s - $tx_rows AND id <= $inserts - s;
+    COMMIT;
+  END LOOP;
+END \$\$;
+SQL
+  else
+    local script; script="$(mktemp)"
+    printf '\\set id random(1, 1000000000000)\nINSERT INTO bench VALUES (:id, 1, '"'"'n'"'"', now(), 1.00) ON CONFLICT DO NOTHING;\n' > "$script"
+    PGOPTIONS="-c synchronous_commit=off" pgbench -n -q -c 2 -j 2 -t $(( inserts / 2 )) -f "$script" "$src" >/dev/null
+    PGOPTIONS="-c synchronous_commit=off" psql -q -d "$src" <<SQL
+DO \$\$
+DECLARE r record; n int := 0;
+BEGIN
+  FOR r IN SELECT id FROM bench ORDER BY id LIMIT $updates LOOP
+    UPDATE bench SET qty = qty + 1 WHERE id = r.id; COMMIT;
+  END LOOP;
+  FOR r IN SELECT id FROM bench ORDER BY id DESC LIMIT $deletes LOOP
+    DELETE FROM bench WHERE id = r.id; COMMIT;
+  END LOOP;
+END \$\$;
+SQL
+    rm -f "$script"
+  fi
+  local end_lsn; end_lsn="$(psql -tAq -d "$src" -c "SELECT pg_current_wal_lsn()")"
+  local changes_made; changes_made="$(psql -tAq -d "$src" -c "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('bench_recv', NULL, NULL, 'proto_version', '1', 'publication_names', 'bench') WHERE substr(data, 1, 1) IN ('I', 'U', 'D')")"
+
+  echo "bench[$label]: baseline pg_recvlogical to /dev/null ..."
+  local t0 t1; t0="$(now)"
+  "$PG_BIN/pg_recvlogical" -d "$src" --slot bench_recv --start -o proto_version=1 -o publication_names=bench \
+    -E "$end_lsn" -f /dev/null --no-loop
+  t1="$(now)"
+  local base_secs; base_secs="$(echo "$t1 - $t0" | bc -l)"
+
+  echo "bench[$label]: mirrorflow decode + apply ..."
+  local out; out="$(java -Xmx2g -cp "$CP" dev.mirrorflow.bench.CdcBench \
+    "jdbc:postgresql://127.0.0.1:$PORT/$src" "jdbc:postgresql://127.0.0.1:$PORT/$dst" bench_mf bench "$end_lsn")"
+  echo "$out" | sed 's/^/  /'
+  local mf_secs; mf_secs="$(echo "$out" | awk '/^seconds:/ {print $2}')"
+
+  # The destination must equal the source.
+  local a b
+  a="$(psql -tAq -d "$src" -c "SELECT count(*) || ':' || coalesce(md5(string_agg(b::text, ',' ORDER BY id)), '') FROM bench b")"
+  b="$(psql -tAq -d "$dst" -c "SELECT count(*) || ':' || coalesce(md5(string_agg(b::text, ',' ORDER BY id)), '') FROM bench b")"
+  [ "$a" = "$b" ] || { echo "bench[$label]: MISMATCH source $a destination $b" >&2; exit 1; }
+
+  local base_rate mf_rate ratio
+  base_rate="$(echo "$changes_made / $base_secs" | bc -l)"
+  mf_rate="$(echo "$changes_made / $mf_secs" | bc -l)"
+  ratio="$(echo "$mf_rate / $base_rate" | bc -l)"
+  printf 'bench[%s]: %d changes; pg_recvlogical %.0f rows/s (%.2fs), mirrorflow %.0f rows/s (%.2fs); ratio %.2f; destination equals source\n' \
+    "$label" "$changes_made" "$base_rate" "$base_secs" "$mf_rate" "$mf_secs" "$ratio"
+  RATIOS+=("$ratio")
+}
+
+command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null 2>&1 || { echo "bench: needs bc" >&2; exit 1; }; }
+RATIOS=()
+run_scenario "tx=1000" 1000
+run_scenario "tx=1" 1
+worst="$(printf '%s\n' "${RATIOS[@]}" | sort -g | head -1)"
+printf 'ratio: %.2f (target >= 0.8)\n' "$worst"
