@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
         exitCodeOnExecutionException = MirrorflowCommand.FAILURE,
         versionProvider = MirrorflowCommand.Version.class,
         description = "Keeps destination tables continuously in sync with source databases (change data capture).",
-        subcommands = {WorkerCommand.class, PingCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {WorkerCommand.class, MirrorCommand.class, PingCommand.class, CommandLine.HelpCommand.class})
 public final class MirrorflowCommand implements Runnable {
 
     /** Exit codes: 0 ok, 1 failure, 2 usage error. */

@@ -1,0 +1,36 @@
+package dev.mirrorflow.cli;
+
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorRow;
+
+/** Opens the catalog for one command and finds mirrors in it with user-facing errors. */
+final class CatalogSession {
+
+    private CatalogSession() {}
+
+    static Catalog open(ConnectionOptions connection) {
+        return Catalog.open(connection.catalogConfig());
+    }
+
+    /** The newest incarnation of a mirror, live or dropped: what status and history show. */
+    static MirrorRow latestMirror(Catalog catalog, String name) {
+        return catalog.mirrors().findLatest(name).orElseThrow(() -> new UserError(
+                "no mirror named '" + name + "' in the catalog; see mirrorflow mirror list"));
+    }
+
+    /** The live mirror, for commands that act on it. */
+    static MirrorRow liveMirror(Catalog catalog, String name) {
+        return catalog.mirrors().findLive(name).orElseThrow(() -> new UserError(
+                catalog.mirrors().findLatest(name).isPresent()
+                        ? "mirror '" + name + "' was dropped; see mirrorflow mirror history " + name
+                        : "no mirror named '" + name + "' in the catalog; see mirrorflow mirror list"));
+    }
+
+    /** Creating, resuming and changing mirrors wait until maintenance ends. */
+    static void refuseDuringMaintenance(Catalog catalog, String action) {
+        if (catalog.settings().isMaintenanceOn()) {
+            throw new UserError("maintenance mode is on: cannot " + action
+                    + " now; wait for it to end (mirrorflow maintenance status)");
+        }
+    }
+}

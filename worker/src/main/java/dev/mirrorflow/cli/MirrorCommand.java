@@ -1,0 +1,291 @@
+package dev.mirrorflow.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorEvent;
+import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.worker.MirrorControl;
+import dev.mirrorflow.worker.TemporalConnection;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** `mirrorflow mirror ...`: create, watch and steer mirrors. */
+@Command(name = "mirror", mixinStandardHelpOptions = true,
+        description = "Create, inspect and steer mirrors. Status and history read only the catalog.",
+        subcommands = {
+            MirrorCommand.List.class,
+            MirrorCommand.Status.class,
+            MirrorCommand.History.class,
+            MirrorCommand.Pause.class,
+            MirrorCommand.Resume.class,
+            MirrorCommand.Resync.class,
+            MirrorCommand.Drop.class
+        })
+final class MirrorCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists live mirrors (from the catalog).")
+    static final class List implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConnectionOptions connection;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (Catalog catalog = CatalogSession.open(connection)) {
+                java.util.List<MirrorRow> mirrors = catalog.mirrors().listLive();
+                if (mirrors.isEmpty()) {
+                    out.println("no mirrors; create one with: mirrorflow mirror create -f spec.yaml");
+                    return 0;
+                }
+                out.printf("%-24s %-11s %-16s %-16s %s%n", "NAME", "PHASE", "SOURCE", "DESTINATION", "SINCE");
+                for (MirrorRow m : mirrors) {
+                    out.printf("%-24s %-11s %-16s %-16s %s%n", m.name(), m.phase(), m.sourcePeer(),
+                            m.destinationPeer(), m.phaseSince());
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Shows a mirror's phase, load progress and stream from the catalog; works while "
+                    + "Temporal is down and after Temporal has forgotten the workflow.")
+    static final class Status implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConnectionOptions connection;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Option(names = "--watch", description = "Refresh every 2 seconds until the mirror ends or Ctrl-C.")
+        boolean watch;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            try (Catalog catalog = CatalogSession.open(connection)) {
+                while (true) {
+                    MirrorStatusView view = MirrorStatusView.read(catalog, CatalogSession.latestMirror(catalog, name));
+                    if (json) {
+                        out.println(JSON.writeValueAsString(view.toJson()));
+                    } else {
+                        if (watch) {
+                            out.print("\033[H\033[2J");
+                        }
+                        out.print(view.render(Instant.now()));
+                    }
+                    out.flush();
+                    if (!watch || view.isTerminal()) {
+                        return 0;
+                    }
+                    Thread.sleep(2000);
+                }
+            }
+        }
+    }
+
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = "Shows a mirror's phase changes and errors from the catalog, oldest first; also for "
+                    + "dropped mirrors and long after Temporal has forgotten them.")
+    static final class History implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConnectionOptions connection;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--limit", defaultValue = "100", description = "Newest entries to show. Default: ${DEFAULT-VALUE}")
+        int limit;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (Catalog catalog = CatalogSession.open(connection)) {
+                MirrorRow mirror = CatalogSession.latestMirror(catalog, name);
+                for (MirrorEvent e : catalog.mirrors().history(mirror.id(), limit)) {
+                    StringBuilder line = new StringBuilder().append(e.occurredAt()).append("  ")
+                            .append(String.format("%-6s", e.kind()));
+                    if (e.phase() != null) {
+                        line.append(' ').append(e.phase());
+                    }
+                    if (e.reason() != null) {
+                        line.append("  ").append(e.reason());
+                    }
+                    if (e.error() != null) {
+                        line.append("  error: ").append(e.error());
+                    }
+                    out.println(line);
+                }
+                catalog.mirrors().latestOutcome(mirror.id()).ifPresent(o -> out.printf(
+                        "outcome: %s at %s, %d rows loaded, %d rows streamed in %d batches, last position %s%s%n",
+                        o.finalPhase(), o.closedAt(), o.rowsSnapshotted(), o.rowsApplied(), o.batches(),
+                        o.lastCheckpoint(), o.error() == null ? "" : ", error: " + o.error()));
+                return 0;
+            }
+        }
+    }
+
+    /** The shared shape of the commands that signal one live mirror. */
+    abstract static class Signalling implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConnectionOptions connection;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        /** What the command does, for messages. */
+        abstract String action();
+
+        /** Sends the signal. */
+        abstract void signal(MirrorControl control);
+
+        /** Checks against the catalog before signalling. */
+        void check(Catalog catalog, MirrorRow mirror) {}
+
+        @Override
+        public Integer call() throws Exception {
+            try (Catalog catalog = CatalogSession.open(connection)) {
+                MirrorRow mirror = CatalogSession.liveMirror(catalog, name);
+                check(catalog, mirror);
+                try (TemporalConnection temporal = TemporalConnection.open(connection.temporalSettings(), "mirrorflow-cli")) {
+                    MirrorControl control = new MirrorControl(temporal);
+                    try {
+                        signal(control);
+                    } catch (MirrorControl.MirrorNotRunningException e) {
+                        throw new UserError(e.getMessage());
+                    }
+                    after(control, catalog, mirror);
+                }
+            }
+            return 0;
+        }
+
+        void after(MirrorControl control, Catalog catalog, MirrorRow mirror) throws Exception {
+            spec.commandLine().getOut().printf("%s requested for mirror %s; follow it with: mirrorflow mirror status %s --watch%n",
+                    action(), name, name);
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = "Pauses a mirror: the initial load at the next partition boundary, the stream after "
+                    + "its current batch.")
+    static final class Pause extends Signalling {
+        @Option(names = "--reason", defaultValue = "paused by request", description = "Shown in status and history.")
+        String reason;
+
+        @Override
+        String action() {
+            return "pause";
+        }
+
+        @Override
+        void signal(MirrorControl control) {
+            control.pause(name, reason);
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a paused mirror.")
+    static final class Resume extends Signalling {
+        @Override
+        String action() {
+            return "resume";
+        }
+
+        @Override
+        void check(Catalog catalog, MirrorRow mirror) {
+            CatalogSession.refuseDuringMaintenance(catalog, "resume mirror " + name);
+        }
+
+        @Override
+        void signal(MirrorControl control) {
+            control.resume(name);
+        }
+    }
+
+    @Command(name = "resync", mixinStandardHelpOptions = true,
+            description = "Drops and reloads the destination tables from a fresh snapshot, then streams again.")
+    static final class Resync extends Signalling {
+        @Override
+        String action() {
+            return "resync";
+        }
+
+        @Override
+        void check(Catalog catalog, MirrorRow mirror) {
+            CatalogSession.refuseDuringMaintenance(catalog, "resync mirror " + name);
+        }
+
+        @Override
+        void signal(MirrorControl control) {
+            control.resync(name);
+        }
+    }
+
+    @Command(name = "drop", mixinStandardHelpOptions = true,
+            description = "Ends a mirror: removes its replication slot and publication (and with --drop-destination "
+                    + "its destination tables), records the outcome, and waits for the workflow to end.")
+    static final class Drop extends Signalling {
+        @Option(names = "--drop-destination", description = "Also drop the destination tables.")
+        boolean dropDestination;
+
+        @Option(names = "--timeout", defaultValue = "5m", converter = DurationConverter.class,
+                description = "How long to wait for the workflow to end. Default: ${DEFAULT-VALUE}")
+        Duration timeout;
+
+        @Override
+        String action() {
+            return "drop";
+        }
+
+        @Override
+        void signal(MirrorControl control) {
+            control.terminate(name, dropDestination);
+        }
+
+        @Override
+        void after(MirrorControl control, Catalog catalog, MirrorRow mirror) throws Exception {
+            try {
+                control.awaitEnd(name, timeout);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new UserError("mirror " + name + " did not finish dropping within "
+                        + DurationConverter.format(timeout) + "; is a worker running? (mirrorflow ping)");
+            }
+            spec.commandLine().getOut().printf("mirror %s dropped%s%n", name,
+                    dropDestination ? " with its destination tables" : "");
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.mirrorflow.cli;
+
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.CdcBatch;
+import dev.mirrorflow.catalog.MirrorOutcome;
+import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.catalog.SnapshotPartition;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A mirror's status as the catalog knows it: no Temporal call, so it answers while Temporal is
+ * down and after Temporal has forgotten the workflow.
+ */
+record MirrorStatusView(
+        MirrorRow mirror,
+        int loadGeneration,
+        SnapshotPartition.Progress load,
+        Instant loadStarted,
+        CdcBatch.Totals stream,
+        Optional<MirrorOutcome> outcome) {
+
+    static MirrorStatusView read(Catalog catalog, MirrorRow mirror) {
+        int generation = currentGeneration(catalog, mirror.id());
+        List<SnapshotPartition> partitions = catalog.snapshotPartitions().list(mirror.id(), generation);
+        Instant loadStarted = partitions.stream().map(SnapshotPartition::startedAt)
+                .filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
+        return new MirrorStatusView(mirror, generation, catalog.snapshotPartitions().progress(mirror.id(), generation),
+                loadStarted, catalog.cdcBatches().totals(mirror.id()), catalog.mirrors().latestOutcome(mirror.id()));
+    }
+
+    /** The newest load generation that has partitions (1 before any). */
+    private static int currentGeneration(Catalog catalog, long mirrorId) {
+        int generation = 1;
+        while (catalog.snapshotPartitions().progress(mirrorId, generation + 1).partitionsTotal() > 0) {
+            generation++;
+        }
+        return generation;
+    }
+
+    String render(Instant now) {
+        StringBuilder out = new StringBuilder();
+        MirrorRow m = mirror;
+        out.append("mirror ").append(m.name()).append(m.isLive() ? "" : " (dropped " + m.droppedAt() + ")").append('\n');
+        out.append("  ").append(m.sourcePeer()).append(" -> ").append(m.destinationPeer())
+                .append("   workflow ").append(m.workflowId()).append('\n');
+        out.append("  phase    ").append(m.phase()).append(" since ").append(m.phaseSince())
+                .append(" (").append(ago(Duration.between(m.phaseSince(), now))).append(" ago)");
+        if (m.phaseReason() != null) {
+            out.append(" — ").append(m.phaseReason());
+        }
+        out.append('\n');
+        if (m.lastError() != null) {
+            out.append("  error    ").append(m.lastError()).append('\n');
+        }
+        if (load.partitionsTotal() > 0) {
+            out.append("  load     ").append(bar(load.partitionsDone(), load.partitionsTotal())).append(' ')
+                    .append(load.partitionsDone()).append('/').append(load.partitionsTotal()).append(" partitions, ")
+                    .append(count(load.rowsCopied())).append(" rows");
+            if (loadStarted != null && load.rowsCopied() > 0 && !load.isComplete()) {
+                double seconds = Math.max(1, Duration.between(loadStarted, now).toSeconds());
+                double partitionsPerSecond = load.partitionsDone() / seconds;
+                out.append(", ").append(count((long) (load.rowsCopied() / seconds))).append(" rows/s");
+                if (partitionsPerSecond > 0) {
+                    long eta = (long) ((load.partitionsTotal() - load.partitionsDone()) / partitionsPerSecond);
+                    out.append(", ETA ").append(ago(Duration.ofSeconds(eta)));
+                }
+            }
+            if (loadGeneration > 1) {
+                out.append(" (load ").append(loadGeneration).append(')');
+            }
+            out.append('\n');
+        }
+        if (stream.batches() > 0) {
+            out.append("  stream   ").append(count(stream.rowsApplied())).append(" rows in ")
+                    .append(count(stream.batches())).append(" batches, at ").append(stream.lastPosition())
+                    .append(", last batch ").append(ago(Duration.between(stream.lastEndedAt(), now))).append(" ago\n");
+        }
+        outcome.filter(o -> m.phase().isTerminal()).ifPresent(o -> out.append("  outcome  ").append(o.finalPhase())
+                .append(" at ").append(o.closedAt()).append(": ").append(count(o.rowsSnapshotted()))
+                .append(" rows loaded, ").append(count(o.rowsApplied())).append(" rows streamed")
+                .append(o.error() == null ? "" : ", error: " + o.error()).append('\n'));
+        return out.toString();
+    }
+
+    Map<String, Object> toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("name", mirror.name());
+        json.put("source", mirror.sourcePeer());
+        json.put("destination", mirror.destinationPeer());
+        json.put("workflowId", mirror.workflowId());
+        json.put("phase", mirror.phase().name());
+        json.put("phaseSince", mirror.phaseSince().toString());
+        json.put("reason", mirror.phaseReason());
+        json.put("lastError", mirror.lastError());
+        json.put("dropped", mirror.droppedAt() == null ? null : mirror.droppedAt().toString());
+        Map<String, Object> l = new LinkedHashMap<>();
+        l.put("generation", loadGeneration);
+        l.put("partitionsDone", load.partitionsDone());
+        l.put("partitionsTotal", load.partitionsTotal());
+        l.put("rowsCopied", load.rowsCopied());
+        json.put("load", l);
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("batches", stream.batches());
+        s.put("rowsApplied", stream.rowsApplied());
+        s.put("lastPosition", stream.lastPosition());
+        s.put("lastBatchAt", stream.lastEndedAt() == null ? null : stream.lastEndedAt().toString());
+        json.put("stream", s);
+        outcome.ifPresent(o -> {
+            Map<String, Object> oc = new LinkedHashMap<>();
+            oc.put("finalPhase", o.finalPhase().name());
+            oc.put("closedAt", o.closedAt().toString());
+            oc.put("rowsLoaded", o.rowsSnapshotted());
+            oc.put("rowsApplied", o.rowsApplied());
+            oc.put("error", o.error());
+            json.put("outcome", oc);
+        });
+        return json;
+    }
+
+    boolean isTerminal() {
+        return mirror.phase().isTerminal();
+    }
+
+    static String bar(int done, int total) {
+        int width = 20;
+        int filled = total == 0 ? 0 : (int) ((long) done * width / total);
+        return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "]";
+    }
+
+    static String count(long n) {
+        if (n >= 10_000_000) {
+            return String.format("%.1fM", n / 1e6);
+        }
+        if (n >= 10_000) {
+            return String.format("%.1fk", n / 1e3);
+        }
+        return Long.toString(n);
+    }
+
+    static String ago(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 120) {
+            return s + "s";
+        }
+        if (s < 7200) {
+            return s / 60 + "m";
+        }
+        return s / 3600 + "h" + (s % 3600) / 60 + "m";
+    }
+}
