@@ -1,0 +1,92 @@
+package dev.mirrorflow.connector.postgres.destination;
+
+import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.TableMapping;
+import dev.mirrorflow.connector.TableSchema;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One mapping of a prepared mirror: the destination table as it is, the source columns it was
+ * verified against, and the statements that apply batches to it. Replaced as a whole when the
+ * destination table evolves, so the statements always match the table.
+ */
+final class MirroredTable {
+
+    private final TableMapping mapping;
+    private final DestinationTable destination;
+    private final MergeStatements statements;
+    private final int[] keyColumns;
+    // Source columns (name -> column) that reconciliation accepted for this destination table; a
+    // change whose shape stays within them needs no trip to the destination's catalog.
+    private final Map<String, ColumnSchema> acceptedColumns;
+    // Changes of one source shape share one TableSchema instance, so an identity lookup finds
+    // the layout without hashing whole schemas per row.
+    private final Map<TableSchema, RowLayout> layouts = new IdentityHashMap<>();
+
+    MirroredTable(TableMapping mapping, DestinationTable destination, List<ColumnSchema> acceptedColumns) {
+        this.mapping = mapping;
+        this.destination = destination;
+        this.statements = MergeStatements.of(destination);
+        List<DestinationColumn> key = destination.key();
+        this.keyColumns = key.stream().mapToInt(column -> destination.indexOf(column.name())).toArray();
+        this.acceptedColumns = new HashMap<>();
+        acceptedColumns.forEach(column -> this.acceptedColumns.put(column.name(), column));
+    }
+
+    TableMapping mapping() {
+        return mapping;
+    }
+
+    DestinationTable destination() {
+        return destination;
+    }
+
+    MergeStatements statements() {
+        return statements;
+    }
+
+    /** Destination column indexes of the key columns, in key order. */
+    int[] keyColumns() {
+        return keyColumns;
+    }
+
+    /** The source columns accepted so far, to carry into the table's next version. */
+    List<ColumnSchema> acceptedColumns() {
+        return List.copyOf(acceptedColumns.values());
+    }
+
+    /**
+     * How the values of changes made with {@code schema} map onto this destination table, or
+     * null when {@code schema} has a column the destination lacks or a column of another type or
+     * other enum labels than accepted: then the destination must be reconciled first.
+     */
+    RowLayout layoutFor(TableSchema schema) {
+        RowLayout layout = layouts.get(schema);
+        if (layout == null) {
+            if (!fits(schema)) {
+                return null;
+            }
+            layout = new RowLayout(this, schema, mapping.excludedColumns());
+            layouts.put(schema, layout);
+        }
+        return layout;
+    }
+
+    private boolean fits(TableSchema schema) {
+        for (ColumnSchema column : schema.columns()) {
+            if (mapping.excludedColumns().contains(column.name())) {
+                continue;
+            }
+            ColumnSchema accepted = acceptedColumns.get(column.name());
+            if (accepted == null || !accepted.type().equals(column.type())
+                    || !accepted.enumLabels().equals(column.enumLabels())
+                    || accepted.keyPosition() != column.keyPosition()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,270 @@
+package dev.mirrorflow.connector.postgres.destination;
+
+import dev.mirrorflow.connector.Change;
+import dev.mirrorflow.connector.ChangeBatch;
+import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.Destination;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.TableMapping;
+import dev.mirrorflow.connector.TableSchema;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL (15+, for MERGE) destination.
+ *
+ * <p>{@link #prepare} must run on an instance before {@link #apply} for the same mirror: it
+ * creates or verifies the tables and remembers the mappings that apply needs; calling it again
+ * with some of the mirror's mappings refreshes those and keeps the others. Enum types are
+ * created from the labels the source schema carries ({@link ColumnSchema#enumLabels()}); any
+ * other user-defined type must already exist at the destination, and prepare says so if not.
+ * Only tables with a primary key can be mirrored: rows are matched by key, and a table that has
+ * only REPLICA IDENTITY FULL is refused with a message that asks for a key.
+ *
+ * <p>The instance keeps one connection from the data source open between batches, because a
+ * new connection per batch would cost more than a small batch; after any failure it drops the
+ * connection and takes a fresh one on the next call. Calls are serialised: one mirror's loop uses
+ * an instance at a time.
+ */
+public final class PostgresDestination implements Destination {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresDestination.class);
+
+    // Two 32-bit keys rather than one 64-bit key: PostgreSQL keeps the two forms apart, so this
+    // lock can never collide with a lock keyed by a 64-bit hash such as a slot's.
+    private static final String LOCK_SCHEMA_CHANGES =
+            "SELECT pg_advisory_xact_lock(hashtext('mirrorflow'), hashtext('destination schema'))";
+
+    private final DataSource dataSource;
+    private final Map<String, Map<TableId, MirroredTable>> mirrors = new HashMap<>();
+    private Connection connection;
+
+    public PostgresDestination(DataSource dataSource) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Runs in one transaction, serialised with other mirrors preparing the same destination,
+     * so a failure leaves nothing half-created.
+     *
+     * @throws IllegalStateException when a table has no primary key, a key column is excluded, a
+     *     type is missing at the destination, or an existing table differs in a way only a resync
+     *     repairs
+     */
+    @Override
+    public synchronized void prepare(String mirror, List<TableMapping> mappings, List<TableSchema> sourceSchemas) {
+        Map<TableId, TableSchema> schemas = new HashMap<>();
+        sourceSchemas.forEach(schema -> schemas.put(schema.id(), schema));
+        Set<TableId> destinations = new HashSet<>();
+        for (TableMapping mapping : mappings) {
+            if (!schemas.containsKey(mapping.source())) {
+                throw new IllegalArgumentException("mirror " + mirror + ": no source schema was given for table "
+                        + mapping.source());
+            }
+            if (!destinations.add(mapping.destination())) {
+                throw new IllegalStateException("mirror " + mirror + " maps two source tables to destination table "
+                        + mapping.destination() + "; give each its own destination table");
+            }
+        }
+        Map<TableId, MirroredTable> tables = new HashMap<>();
+        inTransaction(mirror, "preparing the destination", c -> {
+            try (Statement statement = c.createStatement()) {
+                statement.execute(LOCK_SCHEMA_CHANGES);
+            }
+            CheckpointTable.create(c);
+            for (TableMapping mapping : mappings) {
+                TableSchema source = schemas.get(mapping.source());
+                DestinationTable table = DestinationTables.reconcile(c, mapping, source, true);
+                tables.put(mapping.source(), new MirroredTable(mapping, table,
+                        DestinationTables.mappedColumns(mapping, source)));
+            }
+            c.commit();
+            return null;
+        });
+        // Merged rather than replaced, so that preparing again for the one table whose source
+        // shape changed keeps the mirror's other tables usable.
+        mirrors.computeIfAbsent(mirror, m -> new HashMap<>()).putAll(tables);
+        log.info("Prepared destination for mirror {}: {} table(s)", mirror, tables.size());
+    }
+
+    @Override
+    public synchronized Optional<String> checkpoint(String mirror) {
+        return inTransaction(mirror, "reading the checkpoint", c -> {
+            Optional<String> position = CheckpointTable.read(c, mirror);
+            c.rollback();
+            return position;
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A change made with a source shape the destination does not fit yet (a column added at
+     * the source) first reconciles the destination, as {@link #prepare} would, in a transaction
+     * of its own; changes of an older shape leave the columns they lack untouched.
+     *
+     * @return the batch's row changes (before collapsing, as they are the work the batch stands
+     *     for) and the length of their value texts
+     * @throws DestinationException when the destination refused the batch; nothing of it, and not
+     *     its checkpoint, was committed
+     */
+    @Override
+    public synchronized ApplyResult apply(String mirror, ChangeBatch batch) {
+        Map<TableId, MirroredTable> tables = mirrors.get(mirror);
+        if (tables == null) {
+            throw new IllegalStateException("mirror " + mirror + ": prepare the destination before applying batches");
+        }
+        evolveForNewShapes(mirror, batch, tables);
+        CollapsedBatch collapsed = CollapsedBatch.collapse(batch, new CollapsedBatch.Tables() {
+            @Override
+            public MirroredTable forSource(TableId source) {
+                return mirroredTable(mirror, batch, tables, source);
+            }
+
+            @Override
+            public RowLayout layoutFor(TableSchema schema) {
+                return mirroredTable(mirror, batch, tables, schema.id()).layoutFor(schema);
+            }
+        });
+        Connection c = connection(mirror);
+        try {
+            new BatchApplier(c).apply(mirror, batch, collapsed);
+        } catch (SQLException e) {
+            discardConnection();
+            throw new DestinationException("mirror " + mirror + ", batch " + batch.batchId()
+                    + ": cannot use the destination connection: " + BatchApplier.oneLine(e), e);
+        } catch (RuntimeException e) {
+            discardConnection();
+            throw e;
+        }
+        return new ApplyResult(collapsed.rows(), collapsed.bytes());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.debug("Closing the destination connection failed", e);
+            }
+            connection = null;
+        }
+    }
+
+    /**
+     * Reconciles the destination tables with every source shape in the batch that they do not
+     * fit yet. The DDL commits before the batch starts, which is safe because reconciling is
+     * idempotent; and it must, because an enum label added in a transaction cannot be used in it.
+     */
+    private void evolveForNewShapes(String mirror, ChangeBatch batch, Map<TableId, MirroredTable> tables) {
+        Set<TableSchema> unfit = new LinkedHashSet<>();
+        TableSchema last = null;
+        for (Change change : batch.changes()) {
+            if (change instanceof Change.Row row && row.schema() != last) {
+                last = row.schema();
+                if (mirroredTable(mirror, batch, tables, last.id()).layoutFor(last) == null) {
+                    unfit.add(last);
+                }
+            }
+        }
+        if (unfit.isEmpty()) {
+            return;
+        }
+        // The new versions replace the old ones only once their DDL committed; otherwise a failed
+        // reconcile would leave this instance believing in columns that were rolled back.
+        Map<TableId, MirroredTable> evolved = new HashMap<>();
+        inTransaction(mirror, "evolving the destination tables", c -> {
+            try (Statement statement = c.createStatement()) {
+                statement.execute(LOCK_SCHEMA_CHANGES);
+            }
+            for (TableSchema schema : unfit) {
+                MirroredTable current = evolved.getOrDefault(schema.id(), tables.get(schema.id()));
+                DestinationTable table = DestinationTables.reconcile(c, current.mapping(), schema, false);
+                List<ColumnSchema> accepted = new ArrayList<>(current.acceptedColumns());
+                accepted.removeIf(column -> schema.indexOf(column.name()) >= 0);
+                accepted.addAll(DestinationTables.mappedColumns(current.mapping(), schema));
+                evolved.put(schema.id(), new MirroredTable(current.mapping(), table, accepted));
+            }
+            c.commit();
+            return null;
+        });
+        tables.putAll(evolved);
+    }
+
+    private static MirroredTable mirroredTable(String mirror, ChangeBatch batch, Map<TableId, MirroredTable> tables,
+            TableId source) {
+        MirroredTable table = tables.get(source);
+        if (table == null) {
+            throw new IllegalStateException("mirror " + mirror + ", batch " + batch.batchId() + " has a change to "
+                    + source + ", which the mirror does not map; prepare the destination with that table first");
+        }
+        return table;
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** Runs {@code work}, which commits or rolls back itself; on failure rolls back and drops the connection. */
+    private <T> T inTransaction(String mirror, String doing, Work<T> work) {
+        Connection c = connection(mirror);
+        try {
+            return work.run(c);
+        } catch (SQLException e) {
+            discardConnection();
+            throw new DestinationException("mirror " + mirror + ": " + doing + " failed: " + BatchApplier.oneLine(e), e);
+        } catch (IllegalStateException e) {
+            discardConnection();
+            throw new IllegalStateException("mirror " + mirror + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            discardConnection();
+            throw e;
+        }
+    }
+
+    private Connection connection(String mirror) {
+        try {
+            if (connection == null || connection.isClosed()) {
+                connection = dataSource.getConnection();
+                connection.setAutoCommit(false);
+            }
+            return connection;
+        } catch (SQLException e) {
+            discardConnection();
+            throw new DestinationException("mirror " + mirror + ": cannot connect to the destination: "
+                    + BatchApplier.oneLine(e), e);
+        }
+    }
+
+    /**
+     * Closing rolls back whatever the failed work left open; the next call starts on a fresh
+     * connection rather than on one that may be broken.
+     */
+    private void discardConnection() {
+        if (connection != null) {
+            try {
+                connection.rollback();
+            } catch (SQLException e) {
+                log.debug("Rolling back on the failed destination connection failed", e);
+            }
+        }
+        close();
+    }
+}

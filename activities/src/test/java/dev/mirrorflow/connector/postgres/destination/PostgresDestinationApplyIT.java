@@ -1,0 +1,314 @@
+package dev.mirrorflow.connector.postgres.destination;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mirrorflow.catalog.ScratchDatabase;
+import dev.mirrorflow.connector.Change;
+import dev.mirrorflow.connector.Change.Kind;
+import dev.mirrorflow.connector.ChangeBatch;
+import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.Destination.ApplyResult;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.TableMapping;
+import dev.mirrorflow.connector.TableSchema;
+import dev.mirrorflow.connector.Value;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** How batches land: collapsing per key, key changes, truncates, unchanged TOAST, replays, atomicity. */
+class PostgresDestinationApplyIT {
+
+    private static final String MIRROR = "orders";
+    private static final TableId SOURCE = new TableId("public", "items");
+    private static final TableId DESTINATION = new TableId("mirror", "items");
+    private static final TableSchema SCHEMA = new TableSchema(SOURCE, List.of(
+            new ColumnSchema("id", "integer", false, 1),
+            new ColumnSchema("name", "text", true, 0),
+            new ColumnSchema("qty", "integer", true, 0),
+            new ColumnSchema("body", "text", true, 0)));
+
+    private ScratchDatabase database;
+    private PostgresDestination destination;
+
+    @BeforeEach
+    void prepareDestination() {
+        database = ScratchDatabase.create("dest_apply");
+        destination = new PostgresDestination(ScratchDataSource.of(database));
+        destination.prepare(MIRROR, List.of(new TableMapping(SOURCE, DESTINATION, Set.of())), List.of(SCHEMA));
+    }
+
+    @AfterEach
+    void dropDestination() {
+        destination.close();
+        database.close();
+    }
+
+    @Test
+    void shouldKeepTheLastChangePerKeyWithinABatch() throws SQLException {
+        apply(1, insert(1, "a", 1, "x"), update(1, "b", 2, "y"), insert(2, "c", 3, "z"), update(1, "d", 4, "w"),
+                update(2, "e", 5, "v"));
+
+        assertThat(rows()).containsExactly("(1,d,4,w)", "(2,e,5,v)");
+    }
+
+    @Test
+    void shouldEndDeletedWhenARowIsInsertedUpdatedAndDeletedInOneBatch() throws SQLException {
+        apply(1, insert(1, "a", 1, "x"), insert(2, "keep", 1, "x"));
+
+        apply(2, insert(3, "a", 1, "x"), update(3, "b", 2, "y"), delete(3), update(1, "b", 2, "y"), delete(1));
+
+        assertThat(rows()).containsExactly("(2,keep,1,x)");
+    }
+
+    @Test
+    void shouldEndInsertedWhenARowIsDeletedAndInsertedAgainInOneBatch() throws SQLException {
+        apply(1, insert(1, "old", 1, "old body"));
+
+        apply(2, delete(1), insert(1, "new", null, "new body"));
+
+        assertThat(rows()).containsExactly("(1,new,,\"new body\")");
+    }
+
+    @Test
+    void shouldDeleteTheOldKeyAndUpsertTheNewWhenAnUpdateChangesTheKey() throws SQLException {
+        apply(1, insert(1, "a", 1, "x"), insert(5, "other", 1, "x"));
+
+        apply(2, updateKey(1, 2, "moved", 7, "y"), updateKey(5, 6, "again", 8, "z"), updateKey(6, 7, "twice", 9, "w"));
+
+        assertThat(rows()).containsExactly("(2,moved,7,y)", "(7,twice,9,w)");
+    }
+
+    @Test
+    void shouldKeepTheOldRowsUnchangedToastValueWhenAnUpdateChangesTheKey() throws SQLException {
+        apply(1, insert(1, "a", 1, "big toasted body"));
+
+        apply(2, updateKey(1, 2, "moved", 7, null));
+
+        assertThat(rows()).containsExactly("(2,moved,7,\"big toasted body\")");
+    }
+
+    @Test
+    void shouldApplyATruncateAtItsPlaceInTheBatch() throws SQLException {
+        apply(1, insert(1, "a", 1, "x"), insert(2, "b", 2, "y"));
+
+        apply(2, insert(3, "before", 1, "x"), update(1, "before", 1, "x"), truncate(), insert(4, "after", 1, "x"),
+                update(4, "after again", 2, "y"));
+
+        assertThat(rows()).containsExactly("(4,\"after again\",2,y)");
+    }
+
+    @Test
+    void shouldTruncateWhenTheBatchEndsWithATruncate() throws SQLException {
+        apply(1, insert(1, "a", 1, "x"));
+
+        apply(2, insert(2, "b", 1, "x"), truncate());
+
+        assertThat(rows()).isEmpty();
+    }
+
+    @Test
+    void shouldKeepDestinationValueForUnchangedToastColumn() throws SQLException {
+        apply(1, insert(1, "a", 1, "big toasted body"), insert(2, "b", 1, "other body"));
+
+        apply(2, update(1, "renamed", 2, null));
+
+        assertThat(rows()).containsExactly("(1,renamed,2,\"big toasted body\")", "(2,b,1,\"other body\")");
+    }
+
+    @Test
+    void shouldTakeUnchangedToastValueFromAnEarlierChangeOfTheSameKeyInTheBatch() throws SQLException {
+        apply(1, insert(1, "a", 1, "old body"));
+
+        apply(2, update(1, "b", 2, "new body"), update(1, "c", 3, null), insert(2, "x", 1, "inserted body"),
+                update(2, "y", 2, null));
+
+        assertThat(rows()).containsExactly("(1,c,3,\"new body\")", "(2,y,2,\"inserted body\")");
+    }
+
+    @Test
+    void shouldKeepNullAndEmptyStringApart() throws SQLException {
+        apply(1, insert(1, "", null, null), insert(2, null, 0, ""));
+
+        try (Connection c = database.connect(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT name IS NULL, name, body IS NULL, body FROM mirror.items ORDER BY id")) {
+            r.next();
+            assertThat(List.of(r.getBoolean(1), r.getString(2), r.getBoolean(3))).containsExactly(false, "", true);
+            r.next();
+            assertThat(List.of(r.getBoolean(1), r.getBoolean(3), r.getString(4))).containsExactly(true, false, "");
+        }
+    }
+
+    @Test
+    void shouldLeaveTheSameRowsWhenABatchIsReplayed() throws SQLException {
+        apply(1, insert(1, "a", 1, "x"), insert(2, "b", 2, "y"), insert(3, "c", 3, "z"));
+        ChangeBatch batch = batch(2, insert(4, "d", 4, "w"), update(1, "a2", 5, null), delete(2),
+                updateKey(3, 30, "c2", 6, null), truncateOf(List.of()));
+        destination.apply(MIRROR, batch);
+        List<String> once = rows();
+
+        destination.apply(MIRROR, batch);
+
+        assertThat(rows()).containsExactlyElementsOf(once)
+                .containsExactly("(1,a2,5,x)", "(4,d,4,w)", "(30,c2,6,z)");
+        assertThat(destination.checkpoint(MIRROR)).contains("0/2");
+    }
+
+    @Test
+    void shouldStoreTheCheckpointInTheSameTransactionAsTheRows() throws SQLException {
+        assertThat(destination.checkpoint(MIRROR)).isEmpty();
+        apply(1, insert(1, "a", 1, "x"));
+        assertThat(destination.checkpoint(MIRROR)).contains("0/1");
+
+        ChangeBatch broken = new ChangeBatch(2, List.of(insert(2, "fine", 2, "y"), update(1, "changed", 9, "z"),
+                new Change.Row(SCHEMA, Kind.INSERT, values("3", "bad", "not a number", "w"), null)), "0/2");
+
+        assertThatThrownBy(() -> destination.apply(MIRROR, broken))
+                .isInstanceOf(DestinationException.class)
+                .hasMessageContaining("mirror orders, batch 2")
+                .hasMessageContaining("mirror.items")
+                .hasMessageContaining("invalid input syntax for type integer")
+                .hasMessageNotContaining("\n");
+        assertThat(rows()).containsExactly("(1,a,1,x)");
+        assertThat(destination.checkpoint(MIRROR)).contains("0/1");
+        assertThat(checkpointBatchId()).isEqualTo(1);
+
+        apply(3, insert(2, "fine", 2, "y"));
+        assertThat(rows()).containsExactly("(1,a,1,x)", "(2,fine,2,y)");
+        assertThat(destination.checkpoint(MIRROR)).contains("0/3");
+    }
+
+    @Test
+    void shouldKeepRowsAndCheckpointWhenANotNullConstraintAtTheDestinationFailsTheBatch() throws SQLException {
+        apply(1, insert(1, "a", 1, "x"));
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE mirror.items ALTER COLUMN name SET NOT NULL");
+        }
+
+        assertThatThrownBy(() -> apply(2, insert(2, "b", 2, "y"), insert(3, null, 3, "z")))
+                .isInstanceOf(DestinationException.class)
+                .hasMessageContaining("violates not-null constraint");
+
+        assertThat(rows()).containsExactly("(1,a,1,x)");
+        assertThat(destination.checkpoint(MIRROR)).contains("0/1");
+    }
+
+    @Test
+    void shouldAdvanceTheCheckpointForABatchWithoutChanges() {
+        destination.apply(MIRROR, batch(1));
+
+        assertThat(destination.checkpoint(MIRROR)).contains("0/1");
+    }
+
+    @Test
+    void shouldReportTheRowChangesAndTheirTextLength() {
+        ApplyResult result = destination.apply(MIRROR, batch(1, insert(1, "ab", 10, "cde"), update(1, "f", null, null)));
+
+        assertThat(result).isEqualTo(new ApplyResult(2, 1 + 2 + 2 + 3 + 1 + 1));
+    }
+
+    @Test
+    void shouldApplyTheSameBatchToOtherMirrorsCheckpointsIndependently() {
+        destination.prepare("second", List.of(new TableMapping(SOURCE, new TableId("mirror", "items_two"), Set.of())),
+                List.of(SCHEMA));
+
+        destination.apply(MIRROR, batch(5, insert(1, "a", 1, "x")));
+        destination.apply("second", batch(9, insert(1, "a", 1, "x")));
+
+        assertThat(destination.checkpoint(MIRROR)).contains("0/5");
+        assertThat(destination.checkpoint("second")).contains("0/9");
+    }
+
+    @Test
+    void shouldRefuseAChangeToATableTheMirrorDoesNotMap() {
+        TableSchema other = new TableSchema(new TableId("public", "other"), SCHEMA.columns());
+
+        assertThatThrownBy(() -> destination.apply(MIRROR, batch(1,
+                new Change.Row(other, Kind.INSERT, values("1", "a", "1", "x"), null))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("mirror orders, batch 1 has a change to public.other, which the mirror does not map;"
+                        + " prepare the destination with that table first");
+    }
+
+    @Test
+    void shouldRefuseToApplyBeforePrepare() {
+        assertThatThrownBy(() -> destination.apply("unprepared", batch(1)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("mirror unprepared: prepare the destination before applying batches");
+    }
+
+    private void apply(long batchId, Change... changes) {
+        destination.apply(MIRROR, batch(batchId, changes));
+    }
+
+    private static ChangeBatch batch(long batchId, Change... changes) {
+        return new ChangeBatch(batchId, List.of(changes), "0/" + Long.toHexString(batchId).toUpperCase());
+    }
+
+    private List<String> rows() throws SQLException {
+        try (Connection c = database.connect()) {
+            return SourceTables.rowTexts(c, DESTINATION, "id");
+        }
+    }
+
+    private long checkpointBatchId() throws SQLException {
+        try (Connection c = database.connect(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT batch_id FROM _mirrorflow.checkpoints WHERE mirror = 'orders'")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    /** Values as text; a null string is SQL NULL. */
+    private static Value[] values(String... texts) {
+        List<Value> values = new ArrayList<>();
+        for (String text : texts) {
+            values.add(text == null ? Value.NULL : Value.text(text));
+        }
+        return values.toArray(Value[]::new);
+    }
+
+    private static Value[] row(int id, String name, Integer qty, String body) {
+        return values(String.valueOf(id), name, qty == null ? null : qty.toString(), body);
+    }
+
+    private static Change insert(int id, String name, Integer qty, String body) {
+        return new Change.Row(SCHEMA, Kind.INSERT, row(id, name, qty, body), null);
+    }
+
+    /** An update; a null body is an unchanged TOAST value. */
+    private static Change update(int id, String name, Integer qty, String body) {
+        Value[] values = row(id, name, qty, body);
+        if (body == null) {
+            values[3] = Value.UNCHANGED;
+        }
+        return new Change.Row(SCHEMA, Kind.UPDATE, values, null);
+    }
+
+    /** An update that changed the key; a null body is an unchanged TOAST value. */
+    private static Change updateKey(int oldId, int id, String name, Integer qty, String body) {
+        Change.Row update = (Change.Row) update(id, name, qty, body);
+        return new Change.Row(SCHEMA, Kind.UPDATE, update.values(), values(String.valueOf(oldId)));
+    }
+
+    /** A delete as pgoutput sends it under the default replica identity: the key only. */
+    private static Change delete(int id) {
+        return new Change.Row(SCHEMA, Kind.DELETE, values(String.valueOf(id), null, null, null), null);
+    }
+
+    private static Change truncate() {
+        return truncateOf(List.of(SOURCE));
+    }
+
+    private static Change truncateOf(List<TableId> tables) {
+        return new Change.Truncate(tables);
+    }
+}
