@@ -26,7 +26,7 @@ now() { date +%s.%N; }
 
 run_scenario() {
   local label="$1" tx_rows="$2"
-  local suffix; suffix="$(tr -dc a-z0-9 </dev/urandom | head -c 8)"
+  local suffix; suffix="$(printf "%04x%04x" $RANDOM $RANDOM)"
   local src="bench_cdc_src_$suffix" dst="bench_cdc_dst_$suffix"
   psql -q -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
   trap "psql -q -d $src -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$src'\" >/dev/null 2>&1; psql -q -d postgres -c 'DROP DATABASE IF EXISTS $src WITH (FORCE)' -c 'DROP DATABASE IF EXISTS $dst WITH (FORCE)'" RETURN

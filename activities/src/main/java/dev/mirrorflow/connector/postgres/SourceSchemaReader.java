@@ -8,30 +8,43 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Reads the shape of source tables from the PostgreSQL catalog: columns in order with their
- * types as {@code format_type} prints them, nullability and primary key positions. Generated
+ * types as {@code format_type} prints them, nullability, primary key positions (in key order)
+ * and the labels of enum types. Generated
  * columns are left out because logical replication does not send them.
  */
 public final class SourceSchemaReader {
+
+    // Enum labels in sort order, for an enum column or an array of enums, so that a
+    // destination can create the type; empty for every other type.
+    public static final String ENUM_LABELS = """
+            coalesce((SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
+                       WHERE e.enumtypid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN t.typelem ELSE t.oid END),
+                     '{}')""";
 
     private static final String COLUMNS = """
             SELECT a.attname,
                    format_type(a.atttypid, a.atttypmod),
                    a.attnotnull,
-                   coalesce(array_position(i.indkey::int2[], a.attnum), 0)
+                   coalesce(k.ord, 0),
+                   %s
               FROM pg_attribute a
-              LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+              JOIN pg_type t ON t.oid = a.atttypid
+              LEFT JOIN LATERAL (
+                   SELECT u.ord FROM pg_index i, unnest(i.indkey) WITH ORDINALITY u(attnum, ord)
+                    WHERE i.indrelid = a.attrelid AND i.indisprimary AND u.attnum = a.attnum) k ON true
              WHERE a.attrelid = ?::regclass
                AND a.attnum > 0
                AND NOT a.attisdropped
                AND a.attgenerated = ''
              ORDER BY a.attnum
-            """;
+            """.formatted(ENUM_LABELS);
 
     private final Connection connection;
 
@@ -52,7 +65,8 @@ public final class SourceSchemaReader {
                 List<ColumnSchema> columns = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        columns.add(new ColumnSchema(rs.getString(1), rs.getString(2), !rs.getBoolean(3), rs.getInt(4)));
+                        columns.add(new ColumnSchema(rs.getString(1), rs.getString(2), !rs.getBoolean(3), rs.getInt(4),
+                                Arrays.asList((String[]) rs.getArray(5).getArray())));
                     }
                 }
                 result.put(table, new TableSchema(table, columns));

@@ -118,8 +118,9 @@ final class ChangeAssembler implements PgOutputHandler {
         List<ColumnSchema> columns = new ArrayList<>(m.columns().size());
         int keyPosition = 0;
         for (RelationColumn c : m.columns()) {
-            columns.add(new ColumnSchema(c.name(), typeNames.name(c.typeOid(), c.typeModifier()), true,
-                    c.partOfKey() ? ++keyPosition : 0));
+            TypeNames.Type type = typeNames.type(c.typeOid(), c.typeModifier());
+            columns.add(new ColumnSchema(c.name(), type.name(), true, c.partOfKey() ? ++keyPosition : 0,
+                    type.enumLabels()));
         }
         String schema = m.namespace().isEmpty() ? "pg_catalog" : m.namespace();
         relations.put(m.relationOid(), new TableSchema(new TableId(schema, m.name()), columns));

@@ -2,6 +2,7 @@ package dev.mirrorflow.connector.postgres.stream;
 
 import dev.mirrorflow.connector.Change;
 import dev.mirrorflow.connector.ChangeBatch;
+import dev.mirrorflow.connector.ColumnSchema;
 import dev.mirrorflow.connector.Destination;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
@@ -77,7 +78,7 @@ public final class ChangeStreamRunner {
                 TableSchema schema = row.schema();
                 TableSchema known = knownSchemas.get(schema.id());
                 if (known == null || !sameColumns(known, schema)) {
-                    changed.put(schema.id(), schema);
+                    changed.put(schema.id(), known == null ? schema : withKnownKeyOrder(known, schema));
                 }
             }
         }
@@ -86,6 +87,21 @@ public final class ChangeStreamRunner {
         }
         destination.prepare(mirror, mappings, new ArrayList<>(changed.values()));
         knownSchemas.putAll(changed);
+    }
+
+    /**
+     * The replication stream numbers key columns in column order, the source's primary key may
+     * order them otherwise; columns the mirror already knows keep the known key position and
+     * nullability, so that only the real change (a new column) reaches the destination.
+     */
+    private static TableSchema withKnownKeyOrder(TableSchema known, TableSchema streamed) {
+        List<ColumnSchema> columns = new ArrayList<>();
+        for (ColumnSchema c : streamed.columns()) {
+            int i = known.indexOf(c.name());
+            columns.add(i < 0 ? c : new ColumnSchema(c.name(), c.type(), known.columns().get(i).nullable(),
+                    known.columns().get(i).keyPosition(), c.enumLabels()));
+        }
+        return new TableSchema(streamed.id(), columns);
     }
 
     /** Column names and types decide; nullability is not carried by the replication stream. */

@@ -3,6 +3,7 @@ package dev.mirrorflow.connector.postgres.destination;
 import dev.mirrorflow.connector.ColumnSchema;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableSchema;
+import dev.mirrorflow.connector.postgres.SourceSchemaReader;
 import dev.mirrorflow.connector.Value;
 import java.sql.Array;
 import java.sql.Connection;
@@ -22,35 +23,11 @@ import java.util.stream.Collectors;
  */
 final class SourceTables {
 
-    private static final String DESCRIBE = """
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, coalesce(k.ord, 0),
-                   coalesce((SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
-                             WHERE e.enumtypid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN t.typelem ELSE t.oid END),
-                            '{}')
-            FROM pg_attribute a
-            JOIN pg_type t ON t.oid = a.atttypid
-            LEFT JOIN LATERAL (
-                SELECT u.ord FROM pg_index i, unnest(i.indkey) WITH ORDINALITY u(attnum, ord)
-                WHERE i.indrelid = a.attrelid AND i.indisprimary AND u.attnum = a.attnum) k ON true
-            WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY a.attnum""";
-
     private SourceTables() {
     }
 
     static TableSchema describe(Connection connection, TableId table) throws SQLException {
-        List<ColumnSchema> columns = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement(DESCRIBE)) {
-            statement.setString(1, table.quoted());
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    Array labels = rows.getArray(5);
-                    columns.add(new ColumnSchema(rows.getString(1), rows.getString(2), rows.getBoolean(3),
-                            rows.getInt(4), Arrays.asList((String[]) labels.getArray())));
-                }
-            }
-        }
-        return new TableSchema(table, columns);
+        return new SourceSchemaReader(connection).read(List.of(table)).get(table);
     }
 
     /** Every row's values as text, NULL as {@link Value#NULL}, in key order. */

@@ -1,0 +1,88 @@
+package dev.mirrorflow.bench;
+
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.TableMapping;
+import dev.mirrorflow.connector.TableSchema;
+import dev.mirrorflow.connector.postgres.Lsn;
+import dev.mirrorflow.connector.postgres.SourceSchemaReader;
+import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
+import dev.mirrorflow.connector.postgres.stream.ChangeStreamRunner;
+import dev.mirrorflow.connector.postgres.stream.ChangeStreamSettings;
+import dev.mirrorflow.connector.postgres.stream.PostgresChangeStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * bench/cdc.sh's mirrorflow side: streams a slot into a destination database through the real
+ * change stream and destination apply until the given LSN is confirmed, and prints the time
+ * and the peak resident memory. Not a test.
+ *
+ * <p>Arguments: source JDBC URL, destination JDBC URL, slot, publication, end LSN.
+ */
+public final class CdcBench {
+
+    public static void main(String[] args) throws Exception {
+        String sourceUrl = args[0];
+        String destinationUrl = args[1];
+        String slot = args[2];
+        String publication = args[3];
+        Lsn end = Lsn.valueOf(args[4]);
+        String user = "mirrorflow";
+        String password = "mirrorflow";
+
+        PGSimpleDataSource destinationDb = new PGSimpleDataSource();
+        destinationDb.setURL(destinationUrl);
+        destinationDb.setUser(user);
+        destinationDb.setPassword(password);
+
+        Properties replicationProps = new Properties();
+        replicationProps.setProperty("user", user);
+        replicationProps.setProperty("password", password);
+        replicationProps.setProperty("replication", "database");
+        replicationProps.setProperty("assumeMinServerVersion", "9.4");
+        replicationProps.setProperty("preferQueryMode", "simple");
+
+        TableId table = new TableId("public", "bench");
+        List<TableMapping> mappings = List.of(new TableMapping(table, table, Set.of()));
+        try (Connection sql = DriverManager.getConnection(sourceUrl, user, password);
+                Connection replication = DriverManager.getConnection(sourceUrl, replicationProps);
+                PostgresDestination destination = new PostgresDestination(destinationDb)) {
+            Map<TableId, TableSchema> schemas = new SourceSchemaReader(sql).read(List.of(table));
+            destination.prepare("bench", mappings, List.copyOf(schemas.values()));
+
+            ChangeStreamSettings settings = new ChangeStreamSettings(slot, publication, 20_000,
+                    Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(30));
+            AtomicLong changes = new AtomicLong();
+            long started = System.nanoTime();
+            try (PostgresChangeStream stream = PostgresChangeStream.start(replication, sql, settings, Lsn.INVALID, 1)) {
+                ChangeStreamRunner.Result result = new ChangeStreamRunner("bench", mappings, schemas).run(stream,
+                        destination, () -> stream.confirmedPosition().compareTo(end) >= 0, () -> {},
+                        (batch, applied, from, to) -> changes.addAndGet(batch.changes().size()));
+                double seconds = (System.nanoTime() - started) / 1e9;
+                System.out.printf("changes: %d%n", changes.get());
+                System.out.printf("rows applied after collapsing: %d in %d batches%n", result.rows(), result.batches());
+                System.out.printf("seconds: %.3f%n", seconds);
+                System.out.printf("peak RSS: %s%n", peakRss());
+            }
+        }
+    }
+
+    private static String peakRss() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                return (kb / 1024) + " MiB";
+            }
+        }
+        return "unknown";
+    }
+}

@@ -1,0 +1,201 @@
+package dev.mirrorflow.connector.postgres.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mirrorflow.catalog.ScratchDatabase;
+import dev.mirrorflow.connector.ChangeBatch;
+import dev.mirrorflow.connector.Destination;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.TableMapping;
+import dev.mirrorflow.connector.TableSchema;
+import dev.mirrorflow.connector.postgres.Lsn;
+import dev.mirrorflow.connector.postgres.SourceSchemaReader;
+import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** The change stream applied to a real PostgreSQL destination, with crashes in between. */
+class StreamToDestinationIT {
+
+    private static final String SLOT = "mirrorflow_s2d";
+    private static final String PUBLICATION = "mirrorflow_s2d";
+    private static final TableId ORDERS = new TableId("public", "orders");
+
+    private ScratchDatabase source;
+    private ScratchDatabase destinationDb;
+    private Connection sql;
+    private List<TableMapping> mappings;
+    private Map<TableId, TableSchema> schemas;
+
+    @BeforeEach
+    void databases() throws SQLException {
+        source = ScratchDatabase.create("mirrorflow_s2d_src");
+        destinationDb = ScratchDatabase.create("mirrorflow_s2d_dst");
+        sql = source.connect();
+        source.execute(
+                "CREATE TABLE orders (id int PRIMARY KEY, qty int NOT NULL, note text, price numeric(12,2))",
+                "CREATE PUBLICATION " + PUBLICATION + " FOR TABLE orders",
+                "SELECT pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')");
+        mappings = List.of(new TableMapping(ORDERS, ORDERS, Set.of()));
+        schemas = new SourceSchemaReader(sql).read(List.of(ORDERS));
+    }
+
+    @AfterEach
+    void drop() throws SQLException {
+        sql.close();
+        source.close();
+        destinationDb.close();
+    }
+
+    private PostgresDestination destination() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(destinationDb.jdbcUrl());
+        ds.setUser(ScratchDatabase.USER);
+        ds.setPassword(ScratchDatabase.PASSWORD);
+        return new PostgresDestination(ds);
+    }
+
+    private Connection replication() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", ScratchDatabase.USER);
+        p.setProperty("password", ScratchDatabase.PASSWORD);
+        p.setProperty("replication", "database");
+        p.setProperty("assumeMinServerVersion", "9.4");
+        p.setProperty("preferQueryMode", "simple");
+        return DriverManager.getConnection(source.jdbcUrl(), p);
+    }
+
+    private ChangeStreamSettings settings() {
+        return new ChangeStreamSettings(SLOT, PUBLICATION, 500, Duration.ofMillis(200), Duration.ofMillis(500),
+                Duration.ofSeconds(1));
+    }
+
+    /** Streams until the destination has everything the source had committed when called. */
+    private void streamUntilCaughtUp(Destination destination) throws Exception {
+        Lsn target = currentWalLsn();
+        Lsn from = destination.checkpoint("m").map(Lsn::valueOf).orElse(Lsn.INVALID);
+        try (Connection repl = replication();
+                PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings(), from, 1)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            new ChangeStreamRunner("m", mappings, schemas).run(stream, destination,
+                    () -> stream.confirmedPosition().compareTo(target) >= 0 || System.nanoTime() > deadline,
+                    () -> {}, (b, r, s, e) -> {});
+        }
+    }
+
+    @Test
+    void shouldNeitherDuplicateNorLoseWhenCrashingAfterTheDestinationCommitBeforeTheAck() throws Exception {
+        source.execute("INSERT INTO orders SELECT g, g, 'n' || g, g * 1.5 FROM generate_series(1, 2000) g",
+                "UPDATE orders SET qty = qty + 1 WHERE id % 3 = 0",
+                "DELETE FROM orders WHERE id % 7 = 0");
+
+        AtomicInteger applied = new AtomicInteger();
+        try (PostgresDestination real = destination()) {
+            real.prepare("m", mappings, List.copyOf(schemas.values()));
+            // The worker dies right after the destination committed its second batch: the ack
+            // to the source never happens.
+            Destination crashing = new Destination() {
+                public void prepare(String mirror, List<TableMapping> m, List<TableSchema> s) {
+                    real.prepare(mirror, m, s);
+                }
+
+                public Optional<String> checkpoint(String mirror) {
+                    return real.checkpoint(mirror);
+                }
+
+                public ApplyResult apply(String mirror, ChangeBatch batch) {
+                    ApplyResult result = real.apply(mirror, batch);
+                    if (applied.incrementAndGet() == 2) {
+                        throw new IllegalStateException("worker killed after the destination commit");
+                    }
+                    return result;
+                }
+
+                public void close() {}
+            };
+            assertThatThrownBy(() -> streamUntilCaughtUp(crashing)).hasMessageContaining("worker killed");
+            Lsn checkpoint = Lsn.valueOf(real.checkpoint("m").orElseThrow());
+            assertThat(confirmedFlush()).as("the source was not told").isLessThan(checkpoint);
+
+            source.execute("INSERT INTO orders VALUES (100001, 1, 'after the crash', 1.00)",
+                    "UPDATE orders SET note = 'changed after the crash' WHERE id = 1");
+            streamUntilCaughtUp(real);
+        }
+
+        assertThat(count(destinationDb, "SELECT count(*) - count(DISTINCT id) FROM orders")).isZero();
+        assertThat(checksum(destinationDb)).isEqualTo(checksum(source));
+        assertThat(count(source, "SELECT count(*) FROM orders")).isEqualTo(2000 - 285 + 1);
+    }
+
+    @Test
+    void shouldAddAColumnAtTheDestinationWhenTheSourceGainsOne() throws Exception {
+        try (PostgresDestination destination = destination()) {
+            destination.prepare("m", mappings, List.copyOf(schemas.values()));
+            source.execute("INSERT INTO orders VALUES (1, 1, 'before', 1.00)",
+                    "ALTER TABLE orders ADD COLUMN shipped boolean",
+                    "INSERT INTO orders VALUES (2, 2, 'after', 2.00, true)",
+                    "UPDATE orders SET shipped = false WHERE id = 1");
+            streamUntilCaughtUp(destination);
+        }
+        assertThat(checksum(destinationDb)).isEqualTo(checksum(source));
+        assertThat(count(destinationDb, "SELECT count(*) FROM orders WHERE shipped IS NOT NULL")).isEqualTo(2);
+    }
+
+    @Test
+    void shouldFailWithAClearMessageWhenAColumnChangesTypeInsteadOfDroppingData() throws Exception {
+        try (PostgresDestination destination = destination()) {
+            destination.prepare("m", mappings, List.copyOf(schemas.values()));
+            source.execute("INSERT INTO orders VALUES (1, 1, 'x', 1.00)",
+                    "ALTER TABLE orders ALTER COLUMN qty TYPE bigint",
+                    "INSERT INTO orders VALUES (2, 2, 'y', 2.00)");
+            assertThatThrownBy(() -> streamUntilCaughtUp(destination))
+                    .hasMessageContaining("qty")
+                    .hasMessageContaining("resync");
+        }
+    }
+
+    private Lsn currentWalLsn() throws SQLException {
+        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return Lsn.valueOf(rs.getString(1));
+        }
+    }
+
+    private Lsn confirmedFlush() throws SQLException {
+        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'")) {
+            rs.next();
+            return Lsn.valueOf(rs.getString(1));
+        }
+    }
+
+    private static long count(ScratchDatabase db, String query) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String checksum(ScratchDatabase db) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT count(*) || ':' || coalesce(md5(string_agg(o::text, ',' ORDER BY id)), '') FROM orders o")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
