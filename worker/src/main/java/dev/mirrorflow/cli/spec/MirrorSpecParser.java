@@ -1,0 +1,334 @@
+package dev.mirrorflow.cli.spec;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.mirrorflow.cli.DurationConverter;
+import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.SnapshotSpec;
+import dev.mirrorflow.model.TableSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads mirror spec files (YAML, see {@code docs/mirror-spec.md}) strictly: anything it does
+ * not understand is an error, never a silent default, and every error is one {@link
+ * SpecException} line that names the file, the line and the key and says what to do. It also
+ * writes and reads the JSON form the catalog stores.
+ */
+public final class MirrorSpecParser {
+
+    /** The keys of a spec, in the order the documentation lists them. */
+    static final List<String> SPEC_KEYS =
+            List.of("name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeout", "snapshot");
+
+    static final List<String> TABLE_KEYS = List.of("source", "destination", "exclude");
+    static final List<String> SNAPSHOT_KEYS = List.of("rowsPerPartition", "parallelism");
+
+    /** A spec is a few lines; anything this large is the wrong file, not a spec. */
+    static final int MAX_FILE_BYTES = 1 << 20;
+
+    private static final Pattern DIGITS = Pattern.compile("[+-]?[0-9][0-9_]*");
+
+    /**
+     * The catalog's JSON form. Unknown properties fail rather than vanish: a worker that does
+     * not know a setting (an exclusion, say) must not run the mirror without it.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private MirrorSpecParser() {}
+
+    /** Reads and validates a spec file. */
+    public static MirrorSpec parse(Path file) {
+        return parse(readFile(file), file.toString());
+    }
+
+    /**
+     * Validates spec text that did not come from a file of its own (standard input, a test);
+     * {@code fileName} is what messages call it.
+     */
+    public static MirrorSpec parse(String yaml, String fileName) {
+        SpecMapping root = new SpecMapping(fileName, "", SpecYamlReader.read(yaml, fileName));
+        root.rejectUnknownKeys(SPEC_KEYS);
+        SpecNode.Entry nameEntry = root.require("name", "add the mirror's name, e.g. name: orders");
+        SpecNode.Entry sourceEntry = root.require("source", "add the source peer's name (mirrorflow peer list shows the peers)");
+        SpecNode.Entry destinationEntry =
+                root.require("destination", "add the destination peer's name (mirrorflow peer list shows the peers)");
+        SpecNode.Entry tablesEntry = root.require("tables", "add the tables to mirror, e.g. tables: [{source: public.orders}]");
+
+        String name = text(root, nameEntry, "a mirror name", "write e.g. name: orders");
+        if (!MirrorSpec.NAME_FORMAT.matcher(name).matches()) {
+            throw root.error(nameEntry, SpecValues.quote(name) + " is not a valid mirror name; use 1 to 48 lowercase "
+                    + "letters, digits or underscores, starting with a letter (it becomes the workflow id mirror/<name>)");
+        }
+        String source = peer(root, sourceEntry);
+        String destination = peer(root, destinationEntry);
+        if (source.equals(destination)) {
+            throw root.error(destinationEntry, "peer " + SpecValues.quote(destination)
+                    + " is also the source; a mirror copies from one peer to another, so name a different destination peer");
+        }
+        List<TableSpec> tables = tables(root, tablesEntry);
+        boolean initialLoad = root.optional("initialLoad").map(e -> bool(root, e)).orElse(MirrorSpec.DEFAULT_INITIAL_LOAD);
+        int batchSize = root.optional("batchSize")
+                .map(e -> (int) wholeNumber(root, e, MirrorSpec.MIN_BATCH_SIZE, MirrorSpec.MAX_BATCH_SIZE))
+                .orElse(MirrorSpec.DEFAULT_BATCH_SIZE);
+        Duration idleTimeout = root.optional("idleTimeout")
+                .map(e -> duration(root, e, MirrorSpec.MIN_IDLE_TIMEOUT, MirrorSpec.MAX_IDLE_TIMEOUT))
+                .orElse(MirrorSpec.DEFAULT_IDLE_TIMEOUT);
+        SnapshotSpec snapshot = root.optional("snapshot").map(e -> snapshot(root, e)).orElse(SnapshotSpec.DEFAULTS);
+        try {
+            return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeout.toMillis(), snapshot);
+        } catch (IllegalArgumentException e) {
+            // The checks above come first and name the line; this is the record's own guard.
+            throw new SpecException(fileName + ": " + e.getMessage() + "; fix the spec", e);
+        }
+    }
+
+    /** The JSON the catalog stores for a spec; {@link #fromJson} reads it back unchanged. */
+    public static String toJson(MirrorSpec spec) {
+        try {
+            return JSON.writeValueAsString(spec);
+        } catch (JacksonException e) {
+            throw new IllegalStateException("cannot write mirror spec " + spec.name() + " as JSON", e);
+        }
+    }
+
+    /** Reads a spec the catalog stored; a spec that is no longer valid is a {@link SpecException}. */
+    public static MirrorSpec fromJson(String json) {
+        try {
+            return JSON.readValue(json, MirrorSpec.class);
+        } catch (JacksonException e) {
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            String why = cause instanceof JacksonException je ? je.getOriginalMessage() : cause.getMessage();
+            throw new SpecException("stored mirror spec is not valid: "
+                    + (why == null ? cause.getClass().getSimpleName() : why.lines().findFirst().orElse(""))
+                    + "; recreate the mirror from its spec file", e);
+        }
+    }
+
+    /** The source table that already goes to a destination table, and the line that says so. */
+    private record Claim(String source, int line) {}
+
+    private static String readFile(Path file) {
+        String shown = file.toString();
+        if (Files.isDirectory(file)) {
+            throw new SpecException(shown + " is a directory; give the path of a mirror spec YAML file");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+        } catch (NoSuchFileException e) {
+            throw new SpecException("mirror spec " + shown + " does not exist; check the path given with -f", e);
+        } catch (AccessDeniedException e) {
+            throw new SpecException("cannot read mirror spec " + shown + ": permission denied; check the file's permissions", e);
+        } catch (IOException e) {
+            // A file system error's message repeats the path; its reason alone does not.
+            String reason = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.getMessage();
+            throw new SpecException("cannot read mirror spec " + shown + ": " + reason + "; check the path given with -f", e);
+        }
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw new SpecException(shown + " is larger than " + MAX_FILE_BYTES + " bytes, too large for a mirror spec; check the path given with -f");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new SpecException(shown + " is not UTF-8 text; save the mirror spec as UTF-8", e);
+        }
+    }
+
+    private static String peer(SpecMapping m, SpecNode.Entry entry) {
+        String peer = text(m, entry, "a peer name", "write the peer's name (mirrorflow peer list shows the peers)");
+        if (!MirrorSpec.PEER_NAME_FORMAT.matcher(peer).matches()) {
+            throw m.error(entry, SpecValues.quote(peer) + " is not a peer name; peer names are 1 to 63 lowercase letters, "
+                    + "digits or underscores, starting with a letter (mirrorflow peer list shows the peers)");
+        }
+        return peer;
+    }
+
+    private static List<TableSpec> tables(SpecMapping root, SpecNode.Entry entry) {
+        if (!(entry.value() instanceof SpecNode.Sequence list)) {
+            throw root.wrongValue(entry, "a list of tables", "write one '- source: schema.table' item per table");
+        }
+        if (list.items().isEmpty()) {
+            throw root.error(entry, "the list is empty; list at least one table, e.g. - source: public.orders");
+        }
+        List<TableSpec> tables = new ArrayList<>();
+        Map<String, Integer> lineBySource = new HashMap<>();
+        Map<String, Claim> claimedDestinations = new HashMap<>();
+        for (int i = 0; i < list.items().size(); i++) {
+            SpecNode item = list.items().get(i);
+            String path = root.key("tables") + "[" + i + "]";
+            if (!(item instanceof SpecNode.Mapping mapping)) {
+                throw SpecException.at(root.file(), item.line(), path, SpecMapping.whatIsWrong(item, "a table")
+                        + "; write each table as a mapping, e.g. - source: public.orders");
+            }
+            SpecMapping table = new SpecMapping(root.file(), path, mapping);
+            table.rejectUnknownKeys(TABLE_KEYS);
+            SpecNode.Entry sourceEntry = table.require("source", "add the source table, e.g. source: public.orders");
+            String source = tableName(table, sourceEntry);
+            SpecNode.Entry destinationEntry = table.optional("destination").orElse(null);
+            String destination = destinationEntry == null ? source : tableName(table, destinationEntry);
+            List<String> exclude = table.optional("exclude").map(e -> columns(table, e)).orElse(List.of());
+
+            Integer firstLine = lineBySource.putIfAbsent(source, sourceEntry.line());
+            if (firstLine != null) {
+                throw table.error(sourceEntry, "table " + source + " is listed twice (first at line " + firstLine
+                        + "); list each source table once");
+            }
+            // A destination left out is the source's name, so the clash is reported at the source.
+            SpecNode.Entry destinationAt = destinationEntry == null ? sourceEntry : destinationEntry;
+            Claim other = claimedDestinations.putIfAbsent(destination, new Claim(source, destinationAt.line()));
+            if (other != null) {
+                String also = " is also the destination of " + other.source() + " (line " + other.line()
+                        + "); give each source table its own destination";
+                throw destinationEntry != null
+                        ? table.error(destinationEntry, "table " + destination + also)
+                        : table.error(sourceEntry, "its destination " + destination + " (by default the source's name)" + also);
+            }
+            tables.add(new TableSpec(source, destination, exclude));
+        }
+        return tables;
+    }
+
+    /**
+     * A table name as {@code schema.table}; a bare {@code table} is in the default schema, so
+     * that two spellings of one table compare equal.
+     */
+    private static String tableName(SpecMapping m, SpecNode.Entry entry) {
+        String hint = "write table or schema.table in lowercase letters, digits and underscores (quoted names are not supported)";
+        String written = text(m, entry, "a table name", hint);
+        String[] parts = written.split("\\.", -1);
+        if (parts.length > 2 || !TableSpec.IDENTIFIER.matcher(parts[parts.length - 1]).matches()
+                || (parts.length == 2 && !TableSpec.IDENTIFIER.matcher(parts[0]).matches())) {
+            for (String part : parts) {
+                if (part.length() > TableSpec.MAX_IDENTIFIER_LENGTH) {
+                    throw m.error(entry, SpecValues.quote(written) + " has a name longer than "
+                            + TableSpec.MAX_IDENTIFIER_LENGTH + " characters, which PostgreSQL would cut short; use a shorter name");
+                }
+            }
+            throw m.error(entry, SpecValues.quote(written) + " is not a table name; " + hint);
+        }
+        return parts.length == 1 ? TableSpec.DEFAULT_SCHEMA + "." + written : written;
+    }
+
+    private static List<String> columns(SpecMapping m, SpecNode.Entry entry) {
+        String hint = "write the column names as a list, e.g. exclude: [email, phone]";
+        if (!(entry.value() instanceof SpecNode.Sequence list)) {
+            throw m.wrongValue(entry, "a list of columns", hint);
+        }
+        Set<String> columns = new LinkedHashSet<>();
+        for (SpecNode item : list.items()) {
+            String where = m.key(entry.key());
+            if (!SpecValues.isText(item)) {
+                throw SpecException.at(m.file(), item.line(), where, SpecMapping.whatIsWrong(item, "a column name") + "; " + hint);
+            }
+            String column = ((SpecNode.Scalar) item).text();
+            if (!TableSpec.IDENTIFIER.matcher(column).matches()) {
+                throw SpecException.at(m.file(), item.line(), where, SpecValues.quote(column) + " is not a column name; use "
+                        + "lowercase letters, digits and underscores, at most " + TableSpec.MAX_IDENTIFIER_LENGTH
+                        + " (quoted names are not supported)");
+            }
+            if (!columns.add(column)) {
+                throw SpecException.at(m.file(), item.line(), where, "column " + SpecValues.quote(column)
+                        + " is listed twice; list each excluded column once");
+            }
+        }
+        return List.copyOf(columns);
+    }
+
+    private static SnapshotSpec snapshot(SpecMapping root, SpecNode.Entry entry) {
+        if (!(entry.value() instanceof SpecNode.Mapping mapping)) {
+            throw root.wrongValue(entry, "a mapping", "write rowsPerPartition and parallelism indented under snapshot:");
+        }
+        SpecMapping snapshot = new SpecMapping(root.file(), root.key(entry.key()), mapping);
+        snapshot.rejectUnknownKeys(SNAPSHOT_KEYS);
+        long rowsPerPartition = snapshot.optional("rowsPerPartition")
+                .map(e -> wholeNumber(snapshot, e, SnapshotSpec.MIN_ROWS_PER_PARTITION, SnapshotSpec.MAX_ROWS_PER_PARTITION))
+                .orElse(SnapshotSpec.DEFAULT_ROWS_PER_PARTITION);
+        int parallelism = snapshot.optional("parallelism")
+                .map(e -> (int) wholeNumber(snapshot, e, SnapshotSpec.MIN_PARALLELISM, SnapshotSpec.MAX_PARALLELISM))
+                .orElse(SnapshotSpec.DEFAULT_PARALLELISM);
+        return new SnapshotSpec(rowsPerPartition, parallelism);
+    }
+
+    private static String text(SpecMapping m, SpecNode.Entry entry, String expected, String hint) {
+        if (!SpecValues.isText(entry.value()) || ((SpecNode.Scalar) entry.value()).text().isEmpty()) {
+            throw m.wrongValue(entry, expected, hint);
+        }
+        return ((SpecNode.Scalar) entry.value()).text();
+    }
+
+    private static boolean bool(SpecMapping m, SpecNode.Entry entry) {
+        if (entry.value() instanceof SpecNode.Scalar s
+                && (s.token() == JsonToken.VALUE_TRUE || s.token() == JsonToken.VALUE_FALSE)) {
+            return s.token() == JsonToken.VALUE_TRUE;
+        }
+        throw m.wrongValue(entry, "true or false", "write true or false");
+    }
+
+    private static long wholeNumber(SpecMapping m, SpecNode.Entry entry, long min, long max) {
+        String range = "write a whole number from " + min + " to " + max;
+        if (!(entry.value() instanceof SpecNode.Scalar s) || s.token() != JsonToken.VALUE_NUMBER_INT) {
+            boolean quotedNumber = SpecValues.isText(entry.value())
+                    && DIGITS.matcher(((SpecNode.Scalar) entry.value()).text()).matches();
+            throw m.wrongValue(entry, "a whole number", quotedNumber ? range + ", without quotes" : range);
+        }
+        BigInteger value = s.integer();
+        if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
+            throw m.error(entry, value + " is out of range; " + range);
+        }
+        return value.longValueExact();
+    }
+
+    private static Duration duration(SpecMapping m, SpecNode.Entry entry, Duration min, Duration max) {
+        String range = "from " + DurationConverter.format(min) + " to " + DurationConverter.format(max);
+        if (!(entry.value() instanceof SpecNode.Scalar s) || s.token() == JsonToken.VALUE_NULL) {
+            throw m.wrongValue(entry, "a duration", "write e.g. 500ms, 5s, 2m or 1h, " + range);
+        }
+        if (s.token() == JsonToken.VALUE_NUMBER_INT || s.token() == JsonToken.VALUE_NUMBER_FLOAT) {
+            throw m.error(entry, SpecValues.quote(s.text()) + " has no unit; write e.g. " + s.text() + "s or " + s.text()
+                    + "ms, " + range);
+        }
+        Duration d;
+        try {
+            d = DurationConverter.parse(s.text());
+        } catch (RuntimeException e) {
+            // The converter's own message lacks the allowed range, and numbers too large for a
+            // Duration fail inside it with an arithmetic error; one message covers both.
+            throw m.error(entry, SpecValues.quote(s.text()) + " is not a duration; write e.g. 500ms, 5s, 2m or 1h, " + range);
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw m.error(entry, s.text() + " is out of range; write a duration " + range);
+        }
+        return d;
+    }
+}

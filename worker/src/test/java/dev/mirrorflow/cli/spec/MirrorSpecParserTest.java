@@ -1,0 +1,424 @@
+package dev.mirrorflow.cli.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.SnapshotSpec;
+import dev.mirrorflow.model.TableSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.assertj.core.api.AbstractStringAssert;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MirrorSpecParserTest {
+
+    /** Tests run in the worker module; the repository's documentation is one level up. */
+    private static final Path REPOSITORY = Path.of("..").toAbsolutePath().normalize();
+
+    private static final String MINIMAL = """
+            name: orders
+            source: shop
+            destination: warehouse
+            tables:
+              - source: public.orders
+            """;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldParseAFullSpecIntoTheExpectedRecord() throws IOException {
+        MirrorSpec spec = parse("""
+                # Every key there is.
+                name: orders_v2
+                source: shop
+                destination: warehouse
+                tables:
+                  - source: public.orders
+                  - source: customers
+                    destination: crm.customers
+                    exclude: [email, phone]
+                  - source: sales.order_items
+                    exclude:
+                      - note
+                initialLoad: false
+                batchSize: 5000
+                idleTimeout: 500ms
+                snapshot:
+                  rowsPerPartition: 100000
+                  parallelism: 8
+                """);
+
+        assertThat(spec).isEqualTo(new MirrorSpec("orders_v2", "shop", "warehouse",
+                List.of(new TableSpec("public.orders", "public.orders", List.of()),
+                        new TableSpec("public.customers", "crm.customers", List.of("email", "phone")),
+                        new TableSpec("sales.order_items", "sales.order_items", List.of("note"))),
+                false, 5000, 500, new SnapshotSpec(100_000, 8)));
+        assertThat(spec.idleTimeout()).isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void shouldGiveAMinimalSpecEveryDefault() throws IOException {
+        MirrorSpec spec = parse(MINIMAL);
+
+        assertThat(spec).isEqualTo(MirrorSpec.withDefaults("orders", "shop", "warehouse", List.of(TableSpec.of("public.orders"))));
+        assertThat(spec.initialLoad()).isTrue();
+        assertThat(spec.batchSize()).isEqualTo(10_000);
+        assertThat(spec.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(spec.snapshot()).isEqualTo(new SnapshotSpec(250_000, 4));
+        assertThat(spec.tables().get(0).exclude()).isEmpty();
+    }
+
+    @Test
+    void shouldPutATableNamedWithoutASchemaIntoPublic() throws IOException {
+        MirrorSpec spec = parse(MINIMAL.replace("public.orders", "orders"));
+
+        assertThat(spec.tables()).containsExactly(new TableSpec("public.orders", "public.orders", List.of()));
+    }
+
+    @Test
+    void shouldAcceptValuesAtTheEdgesOfTheirRangesAndGroupedDigits() throws IOException {
+        MirrorSpec low = parse(MINIMAL + """
+                batchSize: 1
+                idleTimeout: 100ms
+                snapshot: {rowsPerPartition: 1000, parallelism: 1}
+                """);
+        MirrorSpec high = parse(MINIMAL.replace("name: orders", "name: " + "a".repeat(48)) + """
+                batchSize: 1000000
+                idleTimeout: 10m
+                snapshot: {rowsPerPartition: 100000000, parallelism: 64}
+                """);
+
+        assertThat(low.batchSize()).isEqualTo(1);
+        assertThat(low.idleTimeout()).isEqualTo(Duration.ofMillis(100));
+        assertThat(low.snapshot()).isEqualTo(new SnapshotSpec(1000, 1));
+        assertThat(high.batchSize()).isEqualTo(1_000_000);
+        assertThat(high.idleTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(high.snapshot()).isEqualTo(new SnapshotSpec(100_000_000, 64));
+        assertThat(parse(MINIMAL + "snapshot: {rowsPerPartition: 120_000}\n").snapshot().rowsPerPartition()).isEqualTo(120_000);
+        assertThat(parse(MINIMAL + "idleTimeout: 2m\n").idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(parse(MINIMAL + "idleTimeout: 5s\n").idleTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void shouldRejectAnUnknownKeySuggestingTheClosestKnownOne() throws IOException {
+        assertRejection(MINIMAL + "batchsize: 100\n")
+                .startsWith("orders.yaml line 6: batchsize: unknown key; did you mean batchSize?");
+        assertRejection(MINIMAL + "idle_timeout: 5s\n").contains("line 6: idle_timeout: unknown key; did you mean idleTimeout?");
+        assertRejection(MINIMAL + "    excludes: [email]\n")
+                .contains("line 6: tables[0].excludes: unknown key; did you mean exclude?");
+        assertRejection(MINIMAL + "snapshot:\n  paralelism: 2\n")
+                .contains("line 7: snapshot.paralelism: unknown key; did you mean parallelism?");
+    }
+
+    @Test
+    void shouldRejectAnUnknownKeyWithoutACloseMatchByListingTheKnownKeys() throws IOException {
+        assertRejection(MINIMAL + "colour: blue\n")
+                .isEqualTo("orders.yaml line 6: colour: unknown key; the keys here are name, source, destination, tables, "
+                        + "initialLoad, batchSize, idleTimeout, snapshot");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "name        | add the mirror's name, e.g. name: orders",
+        "source      | add the source peer's name",
+        "destination | add the destination peer's name",
+    })
+    void shouldRejectAMissingRequiredKey(String key, String hint) throws IOException {
+        String yaml = MINIMAL.lines().filter(l -> !l.startsWith(key + ":")).reduce("", (a, l) -> a + l + "\n");
+
+        assertRejection(yaml).startsWith("orders.yaml line 1: " + key + ": required key is missing; " + hint);
+    }
+
+    @Test
+    void shouldRejectASpecWithoutTables() throws IOException {
+        assertRejection("name: orders\nsource: shop\ndestination: warehouse\n")
+                .isEqualTo("orders.yaml line 1: tables: required key is missing; add the tables to mirror, "
+                        + "e.g. tables: [{source: public.orders}]");
+        assertRejection(MINIMAL.replace("  - source: public.orders", "  - destination: public.orders"))
+                .isEqualTo("orders.yaml line 5: tables[0].source: required key is missing; add the source table, "
+                        + "e.g. source: public.orders");
+    }
+
+    @Test
+    void shouldRejectAValueOfTheWrongType() throws IOException {
+        assertRejection(MINIMAL + "batchSize: lots\n")
+                .isEqualTo("orders.yaml line 6: batchSize: the text 'lots' is not a whole number; "
+                        + "write a whole number from 1 to 1000000");
+        assertRejection(MINIMAL + "batchSize: \"5000\"\n").endsWith("write a whole number from 1 to 1000000, without quotes");
+        assertRejection(MINIMAL + "batchSize: 2.5\n").contains("line 6: batchSize: the number '2.5' is not a whole number");
+        assertRejection(MINIMAL + "batchSize:\n").contains("line 6: batchSize: has no value; write a whole number from 1 to 1000000");
+        assertRejection(MINIMAL + "initialLoad: sometimes\n")
+                .isEqualTo("orders.yaml line 6: initialLoad: the text 'sometimes' is not true or false; write true or false");
+        assertRejection(MINIMAL.replace("name: orders", "name: 42"))
+                .startsWith("orders.yaml line 1: name: the number '42' is not a mirror name; write e.g. name: orders");
+        assertRejection("name: orders\nsource: shop\ndestination: warehouse\ntables: public.orders\n")
+                .isEqualTo("orders.yaml line 4: tables: the text 'public.orders' is not a list of tables; "
+                        + "write one '- source: schema.table' item per table");
+        assertRejection(MINIMAL.replace("  - source: public.orders", "  - public.orders"))
+                .startsWith("orders.yaml line 5: tables[0]: the text 'public.orders' is not a table; "
+                        + "write each table as a mapping");
+        assertRejection(MINIMAL + "    exclude: email\n")
+                .contains("line 6: tables[0].exclude: the text 'email' is not a list of columns; write the column names as a list");
+        assertRejection(MINIMAL + "snapshot: 4\n")
+                .contains("line 6: snapshot: the number '4' is not a mapping; write rowsPerPartition and parallelism");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "batchSize: 0                      | batchSize: 0 is out of range; write a whole number from 1 to 1000000",
+        "batchSize: 1000001                | batchSize: 1000001 is out of range; write a whole number from 1 to 1000000",
+        "batchSize: 99999999999999999999999 | batchSize: 99999999999999999999999 is out of range; write a whole number from 1 to 1000000",
+        "snapshot: {parallelism: 65}       | snapshot.parallelism: 65 is out of range; write a whole number from 1 to 64",
+        "snapshot: {rowsPerPartition: 999} | snapshot.rowsPerPartition: 999 is out of range; write a whole number from 1000 to 100000000",
+        "idleTimeout: 50ms                 | idleTimeout: 50ms is out of range; write a duration from 100ms to 10m",
+        "idleTimeout: 1h                   | idleTimeout: 1h is out of range; write a duration from 100ms to 10m",
+    })
+    void shouldRejectAValueOutOfRange(String line, String message) throws IOException {
+        assertRejection(MINIMAL + line + "\n").isEqualTo("orders.yaml line 6: " + message.strip());
+    }
+
+    @Test
+    void shouldRejectAnEmptyTablesList() throws IOException {
+        assertRejection("name: orders\nsource: shop\ndestination: warehouse\ntables: []\n")
+                .isEqualTo("orders.yaml line 4: tables: the list is empty; list at least one table, e.g. - source: public.orders");
+    }
+
+    @Test
+    void shouldRejectASourceTableListedTwiceEvenWhenSpelledWithoutItsSchema() throws IOException {
+        assertRejection(MINIMAL + "  - source: customers\n  - source: orders\n    destination: archive.orders\n")
+                .isEqualTo("orders.yaml line 7: tables[2].source: table public.orders is listed twice (first at line 5); "
+                        + "list each source table once");
+    }
+
+    @Test
+    void shouldRejectTwoSourceTablesMappedToOneDestinationTable() throws IOException {
+        assertRejection(MINIMAL + "  - source: sales.orders\n    destination: public.orders\n")
+                .isEqualTo("orders.yaml line 7: tables[1].destination: table public.orders is also the destination of "
+                        + "public.orders (line 5); give each source table its own destination");
+        assertRejection(MINIMAL.replace("public.orders", "legacy.orders\n    destination: public.orders") + "  - source: orders\n")
+                .isEqualTo("orders.yaml line 7: tables[1].source: its destination public.orders (by default the source's name) "
+                        + "is also the destination of legacy.orders (line 6); give each source table its own destination");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Orders", "1orders", "orders-eu", "_orders", "a_name_of_forty_nine_characters_is_one_too_long_x"})
+    void shouldRejectABadMirrorName(String name) throws IOException {
+        assertRejection(MINIMAL.replace("name: orders", "name: " + name))
+                .isEqualTo("orders.yaml line 1: name: '" + name + "' is not a valid mirror name; use 1 to 48 lowercase "
+                        + "letters, digits or underscores, starting with a letter (it becomes the workflow id mirror/<name>)");
+    }
+
+    @Test
+    void shouldRejectABadPeerName() throws IOException {
+        assertRejection(MINIMAL.replace("source: shop", "source: Shop-DB"))
+                .startsWith("orders.yaml line 2: source: 'Shop-DB' is not a peer name; peer names are 1 to 63 lowercase letters");
+    }
+
+    @Test
+    void shouldRejectTheSamePeerAsSourceAndDestination() throws IOException {
+        assertRejection(MINIMAL.replace("destination: warehouse", "destination: shop"))
+                .isEqualTo("orders.yaml line 3: destination: peer 'shop' is also the source; a mirror copies from one peer "
+                        + "to another, so name a different destination peer");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "soon                   | 'soon' is not a duration; write e.g. 500ms, 5s, 2m or 1h, from 100ms to 10m",
+        "5 minutes              | '5 minutes' is not a duration; write e.g. 500ms, 5s, 2m or 1h, from 100ms to 10m",
+        "-5s                    | '-5s' is not a duration",
+        "99999999999999999999h  | '99999999999999999999h' is not a duration",
+        "5                      | '5' has no unit; write e.g. 5s or 5ms, from 100ms to 10m",
+    })
+    void shouldRejectABadDuration(String value, String message) throws IOException {
+        assertRejection(MINIMAL + "idleTimeout: " + value + "\n").startsWith("orders.yaml line 6: idleTimeout: " + message.strip());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Public.Orders", "a.b.c", "orders-2024", ".orders", "public.", "\"\\\"Orders\\\"\"", "'my orders'"})
+    void shouldRejectATableNameThatIsNotTableOrSchemaTable(String name) throws IOException {
+        assertRejection(MINIMAL.replace("source: public.orders", "source: " + name))
+                .startsWith("orders.yaml line 5: tables[0].source: '")
+                .endsWith("' is not a table name; write table or schema.table in lowercase letters, digits and underscores "
+                        + "(quoted names are not supported)");
+    }
+
+    @Test
+    void shouldRejectATableNameLongerThanPostgresAllows() throws IOException {
+        assertRejection(MINIMAL.replace("source: public.orders", "source: public." + "t".repeat(64)))
+                .contains("line 5: tables[0].source: 'public.ttt")
+                .endsWith("has a name longer than 63 characters, which PostgreSQL would cut short; use a shorter name");
+    }
+
+    @Test
+    void shouldRejectAColumnExcludedTwice() throws IOException {
+        assertRejection(MINIMAL + "    exclude:\n      - email\n      - phone\n      - email\n")
+                .isEqualTo("orders.yaml line 9: tables[0].exclude: column 'email' is listed twice; list each excluded column once");
+    }
+
+    @Test
+    void shouldRejectAnExcludedColumnThatIsNotAPlainName() throws IOException {
+        assertRejection(MINIMAL + "    exclude: [Email]\n")
+                .startsWith("orders.yaml line 6: tables[0].exclude: 'Email' is not a column name; use lowercase letters");
+        assertRejection(MINIMAL + "    exclude: [7]\n")
+                .startsWith("orders.yaml line 6: tables[0].exclude: the number '7' is not a column name");
+    }
+
+    @Test
+    void shouldRejectAKeyWrittenTwice() throws IOException {
+        assertRejection(MINIMAL + "batchSize: 10\nbatchSize: 20\n")
+                .isEqualTo("orders.yaml line 7: batchSize: the key appears twice in the same mapping (first at line 6); keep one of them");
+        assertRejection(MINIMAL + "    destination: a.b\n    destination: a.c\n")
+                .startsWith("orders.yaml line 7: destination: the key appears twice in the same mapping (first at line 6)");
+    }
+
+    @Test
+    void shouldRejectAYamlSyntaxErrorWithItsLineAndColumn() throws IOException {
+        assertRejection("name: orders\n  source: shop\n")
+                .isEqualTo("orders.yaml line 2, column 9: not valid YAML: mapping values are not allowed here; check the "
+                        + "indentation (spaces, not tabs), the colons after keys and the quotes around values");
+        assertRejection("name: orders\nsource: \"shop\ndestination: warehouse\n")
+                .startsWith("orders.yaml line 4, column 1: not valid YAML: found unexpected end of stream "
+                        + "(while scanning a quoted scalar at line 2)");
+        assertRejection("name: orders\n\tsource: shop\n")
+                .startsWith("orders.yaml line 2, column 1: not valid YAML: found character '\\t(TAB)' that cannot start any token");
+        assertRejection("name: orders\ntables: [a, b\n").startsWith("orders.yaml line 3, column 1: not valid YAML:");
+        assertRejection("? [a, b]\n: c\n")
+                .startsWith("orders.yaml line 1, column 4: not valid YAML: a key must be a plain name, not a list or a mapping");
+    }
+
+    @Test
+    void shouldRejectWhatYamlAllowsButASpecMustNotHold() throws IOException {
+        assertRejection("").isEqualTo("orders.yaml is empty; write a mirror spec into it (see docs/mirror-spec.md)");
+        assertRejection("# only a comment\n").startsWith("orders.yaml is empty");
+        assertRejection(MINIMAL + "---\n" + MINIMAL)
+                .isEqualTo("orders.yaml line 7: a second YAML document starts here; keep one mirror spec per file");
+        assertRejection("- name: orders\n").startsWith("orders.yaml line 1: a mirror spec is a mapping of keys");
+        assertRejection("name: &n orders\nsource: shop\ndestination: *n\ntables: [{source: a}]\n")
+                .isEqualTo("orders.yaml line 3: the alias *n is not supported in a mirror spec; write the value out in full");
+    }
+
+    @Test
+    void shouldKeepAMessageOnOneLineWhenTheValueSpansSeveral() throws IOException {
+        assertRejection(MINIMAL.replace("name: orders", "name: |\n  two\n  lines"))
+                .startsWith("orders.yaml line 1: name: 'two\\nlines\\n' is not a valid mirror name");
+        assertRejection(MINIMAL.replace("name: orders", "name: " + "x".repeat(200)))
+                .contains("'" + "x".repeat(60) + "...' is not a valid mirror name");
+    }
+
+    @Test
+    void shouldRejectAMissingFile() {
+        Path missing = dir.resolve("nope.yaml");
+
+        assertThatThrownBy(() -> MirrorSpecParser.parse(missing))
+                .isInstanceOf(SpecException.class)
+                .hasMessage("mirror spec " + missing + " does not exist; check the path given with -f");
+    }
+
+    @Test
+    void shouldRejectADirectory() {
+        assertThatThrownBy(() -> MirrorSpecParser.parse(dir))
+                .hasMessage(dir + " is a directory; give the path of a mirror spec YAML file");
+    }
+
+    @Test
+    void shouldRejectAnUnreadableFile() throws IOException {
+        Path file = Files.writeString(dir.resolve("secret.yaml"), MINIMAL);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
+        // Root reads any file whatever its permissions, so there is nothing to observe then.
+        assumeThat(Files.isReadable(file)).as("the file is unreadable to this user").isFalse();
+
+        assertThatThrownBy(() -> MirrorSpecParser.parse(file))
+                .hasMessage("cannot read mirror spec " + file + ": permission denied; check the file's permissions");
+    }
+
+    @Test
+    void shouldRejectAFileThatIsNotUtf8() throws IOException {
+        Path file = Files.write(dir.resolve("latin1.yaml"), "name: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+
+        assertThatThrownBy(() -> MirrorSpecParser.parse(file))
+                .hasMessage(file + " is not UTF-8 text; save the mirror spec as UTF-8");
+    }
+
+    @Test
+    void shouldRoundTripThroughTheCatalogsJsonUnchanged() throws IOException {
+        MirrorSpec spec = MirrorSpecParser.parse(REPOSITORY.resolve("examples/orders-mirror.yaml"));
+
+        String json = MirrorSpecParser.toJson(spec);
+
+        assertThat(MirrorSpecParser.fromJson(json)).isEqualTo(spec);
+        assertThat(json).startsWith("{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\",\"tables\":[")
+                .contains("\"idleTimeoutMillis\":2000")
+                .doesNotContain("\"idleTimeout\"");
+    }
+
+    @Test
+    void shouldReadStoredJsonThatLacksOptionalPropertiesWithTheirDefaults() {
+        MirrorSpec spec = MirrorSpecParser.fromJson(
+                "{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\",\"tables\":[{\"source\":\"public.orders\"}]}");
+
+        assertThat(spec).isEqualTo(MirrorSpec.withDefaults("orders", "shop", "warehouse", List.of(TableSpec.of("public.orders"))));
+    }
+
+    @Test
+    void shouldRejectStoredJsonThatIsNotAValidSpec() {
+        assertThatThrownBy(() -> MirrorSpecParser.fromJson(
+                "{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"shop\",\"tables\":[{\"source\":\"public.orders\"}]}"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageStartingWith("stored mirror spec is not valid: mirror orders has peer shop as both source and destination")
+                .hasMessageNotContaining("\n");
+        assertThatThrownBy(() -> MirrorSpecParser.fromJson(
+                "{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\",\"tables\":[{\"source\":\"public.orders\"}],"
+                        + "\"futureSetting\":1}"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageStartingWith("stored mirror spec is not valid: Unrecognized field \"futureSetting\"")
+                .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void shouldParseTheExampleSpecAndTheDocumentedOneAlike() throws IOException {
+        MirrorSpec example = MirrorSpecParser.parse(REPOSITORY.resolve("examples/orders-mirror.yaml"));
+        String docs = Files.readString(REPOSITORY.resolve("docs/mirror-spec.md"));
+        Matcher blocks = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL).matcher(docs);
+        assertThat(blocks.find()).as("docs/mirror-spec.md has a full example").isTrue();
+        MirrorSpec documented = MirrorSpecParser.parse(blocks.group(1), "docs/mirror-spec.md");
+        assertThat(blocks.find()).as("docs/mirror-spec.md has a minimal example").isTrue();
+        MirrorSpec minimal = MirrorSpecParser.parse(blocks.group(1), "docs/mirror-spec.md");
+
+        assertThat(documented).isEqualTo(example);
+        assertThat(example.tables()).extracting(TableSpec::source)
+                .containsExactly("public.orders", "public.order_items", "public.customers");
+        assertThat(example.tables().get(2)).isEqualTo(new TableSpec("public.customers", "crm.customers", List.of("email", "phone")));
+        assertThat(minimal).isEqualTo(MirrorSpec.withDefaults("orders", "shop", "warehouse", List.of(TableSpec.of("public.orders"))));
+    }
+
+    private MirrorSpec parse(String yaml) throws IOException {
+        return MirrorSpecParser.parse(Files.writeString(dir.resolve("orders.yaml"), yaml));
+    }
+
+    /**
+     * The message of the rejection, checked to be what the CLI can print as it is: one line,
+     * no exception class names or stack frames. The file is named as given, so messages start
+     * with the path of the temporary directory, which is cut off here.
+     */
+    private AbstractStringAssert<?> assertRejection(String yaml) throws IOException {
+        Path file = Files.writeString(dir.resolve("orders.yaml"), yaml);
+        SpecException e = org.junit.jupiter.api.Assertions.assertThrows(SpecException.class, () -> MirrorSpecParser.parse(file));
+        String message = e.getMessage();
+        assertThat(message).doesNotContain("\n", "\r", "Exception", "\tat ", "snakeyaml", "jackson").startsWith(dir.toString());
+        return assertThat(message.substring(dir.toString().length() + 1));
+    }
+}

@@ -1,0 +1,108 @@
+package dev.mirrorflow.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.temporal.api.common.v1.Payload;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DefaultDataConverter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class MirrorSpecTest {
+
+    private static final MirrorSpec ORDERS = new MirrorSpec("orders", "shop", "warehouse",
+            List.of(TableSpec.of("public.orders"),
+                    new TableSpec("public.customers", "crm.customers", List.of("email", "phone"))),
+            false, 5000, 1500, new SnapshotSpec(100_000, 8));
+
+    private final DataConverter temporal = DefaultDataConverter.newDefaultInstance();
+
+    @Test
+    void shouldRoundTripThroughTemporalsDefaultDataConverterUnchanged() {
+        Payload payload = temporal.toPayload(ORDERS).orElseThrow();
+
+        assertThat(temporal.fromPayload(payload, MirrorSpec.class, MirrorSpec.class)).isEqualTo(ORDERS);
+        assertThat(temporal.fromPayload(payload, MirrorSpec.class, MirrorSpec.class).idleTimeout())
+                .isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void shouldSerialiseDeterministicallyWithTheIdleTimeoutInMilliseconds() {
+        Optional<Payload> first = temporal.toPayload(ORDERS);
+        Optional<Payload> again = temporal.toPayload(temporal.fromPayload(first.orElseThrow(), MirrorSpec.class, MirrorSpec.class));
+        String json = first.orElseThrow().getData().toString(StandardCharsets.UTF_8);
+
+        assertThat(again).isEqualTo(first);
+        assertThat(json)
+                .isEqualTo("{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\",\"tables\":["
+                        + "{\"source\":\"public.orders\",\"destination\":\"public.orders\",\"exclude\":[]},"
+                        + "{\"source\":\"public.customers\",\"destination\":\"crm.customers\",\"exclude\":[\"email\",\"phone\"]}],"
+                        + "\"initialLoad\":false,\"batchSize\":5000,\"idleTimeoutMillis\":1500,"
+                        + "\"snapshot\":{\"rowsPerPartition\":100000,\"parallelism\":8}}");
+    }
+
+    @Test
+    void shouldRoundTripTheDefaultsAndAPartOfTheSpecThroughTemporal() {
+        MirrorSpec defaults = MirrorSpec.withDefaults("orders", "shop", "warehouse", List.of(TableSpec.of("public.orders")));
+        TableSpec customers = ORDERS.tables().get(1);
+
+        assertThat(temporal.fromPayload(temporal.toPayload(defaults).orElseThrow(), MirrorSpec.class, MirrorSpec.class))
+                .isEqualTo(defaults);
+        assertThat(temporal.fromPayload(temporal.toPayload(customers).orElseThrow(), TableSpec.class, TableSpec.class))
+                .isEqualTo(customers);
+        assertThat(temporal.fromPayload(temporal.toPayload(SnapshotSpec.DEFAULTS).orElseThrow(), SnapshotSpec.class, SnapshotSpec.class))
+                .isEqualTo(SnapshotSpec.DEFAULTS);
+    }
+
+    @Test
+    void shouldGiveEveryOptionalSettingItsDocumentedDefault() {
+        MirrorSpec spec = MirrorSpec.withDefaults("orders", "shop", "warehouse", List.of(TableSpec.of("public.orders")));
+
+        assertThat(spec.initialLoad()).isTrue();
+        assertThat(spec.batchSize()).isEqualTo(10_000);
+        assertThat(spec.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(spec.snapshot()).isEqualTo(new SnapshotSpec(250_000, 4));
+        assertThat(spec.tables().get(0)).isEqualTo(new TableSpec("public.orders", "public.orders", List.of()));
+    }
+
+    @Test
+    void shouldNotBeChangeableThroughTheListsItWasBuiltFrom() {
+        List<String> exclude = new java.util.ArrayList<>(List.of("email"));
+        TableSpec table = new TableSpec("public.customers", "public.customers", exclude);
+        exclude.add("phone");
+
+        assertThat(table.exclude()).containsExactly("email");
+        assertThatThrownBy(() -> ORDERS.tables().add(TableSpec.of("public.x"))).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void shouldRefuseToHoldAnInvalidSpec() {
+        List<TableSpec> orders = List.of(TableSpec.of("public.orders"));
+
+        assertThatThrownBy(() -> MirrorSpec.withDefaults("Orders", "shop", "warehouse", orders))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mirror name 'Orders'");
+        assertThatThrownBy(() -> MirrorSpec.withDefaults("orders", "shop", "shop", orders))
+                .hasMessage("mirror orders has peer shop as both source and destination");
+        assertThatThrownBy(() -> MirrorSpec.withDefaults("orders", "shop", "warehouse", List.of()))
+                .hasMessage("mirror orders has no tables");
+        assertThatThrownBy(() -> MirrorSpec.withDefaults("orders", "shop", "warehouse",
+                List.of(TableSpec.of("public.orders"), new TableSpec("public.orders", "x.orders", List.of()))))
+                .hasMessage("mirror orders lists source table public.orders twice");
+        assertThatThrownBy(() -> MirrorSpec.withDefaults("orders", "shop", "warehouse",
+                List.of(TableSpec.of("public.orders"), new TableSpec("x.orders", "public.orders", List.of()))))
+                .hasMessage("mirror orders maps both public.orders and x.orders to destination table public.orders");
+        assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 0, 5000, SnapshotSpec.DEFAULTS))
+                .hasMessageContaining("batch size 0");
+        assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 1, 99, SnapshotSpec.DEFAULTS))
+                .hasMessageContaining("idle timeout 99 ms");
+        assertThatThrownBy(() -> new SnapshotSpec(999, 4)).hasMessageContaining("rowsPerPartition 999");
+        assertThatThrownBy(() -> new SnapshotSpec(1000, 65)).hasMessageContaining("parallelism 65");
+        assertThatThrownBy(() -> TableSpec.of("orders")).hasMessageContaining("source table 'orders' is not schema.table");
+        assertThatThrownBy(() -> new TableSpec("public.orders", "public.orders", List.of("email", "email")))
+                .hasMessageContaining("column 'email' of public.orders is excluded twice");
+    }
+}
