@@ -100,7 +100,15 @@ class StreamToDestinationIT {
 
     @Test
     void shouldNeitherDuplicateNorLoseWhenCrashingAfterTheDestinationCommitBeforeTheAck() throws Exception {
-        source.execute("INSERT INTO orders SELECT g, g, 'n' || g, g * 1.5 FROM generate_series(1, 2000) g",
+        // Many source transactions, so that batches end on commits and the checkpoint moves.
+        source.execute("""
+                DO $$
+                BEGIN
+                  FOR s IN 0 .. 1900 BY 100 LOOP
+                    INSERT INTO orders SELECT g, g, 'n' || g, g * 1.5 FROM generate_series(s + 1, s + 100) g;
+                    COMMIT;
+                  END LOOP;
+                END $$""",
                 "UPDATE orders SET qty = qty + 1 WHERE id % 3 = 0",
                 "DELETE FROM orders WHERE id % 7 = 0");
 
@@ -130,6 +138,7 @@ class StreamToDestinationIT {
             };
             assertThatThrownBy(() -> streamUntilCaughtUp(crashing)).hasMessageContaining("worker killed");
             Lsn checkpoint = Lsn.valueOf(real.checkpoint("m").orElseThrow());
+            assertThat(checkpoint.isValid()).as("the crashed batch moved the destination's checkpoint").isTrue();
             assertThat(confirmedFlush()).as("the source was not told").isLessThan(checkpoint);
 
             source.execute("INSERT INTO orders VALUES (100001, 1, 'after the crash', 1.00)",
