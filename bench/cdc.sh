@@ -24,17 +24,29 @@ PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 
 now() { date +%s.%N; }
 
+# Whatever happens, the run leaves no database and no slot behind (slots are cluster-wide).
+CLEANUP=()
+cleanup() {
+  local db
+  for db in "${CLEANUP[@]}"; do
+    psql -q -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$db'" >/dev/null 2>&1 || true
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+}
+trap cleanup EXIT
+
 run_scenario() {
   local label="$1" tx_rows="$2"
   local suffix; suffix="$(printf "%04x%04x" $RANDOM $RANDOM)"
   local src="bench_cdc_src_$suffix" dst="bench_cdc_dst_$suffix"
   psql -q -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
-  trap "psql -q -d $src -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$src'\" >/dev/null 2>&1; psql -q -d postgres -c 'DROP DATABASE IF EXISTS $src WITH (FORCE)' -c 'DROP DATABASE IF EXISTS $dst WITH (FORCE)'" RETURN
-  psql -q -d "$src" <<SQL
+  CLEANUP+=("$src" "$dst")
+  local recv_slot="bench_recv_$suffix" mf_slot="bench_mf_$suffix"
+  psql -q -d "$src" >/dev/null <<SQL
 CREATE TABLE bench (id bigint PRIMARY KEY, qty int NOT NULL, note text, at timestamptz NOT NULL, price numeric(12,2));
 CREATE PUBLICATION bench FOR TABLE bench;
-SELECT pg_create_logical_replication_slot('bench_recv', 'pgoutput');
-SELECT pg_create_logical_replication_slot('bench_mf', 'pgoutput');
+SELECT pg_create_logical_replication_slot('$recv_slot', 'pgoutput');
+SELECT pg_create_logical_replication_slot('$mf_slot', 'pgoutput');
 SQL
   # The workload: inserts, then updates of 40% of the rows, then deletes of 20%; the mix of
   # change kinds adds up to CHANGES.
@@ -62,7 +74,7 @@ SQL
   else
     local script; script="$(mktemp)"
     printf '\\set id random(1, 1000000000000)\nINSERT INTO bench VALUES (:id, 1, '"'"'n'"'"', now(), 1.00) ON CONFLICT DO NOTHING;\n' > "$script"
-    PGOPTIONS="-c synchronous_commit=off" pgbench -n -q -c 2 -j 2 -t $(( inserts / 2 )) -f "$script" "$src" >/dev/null
+    PGOPTIONS="-c synchronous_commit=off" pgbench -n -c 2 -j 2 -t $(( inserts / 2 )) -f "$script" "$src" >/dev/null
     PGOPTIONS="-c synchronous_commit=off" psql -q -d "$src" <<SQL
 DO \$\$
 DECLARE r record; n int := 0;
@@ -78,18 +90,18 @@ SQL
     rm -f "$script"
   fi
   local end_lsn; end_lsn="$(psql -tAq -d "$src" -c "SELECT pg_current_wal_lsn()")"
-  local changes_made; changes_made="$(psql -tAq -d "$src" -c "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('bench_recv', NULL, NULL, 'proto_version', '1', 'publication_names', 'bench') WHERE substr(data, 1, 1) IN ('I', 'U', 'D')")"
+  local changes_made; changes_made="$(psql -tAq -d "$src" -c "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('$recv_slot', NULL, NULL, 'proto_version', '1', 'publication_names', 'bench') WHERE substr(data, 1, 1) IN ('I', 'U', 'D')")"
 
   echo "bench[$label]: baseline pg_recvlogical to /dev/null ..."
   local t0 t1; t0="$(now)"
-  "$PG_BIN/pg_recvlogical" -d "$src" --slot bench_recv --start -o proto_version=1 -o publication_names=bench \
+  "$PG_BIN/pg_recvlogical" -d "$src" --slot "$recv_slot" --start -o proto_version=1 -o publication_names=bench \
     -E "$end_lsn" -f /dev/null --no-loop
   t1="$(now)"
   local base_secs; base_secs="$(echo "$t1 - $t0" | bc -l)"
 
   echo "bench[$label]: mirrorflow decode + apply ..."
   local out; out="$(java -Xmx2g -cp "$CP" dev.mirrorflow.bench.CdcBench \
-    "jdbc:postgresql://127.0.0.1:$PORT/$src" "jdbc:postgresql://127.0.0.1:$PORT/$dst" bench_mf bench "$end_lsn")"
+    "jdbc:postgresql://127.0.0.1:$PORT/$src" "jdbc:postgresql://127.0.0.1:$PORT/$dst" "$mf_slot" bench "$end_lsn")"
   echo "$out" | sed 's/^/  /'
   local mf_secs; mf_secs="$(echo "$out" | awk '/^seconds:/ {print $2}')"
 

@@ -62,15 +62,20 @@ public final class CdcBench {
             ChangeStreamSettings settings = new ChangeStreamSettings(slot, publication, 20_000,
                     Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(30));
             AtomicLong changes = new AtomicLong();
+            AtomicLong applyNanos = new AtomicLong();
             long started = System.nanoTime();
             try (PostgresChangeStream stream = PostgresChangeStream.start(replication, sql, settings, Lsn.INVALID, 1)) {
                 ChangeStreamRunner.Result result = new ChangeStreamRunner("bench", mappings, schemas).run(stream,
                         destination, () -> stream.confirmedPosition().compareTo(end) >= 0, () -> {},
-                        (batch, applied, from, to) -> changes.addAndGet(batch.changes().size()));
+                        (batch, applied, from, to) -> {
+                            changes.addAndGet(batch.changes().size());
+                            applyNanos.addAndGet(java.time.Duration.between(from, to).toNanos());
+                        });
                 double seconds = (System.nanoTime() - started) / 1e9;
                 System.out.printf("changes: %d%n", changes.get());
                 System.out.printf("rows applied after collapsing: %d in %d batches%n", result.rows(), result.batches());
                 System.out.printf("seconds: %.3f%n", seconds);
+                System.out.printf("of which applying and acknowledging: %.3f s%n", applyNanos.get() / 1e9);
                 System.out.printf("peak RSS: %s%n", peakRss());
             }
         }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /** The change stream against a real PostgreSQL slot. */
 class ChangeStreamIT {
 
-    private static final String SLOT = "mirrorflow_stream_it";
+    // Slot names are cluster-wide: a suffix keeps concurrent runs of this test apart.
+    private static final String SLOT = "mirrorflow_stream_it_" + ScratchDatabase.randomSuffix();
     private static final String PUBLICATION = "mirrorflow_stream_it";
 
     private ScratchDatabase source;

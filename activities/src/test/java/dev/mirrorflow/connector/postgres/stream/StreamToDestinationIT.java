@@ -32,7 +32,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 /** The change stream applied to a real PostgreSQL destination, with crashes in between. */
 class StreamToDestinationIT {
 
-    private static final String SLOT = "mirrorflow_s2d";
+    // Slot names are cluster-wide: a suffix keeps concurrent runs of this test apart.
+    private static final String SLOT = "mirrorflow_s2d_" + ScratchDatabase.randomSuffix();
     private static final String PUBLICATION = "mirrorflow_s2d";
     private static final TableId ORDERS = new TableId("public", "orders");
 
