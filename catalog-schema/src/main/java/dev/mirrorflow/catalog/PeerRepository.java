@@ -30,9 +30,14 @@ public final class PeerRepository {
                 .onConflictDoNothing()
                 .execute();
         if (inserted == 0) {
-            throw new CatalogConflictException("a peer named '" + peer.name()
-                    + "' already exists; drop it first (mirrorflow peer drop " + peer.name() + ") or pick another name");
+            throw nameTaken(peer.name());
         }
+    }
+
+    /** The conflict {@link #create} reports, for callers that look before they create. */
+    public static CatalogConflictException nameTaken(String name) {
+        return new CatalogConflictException("a peer named '" + name
+                + "' already exists; drop it first (mirrorflow peer drop " + name + ") or pick another name");
     }
 
     public Optional<StoredPeer> find(String name) {

@@ -2,9 +2,15 @@ package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.CatalogConflictException;
 import dev.mirrorflow.catalog.CatalogUnavailableException;
+import dev.mirrorflow.catalog.SecretDecryptionException;
+import dev.mirrorflow.connector.InvalidPeerException;
+import dev.mirrorflow.connector.UnknownPeerException;
+import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.worker.BuildInfo;
+import dev.mirrorflow.worker.SecretKeyException;
 import dev.mirrorflow.worker.TemporalUnavailableException;
 import java.io.PrintWriter;
+import java.util.Objects;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +25,8 @@ import picocli.CommandLine.Spec;
         exitCodeOnExecutionException = MirrorflowCommand.FAILURE,
         versionProvider = MirrorflowCommand.Version.class,
         description = "Keeps destination tables continuously in sync with source databases (change data capture).",
-        subcommands = {WorkerCommand.class, MirrorCommand.class, PingCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {WorkerCommand.class, PeerCommand.class, MirrorCommand.class, PingCommand.class,
+            CommandLine.HelpCommand.class})
 public final class MirrorflowCommand implements Runnable {
 
     /** Exit codes: 0 ok, 1 failure, 2 usage error. */
@@ -28,6 +35,12 @@ public final class MirrorflowCommand implements Runnable {
 
     @Spec
     CommandSpec spec;
+
+    private final Function<String, String> environment;
+
+    private MirrorflowCommand(Function<String, String> environment) {
+        this.environment = Objects.requireNonNull(environment, "environment");
+    }
 
     @Override
     public void run() {
@@ -44,10 +57,18 @@ public final class MirrorflowCommand implements Runnable {
     }
 
     public static CommandLine commandLine(Function<String, String> environment) {
-        CommandLine cl = new CommandLine(new MirrorflowCommand());
+        CommandLine cl = new CommandLine(new MirrorflowCommand(environment));
         cl.setDefaultValueProvider(new EnvironmentDefaults(environment));
         cl.setExecutionExceptionHandler(MirrorflowCommand::handle);
         return cl;
+    }
+
+    /**
+     * The environment the CLI was started with, for a subcommand that reads a variable that is no
+     * option (such as MIRRORFLOW_SECRET_KEY, which must never be a flag).
+     */
+    static Function<String, String> environment(CommandSpec subcommand) {
+        return ((MirrorflowCommand) subcommand.root().userObject()).environment;
     }
 
     /**
@@ -56,8 +77,16 @@ public final class MirrorflowCommand implements Runnable {
      */
     private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
+        // A peer definition is checked before anything is opened: a usage error like picocli's own.
+        if (e instanceof InvalidPeerException) {
+            err.println("mirrorflow: " + e.getMessage());
+            return USAGE;
+        }
+        // Each of these carries one line, free of secrets, that says what is wrong and what to do.
         if (e instanceof UserError || e instanceof CatalogUnavailableException
-                || e instanceof CatalogConflictException || e instanceof TemporalUnavailableException) {
+                || e instanceof CatalogConflictException || e instanceof TemporalUnavailableException
+                || e instanceof UnknownPeerException || e instanceof SourceException
+                || e instanceof SecretKeyException || e instanceof SecretDecryptionException) {
             err.println("mirrorflow: " + e.getMessage());
             return FAILURE;
         }

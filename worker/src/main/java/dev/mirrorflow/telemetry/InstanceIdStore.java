@@ -2,17 +2,10 @@ package dev.mirrorflow.telemetry;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
-import static java.nio.file.StandardOpenOption.CREATE;
-import static java.nio.file.StandardOpenOption.READ;
-import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
-import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.mirrorflow.telemetry.InstanceId.Source;
+import dev.mirrorflow.worker.StateFile;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -55,12 +48,8 @@ public final class InstanceIdStore {
   private static final DateTimeFormatter ASIDE_TIMESTAMP =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-  // A FileLock belongs to the whole process: a second lock on the same file from this JVM throws
-  // OverlappingFileLockException instead of waiting. Threads of one process therefore queue here
-  // before they take the file lock that keeps other processes out.
-  private static final Object IN_PROCESS_LOCK = new Object();
-
   private final Path stateDir;
+  private final StateFile stateFile;
   private final Path idFile;
   private final Function<String, String> environment;
   private final Clock clock;
@@ -76,7 +65,8 @@ public final class InstanceIdStore {
   /** Takes a clock so that tests can predict the name a corrupt file is moved to. */
   InstanceIdStore(Path stateDir, Function<String, String> environment, Clock clock) {
     this.stateDir = Objects.requireNonNull(stateDir, "stateDir");
-    this.idFile = stateDir.resolve(FILE_NAME);
+    this.stateFile = new StateFile(stateDir, FILE_NAME);
+    this.idFile = stateFile.path();
     this.environment = Objects.requireNonNull(environment, "environment");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
@@ -113,12 +103,10 @@ public final class InstanceIdStore {
           fromEnvironment, ENV_INSTANCE_ID, idFile);
       return new InstanceId(fromEnvironment, Source.ENVIRONMENT, null);
     }
-    synchronized (IN_PROCESS_LOCK) {
-      try {
-        return resolveUnderFileLock();
-      } catch (IOException e) {
-        return resolveWithoutLock(e);
-      }
+    try {
+      return stateFile.underLock(this::resolveUnderFileLock);
+    } catch (IOException e) {
+      return resolveWithoutLock(e);
     }
   }
 
@@ -139,35 +127,30 @@ public final class InstanceIdStore {
     }
   }
 
+  /** Runs with the state file's lock held. */
   private InstanceId resolveUnderFileLock() throws IOException {
-    Files.createDirectories(stateDir);
-    // The lock file is never deleted: removing it while another process waits on it would let a
-    // third process lock a new file of the same name and run alongside the second.
-    try (FileChannel lockChannel = FileChannel.open(stateDir.resolve(LOCK_FILE_NAME), CREATE, WRITE);
-        FileLock ignored = lockChannel.lock()) {
-      if (!Files.exists(idFile)) {
-        return storeNewId(Source.FILE_CREATED);
-      }
-      try {
-        UUID id = parseStoredId(readIdFile());
-        log.info("Instance id {} read from {}", id, idFile);
-        return new InstanceId(id, Source.FILE_EXISTING, idFile);
-      } catch (IllegalArgumentException corruption) {
-        Path aside = moveAside();
-        // Logged before the write, so that the operator learns where the old file went even if the
-        // write then fails.
-        log.warn(
-            "Instance id file {} was corrupt ({}); moved it to {} and storing a new instance id."
-                + " Telemetry and Temporal will see this worker as a new instance",
-            idFile, corruption.getMessage(), aside);
-        return storeNewId(Source.REGENERATED_AFTER_CORRUPTION);
-      }
+    if (!stateFile.exists()) {
+      return storeNewId(Source.FILE_CREATED);
+    }
+    try {
+      UUID id = parseStoredId(readIdFile());
+      log.info("Instance id {} read from {}", id, idFile);
+      return new InstanceId(id, Source.FILE_EXISTING, idFile);
+    } catch (IllegalArgumentException corruption) {
+      Path aside = moveAside();
+      // Logged before the write, so that the operator learns where the old file went even if the
+      // write then fails.
+      log.warn(
+          "Instance id file {} was corrupt ({}); moved it to {} and storing a new instance id."
+              + " Telemetry and Temporal will see this worker as a new instance",
+          idFile, corruption.getMessage(), aside);
+      return storeNewId(Source.REGENERATED_AFTER_CORRUPTION);
     }
   }
 
   private InstanceId storeNewId(Source source) throws IOException {
     UUID id = UUID.randomUUID();
-    write(id);
+    stateFile.replace((id + "\n").getBytes(US_ASCII));
     log.info("Instance id {} generated and stored in {}", id, idFile);
     return new InstanceId(id, source, idFile);
   }
@@ -198,12 +181,10 @@ public final class InstanceIdStore {
   }
 
   private byte[] readIdFile() throws IOException {
-    try (InputStream in = Files.newInputStream(idFile)) {
-      return in.readNBytes(MAX_FILE_BYTES);
-    }
+    return stateFile.read(MAX_FILE_BYTES);
   }
 
-  /** Parses what {@link #write} stores; the message of the exception says what is wrong. */
+  /** Parses what {@link #storeNewId} stores; the message of the exception says what is wrong. */
   private static UUID parseStoredId(byte[] content) {
     if (content.length == 0) {
       throw new IllegalArgumentException("the file is empty");
@@ -240,44 +221,6 @@ public final class InstanceIdStore {
     }
     Files.move(idFile, aside, ATOMIC_MOVE);
     return aside;
-  }
-
-  /**
-   * Stores the id so that a reader sees either the old file or the whole new one: the bytes go to a
-   * temporary file that is flushed to disk, renamed over the id file, and then the directory entry is
-   * flushed too. Must be called with the file lock held.
-   */
-  private void write(UUID id) throws IOException {
-    // A fixed name is safe because only the lock holder writes it, and it means a temporary file
-    // left by a crash is simply overwritten by the next start instead of piling up.
-    Path temporary = stateDir.resolve(FILE_NAME + ".tmp");
-    try {
-      try (FileChannel channel = FileChannel.open(temporary, CREATE, TRUNCATE_EXISTING, WRITE)) {
-        ByteBuffer content = ByteBuffer.wrap((id + "\n").getBytes(US_ASCII));
-        while (content.hasRemaining()) {
-          channel.write(content);
-        }
-        channel.force(true);
-      }
-      Files.move(temporary, idFile, ATOMIC_MOVE);
-    } catch (IOException e) {
-      try {
-        Files.deleteIfExists(temporary);
-      } catch (IOException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      throw e;
-    }
-    forceDirectory();
-  }
-
-  /** Makes the rename durable. Some file systems cannot flush a directory; the rename still stands. */
-  private void forceDirectory() {
-    try (FileChannel directory = FileChannel.open(stateDir, READ)) {
-      directory.force(true);
-    } catch (IOException e) {
-      log.debug("Could not flush directory {} after writing the instance id: {}", stateDir, describe(e));
-    }
   }
 
   private static String describe(IOException e) {

@@ -50,6 +50,34 @@ class MirrorflowCommandTest {
                 .doesNotContain("\n");
     }
 
+    @Test
+    void shouldListThePeerCommands() {
+        assertThat(run(Map.of(), "peer")).isZero();
+        assertThat(out.toString()).contains("create", "list", "check", "drop");
+        assertThat(run(Map.of(), "peer", "create", "--help")).isZero();
+        assertThat(out.toString()).contains("--password-file", "--no-check").doesNotContain("--temporal-address");
+    }
+
+    @Test
+    void shouldRefusePeerArgumentsWithExitTwoInOneLineBeforeConnectingAnywhere() {
+        // The catalog address points nowhere, so reaching it would fail with exit 1 instead.
+        Map<String, String> env = Map.of("MIRRORFLOW_CATALOG_URL", "jdbc:postgresql://127.0.0.1:1/none");
+
+        assertThat(run(env, "peer", "create", "Bad Name", "--type", "postgres", "--url", "postgres://u@h/db"))
+                .isEqualTo(2);
+        assertThat(run(env, "peer", "create", "ok", "--type", "oracle", "--url", "postgres://u@h/db")).isEqualTo(2);
+        assertThat(run(env, "peer", "create", "ok", "--type", "postgres", "--url", "postgres://u:hunter2@h/db"))
+                .isEqualTo(2);
+        assertThat(run(env, "peer", "check", "Bad")).isEqualTo(2);
+        assertThat(err.toString().lines().toList()).containsExactly(
+                "mirrorflow: 'Bad Name' is not a valid peer name: use a lowercase letter, then up to 62 lowercase"
+                        + " letters, digits or underscores (e.g. orders_src)",
+                "mirrorflow: unknown peer type 'oracle'; supported types: postgres",
+                "mirrorflow: the peer URL contains a password; put the password in a file and pass --password-file",
+                "mirrorflow: 'Bad' is not a valid peer name: use a lowercase letter, then up to 62 lowercase letters,"
+                        + " digits or underscores (e.g. orders_src)");
+    }
+
     @Command(name = "probe")
     static final class Probe implements Runnable {
         @Mixin
@@ -81,7 +109,7 @@ class MirrorflowCommandTest {
         assertThat(o.temporalAddress).isEqualTo("flag:7233");
         assertThat(o.temporalNamespace).isEqualTo("from-env");
         assertThat(o.taskQueue).isEqualTo("file-queue");
-        assertThat(o.catalogUrl).isEqualTo("jdbc:postgresql://127.0.0.1:55432/mirrorflow");
+        assertThat(o.catalog.catalogUrl).isEqualTo("jdbc:postgresql://127.0.0.1:55432/mirrorflow");
     }
 
     @Test

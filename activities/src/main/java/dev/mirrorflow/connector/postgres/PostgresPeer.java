@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -47,9 +49,11 @@ public record PostgresPeer(
     }
 
     public String jdbcUrl() {
-        // An IPv6 literal must be bracketed in a URL.
+        // An IPv6 literal must be bracketed in a URL, and pgjdbc percent-decodes the database name
+        // (a '+' included), so a name with '/', '?', '%' or '+' must be encoded to arrive intact.
         String hostPart = host.contains(":") ? "[" + host + "]" : host;
-        return "jdbc:postgresql://" + hostPart + ":" + port + "/" + database;
+        String databasePart = URLEncoder.encode(database, StandardCharsets.UTF_8).replace("+", "%20");
+        return "jdbc:postgresql://" + hostPart + ":" + port + "/" + databasePart;
     }
 
     /** {@code host:port/database}, for messages. */

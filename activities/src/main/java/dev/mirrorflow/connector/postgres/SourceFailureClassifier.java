@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
  * doing anything. Everything else (authentication, missing objects, privileges, configuration
  * limits, statements the server refused) repeats identically on every attempt, so it is permanent
  * and ends the mirror with a message saying what to fix.
+ *
+ * <p>The same decision serves commands a person runs on a peer ({@link SourceOperation#onPeer}),
+ * but their messages name the peer and end in what to do now, since nothing will retry for them.
  */
 public final class SourceFailureClassifier {
 
@@ -60,12 +63,12 @@ public final class SourceFailureClassifier {
             case "28P01":
             case "28000":
                 return permanent(AUTHENTICATION_FAILED, e, subject + ": PostgreSQL at " + at + " rejected user "
-                        + user + " (" + driver + "); fix the source peer's user and password (or pg_hba.conf), "
-                        + "then resume the mirror");
+                        + user + " (" + driver + "); fix " + op.peerToFix() + "'s user and password (or pg_hba.conf), "
+                        + op.thenAgain());
             case "3D000":
                 return permanent(DATABASE_MISSING, e, subject + ": database " + op.peer().database()
                         + " does not exist on " + op.peer().host() + ":" + op.peer().port()
-                        + "; create it or point the source peer at the right database, then resume the mirror");
+                        + "; create it or point " + op.peerToFix() + " at the right database, " + op.thenAgain());
             case "42P01":
                 return permanent(TABLE_MISSING, e, subject + ": " + (op.table() == null ? driver
                         : "table " + op.table() + " does not exist in " + at)
@@ -77,14 +80,16 @@ public final class SourceFailureClassifier {
             case "57P03":
                 return new SourceUnavailableException(subject + ": PostgreSQL at " + at
                         + " is shutting down, restarting or not yet accepting connections (" + driver + ") while "
-                        + op.action() + "; will retry once it is back", e);
+                        + op.action() + "; " + (op.forMirror() ? "will retry" : "try again") + " once it is back", e);
             case "53300":
                 return new SourceUnavailableException(subject + ": PostgreSQL at " + at
                         + " has no free connection (" + driver + ") while " + op.action()
-                        + "; will retry; raise max_connections or max_wal_senders, or close idle sessions", e);
+                        + "; " + op.retryNote() + "; raise max_connections or max_wal_senders, or close idle sessions",
+                        e);
             case "55P03":
                 return new SourceUnavailableException(subject + ": PostgreSQL at " + at
-                        + " did not grant a lock in time (" + driver + ") while " + op.action() + "; will retry", e);
+                        + " did not grant a lock in time (" + driver + ") while " + op.action() + "; "
+                        + op.retryNote(), e);
             case "55000":
                 if (driver.contains("wal_level")) {
                     return permanent(WAL_LEVEL_NOT_LOGICAL, e, walLevelMessage(op, driver));
@@ -102,10 +107,12 @@ public final class SourceFailureClassifier {
         }
         if (TRANSIENT_CLASSES.contains(state.substring(0, 2)) || state.equals("55006")) {
             return new SourceUnavailableException(subject + ": PostgreSQL at " + at + " failed while " + op.action()
-                    + " (SQLSTATE " + state + ": " + driver + "); will retry", e);
+                    + " (SQLSTATE " + state + ": " + driver + "); " + op.retryNote(), e);
         }
         return permanent(OTHER, e, subject + ": PostgreSQL at " + at + " reported an error while " + op.action()
-                + " (SQLSTATE " + state + ": " + driver + "); fix the source or the mirror, then resume the mirror");
+                + " (SQLSTATE " + state + ": " + driver + "); "
+                + (op.forMirror() ? "fix the source or the mirror" : "fix the server or " + op.peerToFix()) + ", "
+                + op.thenAgain());
     }
 
     /**
@@ -139,21 +146,22 @@ public final class SourceFailureClassifier {
         if (driver.contains("replication")) {
             return permanent(MISSING_REPLICATION_PRIVILEGE, e, op.subject() + ": user " + user
                     + " may not use replication on " + op.peer().location() + " (" + driver + "); run ALTER ROLE "
-                    + user + " REPLICATION as a superuser, then resume the mirror");
+                    + user + " REPLICATION as a superuser, " + op.thenAgain());
         }
         if (op.table() != null) {
             return permanent(MISSING_TABLE_PRIVILEGE, e, op.subject() + ": user " + user + " may not read table "
                     + op.table() + " (" + driver + "); run GRANT SELECT ON " + op.table().quoted() + " TO " + user
-                    + ", then resume the mirror");
+                    + ", " + op.thenAgain());
         }
         return permanent(MISSING_PRIVILEGE, e, op.subject() + ": user " + user + " lacks a privilege for "
-                + op.action() + " (" + driver + "); grant it, then resume the mirror");
+                + op.action() + " (" + driver + "); grant it, " + op.thenAgain());
     }
 
     private static SourceException unreachable(SQLException e, SourceOperation op, String driver) {
+        String advice = op.forMirror() ? "will retry; check that the server is up and reachable from the worker"
+                : "check the host and port and that the server is up and reachable from here";
         return new SourceUnavailableException(op.subject() + ": cannot reach PostgreSQL at " + op.peer().location()
-                + " while " + op.action() + " (" + driver + "); will retry; check that the server is up and "
-                + "reachable from the worker", e);
+                + " while " + op.action() + " (" + driver + "); " + advice, e);
     }
 
     private static SourceConfigurationException permanent(Problem problem, SQLException e, String message) {

@@ -13,24 +13,44 @@ import java.util.Objects;
  * @param mirror the mirror's name, or null when the work is for no mirror (a peer check)
  * @param slot the replication slot involved, or null
  * @param table the table involved, or null
+ * @param peerName the stored peer's name when the work is a one-off command on a peer (mirrorflow
+ *     peer create or check), else null
  */
-public record SourceOperation(String action, PostgresPeer peer, String mirror, String slot, TableId table) {
+public record SourceOperation(
+        String action, PostgresPeer peer, String mirror, String slot, TableId table, String peerName) {
 
     public SourceOperation {
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(peer, "peer");
     }
 
+    public SourceOperation(String action, PostgresPeer peer, String mirror, String slot, TableId table) {
+        this(action, peer, mirror, slot, table, null);
+    }
+
     public static SourceOperation of(String action, PostgresPeer peer, MirrorSource source) {
         return new SourceOperation(action, peer, source.mirror(), source.slot(), null);
     }
 
+    /** Work on a peer that no mirror is waiting for: a command a person runs and reads at once. */
+    public static SourceOperation onPeer(String action, PostgresPeer peer, String peerName) {
+        return new SourceOperation(action, peer, null, null, null, peerName);
+    }
+
     public SourceOperation withSlot(String otherSlot) {
-        return new SourceOperation(action, peer, mirror, otherSlot, table);
+        return new SourceOperation(action, peer, mirror, otherSlot, table, peerName);
     }
 
     public SourceOperation withTable(TableId otherTable) {
-        return new SourceOperation(action, peer, mirror, slot, otherTable);
+        return new SourceOperation(action, peer, mirror, slot, otherTable, peerName);
+    }
+
+    /**
+     * Whether a mirror's activity does this work, which Temporal retries and the mirror reports;
+     * otherwise a person ran a command and needs to hear what to do next, not "will retry".
+     */
+    boolean forMirror() {
+        return mirror != null;
     }
 
     /** The start of every message: "mirror orders, slot mirrorflow_orders". */
@@ -45,6 +65,27 @@ public record SourceOperation(String action, PostgresPeer peer, String mirror, S
         if (table != null) {
             parts.add("table " + table);
         }
-        return parts.isEmpty() ? "source " + peer.location() : String.join(", ", parts);
+        if (parts.isEmpty()) {
+            return peerName != null ? "peer " + peerName : "source " + peer.location();
+        }
+        return String.join(", ", parts);
+    }
+
+    /** How a message ends once the user has fixed the cause. */
+    String thenAgain() {
+        return forMirror() ? "then resume the mirror" : "then run the command again";
+    }
+
+    /** Said of a transient failure: a mirror retries by itself, a command does not. */
+    String retryNote() {
+        return forMirror() ? "will retry" : "try again later";
+    }
+
+    /** Which peer the user should correct. */
+    String peerToFix() {
+        if (forMirror()) {
+            return "the source peer";
+        }
+        return peerName != null ? "peer " + peerName : "the peer";
     }
 }

@@ -175,6 +175,29 @@ class SourceFailureClassifierTest {
         SourceValidator.requireFreeSlot(9, 10, op);
     }
 
+    @Test
+    void shouldWordAPeerCommandsBadPasswordForAPersonNotAMirror() {
+        SourceException e = SourceFailureClassifier.classify(
+                new SQLException("FATAL: password authentication failed for user \"cdc\"", "28P01"),
+                SourceOperation.onPeer("checking that it is reachable", PEER, "orders_src"));
+
+        assertThat(e.getMessage()).isEqualTo("peer orders_src: PostgreSQL at db.example:5432/shop rejected user cdc"
+                + " (FATAL: password authentication failed for user \"cdc\"); fix peer orders_src's user and password"
+                + " (or pg_hba.conf), then run the command again");
+    }
+
+    @Test
+    void shouldNotPromiseARetryToAPeerCommandThatCannotReachTheServer() {
+        SourceException e = SourceFailureClassifier.classify(
+                new SQLException("Connection to db.example:5432 refused.", "08001"),
+                SourceOperation.onPeer("checking that it is reachable", PEER, "orders_src"));
+
+        assertThat(e).isInstanceOf(SourceUnavailableException.class);
+        assertThat(e.getMessage()).isEqualTo("peer orders_src: cannot reach PostgreSQL at db.example:5432/shop while"
+                + " checking that it is reachable (Connection to db.example:5432 refused.); check the host and port"
+                + " and that the server is up and reachable from here");
+    }
+
     private static SourceException classify(String sqlState, String message) {
         return SourceFailureClassifier.classify(new SQLException(message, sqlState), ACQUIRING);
     }
