@@ -100,7 +100,7 @@ SQL
   local base_secs; base_secs="$(echo "$t1 - $t0" | bc -l)"
 
   echo "bench[$label]: mirrorflow decode + apply ..."
-  local out; out="$(java -Xmx2g -cp "$CP" dev.mirrorflow.bench.CdcBench \
+  local out; out="$(java ${BENCH_JAVA_OPTS:-} -Xmx2g -cp "$CP" dev.mirrorflow.bench.CdcBench \
     "jdbc:postgresql://127.0.0.1:$PORT/$src" "jdbc:postgresql://127.0.0.1:$PORT/$dst" "$mf_slot" bench "$end_lsn")"
   echo "$out" | sed 's/^/  /'
   local mf_secs; mf_secs="$(echo "$out" | awk '/^seconds:/ {print $2}')"
