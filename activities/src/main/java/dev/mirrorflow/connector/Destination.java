@@ -29,6 +29,13 @@ public interface Destination extends AutoCloseable {
      */
     ApplyResult apply(String mirror, ChangeBatch batch);
 
+    /**
+     * Forgets the mirror at the destination: its checkpoint and any progress the destination
+     * keeps for it, and with {@code dropTables} its tables too. Used by resync (which reloads
+     * from scratch) and by drop. Idempotent.
+     */
+    void forget(String mirror, List<TableMapping> mappings, boolean dropTables);
+
     @Override
     void close();
 

@@ -65,7 +65,7 @@ public final class CdcBench {
             AtomicLong applyNanos = new AtomicLong();
             long started = System.nanoTime();
             try (PostgresChangeStream stream = PostgresChangeStream.start(replication, sql, settings, Lsn.INVALID, 1)) {
-                ChangeStreamRunner.Result result = new ChangeStreamRunner("bench", mappings, schemas).run(stream,
+                ChangeStreamRunner.Result result = new ChangeStreamRunner("bench").run(stream,
                         destination, () -> stream.confirmedPosition().compareTo(end) >= 0, () -> {},
                         (batch, applied, from, to) -> {
                             changes.addAndGet(batch.changes().size());

@@ -124,7 +124,13 @@ final class DestinationTables {
                 .map(ColumnSchema::name).collect(Collectors.joining(", ", "(", ")"));
         String destinationKey = existing.table().key().stream()
                 .map(DestinationColumn::name).collect(Collectors.joining(", ", "(", ")"));
-        if (!sourceKey.equals(destinationKey)) {
+        // The key identifies rows as a set of columns; the replication stream numbers key columns
+        // in column order, which may differ from the order the primary key was declared in.
+        java.util.Set<String> sourceKeySet = columns.stream().filter(ColumnSchema::isKey).map(ColumnSchema::name)
+                .collect(Collectors.toSet());
+        java.util.Set<String> destinationKeySet = existing.table().key().stream().map(DestinationColumn::name)
+                .collect(Collectors.toSet());
+        if (!sourceKeySet.equals(destinationKeySet)) {
             throw new IllegalStateException("destination table " + destination + " has primary key " + destinationKey
                     + " but source table " + source + " has " + sourceKey + "; resync the mirror to recreate the table");
         }

@@ -156,6 +156,34 @@ public final class PostgresDestination implements Destination {
     }
 
     @Override
+    public synchronized void forget(String mirror, List<TableMapping> mappings, boolean dropTables) {
+        inTransaction(mirror, "forgetting the mirror at the destination", c -> {
+            try (Statement statement = c.createStatement()) {
+                statement.execute(LOCK_SCHEMA_CHANGES);
+                for (String metadata : List.of(CheckpointTable.SCHEMA + ".checkpoints",
+                        CheckpointTable.SCHEMA + ".snapshot_partitions")) {
+                    // The load's markers exist only once a load ran here.
+                    statement.execute("DO $$ BEGIN IF to_regclass('" + metadata + "') IS NOT NULL THEN DELETE FROM "
+                            + metadata + " WHERE mirror = " + quoteLiteral(mirror) + "; END IF; END $$");
+                }
+                if (dropTables) {
+                    for (TableMapping mapping : mappings) {
+                        statement.execute("DROP TABLE IF EXISTS " + mapping.destination().quoted());
+                    }
+                }
+            }
+            c.commit();
+            return null;
+        });
+        mirrors.remove(mirror);
+        log.info("Forgot mirror {} at the destination{}", mirror, dropTables ? ", tables dropped" : "");
+    }
+
+    private static String quoteLiteral(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
+    @Override
     public synchronized void close() {
         if (connection != null) {
             try {

@@ -93,7 +93,7 @@ class StreamToDestinationIT {
         try (Connection repl = replication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings(), from, 1)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            new ChangeStreamRunner("m", mappings, schemas).run(stream, destination,
+            new ChangeStreamRunner("m").run(stream, destination,
                     () -> stream.confirmedPosition().compareTo(target) >= 0 || System.nanoTime() > deadline,
                     () -> {}, (b, r, s, e) -> {});
         }
@@ -135,6 +135,10 @@ class StreamToDestinationIT {
                     return result;
                 }
 
+                public void forget(String mirror, List<TableMapping> m, boolean dropTables) {
+                    real.forget(mirror, m, dropTables);
+                }
+
                 public void close() {}
             };
             assertThatThrownBy(() -> streamUntilCaughtUp(crashing)).hasMessageContaining("worker killed");
@@ -164,6 +168,28 @@ class StreamToDestinationIT {
         }
         assertThat(checksum(destinationDb)).isEqualTo(checksum(source));
         assertThat(count(destinationDb, "SELECT count(*) FROM orders WHERE shipped IS NOT NULL")).isEqualTo(2);
+    }
+
+    @Test
+    void shouldEvolveATableWhosePrimaryKeyIsDeclaredInAnotherOrderThanItsColumns() throws Exception {
+        TableId lines = new TableId("public", "lines");
+        source.execute("CREATE TABLE lines (a int, b int, v text, PRIMARY KEY (b, a))",
+                "ALTER PUBLICATION " + PUBLICATION + " ADD TABLE lines");
+        List<TableMapping> both = List.of(mappings.get(0), new TableMapping(lines, lines, Set.of()));
+        try (PostgresDestination destination = destination()) {
+            destination.prepare("m", both, List.copyOf(new SourceSchemaReader(sql).read(List.of(ORDERS, lines)).values()));
+            source.execute("INSERT INTO lines VALUES (1, 2, 'x')",
+                    "ALTER TABLE lines ADD COLUMN w int",
+                    "INSERT INTO lines VALUES (3, 4, 'y', 5)",
+                    "UPDATE lines SET w = 6 WHERE a = 1");
+            mappings = both;
+            streamUntilCaughtUp(destination);
+        }
+        try (Connection c = destinationDb.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT string_agg(l::text, ';' ORDER BY a) FROM lines l")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("(1,2,x,6);(3,4,y,5)");
+        }
     }
 
     @Test

@@ -1,0 +1,70 @@
+package dev.mirrorflow.activities;
+
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.connector.postgres.SourceException;
+import dev.mirrorflow.connector.postgres.destination.DestinationException;
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where an activity's failure becomes a Temporal failure. A problem the user must
+ * fix is non-retryable and ends the mirror with its message; anything else is retried by the
+ * activity's retry policy, and shows on the mirror as its last error while it is retried.
+ */
+final class ActivityFailures {
+
+    private static final Logger log = LoggerFactory.getLogger(ActivityFailures.class);
+
+    /** Error type of destination problems a user must fix (incompatible tables). */
+    static final String DESTINATION_CONFIGURATION = "DestinationConfiguration";
+
+    private ActivityFailures() {}
+
+    static RuntimeException toFailure(Catalog catalog, long mirrorId, String mirror, String doing, Throwable e) {
+        if (e instanceof ApplicationFailure a) {
+            return a;
+        }
+        String message;
+        String type;
+        boolean retryable;
+        if (e instanceof SourceException s) {
+            message = s.getMessage();
+            type = s.type();
+            retryable = s.retryable();
+        } else if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
+            // The destination and the stream refuse what they cannot reconcile (a column that
+            // changed type, a table without a key) with one line that says what to do.
+            message = "mirror " + mirror + ": " + e.getMessage();
+            type = DESTINATION_CONFIGURATION;
+            retryable = false;
+        } else if (e instanceof DestinationException d) {
+            message = d.getMessage();
+            type = "DestinationUnavailable";
+            retryable = true;
+        } else {
+            message = "mirror " + mirror + ": " + doing + " failed: " + firstLine(e);
+            type = e.getClass().getSimpleName();
+            retryable = true;
+        }
+        int attempt = Activity.getExecutionContext().getInfo().getAttempt();
+        try {
+            catalog.mirrors().recordError(mirrorId, retryable ? message + " (attempt " + attempt + ", retrying)" : message,
+                    null);
+        } catch (RuntimeException catalogDown) {
+            log.warn("could not record the error of mirror {} in the catalog: {}", mirror, catalogDown.getMessage());
+        }
+        if (retryable) {
+            log.warn("{} (attempt {}, will be retried)", message, attempt);
+            return ApplicationFailure.newFailureWithCause(message, type, e);
+        }
+        log.error(message);
+        return ApplicationFailure.newNonRetryableFailureWithCause(message, type, e);
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+}
