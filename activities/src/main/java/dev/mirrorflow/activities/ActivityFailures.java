@@ -1,6 +1,7 @@
 package dev.mirrorflow.activities;
 
 import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.SecretDecryptionException;
 import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.destination.DestinationException;
 import io.temporal.activity.Activity;
@@ -22,7 +23,7 @@ final class ActivityFailures {
 
     private ActivityFailures() {}
 
-    static RuntimeException toFailure(Catalog catalog, long mirrorId, String mirror, String doing, Throwable e) {
+    static RuntimeException toFailure(Catalog catalog, String mirror, String doing, Throwable e) {
         if (e instanceof ApplicationFailure a) {
             return a;
         }
@@ -33,6 +34,11 @@ final class ActivityFailures {
             message = s.getMessage();
             type = s.type();
             retryable = s.retryable();
+        } else if (e instanceof SecretDecryptionException) {
+            // The operator fixes this by giving the worker the right key; then a retry succeeds.
+            message = "mirror " + mirror + ": " + e.getMessage();
+            type = "SecretKey";
+            retryable = true;
         } else if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
             // The destination and the stream refuse what they cannot reconcile (a column that
             // changed type, a table without a key) with one line that says what to do.
@@ -50,8 +56,8 @@ final class ActivityFailures {
         }
         int attempt = Activity.getExecutionContext().getInfo().getAttempt();
         try {
-            catalog.mirrors().recordError(mirrorId, retryable ? message + " (attempt " + attempt + ", retrying)" : message,
-                    null);
+            String recorded = retryable ? message + " (attempt " + attempt + ", retrying)" : message;
+            catalog.mirrors().findLive(mirror).ifPresent(m -> catalog.mirrors().recordError(m.id(), recorded, null));
         } catch (RuntimeException catalogDown) {
             log.warn("could not record the error of mirror {} in the catalog: {}", mirror, catalogDown.getMessage());
         }

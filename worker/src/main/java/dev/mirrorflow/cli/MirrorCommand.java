@@ -22,13 +22,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "mirror", mixinStandardHelpOptions = true,
         description = "Create, inspect and steer mirrors. Status and history read only the catalog.",
         subcommands = {
+            MirrorCreateCommand.class,
             MirrorCommand.List.class,
             MirrorCommand.Status.class,
             MirrorCommand.History.class,
             MirrorCommand.Pause.class,
             MirrorCommand.Resume.class,
             MirrorCommand.Resync.class,
-            MirrorCommand.Drop.class
+            MirrorCommand.Drop.class,
+            MirrorWaitCommand.class
         })
 final class MirrorCommand implements Runnable {
 

@@ -1,6 +1,7 @@
 package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.CatalogConflictException;
+import dev.mirrorflow.cli.spec.SpecException;
 import dev.mirrorflow.catalog.CatalogUnavailableException;
 import dev.mirrorflow.catalog.SecretDecryptionException;
 import dev.mirrorflow.connector.InvalidPeerException;
@@ -77,8 +78,9 @@ public final class MirrorflowCommand implements Runnable {
      */
     private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
-        // A peer definition is checked before anything is opened: a usage error like picocli's own.
-        if (e instanceof InvalidPeerException) {
+        // A peer definition or a spec is checked before anything is opened: a usage error like
+        // picocli's own.
+        if (e instanceof InvalidPeerException || e instanceof SpecException) {
             err.println("mirrorflow: " + e.getMessage());
             return USAGE;
         }

@@ -1,19 +1,29 @@
 package dev.mirrorflow.worker;
 
+import dev.mirrorflow.activities.MirrorActivitiesImpl;
+import dev.mirrorflow.activities.MirrorCatalogActivitiesImpl;
 import dev.mirrorflow.activities.WorkerActivitiesImpl;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CatalogConfig;
 import dev.mirrorflow.telemetry.InstanceId;
 import dev.mirrorflow.telemetry.InstanceIdStore;
+import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.postgres.SlotAcquirer;
+import dev.mirrorflow.connector.postgres.SlotAcquisitionMetrics;
+import dev.mirrorflow.connector.postgres.SlotRetryPolicy;
+import dev.mirrorflow.workflow.MirrorWorkflowImpl;
 import dev.mirrorflow.workflow.PingWorkflowImpl;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -59,10 +69,23 @@ public final class WorkerRuntime implements AutoCloseable {
         try {
             temporal = TemporalConnection.open(temporalSettings, identity);
             WorkerFactory factory = WorkerFactory.newInstance(temporal.client(), WorkerFactoryOptions.newBuilder().build());
-            Worker worker = factory.newWorker(temporalSettings.taskQueue());
-            worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class);
-            worker.registerActivitiesImplementations(new WorkerActivitiesImpl(
-                    new WorkerActivitiesImpl.Identity(instanceId.id().toString(), version, host, identity), catalog));
+            Worker worker = factory.newWorker(temporalSettings.taskQueue(), WorkerOptions.newBuilder()
+                    // Long activities learn of a pause or terminate through their heartbeat; a short
+                    // throttle lets them stop within seconds rather than most of a heartbeat timeout.
+                    .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(2))
+                    .build());
+            worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class, MirrorWorkflowImpl.class);
+            // A worker never creates the secret key (a new key could not decrypt the peers), and
+            // looks for it when it needs it: `peer create` may make it after the worker started.
+            SecretKeySource keys = new SecretKeySource(stateDir, System::getenv);
+            Supplier<PeerStore> peers = () -> new PeerStore(catalog.peers(), keys.existing().orElse(null));
+            worker.registerActivitiesImplementations(
+                    new WorkerActivitiesImpl(
+                            new WorkerActivitiesImpl.Identity(instanceId.id().toString(), version, host, identity), catalog),
+                    new MirrorCatalogActivitiesImpl(catalog),
+                    new MirrorActivitiesImpl(catalog, peers,
+                            new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics()),
+                            Duration.ofSeconds(30)));
 
             catalog.workers().register(instanceId.id(), host, version, identity, Instant.now());
             ScheduledExecutorService lastSeen = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -92,6 +92,39 @@ public final class SourceSetup {
         }
     }
 
+    /**
+     * Drops the acquired slot if it exists; holding the slot's lock keeps every other mirrorflow
+     * instance from using it meanwhile. The slot's WAL is released at once.
+     */
+    public static boolean dropSlotIfExists(AcquiredSlot slot) {
+        MirrorSource source = slot.source();
+        SourceOperation op = SourceOperation.of("dropping replication slot " + source.slot(), slot.peer(), source);
+        try (Connection c = slot.peer().connect();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, source.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                boolean dropped = rs.next();
+                if (dropped) {
+                    log.info("dropped replication slot {} of mirror {}", source.slot(), source.mirror());
+                }
+                return dropped;
+            }
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, op);
+        }
+    }
+
+    /** Drops the mirror's publication if it exists. */
+    public static void dropPublicationIfExists(PostgresPeer peer, MirrorSource source) {
+        SourceOperation op = SourceOperation.of("dropping publication " + source.publication(), peer, source);
+        try (Connection c = peer.connect()) {
+            execute(c, "DROP PUBLICATION IF EXISTS " + TableId.quote(source.publication()));
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, op);
+        }
+    }
+
     private static Optional<Boolean> publicationForAllTables(Connection c, String publication) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
             ps.setString(1, publication);

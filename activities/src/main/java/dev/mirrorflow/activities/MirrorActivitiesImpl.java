@@ -1,0 +1,186 @@
+package dev.mirrorflow.activities;
+
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.CdcBatch;
+import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.TableMapping;
+import dev.mirrorflow.connector.TableSchema;
+import dev.mirrorflow.connector.postgres.AcquiredSlot;
+import dev.mirrorflow.connector.postgres.Lsn;
+import dev.mirrorflow.connector.postgres.SlotAcquirer;
+import dev.mirrorflow.connector.postgres.SourceException;
+import dev.mirrorflow.connector.postgres.SourceFailureClassifier;
+import dev.mirrorflow.connector.postgres.SourceOperation;
+import dev.mirrorflow.connector.postgres.SourceSchemaReader;
+import dev.mirrorflow.connector.postgres.SourceSetup;
+import dev.mirrorflow.connector.postgres.SourceValidator;
+import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
+import dev.mirrorflow.connector.postgres.stream.ChangeStreamRunner;
+import dev.mirrorflow.connector.postgres.stream.ChangeStreamSettings;
+import dev.mirrorflow.connector.postgres.stream.PostgresChangeStream;
+import dev.mirrorflow.model.LoadRequest;
+import dev.mirrorflow.model.LoadResult;
+import dev.mirrorflow.model.StreamRequest;
+import dev.mirrorflow.model.TeardownRequest;
+import dev.mirrorflow.workflow.activity.MirrorActivities;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data path of PostgreSQL to PostgreSQL mirrors. Every method reads the mirror from the
+ * catalog (credentials included) and returns counts only; rows never leave the worker.
+ */
+public final class MirrorActivitiesImpl implements MirrorActivities {
+
+    private static final Logger log = LoggerFactory.getLogger(MirrorActivitiesImpl.class);
+
+    private final Catalog catalog;
+    private final Supplier<PeerStore> peers;
+    private final SlotAcquirer slots;
+    private final Duration heartbeatInterval;
+
+    /**
+     * @param peers gives the peers with the secret key as it is when asked: the key may appear
+     *     (set in the environment, or created by `peer create`) after the worker started
+     * @param heartbeatInterval how often a quiet source gets a logical message so that its slot
+     *     keeps moving
+     */
+    public MirrorActivitiesImpl(Catalog catalog, Supplier<PeerStore> peers, SlotAcquirer slots,
+            Duration heartbeatInterval) {
+        this.catalog = catalog;
+        this.peers = peers;
+        this.slots = slots;
+        this.heartbeatInterval = heartbeatInterval;
+    }
+
+    @Override
+    public void setUp(String mirror) {
+        try {
+            MirrorContext ctx = context(mirror);
+            SourceValidator.validate(ctx.source(), ctx.mirrorSource());
+            SourceSetup.ensurePublication(ctx.source(), ctx.mirrorSource());
+            try (PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
+                destination.prepare(mirror, ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
+            }
+        } catch (RuntimeException e) {
+            throw ActivityFailures.toFailure(catalog, mirror, "setting up", e);
+        }
+    }
+
+    @Override
+    public LoadResult load(LoadRequest request) {
+        throw new UnsupportedOperationException("the initial load is not wired yet");
+    }
+
+    @Override
+    public void stream(StreamRequest request) {
+        ActivityExecutionContext activity = Activity.getExecutionContext();
+        MirrorContext ctx = contextOrFail(request.mirror(), "streaming changes");
+        int attempt = activity.getInfo().getAttempt();
+        ActivityHeartbeat heartbeat = new ActivityHeartbeat(activity);
+        try (AcquiredSlot slot = slots.acquire(ctx.source(), ctx.mirrorSource(), attempt);
+                Connection sql = ctx.source().connect();
+                PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
+            // A mirror without an initial load meets its slot here for the first time.
+            SourceSetup.createSlotIfMissing(slot);
+            destination.prepare(ctx.name(), ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
+            Lsn from = destination.checkpoint(ctx.name()).map(Lsn::valueOf).orElse(Lsn.INVALID);
+            ChangeStreamSettings settings = new ChangeStreamSettings(ctx.mirrorSource().slot(),
+                    ctx.mirrorSource().publication(), request.batchSize(),
+                    Duration.ofMillis(request.idleTimeoutMillis()), Duration.ofSeconds(10), heartbeatInterval);
+            long firstBatch = catalog.cdcBatches().lastBatchId(ctx.row().id()) + 1;
+            try (PostgresChangeStream stream = start(slot, sql, settings, from, firstBatch, ctx, attempt)) {
+                ChangeStreamRunner.Result result = new ChangeStreamRunner(ctx.name()).run(stream, destination,
+                        heartbeat::stopRequested, () -> heartbeat.beat(null), (batch, applied, started, ended) -> {
+                            catalog.cdcBatches().record(new CdcBatch(ctx.row().id(), batch.batchId(),
+                                    applied.rowsApplied(), applied.bytesApplied(), null, batch.position(), started,
+                                    ended));
+                            heartbeat.beat(batch.position());
+                        });
+                log.info("mirror {} stopped streaming at a batch boundary after {} batches ({} rows), at {}",
+                        ctx.name(), result.batches(), result.rows(), result.lastPosition());
+            }
+        } catch (SQLException e) {
+            throw ActivityFailures.toFailure(catalog, ctx.name(), "streaming changes",
+                    SourceFailureClassifier.classify(e, SourceOperation.of("streaming changes", ctx.source(),
+                            ctx.mirrorSource())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ActivityFailures.toFailure(catalog, ctx.name(), "streaming changes", e);
+        } catch (RuntimeException e) {
+            throw ActivityFailures.toFailure(catalog, ctx.name(), "streaming changes", e);
+        }
+    }
+
+    /** START_REPLICATION on a slot another process streams from is retried like a busy slot. */
+    private PostgresChangeStream start(AcquiredSlot slot, Connection sql, ChangeStreamSettings settings, Lsn from,
+            long firstBatch, MirrorContext ctx, int attempt) throws SQLException {
+        try {
+            return PostgresChangeStream.start(slot.connection(), sql, settings, from, firstBatch);
+        } catch (SQLException e) {
+            SourceException failure = SourceFailureClassifier.classify(e, SourceOperation.of("starting replication",
+                    ctx.source(), ctx.mirrorSource()).withSlot(ctx.mirrorSource().slot()));
+            throw slots.reportFailedAttempt(failure, ctx.mirrorSource(), attempt);
+        }
+    }
+
+    @Override
+    public void resetForResync(LoadRequest nextLoad) {
+        MirrorContext ctx = contextOrFail(nextLoad.mirror(), "resetting for a resync");
+        int attempt = Activity.getExecutionContext().getInfo().getAttempt();
+        try (AcquiredSlot slot = slots.acquire(ctx.source(), ctx.mirrorSource(), attempt);
+                PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
+            // A fresh slot gives the reload an exported snapshot that matches the stream.
+            SourceSetup.dropSlotIfExists(slot);
+            destination.forget(ctx.name(), ctx.mappings(), true);
+            log.info("mirror {} reset for load generation {}", ctx.name(), nextLoad.loadGeneration());
+        } catch (RuntimeException e) {
+            throw ActivityFailures.toFailure(catalog, ctx.name(), "resetting for a resync", e);
+        }
+    }
+
+    @Override
+    public void tearDown(TeardownRequest request) {
+        MirrorContext ctx = contextOrFail(request.mirror(), "tearing down");
+        int attempt = Activity.getExecutionContext().getInfo().getAttempt();
+        try (AcquiredSlot slot = slots.acquire(ctx.source(), ctx.mirrorSource(), attempt);
+                PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
+            SourceSetup.dropSlotIfExists(slot);
+            SourceSetup.dropPublicationIfExists(ctx.source(), ctx.mirrorSource());
+            destination.forget(ctx.name(), ctx.mappings(), request.dropDestination());
+        } catch (RuntimeException e) {
+            throw ActivityFailures.toFailure(catalog, ctx.name(), "tearing down", e);
+        }
+    }
+
+    private MirrorContext context(String mirror) {
+        return MirrorContext.load(catalog, peers.get(), mirror);
+    }
+
+    /** The mirror's context; failing to read it (a missing key, say) is recorded on the mirror. */
+    private MirrorContext contextOrFail(String mirror, String doing) {
+        try {
+            return context(mirror);
+        } catch (RuntimeException e) {
+            throw ActivityFailures.toFailure(catalog, mirror, doing, e);
+        }
+    }
+
+    private static Map<TableId, TableSchema> sourceSchemas(MirrorContext ctx) {
+        try (Connection c = ctx.source().connect()) {
+            return new SourceSchemaReader(c).read(ctx.mappings().stream().map(TableMapping::source).toList());
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, SourceOperation.of("reading the source tables", ctx.source(),
+                    ctx.mirrorSource()));
+        }
+    }
+}

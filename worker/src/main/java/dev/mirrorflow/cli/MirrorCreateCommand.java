@@ -1,0 +1,84 @@
+package dev.mirrorflow.cli;
+
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.catalog.NewMirror;
+import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.postgres.MirrorSource;
+import dev.mirrorflow.connector.postgres.PeerProbe;
+import dev.mirrorflow.connector.postgres.PostgresPeer;
+import dev.mirrorflow.connector.postgres.SourceValidator;
+import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.MirrorState;
+import dev.mirrorflow.model.RetrySettings;
+import dev.mirrorflow.model.TableSpec;
+import dev.mirrorflow.worker.MirrorControl;
+import dev.mirrorflow.worker.SecretKeySource;
+import dev.mirrorflow.worker.TemporalConnection;
+import dev.mirrorflow.workflow.MirrorWorkflow;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "create", mixinStandardHelpOptions = true,
+        description = {"Creates a mirror from a YAML spec (see docs/mirror-spec.md) and starts its workflow.",
+                "The spec, both peers and the source tables (keys, privileges, wal_level) are checked first; "
+                        + "on any problem nothing is written."})
+final class MirrorCreateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    StateDirOption stateDir;
+
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "SPEC.yaml", description = "The mirror spec.")
+    Path file;
+
+    @Override
+    public Integer call() {
+        MirrorSpec mirror = MirrorSpecParser.parse(file);
+        try (Catalog catalog = CatalogSession.open(connection)) {
+            CatalogSession.refuseDuringMaintenance(catalog, "create mirror " + mirror.name());
+            if (catalog.mirrors().findLive(mirror.name()).isPresent()) {
+                throw new UserError("a mirror named '" + mirror.name() + "' already exists; drop it first "
+                        + "(mirrorflow mirror drop " + mirror.name() + ") or pick another name");
+            }
+            PeerStore peers = new PeerStore(catalog.peers(),
+                    new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec)).existing().orElse(null));
+            PostgresPeer source = peers.postgres(mirror.source());
+            PostgresPeer destination = peers.postgres(mirror.destination());
+            SourceValidator.validate(source, MirrorSource.of(mirror.name(),
+                    mirror.tables().stream().map(TableSpec::source).map(TableId::parse).toList()));
+            PeerProbe.ping(mirror.destination(), destination);
+
+            // Temporal is checked before the catalog is written, so an unreachable Temporal
+            // leaves nothing behind.
+            try (TemporalConnection temporal = TemporalConnection.open(connection.temporalSettings(), "mirrorflow-cli")) {
+                MirrorRow row = catalog.mirrors().create(new NewMirror(mirror.name(), mirror.source(),
+                        mirror.destination(), MirrorSpecParser.toJson(mirror), MirrorWorkflow.workflowId(mirror.name())));
+                try {
+                    new MirrorControl(temporal).start(mirror.name(), MirrorState.initial(mirror.initialLoad(),
+                            mirror.batchSize(), mirror.idleTimeoutMillis(), RetrySettings.DEFAULT));
+                } catch (RuntimeException e) {
+                    catalog.mirrors().markDropped(row.id());
+                    throw new UserError("could not start the workflow of mirror " + mirror.name() + ": "
+                            + e.getMessage() + "; nothing was kept, try again");
+                }
+            }
+            spec.commandLine().getOut().printf("mirror %s created (workflow %s); follow it with: "
+                    + "mirrorflow mirror status %s --watch%n", mirror.name(), MirrorWorkflow.workflowId(mirror.name()),
+                    mirror.name());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.mirrorflow.cli;
+
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.postgres.Lsn;
+import dev.mirrorflow.connector.postgres.MirrorSource;
+import dev.mirrorflow.connector.postgres.PostgresPeer;
+import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.TableSpec;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.worker.SecretKeySource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "wait", mixinStandardHelpOptions = true,
+        description = {"Waits until the destination has applied everything the source had committed when the "
+                + "command was called (--caught-up). For scripts and tests."})
+final class MirrorWaitCommand implements Callable<Integer> {
+
+    /** The prefix of the marker this command writes into the source's WAL. */
+    static final String MARKER = "mirrorflow_caught_up";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    StateDirOption stateDir;
+
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--caught-up", required = true, description = "Wait until caught up with the source.")
+    boolean caughtUp;
+
+    @Option(names = "--timeout", defaultValue = "10m", converter = DurationConverter.class,
+            description = "Give up after this long (exit 1). Default: ${DEFAULT-VALUE}")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Catalog catalog = CatalogSession.open(connection)) {
+            MirrorRow row = CatalogSession.liveMirror(catalog, name);
+            MirrorSpec mirror = MirrorSpecParser.fromJson(row.spec());
+            PostgresPeer source = new PeerStore(catalog.peers(),
+                    new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec)).existing().orElse(null))
+                    .postgres(mirror.source());
+            String slot = MirrorSource.of(name,
+                    mirror.tables().stream().map(TableSpec::source).map(TableId::parse).toList()).slot();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try (Connection c = source.connect()) {
+                // A marker in the source's WAL after everything committed so far: once the slot is
+                // confirmed past it, everything before it reached the destination.
+                Lsn target = marker(c);
+                Lsn at = Lsn.INVALID;
+                while (System.nanoTime() < deadline) {
+                    at = confirmed(c, slot);
+                    if (at.compareTo(target) >= 0) {
+                        spec.commandLine().getOut().printf("mirror %s caught up: the destination has everything the "
+                                + "source committed up to %s%n", name, target);
+                        return 0;
+                    }
+                    MirrorRow now = CatalogSession.latestMirror(catalog, name);
+                    if (now.phase().isTerminal()) {
+                        throw new UserError("mirror " + name + " ended (" + now.phase() + ") before catching up"
+                                + (now.lastError() == null ? "" : ": " + now.lastError()));
+                    }
+                    Thread.sleep(250);
+                }
+                throw new UserError("mirror " + name + " did not catch up within " + DurationConverter.format(timeout)
+                        + ": its slot is at " + at + ", waiting for " + target + "; see mirrorflow mirror status " + name);
+            }
+        }
+    }
+
+    private static Lsn marker(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(false, '" + MARKER + "', '')::text")) {
+            rs.next();
+            return Lsn.valueOf(rs.getString(1));
+        }
+    }
+
+    private static Lsn confirmed(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getString(1) != null ? Lsn.valueOf(rs.getString(1)) : Lsn.INVALID;
+            }
+        }
+    }
+}
