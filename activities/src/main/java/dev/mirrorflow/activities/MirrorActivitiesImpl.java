@@ -15,7 +15,13 @@ import dev.mirrorflow.connector.postgres.SourceOperation;
 import dev.mirrorflow.connector.postgres.SourceSchemaReader;
 import dev.mirrorflow.connector.postgres.SourceSetup;
 import dev.mirrorflow.connector.postgres.SourceValidator;
+import dev.mirrorflow.connector.postgres.ExportedSnapshot;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
+import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoad;
+import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadOptions;
+import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadResult;
+import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoader;
+import dev.mirrorflow.connector.postgres.snapshot.TableLoad;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamRunner;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamSettings;
 import dev.mirrorflow.connector.postgres.stream.PostgresChangeStream;
@@ -31,6 +37,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +85,37 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
 
     @Override
     public LoadResult load(LoadRequest request) {
-        throw new UnsupportedOperationException("the initial load is not wired yet");
+        ActivityExecutionContext activity = Activity.getExecutionContext();
+        MirrorContext ctx = contextOrFail(request.mirror(), "loading");
+        int attempt = activity.getInfo().getAttempt();
+        ActivityHeartbeat heartbeat = new ActivityHeartbeat(activity);
+        // The slot comes first: its exported snapshot is what the load reads, so that the load and
+        // the stream from the slot's consistent point add up to exactly the source. The snapshot
+        // stays importable while this slot's connection stays open and idle, i.e. for the load.
+        try (AcquiredSlot slot = slots.acquire(ctx.source(), ctx.mirrorSource(), attempt)) {
+            Optional<ExportedSnapshot> exported = SourceSetup.createSlotIfMissing(slot);
+            if (exported.isEmpty()) {
+                log.info("mirror {}: the slot existed already, so the rest of the load reads fresh snapshots and the"
+                        + " stream replays from the slot's position onto idempotent apply", ctx.name());
+            }
+            Map<TableId, TableSchema> schemas = sourceSchemas(ctx);
+            List<TableLoad> tables = ctx.mappings().stream()
+                    .map(m -> new TableLoad(m, schemas.get(m.source()))).toList();
+            SnapshotLoader loader = new SnapshotLoader(catalog, ctx.source()::connect, ctx.destination()::connect,
+                    new SnapshotLoadOptions(ctx.spec().snapshot().parallelism(),
+                            ctx.spec().snapshot().rowsPerPartition(), Duration.ofSeconds(5)));
+            SnapshotLoad load = new SnapshotLoad(ctx.row().id(), ctx.name(), request.loadGeneration());
+            loader.plan(load, tables);
+            SnapshotLoadResult result = loader.run(load, tables, exported.map(ExportedSnapshot::snapshotName),
+                    progress -> heartbeat.beat(progress.partitionsDone()), heartbeat::stopRequested);
+            log.info("mirror {}: load {} {} with {} partitions done, {} remaining, {} rows", ctx.name(),
+                    request.loadGeneration(), result.isComplete() ? "complete" : "stopped at a partition boundary",
+                    result.partitionsDone(), result.partitionsRemaining(), result.rowsCopied());
+            return new LoadResult(result.isComplete(), result.rowsCopied(), result.partitionsDone(),
+                    result.partitionsDone() + result.partitionsRemaining());
+        } catch (RuntimeException e) {
+            throw ActivityFailures.toFailure(catalog, ctx.name(), "loading", e);
+        }
     }
 
     @Override

@@ -154,6 +154,69 @@ class MirrorLifecycleIT {
         assertThat(status.out()).contains("dropped").contains("TERMINATED");
     }
 
+    @Test
+    void shouldLoadThreeTablesWhileTheyAreWrittenPauseInTheLoadAndEndEqual() throws Exception {
+        String name = "load_" + ScratchDatabase.randomSuffix();
+        for (String t : List.of("a", "b", "c")) {
+            source.execute("CREATE TABLE " + name + "_" + t + " (id bigint PRIMARY KEY, v int NOT NULL, note text)",
+                    "INSERT INTO " + name + "_" + t + " SELECT g, g, md5(g::text) FROM generate_series(1, 20000) g");
+        }
+        ok("peer", "create", name + "_src", "--type", "postgres", "--url", url(source),
+                "--password-file", state.resolve("password").toString());
+        ok("peer", "create", name + "_dst", "--type", "postgres", "--url", url(destination),
+                "--password-file", state.resolve("password").toString());
+        Path spec = state.resolve(name + ".yaml");
+        Files.writeString(spec, """
+                name: %1$s
+                source: %1$s_src
+                destination: %1$s_dst
+                tables:
+                  - source: public.%1$s_a
+                  - source: public.%1$s_b
+                  - source: public.%1$s_c
+                batchSize: 500
+                idleTimeout: 200ms
+                snapshot:
+                  rowsPerPartition: 1000
+                  parallelism: 2
+                """.formatted(name));
+
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            try (Connection c = source.connect(); Statement st = c.createStatement()) {
+                for (int i = 0; writing.get(); i++) {
+                    String t = name + "_" + "abc".charAt(i % 3);
+                    st.execute("INSERT INTO " + t + " VALUES (" + (100_000 + i) + ", " + i + ", 'new')");
+                    st.execute("UPDATE " + t + " SET v = v + 1 WHERE id = " + (1 + (i * 7919) % 20000));
+                    st.execute("DELETE FROM " + t + " WHERE id = " + (1 + (i * 104729) % 20000));
+                    Thread.sleep(5);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        ok("mirror", "create", "-f", spec.toString());
+        awaitPhase(name, MirrorPhase.SNAPSHOT);
+        ok("mirror", "pause", name, "--reason", "pause in the load");
+        awaitPhase(name, MirrorPhase.PAUSED);
+        String paused = ok("mirror", "status", name).out();
+        ok("mirror", "resume", name);
+        awaitPhase(name, MirrorPhase.RUNNING);
+        Thread.sleep(2000);
+        writing.set(false);
+        writer.join();
+        ok("mirror", "wait", name, "--caught-up", "--timeout", "120s");
+
+        for (String t : List.of("a", "b", "c")) {
+            String table = name + "_" + t;
+            assertThat(checksum(destination, table)).as(table).isEqualTo(checksum(source, table));
+        }
+        assertThat(paused).contains("PAUSED").contains("partitions");
+        ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+        assertThat(count(destination, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '" + name + "%'")).isZero();
+    }
+
     private static void awaitPhase(String name, MirrorPhase phase) throws Exception {
         await(name + " " + phase, () -> {
             try (Catalog catalog = Catalog.open(catalogDb.catalogConfig())) {
@@ -192,8 +255,12 @@ class MirrorLifecycleIT {
     }
 
     private static String checksum(ScratchDatabase db) throws SQLException {
+        return checksum(db, "orders");
+    }
+
+    private static String checksum(ScratchDatabase db, String table) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT count(*) || ':' || coalesce(md5(string_agg(o::text, ',' ORDER BY id)), '') FROM orders o")) {
+                "SELECT count(*) || ':' || coalesce(md5(string_agg(o::text, ',' ORDER BY id)), '') FROM " + table + " o")) {
             rs.next();
             return rs.getString(1);
         }

@@ -1,0 +1,75 @@
+package dev.mirrorflow.connector.postgres.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mirrorflow.catalog.SnapshotPartition;
+import dev.mirrorflow.connector.TableId;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Planning against real tables: sizes from disk, densities from statistics or a sample. */
+class SnapshotPlannerIT extends SnapshotFixture {
+
+    @Test
+    void shouldPlanOneOpenEndedPartitionForAnEmptyTable() throws Exception {
+        execute(sourceDatabase, ORDERS_DDL);
+        try (Connection source = sourceDatabase.connect()) {
+            assertThat(new SnapshotPlanner(1_000).plan(source, List.of(ORDERS)))
+                    .containsExactly(new SnapshotPartition.Plan("public.orders", 0, "0", ""));
+        }
+    }
+
+    @Test
+    void shouldCoverEveryRowOnceWithPartitionsOfAboutTheRequestedSizeWithoutStatistics() throws Exception {
+        createOrders(100_000);
+        try (Connection source = sourceDatabase.connect()) {
+            assertThat(queryLong(source, "SELECT reltuples::bigint FROM pg_class WHERE oid = 'public.orders'::regclass"))
+                    .as("never analysed, so the planner has to sample").isEqualTo(-1);
+            assertPartitionsCoverTheTable(source, new SnapshotPlanner(10_000).plan(source, List.of(ORDERS)), 10_000);
+        }
+    }
+
+    @Test
+    void shouldUseTheStatisticsOfAnAnalysedTable() throws Exception {
+        createOrders(100_000);
+        execute(sourceDatabase, "VACUUM ANALYZE public.orders");
+        try (Connection source = sourceDatabase.connect()) {
+            assertThat(SnapshotPlanner.measure(source, ORDERS).estimatedFrom()).isEqualTo("statistics");
+            assertPartitionsCoverTheTable(source, new SnapshotPlanner(10_000).plan(source, List.of(ORDERS)), 10_000);
+        }
+    }
+
+    @Test
+    void shouldNameAMissingTable() throws Exception {
+        try (Connection source = sourceDatabase.connect()) {
+            assertThatThrownBy(() -> new SnapshotPlanner().plan(source, List.of(new TableId("public", "nope"))))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("public.nope does not exist");
+        }
+    }
+
+    private static void assertPartitionsCoverTheTable(Connection source, List<SnapshotPartition.Plan> plans,
+            long rowsPerPartition) throws SQLException {
+        assertThat(plans).hasSizeBetween(5, 20);
+        long blocks = queryLong(source, "SELECT pg_relation_size('public.orders') / 8192");
+        long covered = 0;
+        long previousEnd = 0;
+        for (int i = 0; i < plans.size(); i++) {
+            SnapshotPartition.Plan plan = plans.get(i);
+            assertThat(plan.partitionNo()).isEqualTo(i);
+            BlockRange range = BlockRange.parse(plan.rangeStart(), plan.rangeEnd());
+            assertThat(range.startBlock()).as("no gap, no overlap").isEqualTo(previousEnd);
+            assertThat(range.isOpenEnded()).as("only the last is open-ended").isEqualTo(i == plans.size() - 1);
+            previousEnd = range.endBlock().orElse(blocks);
+            String where = range.ctidCondition().isEmpty() ? "" : " WHERE " + range.ctidCondition();
+            long rows = queryLong(source, "SELECT count(*) FROM public.orders" + where);
+            if (!range.isOpenEnded()) {
+                assertThat(rows).isBetween(rowsPerPartition / 2, rowsPerPartition * 2);
+            }
+            covered += rows;
+        }
+        assertThat(covered).isEqualTo(queryLong(source, "SELECT count(*) FROM public.orders"));
+    }
+}

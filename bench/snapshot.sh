@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Initial-load benchmark: mirrorflow's parallel partitioned load against one binary COPY stream.
+#
+#   bench/snapshot.sh
+#
+# Builds the activities module and what it needs, makes sure the dev-env PostgreSQL answers
+# (scripts/dev-env.sh up if it does not), and creates three scratch databases on it: a source, a
+# destination and a catalog. The source gets a narrow table `t` (1M rows) and a wide table `w`
+# (200k rows with text, jsonb and numeric columns), vacuumed so that no reader pays for hint bits.
+#
+# Baseline: `psql -c "COPY x TO STDOUT (FORMAT binary)" | psql -c "COPY x FROM STDIN (FORMAT binary)"`
+# for each table into empty destination tables. mirrorflow: the SnapshotLoader through
+# SnapshotBench, every partition importing an exported snapshot, timed from planning to the last
+# catalog update, into the same empty tables, at each parallelism in BENCH_PARALLELISM. Each
+# mirrorflow JVM loads twice: the first load is a cold worker (the JIT compiles the copy path
+# while it copies), the second a worker that has loaded before, which is what a long-running
+# worker is; both are printed, and `ratio:` is the second's. Before every timed load the
+# destination tables are emptied and the cluster checkpointed. The sides alternate for
+# BENCH_ROUNDS rounds, each side's best run counts, and every mirrorflow JVM's result is checked
+# against the source (counts and ordered checksums).
+# Not a test: it prints figures, ending with `ratio: X.XX (target >= 1.0)`.
+#
+# Environment: BENCH_ROWS (1000000), BENCH_WIDE_ROWS (200000), BENCH_PARALLELISM ("2 3 4"),
+# BENCH_ROWS_PER_PARTITION (50000), BENCH_ROUNDS (3), MIRRORFLOW_DEV_PG_PORT (55432).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+ROWS="${BENCH_ROWS:-1000000}"
+WIDE_ROWS="${BENCH_WIDE_ROWS:-200000}"
+PARALLELISMS="${BENCH_PARALLELISM:-2 3 4}"
+ROWS_PER_PARTITION="${BENCH_ROWS_PER_PARTITION:-50000}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+PG_PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
+export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
+JDBC="jdbc:postgresql://127.0.0.1:$PG_PORT"
+
+say() { printf 'snapshot-bench: %s\n' "$*" >&2; }
+now() { date +%s.%N; }
+q() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
+
+command -v psql >/dev/null 2>&1 || { echo "snapshot-bench: psql is needed (apt-get install postgresql-client)" >&2; exit 1; }
+
+say "building (mvn -pl activities -am package -DskipTests)"
+# One reactor build, and the classpath taken from it: the modules of this checkout, not whatever
+# another checkout last installed into the shared local Maven repository.
+mvn -B -q -Dstyle.color=never -pl activities -am -DskipTests package exec:exec -Dexec.executable=echo \
+  -Dexec.args='%classpath' -Dexec.classpathScope=test -Dexec.outputFile=target/bench-classpath.txt >/dev/null
+CP="$(cat activities/target/bench-classpath.txt)"
+
+if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then
+  scripts/dev-env.sh up >&2
+fi
+
+SUFFIX="$(date +%s)_$$"
+SRC="mf_bench_src_$SUFFIX"
+DST="mf_bench_dst_$SUFFIX"
+CAT="mf_bench_cat_$SUFFIX"
+JAVA_LOG="$(mktemp)"
+cleanup() {
+  rm -f "$JAVA_LOG"
+  for db in "$SRC" "$DST" "$CAT"; do
+    q postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+  done
+}
+trap cleanup EXIT
+for db in "$SRC" "$DST" "$CAT"; do q postgres "CREATE DATABASE $db"; done
+
+DDL="
+CREATE TABLE t (
+  id bigint PRIMARY KEY,
+  a int NOT NULL,
+  b int,
+  c text,
+  d timestamptz,
+  e numeric(12,2)
+);
+CREATE TABLE w (
+  id bigint PRIMARY KEY,
+  title text NOT NULL,
+  body text,
+  doc jsonb,
+  price numeric(18,6),
+  qty numeric,
+  tags text[],
+  updated_at timestamptz
+);"
+q "$SRC" "$DDL"
+q "$DST" "$DDL"
+
+say "generating $ROWS rows in t and $WIDE_ROWS rows in w"
+q "$SRC" "INSERT INTO t SELECT g, g % 100000, CASE WHEN g % 10 = 0 THEN NULL ELSE g * 7 END,
+            'customer-' || md5(g::text), timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second',
+            (g % 1000000) / 100.0
+          FROM generate_series(1, $ROWS) g"
+q "$SRC" "INSERT INTO w SELECT g, 'title ' || md5(g::text) || ' ' || md5((g + 1)::text),
+            repeat(md5(g::text) || md5((g * 3)::text) || ' ', 10 + (g % 10)),
+            jsonb_build_object('id', g, 'name', md5(g::text), 'score', g % 977, 'nested',
+              jsonb_build_object('a', g % 3, 'b', md5((g * 7)::text), 'list', jsonb_build_array(g, g + 1, g + 2))),
+            (g * 3.141592)::numeric(18,6), (g::numeric / 7), ARRAY['x' || (g % 13), 'y' || (g % 17)],
+            timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute'
+          FROM generate_series(1, $WIDE_ROWS) g"
+q "$SRC" "VACUUM (FREEZE, ANALYZE) t"
+q "$SRC" "VACUUM (FREEZE, ANALYZE) w"
+TOTAL=$((ROWS + WIDE_ROWS))
+say "source: t $(q "$SRC" "SELECT pg_size_pretty(pg_table_size('t'))"), w $(q "$SRC" "SELECT pg_size_pretty(pg_table_size('w'))")"
+
+CHECK="SELECT count(*) || ':' || md5(string_agg(md5(x::text), '' ORDER BY id))"
+SRC_T="$(q "$SRC" "$CHECK FROM t x")"
+SRC_W="$(q "$SRC" "$CHECK FROM w x")"
+
+verify() {
+  local what="$1"
+  [ "$(q "$DST" "$CHECK FROM t x")" = "$SRC_T" ] || { echo "snapshot-bench: $what: t differs from the source" >&2; exit 1; }
+  [ "$(q "$DST" "$CHECK FROM w x")" = "$SRC_W" ] || { echo "snapshot-bench: $what: w differs from the source" >&2; exit 1; }
+}
+
+# Every timed run starts from empty destination tables and a fresh checkpoint, so none inherits
+# another's dirty buffers.
+reset_destination() {
+  q "$DST" "TRUNCATE t, w"
+  q "$DST" "DO \$\$ BEGIN IF to_regclass('_mirrorflow.snapshot_partitions') IS NOT NULL THEN
+              DELETE FROM _mirrorflow.snapshot_partitions; END IF; END \$\$"
+  q "$DST" "CHECKPOINT"
+}
+
+rate() { awk -v r="$1" -v s="$2" 'BEGIN { printf "%.0f", r / s }'; }
+
+# Background load on a shared machine moves single measurements a lot, so the sides alternate:
+# each mirrorflow run follows a baseline run, and each side's best run counts. Both sides get
+# the same number of runs.
+baseline_once() {
+  reset_destination
+  local start; start="$(now)"
+  for table in t w; do
+    psql -X -q -v ON_ERROR_STOP=1 -d "$SRC" -c "COPY $table TO STDOUT (FORMAT binary)" \
+      | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" -c "COPY $table FROM STDIN (FORMAT binary)"
+  done
+  awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+}
+
+# One value of a SnapshotBench line (`run=1 rows=N seconds=S ...`).
+field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+
+# One JVM, two loads: run 1 is a cold worker, run 2 a worker that has loaded before. Prints
+# "cold-seconds warm-seconds".
+mirrorflow_once() {
+  local p="$1" generation="$2" start process line run rows seconds partitions cpu times=""
+  reset_destination
+  start="$(now)"
+  java -cp "$CP" dev.mirrorflow.connector.postgres.snapshot.SnapshotBench \
+    --source "$JDBC/$SRC" --destination "$JDBC/$DST" --catalog "$JDBC/$CAT" \
+    --tables public.t,public.w --parallelism "$p" --rows-per-partition "$ROWS_PER_PARTITION" \
+    --generation "$generation" --runs 2 >"$JAVA_LOG" 2>&1 \
+    || { tail -40 "$JAVA_LOG" >&2; echo "snapshot-bench: the mirrorflow load failed" >&2; exit 1; }
+  process="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')"
+  while read -r line; do
+    run="$(field run "$line")"
+    rows="$(field rows "$line")"
+    seconds="$(field seconds "$line")"
+    partitions="$(field partitions "$line")"
+    cpu="$(field worker_cpu_seconds "$line")"
+    [ "$rows" = "$TOTAL" ] || { echo "snapshot-bench: mirrorflow run $run copied $rows rows, expected $TOTAL" >&2; exit 1; }
+    say "  mirrorflow parallelism $p, $([ "$run" = 1 ] && echo cold || echo warm): $partitions partitions, ${seconds}s ($(rate "$TOTAL" "$seconds") rows/s, worker CPU ${cpu}s)"
+    times="$times $seconds"
+  done < <(grep '^run=' "$JAVA_LOG")
+  # The destination now holds the second load: it must equal the source row for row.
+  verify "mirrorflow parallelism $p"
+  say "  (java process ${process}s for both loads; counts and checksums match)"
+  echo $times
+}
+
+faster() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == "" || a < b) }'; }
+
+best_baseline=""
+declare -A best_warm best_cold
+generation=0
+for round in $(seq 1 "$ROUNDS"); do
+  say "round $round of $ROUNDS"
+  for p in $PARALLELISMS; do
+    seconds="$(baseline_once)"
+    [ "$round$p" != "1${PARALLELISMS%% *}" ] || verify "baseline"
+    say "  baseline: ${seconds}s, $(rate "$TOTAL" "$seconds") rows/s"
+    faster "$seconds" "$best_baseline" && best_baseline="$seconds"
+    times="$(mirrorflow_once "$p" $((generation + 1)))"
+    read -r cold warm <<<"$times"
+    generation=$((generation + 2))
+    faster "$cold" "${best_cold[$p]:-}" && best_cold[$p]="$cold"
+    faster "$warm" "${best_warm[$p]:-}" && best_warm[$p]="$warm"
+  done
+done
+
+best_seconds=""
+best_parallelism=""
+best_cold_seconds=""
+for p in $PARALLELISMS; do
+  say "mirrorflow parallelism $p: best warm ${best_warm[$p]}s ($(rate "$TOTAL" "${best_warm[$p]}") rows/s), best cold ${best_cold[$p]}s ($(rate "$TOTAL" "${best_cold[$p]}") rows/s)"
+  if faster "${best_warm[$p]}" "$best_seconds"; then
+    best_seconds="${best_warm[$p]}"
+    best_parallelism="$p"
+  fi
+  faster "${best_cold[$p]}" "$best_cold_seconds" && best_cold_seconds="${best_cold[$p]}"
+done
+
+baseline_rate="$(rate "$TOTAL" "$best_baseline")"
+mirrorflow_rate="$(rate "$TOTAL" "$best_seconds")"
+cold_rate="$(rate "$TOTAL" "$best_cold_seconds")"
+runs=$((ROUNDS * $(wc -w <<<"$PARALLELISMS")))
+echo "rows: $TOTAL (t: $ROWS narrow, w: $WIDE_ROWS wide), cores: $(nproc), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "baseline (psql binary COPY | psql binary COPY, one stream, best of $runs): ${best_baseline}s, $baseline_rate rows/s"
+echo "mirrorflow cold (first load in a fresh JVM, best of $runs over parallelism $PARALLELISMS): ${best_cold_seconds}s, $cold_rate rows/s"
+awk -v m="$cold_rate" -v b="$baseline_rate" 'BEGIN { printf "cold ratio: %.2f\n", m / b }'
+echo "mirrorflow warm (second load in the same JVM, parallelism $best_parallelism (fastest of $PARALLELISMS), $ROWS_PER_PARTITION rows/partition, best of $ROUNDS): ${best_seconds}s, $mirrorflow_rate rows/s"
+awk -v m="$mirrorflow_rate" -v b="$baseline_rate" 'BEGIN { printf "ratio: %.2f (target >= 1.0)\n", m / b }'
