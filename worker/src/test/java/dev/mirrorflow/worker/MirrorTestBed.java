@@ -1,0 +1,153 @@
+package dev.mirrorflow.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorPhase;
+import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.catalog.ScratchDatabase;
+import dev.mirrorflow.cli.MirrorflowCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import picocli.CommandLine;
+
+/**
+ * What an end-to-end test of mirrors needs: a catalog, a source and a destination database on
+ * the dev environment, a role with a known password for the peers, a private task queue on the
+ * real Temporal dev server, a state directory, and the CLI as a user runs it.
+ */
+final class MirrorTestBed implements AutoCloseable {
+
+    static final String TEMPORAL = System.getProperty("mirrorflow.it.temporal.address", "127.0.0.1:7233");
+
+    final Path state;
+    final ScratchDatabase catalogDb;
+    final ScratchDatabase source;
+    final ScratchDatabase destination;
+    final String role;
+    final String password = "s3cret-" + UUID.randomUUID();
+    final String queue = "e2e-" + UUID.randomUUID();
+
+    MirrorTestBed(Path state) throws Exception {
+        this.state = state;
+        catalogDb = ScratchDatabase.create("mirrorflow_e2e_catalog");
+        source = ScratchDatabase.create("mirrorflow_e2e_src");
+        destination = ScratchDatabase.create("mirrorflow_e2e_dst");
+        role = "mf_e2e_" + ScratchDatabase.randomSuffix();
+        source.execute("CREATE ROLE " + role + " LOGIN REPLICATION SUPERUSER PASSWORD '" + password + "'");
+        Files.writeString(state.resolve("password"), password + "\n");
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    Run cli(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--catalog-url", catalogDb.jdbcUrl()));
+        if (!args[0].equals("peer")) {
+            all.addAll(List.of("--temporal-address", TEMPORAL, "--task-queue", queue));
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = MirrorflowCommand.commandLine(Map.of("MIRRORFLOW_STATE_DIR", state.toString())::get);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return new Run(cl.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    }
+
+    Run ok(String... args) {
+        Run run = cli(args);
+        assertThat(run.exit()).as("%s\nout: %s\nerr: %s", String.join(" ", args), run.out(), run.err()).isZero();
+        return run;
+    }
+
+    /** Creates the peers {@code <prefix>_src} and {@code <prefix>_dst}. */
+    void peers(String prefix) {
+        ok("peer", "create", prefix + "_src", "--type", "postgres", "--url", url(source),
+                "--password-file", state.resolve("password").toString());
+        ok("peer", "create", prefix + "_dst", "--type", "postgres", "--url", url(destination),
+                "--password-file", state.resolve("password").toString());
+    }
+
+    private String url(ScratchDatabase db) {
+        return "postgres://" + role + "@127.0.0.1:" + db.jdbcUrl().replaceAll(".*:(\\d+)/.*", "$1") + "/" + db.name();
+    }
+
+    Path spec(String name, String yaml) throws Exception {
+        Path file = state.resolve(name + ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    MirrorRow mirror(String name) {
+        try (Catalog catalog = Catalog.open(catalogDb.catalogConfig())) {
+            return catalog.mirrors().findLatest(name).orElseThrow();
+        }
+    }
+
+    void awaitPhase(String name, MirrorPhase phase, Duration timeout) throws InterruptedException {
+        await(name + " " + phase, timeout, () -> mirror(name).phase() == phase);
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    static String temporal(String... args) throws Exception {
+        Path cli = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent().resolve(".dev/venv/bin/temporal");
+        List<String> command = new ArrayList<>(List.of(Files.isExecutable(cli) ? cli.toString() : "temporal"));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--address", TEMPORAL));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("temporal %s: %s", String.join(" ", args), out).isZero();
+        return out;
+    }
+
+    static long count(ScratchDatabase db, String query) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Row count and an ordered checksum of a table, for comparing source and destination. */
+    static String checksum(ScratchDatabase db, String table) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT count(*) || ':' || coalesce(md5(string_agg(o::text, ',' ORDER BY id)), '') FROM " + table + " o")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Override
+    public void close() {
+        source.close();
+        destination.close();
+        catalogDb.close();
+        try (ScratchDatabase any = ScratchDatabase.create("mirrorflow_e2e_cleanup"); Connection c = any.connect();
+                Statement s = c.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS " + role);
+        } catch (SQLException ignored) {
+            // Best effort: the role owns nothing once its databases are gone.
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.mirrorflow.worker;
+
+import static dev.mirrorflow.worker.MirrorTestBed.checksum;
+import static dev.mirrorflow.worker.MirrorTestBed.count;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorPhase;
+import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.catalog.ScratchDatabase;
+import dev.mirrorflow.cli.MirrorflowCommand;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The product's promise under the worst crash: the worker process is killed with SIGKILL once
+ * during the initial load and once while streaming, and restarted each time, while the source
+ * keeps being written. The destination still ends equal to the source, with no row lost or
+ * doubled. (A killed worker's activity moves on after its heartbeat timeout, 60 s.)
+ */
+class WorkerCrashIT {
+
+    private static final Duration RECOVERY = Duration.ofSeconds(240);
+    private static final int ROWS = 100_000;
+
+    @TempDir
+    static Path state;
+
+    private static MirrorTestBed bed;
+    private static Process worker;
+
+    @BeforeAll
+    static void environment() throws Exception {
+        bed = new MirrorTestBed(state);
+    }
+
+    @AfterAll
+    static void teardown() throws Exception {
+        stopWorker();
+        bed.close();
+    }
+
+    private static void startWorker() throws Exception {
+        worker = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                MirrorflowCommand.class.getName(), "worker",
+                "--state-dir", state.toString(),
+                "--catalog-url", bed.catalogDb.jdbcUrl(),
+                "--temporal-address", MirrorTestBed.TEMPORAL,
+                "--task-queue", bed.queue)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(state.resolve("worker.log").toString())))
+                .start();
+    }
+
+    private static void killWorker() throws InterruptedException {
+        worker.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye to Temporal or PostgreSQL
+        assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(worker.exitValue()).isEqualTo(137);
+    }
+
+    private static void stopWorker() throws InterruptedException {
+        if (worker != null && worker.isAlive()) {
+            worker.destroy();
+            worker.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldEndEqualWithoutDuplicatesWhenTheWorkerIsKilledDuringTheLoadAndDuringTheStream() throws Exception {
+        String name = "crash_" + ScratchDatabase.randomSuffix();
+        List<String> tables = List.of(name + "_a", name + "_b", name + "_c");
+        for (String t : tables) {
+            bed.source.execute("CREATE TABLE " + t + " (id bigint PRIMARY KEY, v int NOT NULL, note text)",
+                    "INSERT INTO " + t + " SELECT g, g, md5(g::text) FROM generate_series(1, " + ROWS + ") g");
+        }
+        bed.peers(name);
+        startWorker();
+        try (MirrorLifecycleIT.SourceWriter writer = MirrorLifecycleIT.SourceWriter.start(bed.source, tables, ROWS)) {
+            bed.ok("mirror", "create", "-f", bed.spec(name, """
+                    name: %1$s
+                    source: %1$s_src
+                    destination: %1$s_dst
+                    tables:
+                      - source: public.%1$s_a
+                      - source: public.%1$s_b
+                      - source: public.%1$s_c
+                    batchSize: 1000
+                    idleTimeout: 200ms
+                    snapshot:
+                      rowsPerPartition: 5000
+                      parallelism: 2
+                    """.formatted(name)).toString());
+
+            // Kill 1: in the middle of the initial load.
+            MirrorTestBed.await("some partitions loaded", RECOVERY, () -> partitionsDone(name) >= 4);
+            assertThat(bed.mirror(name).phase()).isEqualTo(MirrorPhase.SNAPSHOT);
+            killWorker();
+            startWorker();
+            bed.awaitPhase(name, MirrorPhase.RUNNING, RECOVERY);
+
+            // Kill 2: while streaming, after batches were applied.
+            long batches = batches(name);
+            MirrorTestBed.await("batches applied", RECOVERY, () -> batches(name) > batches + 3);
+            killWorker();
+            startWorker();
+            long afterRestart = batches(name);
+            MirrorTestBed.await("streaming again", RECOVERY, () -> batches(name) > afterRestart);
+        }
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "240s");
+
+        for (String t : tables) {
+            assertThat(count(bed.destination, "SELECT count(*) - count(DISTINCT id) FROM " + t)).isZero();
+            assertThat(checksum(bed.destination, t)).as(t).isEqualTo(checksum(bed.source, t));
+        }
+        assertThat(bed.ok("mirror", "history", name).out()).contains("SNAPSHOT").contains("RUNNING");
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "120s");
+    }
+
+    private static int partitionsDone(String name) {
+        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+            MirrorRow m = catalog.mirrors().findLatest(name).orElse(null);
+            return m == null ? 0 : catalog.snapshotPartitions().progress(m.id(), 1).partitionsDone();
+        }
+    }
+
+    private static long batches(String name) {
+        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+            return catalog.cdcBatches().totals(bed.mirror(name).id()).batches();
+        }
+    }
+}
