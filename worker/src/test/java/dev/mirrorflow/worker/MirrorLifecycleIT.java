@@ -140,6 +140,123 @@ class MirrorLifecycleIT {
                 .isZero();
     }
 
+    @Test
+    void shouldRetryABusySlotWithBackoffShowingTheHolderAndStreamOnceItIsReleased() throws Exception {
+        String name = "busy_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
+                "CREATE PUBLICATION mirrorflow_" + name + " FOR TABLE " + table,
+                "SELECT pg_create_logical_replication_slot('mirrorflow_" + name + "', 'pgoutput')");
+        // A foreign client streams from the mirror's slot, as a forgotten pg_recvlogical would.
+        ProcessBuilder recvlogical = new ProcessBuilder(pgRecvlogical(), "-d", bed.source.name(), "-h", "127.0.0.1",
+                "-p", bed.source.jdbcUrl().replaceAll(".*:(\\d+)/.*", "$1"), "-U", ScratchDatabase.USER,
+                "--slot", "mirrorflow_" + name, "--start", "-o", "proto_version=1",
+                "-o", "publication_names=mirrorflow_" + name, "-f", "/dev/null")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        recvlogical.environment().put("PGPASSWORD", ScratchDatabase.PASSWORD);
+        Process holder = recvlogical.start();
+        MirrorTestBed.await("pg_recvlogical holding the slot", PHASE_TIMEOUT, () -> {
+            try {
+                return count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = "
+                        + "'mirrorflow_" + name + "'") == 1;
+            } catch (java.sql.SQLException e) {
+                return false;
+            }
+        });
+        bed.peers(name);
+        bed.ok("mirror", "create", "-f", bed.spec(name, """
+                name: %1$s
+                source: %1$s_src
+                destination: %1$s_dst
+                tables:
+                  - source: public.%2$s
+                initialLoad: false
+                idleTimeout: 200ms
+                """.formatted(name, table)).toString());
+
+        MirrorTestBed.await("three failed attempts", PHASE_TIMEOUT, () -> errors(name).size() >= 3);
+        List<dev.mirrorflow.catalog.MirrorEvent> errors = errors(name);
+        assertThat(errors.get(0).error()).contains("in use by PID").contains("attempt 1, retrying");
+        assertThat(errors.get(1).error()).contains("attempt 2");
+        // The retry policy spaces the attempts: 1 s, then 2 s (minus scheduling slack).
+        assertThat(Duration.between(errors.get(0).occurredAt(), errors.get(1).occurredAt())).isGreaterThan(Duration.ofMillis(800));
+        assertThat(Duration.between(errors.get(1).occurredAt(), errors.get(2).occurredAt())).isGreaterThan(Duration.ofMillis(1800));
+        assertThat(bed.ok("mirror", "status", name).out()).contains("error").contains("in use by PID");
+
+        holder.destroy();
+        holder.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        bed.source.execute("INSERT INTO " + table + " VALUES (1, 'after release')");
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "120s");
+        assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
+        bed.ok("mirror", "drop", name, "--timeout", "60s");
+    }
+
+    private static List<dev.mirrorflow.catalog.MirrorEvent> errors(String name) {
+        try (dev.mirrorflow.catalog.Catalog catalog = dev.mirrorflow.catalog.Catalog.open(bed.catalogDb.catalogConfig())) {
+            return catalog.mirrors().history(bed.mirror(name).id(), 100).stream()
+                    .filter(e -> e.kind() == dev.mirrorflow.catalog.MirrorEvent.Kind.ERROR).toList();
+        }
+    }
+
+    private static String pgRecvlogical() throws Exception {
+        Process p = new ProcessBuilder("sh", "-c",
+                "command -v pg_recvlogical || ls /usr/lib/postgresql/*/bin/pg_recvlogical | tail -1").start();
+        return new String(p.getInputStream().readAllBytes()).strip();
+    }
+
+    @Test
+    void shouldReloadTheDestinationOnResync() throws Exception {
+        String name = "resync_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
+                "INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(1, 3000) g");
+        bed.peers(name);
+        bed.ok("mirror", "create", "-f", bed.spec(name, """
+                name: %1$s
+                source: %1$s_src
+                destination: %1$s_dst
+                tables:
+                  - source: public.%2$s
+                idleTimeout: 200ms
+                """.formatted(name, table)).toString());
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        // Someone damages the destination behind the mirror's back; a resync repairs it.
+        bed.destination.execute("DELETE FROM " + table + " WHERE id <= 1000", "UPDATE " + table + " SET v = 'damaged'");
+        bed.ok("mirror", "resync", name);
+        MirrorTestBed.await("reloaded", PHASE_TIMEOUT, () -> {
+            try {
+                return checksum(bed.destination, table).equals(checksum(bed.source, table));
+            } catch (java.sql.SQLException e) {
+                return false;
+            }
+        });
+        bed.source.execute("INSERT INTO " + table + " VALUES (5000, 'after resync')");
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
+        assertThat(bed.ok("mirror", "history", name).out()).contains("resync requested");
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
+    @Test
+    void shouldRefuseAMirrorOfAMissingTableInOneLineAndWriteNothing() throws Exception {
+        String name = "missing_" + ScratchDatabase.randomSuffix();
+        bed.peers(name);
+        MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", bed.spec(name, """
+                name: %1$s
+                source: %1$s_src
+                destination: %1$s_dst
+                tables:
+                  - source: public.does_not_exist
+                """.formatted(name)).toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err().strip()).contains("table public.does_not_exist does not exist").doesNotContain("\n");
+        try (dev.mirrorflow.catalog.Catalog catalog = dev.mirrorflow.catalog.Catalog.open(bed.catalogDb.catalogConfig())) {
+            assertThat(catalog.mirrors().findLatest(name)).isEmpty();
+        }
+        assertThat(count(bed.source, "SELECT count(*) FROM pg_publication WHERE pubname = 'mirrorflow_" + name + "'"))
+                .isZero();
+    }
+
     /** Inserts, updates and deletes rows of the given tables until closed. */
     static final class SourceWriter implements AutoCloseable {
         private final AtomicBoolean writing = new AtomicBoolean(true);
