@@ -81,6 +81,9 @@ final class MirrorCommand implements Runnable {
         @Mixin
         ConnectionOptions connection;
 
+        @Mixin
+        StateDirOption stateDir;
+
         @Parameters(paramLabel = "NAME")
         String name;
 
@@ -95,7 +98,11 @@ final class MirrorCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (Catalog catalog = CatalogSession.open(connection)) {
                 while (true) {
-                    MirrorStatusView view = MirrorStatusView.read(catalog, CatalogSession.latestMirror(catalog, name));
+                    MirrorRow mirror = CatalogSession.latestMirror(catalog, name);
+                    SourceLag lag = mirror.isLive() && !mirror.phase().isTerminal()
+                            ? SourceLag.of(catalog, mirror, stateDir.resolve(), MirrorflowCommand.environment(spec))
+                            : null;
+                    MirrorStatusView view = MirrorStatusView.read(catalog, mirror, lag);
                     if (json) {
                         out.println(JSON.writeValueAsString(view.toJson()));
                     } else {

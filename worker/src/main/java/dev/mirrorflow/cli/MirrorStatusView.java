@@ -22,15 +22,17 @@ record MirrorStatusView(
         SnapshotPartition.Progress load,
         Instant loadStarted,
         CdcBatch.Totals stream,
-        Optional<MirrorOutcome> outcome) {
+        Optional<MirrorOutcome> outcome,
+        SourceLag lag) {
 
-    static MirrorStatusView read(Catalog catalog, MirrorRow mirror) {
+    /** @param lag how far behind the source, or null when not asked (ended mirrors) */
+    static MirrorStatusView read(Catalog catalog, MirrorRow mirror, SourceLag lag) {
         int generation = currentGeneration(catalog, mirror.id());
         List<SnapshotPartition> partitions = catalog.snapshotPartitions().list(mirror.id(), generation);
         Instant loadStarted = partitions.stream().map(SnapshotPartition::startedAt)
                 .filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
         return new MirrorStatusView(mirror, generation, catalog.snapshotPartitions().progress(mirror.id(), generation),
-                loadStarted, catalog.cdcBatches().totals(mirror.id()), catalog.mirrors().latestOutcome(mirror.id()));
+                loadStarted, catalog.cdcBatches().totals(mirror.id()), catalog.mirrors().latestOutcome(mirror.id()), lag);
     }
 
     /** The newest load generation that has partitions (1 before any). */
@@ -80,6 +82,9 @@ record MirrorStatusView(
                     .append(count(stream.batches())).append(" batches, at ").append(stream.lastPosition())
                     .append(", last batch ").append(ago(Duration.between(stream.lastEndedAt(), now))).append(" ago\n");
         }
+        if (lag != null) {
+            out.append("  lag      ").append(lag.render()).append('\n');
+        }
         outcome.filter(o -> m.phase().isTerminal()).ifPresent(o -> out.append("  outcome  ").append(o.finalPhase())
                 .append(" at ").append(o.closedAt()).append(": ").append(count(o.rowsSnapshotted()))
                 .append(" rows loaded, ").append(count(o.rowsApplied())).append(" rows streamed")
@@ -110,6 +115,12 @@ record MirrorStatusView(
         s.put("lastPosition", stream.lastPosition());
         s.put("lastBatchAt", stream.lastEndedAt() == null ? null : stream.lastEndedAt().toString());
         json.put("stream", s);
+        if (lag != null) {
+            Map<String, Object> l2 = new LinkedHashMap<>();
+            l2.put("bytes", lag.bytes());
+            l2.put("unavailable", lag.unavailableBecause());
+            json.put("lag", l2);
+        }
         outcome.ifPresent(o -> {
             Map<String, Object> oc = new LinkedHashMap<>();
             oc.put("finalPhase", o.finalPhase().name());

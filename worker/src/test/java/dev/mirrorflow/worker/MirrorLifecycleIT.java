@@ -69,6 +69,8 @@ class MirrorLifecycleIT {
                 "DELETE FROM orders WHERE id % 5 = 0");
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
         assertThat(checksum(bed.destination, "orders")).isEqualTo(checksum(bed.source, "orders"));
+        assertThat(bed.ok("mirror", "status", name).out())
+                .contains("phase    RUNNING").contains("rows in").contains("of WAL behind the source");
 
         bed.ok("mirror", "pause", name, "--reason", "e2e pause");
         bed.awaitPhase(name, MirrorPhase.PAUSED, PHASE_TIMEOUT);

@@ -1,0 +1,65 @@
+package dev.mirrorflow.cli;
+
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.postgres.MirrorSource;
+import dev.mirrorflow.connector.postgres.PostgresPeer;
+import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.TableSpec;
+import dev.mirrorflow.worker.SecretKeySource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * How far a mirror's slot is behind its source: the source's current WAL position minus the
+ * position the slot has confirmed, i.e. WAL the destination has not got yet (or that was
+ * quiet WAL not yet confirmed). Asked of the source with short timeouts; status works without it.
+ */
+record SourceLag(Long bytes, String unavailableBecause) {
+
+    static SourceLag of(Catalog catalog, MirrorRow mirror, Path stateDir, Function<String, String> environment) {
+        try {
+            MirrorSpec spec = MirrorSpecParser.fromJson(mirror.spec());
+            PostgresPeer peer = new PeerStore(catalog.peers(),
+                    new SecretKeySource(stateDir, environment).existing().orElse(null)).postgres(spec.source());
+            Map<String, String> quick = new HashMap<>(peer.properties());
+            quick.putIfAbsent("connectTimeout", "3");
+            quick.putIfAbsent("loginTimeout", "3");
+            quick.putIfAbsent("socketTimeout", "5");
+            PostgresPeer fast = new PostgresPeer(peer.host(), peer.port(), peer.database(), peer.user(),
+                    peer.password(), quick);
+            String slot = MirrorSource.of(mirror.name(),
+                    spec.tables().stream().map(TableSpec::source).map(TableId::parse).toList()).slot();
+            try (Connection c = fast.connect(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM pg_replication_slots"
+                            + " WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? new SourceLag(rs.getLong(1), null) : new SourceLag(null, "no replication slot yet");
+                }
+            }
+        } catch (Exception e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            return new SourceLag(null, "source not reachable: " + m);
+        }
+    }
+
+    String render() {
+        if (bytes == null) {
+            return "unknown (" + unavailableBecause + ")";
+        }
+        if (bytes < 1024) {
+            return bytes + " bytes of WAL behind the source";
+        }
+        return String.format("%.1f %s of WAL behind the source", bytes >= 1 << 20 ? bytes / 1048576.0 : bytes / 1024.0,
+                bytes >= 1 << 20 ? "MiB" : "KiB");
+    }
+}
