@@ -259,6 +259,29 @@ class MirrorLifecycleIT {
                 .isZero();
     }
 
+    @Test
+    void shouldFailWithTheReasonWhenTheDestinationTableCannotHoldTheSource() throws Exception {
+        String name = "fail_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, amount numeric(12,2))");
+        // Someone made the destination table already, with a column that cannot hold the source's.
+        bed.destination.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, amount text)");
+        bed.peers(name);
+        bed.ok("mirror", "create", "-f", bed.spec(name, """
+                name: %1$s
+                source: %1$s_src
+                destination: %1$s_dst
+                tables:
+                  - source: public.%2$s
+                """.formatted(name, table)).toString());
+
+        bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
+        String status = bed.ok("mirror", "status", name).out();
+        assertThat(status).contains("FAILED").contains("amount").contains("resync");
+        assertThat(bed.ok("mirror", "history", name).out()).contains("outcome: FAILED");
+        assertThat(errors(name)).as("a problem the user must fix is not retried").hasSize(1);
+    }
+
     /** Inserts, updates and deletes rows of the given tables until closed. */
     static final class SourceWriter implements AutoCloseable {
         private final AtomicBoolean writing = new AtomicBoolean(true);

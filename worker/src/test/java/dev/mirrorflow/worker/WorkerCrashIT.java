@@ -114,6 +114,18 @@ class WorkerCrashIT {
             startWorker();
             long afterRestart = batches(name);
             MirrorTestBed.await("streaming again", RECOVERY, () -> batches(name) > afterRestart);
+
+            // A graceful stop: SIGTERM finishes the current batch and exits, and a new worker
+            // takes over at once (no heartbeat timeout to wait out).
+            worker.destroy();
+            assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("worker exits after SIGTERM").isTrue();
+            assertThat(worker.exitValue()).isEqualTo(143);
+            assertThat(java.nio.file.Files.readString(state.resolve("worker.log")))
+                    .contains("stopped streaming at a batch boundary");
+            startWorker();
+            long afterStop = batches(name);
+            MirrorTestBed.await("streaming after a graceful restart", Duration.ofSeconds(45),
+                    () -> batches(name) > afterStop);
         }
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "240s");
 
