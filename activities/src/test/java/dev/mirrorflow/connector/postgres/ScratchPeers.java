@@ -4,17 +4,17 @@ import dev.mirrorflow.catalog.ScratchDatabase;
 import java.net.URI;
 
 /** Peers for the dev-env server and its scratch databases, as the superuser. */
-final class ScratchPeers {
+public final class ScratchPeers {
 
     private ScratchPeers() {}
 
     /** The dev-env server in database {@code database}. */
-    static PostgresPeer server(String database) {
+    public static PostgresPeer server(String database) {
         URI uri = URI.create(ScratchDatabase.SERVER_URL.substring("jdbc:".length()));
         return PostgresPeer.of(uri.getHost(), uri.getPort(), database, ScratchDatabase.USER, ScratchDatabase.PASSWORD);
     }
 
-    static PostgresPeer of(ScratchDatabase db) {
+    public static PostgresPeer of(ScratchDatabase db) {
         return server(db.name());
     }
 }

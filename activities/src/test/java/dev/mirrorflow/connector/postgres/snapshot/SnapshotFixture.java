@@ -3,6 +3,7 @@ package dev.mirrorflow.connector.postgres.snapshot;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.NewMirror;
 import dev.mirrorflow.catalog.ScratchDatabase;
+import dev.mirrorflow.connector.postgres.ScratchPeers;
 import dev.mirrorflow.catalog.SnapshotPartition;
 import dev.mirrorflow.catalog.StoredPeer;
 import dev.mirrorflow.connector.ColumnSchema;
@@ -18,7 +19,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -227,14 +227,8 @@ abstract class SnapshotFixture {
         private final Connection replication;
 
         ReplicationExport() throws SQLException {
-            Properties p = new Properties();
-            p.setProperty("user", ScratchDatabase.USER);
-            p.setProperty("password", ScratchDatabase.PASSWORD);
-            p.setProperty("replication", "database");
-            p.setProperty("assumeMinServerVersion", "9.4");
-            p.setProperty("preferQueryMode", "simple");
             this.slot = "mf_snap_" + Long.toHexString(System.nanoTime());
-            this.replication = DriverManager.getConnection(sourceDatabase.jdbcUrl(), p);
+            this.replication = ScratchPeers.of(sourceDatabase).connectForReplication();
             try (Statement st = replication.createStatement(); ResultSet rs = st.executeQuery(
                     "CREATE_REPLICATION_SLOT " + slot + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
                 rs.next();

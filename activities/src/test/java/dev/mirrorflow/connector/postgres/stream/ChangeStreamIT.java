@@ -8,8 +8,8 @@ import dev.mirrorflow.connector.ChangeBatch;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.Value;
 import dev.mirrorflow.connector.postgres.Lsn;
+import dev.mirrorflow.connector.postgres.ScratchPeers;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,13 +58,7 @@ class ChangeStreamIT {
     }
 
     private Connection replication() throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", ScratchDatabase.USER);
-        p.setProperty("password", ScratchDatabase.PASSWORD);
-        p.setProperty("replication", "database");
-        p.setProperty("assumeMinServerVersion", "9.4");
-        p.setProperty("preferQueryMode", "simple");
-        return DriverManager.getConnection(source.jdbcUrl(), p);
+        return ScratchPeers.of(source).connectForReplication();
     }
 
     @Test
@@ -221,18 +214,11 @@ class ChangeStreamIT {
     }
 
     private Lsn currentWalLsn() throws SQLException {
-        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-            rs.next();
-            return Lsn.valueOf(rs.getString(1));
-        }
+        return SlotPositions.currentWal(sql);
     }
 
     private Lsn confirmedFlush() throws SQLException {
-        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'")) {
-            rs.next();
-            return Lsn.valueOf(rs.getString(1));
-        }
+        return SlotPositions.confirmedFlush(sql, SLOT);
     }
 
     private void awaitConfirmedFlushAtLeast(Lsn target) throws Exception {

@@ -10,10 +10,10 @@ import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.postgres.Lsn;
+import dev.mirrorflow.connector.postgres.ScratchPeers;
 import dev.mirrorflow.connector.postgres.SourceSchemaReader;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -72,13 +71,7 @@ class StreamToDestinationIT {
     }
 
     private Connection replication() throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", ScratchDatabase.USER);
-        p.setProperty("password", ScratchDatabase.PASSWORD);
-        p.setProperty("replication", "database");
-        p.setProperty("assumeMinServerVersion", "9.4");
-        p.setProperty("preferQueryMode", "simple");
-        return DriverManager.getConnection(source.jdbcUrl(), p);
+        return ScratchPeers.of(source).connectForReplication();
     }
 
     private ChangeStreamSettings settings() {
@@ -206,18 +199,11 @@ class StreamToDestinationIT {
     }
 
     private Lsn currentWalLsn() throws SQLException {
-        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-            rs.next();
-            return Lsn.valueOf(rs.getString(1));
-        }
+        return SlotPositions.currentWal(sql);
     }
 
     private Lsn confirmedFlush() throws SQLException {
-        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'")) {
-            rs.next();
-            return Lsn.valueOf(rs.getString(1));
-        }
+        return SlotPositions.confirmedFlush(sql, SLOT);
     }
 
     private static long count(ScratchDatabase db, String query) throws SQLException {
