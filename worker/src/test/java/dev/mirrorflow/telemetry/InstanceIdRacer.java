@@ -13,7 +13,7 @@ import java.util.UUID;
  */
 final class InstanceIdRacer {
 
-  static final String RESULT_PREFIX = "RESULT ";
+  static final String RESULT_PREFIX = dev.mirrorflow.worker.ProcessRace.RESULT_PREFIX;
 
   public static void main(String[] args) throws Exception {
     Path stateDir = Path.of(args[0]);

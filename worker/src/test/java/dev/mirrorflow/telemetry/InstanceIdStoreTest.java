@@ -9,6 +9,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.mirrorflow.telemetry.InstanceId.Source;
+import dev.mirrorflow.worker.ProcessRace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -238,51 +239,17 @@ class InstanceIdStoreTest {
 
   @Test
   void shouldAgreeOnOneIdWhenProcessesStartTogether() throws Exception {
-    int racers = 4;
-    Path signals = Files.createDirectory(temp.resolve("signals"));
-    Path go = signals.resolve("go");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> results =
+        ProcessRace.run(InstanceIdRacer.class, 4, stateDir, temp.resolve("signals"));
 
-    List<Process> processes = new ArrayList<>();
-    List<Path> outputs = new ArrayList<>();
-    try {
-      for (int i = 0; i < racers; i++) {
-        Path output = signals.resolve("output-" + i);
-        outputs.add(output);
-        processes.add(new ProcessBuilder(
-                java, "-cp", System.getProperty("java.class.path"), InstanceIdRacer.class.getName(),
-                stateDir.toString(), signals.resolve("ready-" + i).toString(), go.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(output.toFile())
-            .start());
-      }
-      awaitReady(signals, racers, processes);
-      Files.createFile(go);
-
-      List<String> results = new ArrayList<>();
-      for (int i = 0; i < racers; i++) {
-        Process process = processes.get(i);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("racer %d finished", i).isTrue();
-        String output = Files.readString(outputs.get(i));
-        assertThat(process.exitValue()).as("racer %d exit code; output:%n%s", i, output).isZero();
-        results.add(output.lines()
-            .filter(line -> line.startsWith(InstanceIdRacer.RESULT_PREFIX))
-            .findFirst()
-            .map(line -> line.substring(InstanceIdRacer.RESULT_PREFIX.length()))
-            .orElseThrow(() -> new AssertionError("racer printed no result:\n" + output)));
-      }
-
-      List<String> ids = results.stream().map(result -> result.split(" ")[0]).toList();
-      List<String> sources = results.stream().map(result -> result.split(" ")[1]).toList();
-      assertThat(ids).containsOnly(ids.get(0));
-      assertThat(sources).containsOnlyOnce("FILE_CREATED").containsOnly("FILE_CREATED", "FILE_EXISTING");
-      Path file = stateDir.resolve("instance-id");
-      assertThat(Files.readString(file, US_ASCII)).isEqualTo(ids.get(0) + "\n");
-      assertThat(Files.size(file)).isLessThan(1024);
-      assertThat(fileNames(stateDir)).containsExactlyInAnyOrder("instance-id", "instance-id.lock");
-    } finally {
-      processes.forEach(Process::destroyForcibly);
-    }
+    List<String> ids = results.stream().map(result -> result.split(" ")[0]).toList();
+    List<String> sources = results.stream().map(result -> result.split(" ")[1]).toList();
+    assertThat(ids).containsOnly(ids.get(0));
+    assertThat(sources).containsOnlyOnce("FILE_CREATED").containsOnly("FILE_CREATED", "FILE_EXISTING");
+    Path file = stateDir.resolve("instance-id");
+    assertThat(Files.readString(file, US_ASCII)).isEqualTo(ids.get(0) + "\n");
+    assertThat(Files.size(file)).isLessThan(1024);
+    assertThat(fileNames(stateDir)).containsExactlyInAnyOrder("instance-id", "instance-id.lock");
   }
 
   @Test
@@ -334,15 +301,4 @@ class InstanceIdStoreTest {
     }
   }
 
-  /** Waits until every racer has started its JVM, so that the start signal releases them together. */
-  private static void awaitReady(Path signals, int racers, List<Process> processes) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    for (int i = 0; i < racers; i++) {
-      while (!Files.exists(signals.resolve("ready-" + i))) {
-        assertThat(processes.get(i).isAlive()).as("racer %d is still starting", i).isTrue();
-        assertThat(System.nanoTime()).as("racers ready within 60 s").isLessThan(deadline);
-        Thread.sleep(10);
-      }
-    }
-  }
 }

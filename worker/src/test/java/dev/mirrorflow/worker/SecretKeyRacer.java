@@ -12,7 +12,7 @@ import java.nio.file.Path;
  */
 final class SecretKeyRacer {
 
-    static final String RESULT_PREFIX = "RESULT ";
+    static final String RESULT_PREFIX = ProcessRace.RESULT_PREFIX;
 
     public static void main(String[] args) throws Exception {
         Path stateDir = Path.of(args[0]);

@@ -143,66 +143,19 @@ class SecretKeySourceTest {
 
     @Test
     void shouldAgreeOnOneKeyWhenProcessesCreateItTogether() throws Exception {
-        int racers = 4;
-        Path signals = Files.createDirectory(temp.resolve("signals"));
-        Path go = signals.resolve("go");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> keyIds = ProcessRace.run(SecretKeyRacer.class, 4, stateDir(), temp.resolve("signals"));
 
-        List<Process> processes = new ArrayList<>();
-        List<Path> outputs = new ArrayList<>();
-        try {
-            for (int i = 0; i < racers; i++) {
-                Path output = signals.resolve("output-" + i);
-                outputs.add(output);
-                processes.add(new ProcessBuilder(
-                        java, "-cp", System.getProperty("java.class.path"), SecretKeyRacer.class.getName(),
-                        stateDir().toString(), signals.resolve("ready-" + i).toString(), go.toString())
-                        .redirectErrorStream(true)
-                        .redirectOutput(output.toFile())
-                        .start());
-            }
-            awaitReady(signals, racers, processes);
-            Files.createFile(go);
-
-            List<String> keyIds = new ArrayList<>();
-            for (int i = 0; i < racers; i++) {
-                Process process = processes.get(i);
-                assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("racer %d finished", i).isTrue();
-                String output = Files.readString(outputs.get(i));
-                assertThat(process.exitValue()).as("racer %d exit code; output:%n%s", i, output).isZero();
-                keyIds.add(output.lines()
-                        .filter(line -> line.startsWith(SecretKeyRacer.RESULT_PREFIX))
-                        .findFirst()
-                        .map(line -> line.substring(SecretKeyRacer.RESULT_PREFIX.length()))
-                        .orElseThrow(() -> new AssertionError("racer printed no result:\n" + output)));
-            }
-
-            assertThat(keyIds).containsOnly(keyIds.get(0));
-            Path file = stateDir().resolve("secret.key");
-            assertThat(SecretCipher.keyIdOf(Base64.getDecoder().decode(Files.readString(file, US_ASCII).strip())))
-                    .isEqualTo(keyIds.get(0));
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-            assertThat(fileNames(stateDir())).containsExactlyInAnyOrder("secret.key", "secret.key.lock");
-        } finally {
-            processes.forEach(Process::destroyForcibly);
-        }
+        assertThat(keyIds).containsOnly(keyIds.get(0));
+        Path file = stateDir().resolve("secret.key");
+        assertThat(SecretCipher.keyIdOf(Base64.getDecoder().decode(Files.readString(file, US_ASCII).strip())))
+                .isEqualTo(keyIds.get(0));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(fileNames(stateDir())).containsExactlyInAnyOrder("secret.key", "secret.key.lock");
     }
 
     private static List<String> fileNames(Path directory) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             return files.map(file -> file.getFileName().toString()).toList();
-        }
-    }
-
-    /** Waits until every racer has started its JVM, so that the start signal releases them together. */
-    private static void awaitReady(Path signals, int racers, List<Process> processes) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        for (int i = 0; i < racers; i++) {
-            while (!Files.exists(signals.resolve("ready-" + i))) {
-                assertThat(processes.get(i).isAlive()).as("racer %d is still starting", i).isTrue();
-                assertThat(System.nanoTime()).as("racers ready within 60 s").isLessThan(deadline);
-                Thread.sleep(10);
-            }
         }
     }
 }
