@@ -54,6 +54,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
     private final Supplier<PeerStore> peers;
     private final SlotAcquirer slots;
     private final Duration heartbeatInterval;
+    private final MirrorTelemetry telemetry;
 
     /**
      * @param peers gives the peers with the secret key as it is when asked: the key may appear
@@ -63,10 +64,17 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
      */
     public MirrorActivitiesImpl(Catalog catalog, Supplier<PeerStore> peers, SlotAcquirer slots,
             Duration heartbeatInterval) {
+        this(catalog, peers, slots, heartbeatInterval, MirrorTelemetry.noop());
+    }
+
+    /** @param telemetry the spans and metrics of the loads and streams, see {@link MirrorTelemetry} */
+    public MirrorActivitiesImpl(Catalog catalog, Supplier<PeerStore> peers, SlotAcquirer slots,
+            Duration heartbeatInterval, MirrorTelemetry telemetry) {
         this.catalog = catalog;
         this.peers = peers;
         this.slots = slots;
         this.heartbeatInterval = heartbeatInterval;
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -106,8 +114,14 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                             ctx.spec().snapshot().rowsPerPartition(), Duration.ofSeconds(5)));
             SnapshotLoad load = new SnapshotLoad(ctx.row().id(), ctx.name(), request.loadGeneration());
             loader.plan(load, tables);
-            SnapshotLoadResult result = loader.run(load, tables, exported.map(ExportedSnapshot::snapshotName),
-                    progress -> heartbeat.beat(progress.partitionsDone()), heartbeat::stopRequested);
+            SnapshotLoadResult result;
+            try (LoadTelemetry loadTelemetry = telemetry.load(load, slot.slot(), ctx.source()::connect,
+                    catalog.snapshotPartitions())) {
+                result = loader.run(load, tables, exported.map(ExportedSnapshot::snapshotName), progress -> {
+                    loadTelemetry.onProgress(progress);
+                    heartbeat.beat(progress.partitionsDone());
+                }, heartbeat::stopRequested);
+            }
             log.info("mirror {}: load {} {} with {} partitions done, {} remaining, {} rows", ctx.name(),
                     request.loadGeneration(), result.isComplete() ? "complete" : "stopped at a partition boundary",
                     result.partitionsDone(), result.partitionsRemaining(), result.rowsCopied());
@@ -135,12 +149,18 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                     ctx.mirrorSource().publication(), request.batchSize(),
                     Duration.ofMillis(request.idleTimeoutMillis()), Duration.ofSeconds(10), heartbeatInterval);
             long firstBatch = catalog.cdcBatches().lastBatchId(ctx.row().id()) + 1;
-            try (PostgresChangeStream stream = start(slot, sql, settings, from, firstBatch, ctx, attempt)) {
+            try (PostgresChangeStream stream = start(slot, sql, settings, from, firstBatch, ctx, attempt);
+                    StreamTelemetry streamTelemetry = telemetry.stream(ctx.name(), slot.slot(),
+                            ctx.source()::connect)) {
                 ChangeStreamRunner.Result result = new ChangeStreamRunner(ctx.name()).run(stream, destination,
-                        heartbeat::stopRequested, () -> heartbeat.beat(null), (batch, applied, started, ended) -> {
+                        heartbeat::stopRequested, () -> {
+                            heartbeat.beat(null);
+                            streamTelemetry.tick();
+                        }, (batch, applied, started, ended) -> {
                             catalog.cdcBatches().record(new CdcBatch(ctx.row().id(), batch.batchId(),
                                     applied.rowsApplied(), applied.bytesApplied(), null, batch.position(), started,
                                     ended));
+                            streamTelemetry.batchApplied(batch, applied, started, ended);
                             heartbeat.beat(batch.position());
                         });
                 log.info("mirror {} stopped streaming at a batch boundary after {} batches ({} rows), at {}",
@@ -179,6 +199,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             // A fresh slot gives the reload an exported snapshot that matches the stream.
             SourceSetup.dropSlotIfExists(slot);
             destination.forget(ctx.name(), ctx.mappings(), true);
+            telemetry.forget(ctx.name());
             log.info("mirror {} reset for load generation {}", ctx.name(), nextLoad.loadGeneration());
         } catch (RuntimeException e) {
             throw ActivityFailures.toFailure(catalog, ctx.name(), "resetting for a resync", e);
@@ -194,6 +215,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             SourceSetup.dropSlotIfExists(slot);
             SourceSetup.dropPublicationIfExists(ctx.source(), ctx.mirrorSource());
             destination.forget(ctx.name(), ctx.mappings(), request.dropDestination());
+            telemetry.forget(ctx.name());
         } catch (RuntimeException e) {
             throw ActivityFailures.toFailure(catalog, ctx.name(), "tearing down", e);
         }

@@ -3,9 +3,11 @@ package dev.mirrorflow.worker;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.interceptors.WorkflowClientInterceptor;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.time.Duration;
+import java.util.List;
 
 /** A connection to the Temporal frontend and a client for one namespace. */
 public final class TemporalConnection implements AutoCloseable {
@@ -30,6 +32,14 @@ public final class TemporalConnection implements AutoCloseable {
      * @param identity the client identity Temporal records on what this connection does
      */
     public static TemporalConnection open(Settings settings, String identity) {
+        return open(settings, identity, List.of());
+    }
+
+    /**
+     * Like {@link #open(Settings, String)}, with interceptors on the client's calls (tracing).
+     */
+    public static TemporalConnection open(Settings settings, String identity,
+            List<WorkflowClientInterceptor> interceptors) {
         WorkflowServiceStubs stubs;
         try {
             stubs = WorkflowServiceStubs.newConnectedServiceStubs(
@@ -42,6 +52,7 @@ public final class TemporalConnection implements AutoCloseable {
         WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder()
                 .setNamespace(settings.namespace())
                 .setIdentity(identity)
+                .setInterceptors(interceptors.toArray(WorkflowClientInterceptor[]::new))
                 .build());
         return new TemporalConnection(settings, stubs, client);
     }

@@ -2,17 +2,24 @@ package dev.mirrorflow.worker;
 
 import dev.mirrorflow.activities.MirrorActivitiesImpl;
 import dev.mirrorflow.activities.MirrorCatalogActivitiesImpl;
+import dev.mirrorflow.activities.MirrorTelemetry;
 import dev.mirrorflow.activities.WorkerActivitiesImpl;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CatalogConfig;
 import dev.mirrorflow.telemetry.InstanceId;
 import dev.mirrorflow.telemetry.InstanceIdStore;
+import dev.mirrorflow.telemetry.Telemetry;
+import dev.mirrorflow.telemetry.TemporalTracing;
 import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.TelemetryNames;
 import dev.mirrorflow.connector.postgres.SlotAcquirer;
 import dev.mirrorflow.connector.postgres.SlotAcquisitionMetrics;
 import dev.mirrorflow.connector.postgres.SlotRetryPolicy;
 import dev.mirrorflow.workflow.MirrorWorkflowImpl;
 import dev.mirrorflow.workflow.PingWorkflowImpl;
+import io.opentelemetry.api.OpenTelemetry;
+import io.temporal.common.interceptors.WorkerInterceptor;
+import io.temporal.common.interceptors.WorkflowClientInterceptor;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
@@ -22,7 +29,9 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running mirrorflow worker: the catalog (migrated on open), the Temporal connection, and a
  * worker polling the task queue with every workflow and activity registered. The persistent
- * instance id is part of its Temporal identity and its row in the catalog's workers table.
+ * instance id is part of its Temporal identity, its row in the catalog's workers table, and the
+ * {@code service.instance.id} of its telemetry.
  */
 public final class WorkerRuntime implements AutoCloseable {
 
@@ -45,30 +55,62 @@ public final class WorkerRuntime implements AutoCloseable {
     private final TemporalConnection temporal;
     private final WorkerFactory factory;
     private final ScheduledExecutorService lastSeen;
+    private final Telemetry telemetry;
 
     private WorkerRuntime(InstanceId instanceId, String identity, Catalog catalog, TemporalConnection temporal,
-            WorkerFactory factory, ScheduledExecutorService lastSeen) {
+            WorkerFactory factory, ScheduledExecutorService lastSeen, Telemetry telemetry) {
         this.instanceId = instanceId;
         this.identity = identity;
         this.catalog = catalog;
         this.temporal = temporal;
         this.factory = factory;
         this.lastSeen = lastSeen;
+        this.telemetry = telemetry;
     }
 
-    /** Opens the catalog and Temporal, registers this worker, and starts polling. */
+    /**
+     * Opens the catalog and Temporal, registers this worker, and starts polling, with telemetry as
+     * the {@code OTEL_*} environment configures it (none by default).
+     */
     public static WorkerRuntime start(CatalogConfig catalogConfig, TemporalConnection.Settings temporalSettings,
             Path stateDir) {
+        return start(catalogConfig, temporalSettings, stateDir, id -> Telemetry.start(id, BuildInfo.version()));
+    }
+
+    /**
+     * Like {@link #start(CatalogConfig, TemporalConnection.Settings, Path)}, with the telemetry that
+     * {@code telemetryFor} builds for the worker's instance id, so that its {@code
+     * service.instance.id} is that id (tests build one with in-memory exporters). The worker closes
+     * it when it closes.
+     */
+    public static WorkerRuntime start(CatalogConfig catalogConfig, TemporalConnection.Settings temporalSettings,
+            Path stateDir, Function<InstanceId, Telemetry> telemetryFor) {
         InstanceId instanceId = new InstanceIdStore(stateDir, System::getenv).resolve();
         String host = hostName();
         String version = BuildInfo.version();
         String identity = "mirrorflow@" + host + "/" + instanceId.id();
 
-        Catalog catalog = Catalog.open(catalogConfig);
+        Telemetry telemetry = telemetryFor.apply(instanceId);
+        OpenTelemetry openTelemetry = telemetry.openTelemetry();
+        Catalog catalog;
+        try {
+            catalog = Catalog.open(catalogConfig);
+        } catch (RuntimeException e) {
+            telemetry.close();
+            throw e;
+        }
         TemporalConnection temporal = null;
         try {
-            temporal = TemporalConnection.open(temporalSettings, identity);
-            WorkerFactory factory = WorkerFactory.newInstance(temporal.client(), WorkerFactoryOptions.newBuilder().build());
+            // With telemetry off there is no tracer to feed, and Temporal runs without interceptors.
+            List<WorkflowClientInterceptor> clientInterceptors = List.of();
+            WorkerFactoryOptions.Builder factoryOptions = WorkerFactoryOptions.newBuilder();
+            if (telemetry.isOn()) {
+                TemporalTracing tracing = new TemporalTracing(openTelemetry);
+                clientInterceptors = List.of(tracing.clientInterceptor());
+                factoryOptions.setWorkerInterceptors(new WorkerInterceptor[] {tracing.workerInterceptor()});
+            }
+            temporal = TemporalConnection.open(temporalSettings, identity, clientInterceptors);
+            WorkerFactory factory = WorkerFactory.newInstance(temporal.client(), factoryOptions.build());
             Worker worker = factory.newWorker(temporalSettings.taskQueue(), WorkerOptions.newBuilder()
                     // Long activities learn of a pause or terminate through their heartbeat; a short
                     // throttle lets them stop within seconds rather than most of a heartbeat timeout.
@@ -84,8 +126,9 @@ public final class WorkerRuntime implements AutoCloseable {
                             new WorkerActivitiesImpl.Identity(instanceId.id().toString(), version, host, identity), catalog),
                     new MirrorCatalogActivitiesImpl(catalog),
                     new MirrorActivitiesImpl(catalog, peers,
-                            new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics()),
-                            Duration.ofSeconds(30)));
+                            new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics(),
+                                    openTelemetry.getMeter(TelemetryNames.SCOPE)),
+                            Duration.ofSeconds(30), new MirrorTelemetry(openTelemetry)));
 
             catalog.workers().register(instanceId.id(), host, version, identity, Instant.now());
             ScheduledExecutorService lastSeen = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -100,12 +143,13 @@ public final class WorkerRuntime implements AutoCloseable {
             log.info("worker {} (version {}, instance id from {}) polling task queue '{}' on {} namespace '{}'",
                     identity, version, instanceId.source(), temporalSettings.taskQueue(),
                     temporalSettings.address(), temporalSettings.namespace());
-            return new WorkerRuntime(instanceId, identity, catalog, temporal, factory, lastSeen);
+            return new WorkerRuntime(instanceId, identity, catalog, temporal, factory, lastSeen, telemetry);
         } catch (RuntimeException e) {
             if (temporal != null) {
                 temporal.close();
             }
             catalog.close();
+            telemetry.close();
             throw e;
         }
     }
@@ -126,9 +170,14 @@ public final class WorkerRuntime implements AutoCloseable {
         return temporal;
     }
 
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
     /**
      * Stops polling and waits for running tasks to finish (activities see the shutdown as a
-     * cancellation at their next heartbeat), then closes the connections.
+     * cancellation at their next heartbeat), then closes the connections, and last the telemetry,
+     * which exports what the last activities recorded.
      */
     @Override
     public void close() {
@@ -139,6 +188,7 @@ public final class WorkerRuntime implements AutoCloseable {
         touch(catalog, instanceId);
         temporal.close();
         catalog.close();
+        telemetry.close();
     }
 
     private static void touch(Catalog catalog, InstanceId instanceId) {

@@ -2,6 +2,12 @@ package dev.mirrorflow.connector.postgres;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.mirrorflow.connector.TelemetryNames;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Each call is one attempt and never waits or loops: a busy slot fails at once with a
  * retryable {@link SlotBusyException}, and the Temporal activity retry policy, built from the same
  * {@link SlotRetryPolicy}, decides when to try again. Each failed attempt is logged once, with the
- * delay that policy will apply, and counted in {@link SlotAcquisitionMetrics}.
+ * delay that policy will apply, and counted in {@link SlotAcquisitionMetrics} and in the
+ * OpenTelemetry counters {@code mirrorflow.slot.acquisition.attempts} and {@code .failures}.
  */
 public final class SlotAcquirer {
 
@@ -38,13 +45,31 @@ public final class SlotAcquirer {
     static final String LOCK_KEY_PREFIX = "mirrorflow-slot:";
 
     private static final Logger log = LoggerFactory.getLogger(SlotAcquirer.class);
+    private static final AttributeKey<Boolean> RETRYABLE = AttributeKey.booleanKey("mirrorflow.retryable");
 
     private final SlotRetryPolicy policy;
     private final SlotAcquisitionMetrics metrics;
+    private final LongCounter attempts;
+    private final LongCounter failures;
 
+    /** Counts only in {@code metrics}, for tools and tests that export no telemetry. */
     public SlotAcquirer(SlotRetryPolicy policy, SlotAcquisitionMetrics metrics) {
+        this(policy, metrics, OpenTelemetry.noop().getMeter(TelemetryNames.SCOPE));
+    }
+
+    /** Counts in {@code metrics} and, per mirror and slot, in counters of {@code meter}. */
+    public SlotAcquirer(SlotRetryPolicy policy, SlotAcquisitionMetrics metrics, Meter meter) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.attempts = meter.counterBuilder("mirrorflow.slot.acquisition.attempts")
+                .setUnit("{attempt}")
+                .setDescription("Attempts to acquire a mirror's replication slot (its advisory lock, no other reader)")
+                .build();
+        this.failures = meter.counterBuilder("mirrorflow.slot.acquisition.failures")
+                .setUnit("{attempt}")
+                .setDescription("Failed attempts to acquire or start a mirror's replication slot, by error type;"
+                        + " retryable ones are retried by the activity's retry policy")
+                .build();
     }
 
     public SlotRetryPolicy policy() {
@@ -84,6 +109,7 @@ public final class SlotAcquirer {
      */
     public AcquiredSlot acquire(PostgresPeer peer, MirrorSource source, int attempt) {
         metrics.recordAttempt();
+        attempts.add(1, slotAttributes(source));
         SourceOperation op = SourceOperation.of("acquiring the slot", peer, source);
         long key = lockKey(source.slot());
         Connection connection = null;
@@ -115,6 +141,10 @@ public final class SlotAcquirer {
      */
     public SourceException reportFailedAttempt(SourceException failure, MirrorSource source, int attempt) {
         metrics.recordFailure();
+        failures.add(1, slotAttributes(source).toBuilder()
+                .put(TelemetryNames.ERROR_TYPE, failure.getClass().getSimpleName())
+                .put(RETRYABLE, failure.retryable())
+                .build());
         String holder = failure instanceof SlotBusyException busy && busy.holderPid().isPresent()
                 ? "PID " + busy.holderPid().getAsInt()
                 : "unknown";
@@ -130,6 +160,10 @@ public final class SlotAcquirer {
                     failure.getMessage());
         }
         return failure;
+    }
+
+    private static Attributes slotAttributes(MirrorSource source) {
+        return Attributes.of(TelemetryNames.MIRROR, source.mirror(), TelemetryNames.SLOT, source.slot());
     }
 
     private static void takeLock(Connection connection, long key, SourceOperation op) throws SQLException {
