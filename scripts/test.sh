@@ -20,6 +20,8 @@ stop_env() { [ "$started" = 1 ] && [ "${MIRRORFLOW_KEEP_DEV_ENV:-0}" != 1 ] && s
 trap stop_env EXIT
 
 scripts/dev-env.sh up
+# Tests call the real temporal CLI (workflow show, workflow delete) installed by dev-env.sh.
+export PATH="${MIRRORFLOW_DEV_DIR:-$ROOT/.dev}/venv/bin:$PATH"
 # The integration tests find the environment through these, so another port pair works too.
 mvn -B verify \
   -Dmirrorflow.it.pg.url="jdbc:postgresql://127.0.0.1:${MIRRORFLOW_DEV_PG_PORT:-55432}/" \

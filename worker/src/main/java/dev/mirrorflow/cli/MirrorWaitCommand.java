@@ -7,12 +7,12 @@ import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.postgres.Lsn;
 import dev.mirrorflow.connector.postgres.MirrorSource;
 import dev.mirrorflow.connector.postgres.PostgresPeer;
+import dev.mirrorflow.connector.postgres.SlotPositions;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.worker.SecretKeySource;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -97,12 +97,6 @@ final class MirrorWaitCommand implements Callable<Integer> {
     }
 
     private static Lsn confirmed(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getString(1) != null ? Lsn.valueOf(rs.getString(1)) : Lsn.INVALID;
-            }
-        }
+        return SlotPositions.read(c, slot, 5).map(SlotPositions::confirmedFlush).orElse(Lsn.INVALID);
     }
 }

@@ -2,6 +2,7 @@ package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.CatalogConflictException;
 import dev.mirrorflow.cli.spec.SpecException;
+import dev.mirrorflow.telemetry.TelemetryConfigurationException;
 import dev.mirrorflow.catalog.CatalogUnavailableException;
 import dev.mirrorflow.catalog.SecretDecryptionException;
 import dev.mirrorflow.connector.InvalidPeerException;
@@ -88,7 +89,8 @@ public final class MirrorflowCommand implements Runnable {
         if (e instanceof UserError || e instanceof CatalogUnavailableException
                 || e instanceof CatalogConflictException || e instanceof TemporalUnavailableException
                 || e instanceof UnknownPeerException || e instanceof SourceException
-                || e instanceof SecretKeyException || e instanceof SecretDecryptionException) {
+                || e instanceof SecretKeyException || e instanceof SecretDecryptionException
+                || e instanceof TelemetryConfigurationException) {
             err.println("mirrorflow: " + e.getMessage());
             return FAILURE;
         }

@@ -7,13 +7,12 @@ import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.postgres.MirrorSource;
 import dev.mirrorflow.connector.postgres.PostgresPeer;
+import dev.mirrorflow.connector.postgres.SlotPositions;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.worker.SecretKeySource;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -38,13 +37,10 @@ record SourceLag(Long bytes, String unavailableBecause) {
                     peer.password(), quick);
             String slot = MirrorSource.of(mirror.name(),
                     spec.tables().stream().map(TableSpec::source).map(TableId::parse).toList()).slot();
-            try (Connection c = fast.connect(); PreparedStatement ps = c.prepareStatement(
-                    "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM pg_replication_slots"
-                            + " WHERE slot_name = ?")) {
-                ps.setString(1, slot);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? new SourceLag(rs.getLong(1), null) : new SourceLag(null, "no replication slot yet");
-                }
+            try (Connection c = fast.connect()) {
+                return SlotPositions.read(c, slot, 5)
+                        .map(p -> new SourceLag(p.unconfirmedBytes().orElse(0), null))
+                        .orElse(new SourceLag(null, "no replication slot yet"));
             }
         } catch (Exception e) {
             String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");

@@ -9,6 +9,7 @@ import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.Value;
 import dev.mirrorflow.connector.postgres.Lsn;
 import dev.mirrorflow.connector.postgres.ScratchPeers;
+import dev.mirrorflow.connector.postgres.SlotPositions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -214,11 +215,11 @@ class ChangeStreamIT {
     }
 
     private Lsn currentWalLsn() throws SQLException {
-        return SlotPositions.currentWal(sql);
+        return SlotPositions.read(sql, SLOT, 5).orElseThrow().current();
     }
 
     private Lsn confirmedFlush() throws SQLException {
-        return SlotPositions.confirmedFlush(sql, SLOT);
+        return SlotPositions.read(sql, SLOT, 5).orElseThrow().confirmedFlush();
     }
 
     private void awaitConfirmedFlushAtLeast(Lsn target) throws Exception {

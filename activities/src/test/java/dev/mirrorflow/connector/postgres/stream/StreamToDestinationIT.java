@@ -11,6 +11,7 @@ import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.postgres.Lsn;
 import dev.mirrorflow.connector.postgres.ScratchPeers;
+import dev.mirrorflow.connector.postgres.SlotPositions;
 import dev.mirrorflow.connector.postgres.SourceSchemaReader;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import java.sql.Connection;
@@ -199,11 +200,11 @@ class StreamToDestinationIT {
     }
 
     private Lsn currentWalLsn() throws SQLException {
-        return SlotPositions.currentWal(sql);
+        return SlotPositions.read(sql, SLOT, 5).orElseThrow().current();
     }
 
     private Lsn confirmedFlush() throws SQLException {
-        return SlotPositions.confirmedFlush(sql, SLOT);
+        return SlotPositions.read(sql, SLOT, 5).orElseThrow().confirmedFlush();
     }
 
     private static long count(ScratchDatabase db, String query) throws SQLException {
