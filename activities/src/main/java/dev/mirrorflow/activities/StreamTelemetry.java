@@ -4,6 +4,7 @@ import static dev.mirrorflow.connector.TelemetryNames.MIRROR;
 import static dev.mirrorflow.connector.TelemetryNames.TABLE;
 
 import dev.mirrorflow.connector.Change;
+import dev.mirrorflow.connector.Value;
 import dev.mirrorflow.connector.ChangeBatch;
 import dev.mirrorflow.connector.Destination;
 import io.opentelemetry.api.common.AttributeKey;
@@ -51,20 +52,28 @@ final class StreamTelemetry implements AutoCloseable {
      */
     void batchApplied(ChangeBatch batch, Destination.ApplyResult result, Instant started, Instant ended) {
         watch.applied(batch.position());
-        telemetry.cdcBytes.add(result.bytesApplied(), mirrorAttributes);
         telemetry.batchSize.record(result.rowsApplied(), mirrorAttributes);
         telemetry.applyDuration.record(Duration.between(started, ended).toNanos() / 1e9, mirrorAttributes);
-        if (telemetry.cdcRows.isEnabled()) {
-            // The destination counts a batch's row changes without telling them apart by table;
-            // counting them here by source table gives the same total.
-            Map<String, Long> rowsByTable = new HashMap<>();
+        if (telemetry.cdcRows.isEnabled() || telemetry.cdcBytes.isEnabled()) {
+            // The destination counts a batch's row changes and value text lengths without telling
+            // them apart by table; counting them here by source table gives the same totals.
+            Map<String, long[]> byTable = new HashMap<>();
             for (Change change : batch.changes()) {
                 if (change instanceof Change.Row row) {
-                    rowsByTable.merge(row.schema().id().toString(), 1L, Long::sum);
+                    long[] counts = byTable.computeIfAbsent(row.schema().id().toString(), t -> new long[2]);
+                    counts[0]++;
+                    for (Value value : row.values()) {
+                        if (value instanceof Value.Text text) {
+                            counts[1] += text.text().length();
+                        }
+                    }
                 }
             }
-            rowsByTable.forEach((table, rows) ->
-                    telemetry.cdcRows.add(rows, Attributes.of(MIRROR, mirror, TABLE, table)));
+            byTable.forEach((table, counts) -> {
+                Attributes attributes = Attributes.of(MIRROR, mirror, TABLE, table);
+                telemetry.cdcRows.add(counts[0], attributes);
+                telemetry.cdcBytes.add(counts[1], attributes);
+            });
         }
         if (tracer.isEnabled()) {
             tracer.spanBuilder("ApplyBatch")
