@@ -87,6 +87,13 @@ public final class SnapshotPartitionRepository {
         return new SnapshotPartition.Progress(r.value1(), r.value2(), r.value3().longValue(), r.value4().longValue());
     }
 
+    /** The newest load generation that has partitions, or 1 before any load was planned. */
+    public int latestGeneration(long mirrorId) {
+        Integer max = dsl.select(DSL.max(SNAPSHOT_PARTITIONS.LOAD_GENERATION)).from(SNAPSHOT_PARTITIONS)
+                .where(SNAPSHOT_PARTITIONS.MIRROR_ID.eq(mirrorId)).fetchOne(0, Integer.class);
+        return max == null ? 1 : max;
+    }
+
     /** Rows copied by every load of the mirror, resyncs included. */
     public long rowsCopiedInAllLoads(long mirrorId) {
         return dsl.select(DSL.coalesce(DSL.sum(SNAPSHOT_PARTITIONS.ROWS_COPIED), java.math.BigDecimal.ZERO))

@@ -51,7 +51,9 @@ class LoadAndStreamRepositoriesIT extends CatalogFixture {
         assertThat(parts.progress(mirror.id(), 1).isComplete()).isTrue();
         assertThat(parts.progress(mirror.id(), 2)).isEqualTo(new SnapshotPartition.Progress(0, 0, 0, 0));
 
+        assertThat(parts.latestGeneration(mirror.id())).isEqualTo(1);
         parts.plan(mirror.id(), 2, List.of(new SnapshotPartition.Plan("public.orders", 0, "0", "")));
+        assertThat(parts.latestGeneration(mirror.id())).isEqualTo(2);
         parts.markDone(mirror.id(), 2, "public.orders", 0, 100, 1);
         assertThat(parts.rowsCopiedInAllLoads(mirror.id())).isEqualTo(12_345 + 5 + 7 + 100);
     }

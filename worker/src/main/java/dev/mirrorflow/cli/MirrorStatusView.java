@@ -27,21 +27,12 @@ record MirrorStatusView(
 
     /** @param lag how far behind the source, or null when not asked (ended mirrors) */
     static MirrorStatusView read(Catalog catalog, MirrorRow mirror, SourceLag lag) {
-        int generation = currentGeneration(catalog, mirror.id());
+        int generation = catalog.snapshotPartitions().latestGeneration(mirror.id());
         List<SnapshotPartition> partitions = catalog.snapshotPartitions().list(mirror.id(), generation);
         Instant loadStarted = partitions.stream().map(SnapshotPartition::startedAt)
                 .filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
         return new MirrorStatusView(mirror, generation, catalog.snapshotPartitions().progress(mirror.id(), generation),
                 loadStarted, catalog.cdcBatches().totals(mirror.id()), catalog.mirrors().latestOutcome(mirror.id()), lag);
-    }
-
-    /** The newest load generation that has partitions (1 before any). */
-    private static int currentGeneration(Catalog catalog, long mirrorId) {
-        int generation = 1;
-        while (catalog.snapshotPartitions().progress(mirrorId, generation + 1).partitionsTotal() > 0) {
-            generation++;
-        }
-        return generation;
     }
 
     String render(Instant now) {

@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.model.RetrySettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -16,8 +17,14 @@ import java.util.Objects;
 public record SlotRetryPolicy(
         Duration initialInterval, double backoffCoefficient, Duration maximumInterval, int maximumAttempts) {
 
-    public static final SlotRetryPolicy DEFAULT =
-            new SlotRetryPolicy(Duration.ofSeconds(1), 2.0, Duration.ofSeconds(60), 0);
+    /** The same policy the mirror workflow gives its activities by default. */
+    public static final SlotRetryPolicy DEFAULT = from(RetrySettings.DEFAULT);
+
+    /** The policy of the workflow's retry settings, so that logged delays match Temporal's. */
+    public static SlotRetryPolicy from(RetrySettings settings) {
+        return new SlotRetryPolicy(Duration.ofMillis(settings.initialIntervalMillis()), settings.backoffCoefficient(),
+                Duration.ofMillis(settings.maximumIntervalMillis()), settings.maximumAttempts());
+    }
 
     public SlotRetryPolicy {
         Objects.requireNonNull(initialInterval, "initialInterval");
