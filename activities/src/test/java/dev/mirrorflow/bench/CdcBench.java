@@ -9,6 +9,9 @@ import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamRunner;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamSettings;
 import dev.mirrorflow.connector.postgres.stream.PostgresChangeStream;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,20 +25,32 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * bench/cdc.sh's mirrorflow side: streams a slot into a destination database through the real
- * change stream and destination apply until the given LSN is confirmed, and prints the time
- * and the peak resident memory. Not a test.
+ * bench/cdc.sh's mirrorflow side: streams slots into destination databases through the real
+ * change stream and destination apply until the given LSN is confirmed. It runs one round per
+ * line read from standard input, in one JVM, like a worker that keeps running, so the script can
+ * interleave rounds with its baseline runs; it prints each round's time as {@code seconds: N}
+ * and, at the end of input, the peak resident memory. Not a test.
  *
- * <p>Arguments: source JDBC URL, destination JDBC URL, slot, publication, end LSN.
+ * <p>Arguments: source JDBC URL, publication, end LSN. Each input line: {@code slot destination
+ * JDBC URL}.
  */
 public final class CdcBench {
 
     public static void main(String[] args) throws Exception {
         String sourceUrl = args[0];
-        String destinationUrl = args[1];
-        String slot = args[2];
-        String publication = args[3];
-        Lsn end = Lsn.valueOf(args[4]);
+        String publication = args[1];
+        Lsn end = Lsn.valueOf(args[2]);
+        BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        int round = 0;
+        for (String line = input.readLine(); line != null; line = input.readLine()) {
+            String[] words = line.strip().split(" ");
+            round(++round, sourceUrl, publication, end, words[0], words[1]);
+        }
+        System.out.printf("peak RSS: %s%n", peakRss());
+    }
+
+    private static void round(int round, String sourceUrl, String publication, Lsn end, String slot,
+            String destinationUrl) throws Exception {
         String user = "mirrorflow";
         String password = "mirrorflow";
 
@@ -72,11 +87,11 @@ public final class CdcBench {
                             applyNanos.addAndGet(java.time.Duration.between(from, to).toNanos());
                         });
                 double seconds = (System.nanoTime() - started) / 1e9;
-                System.out.printf("changes: %d%n", changes.get());
-                System.out.printf("rows applied after collapsing: %d in %d batches%n", result.rows(), result.batches());
+                System.out.printf("round %d: %d changes in %d batches, %.3f s, of which applying and"
+                        + " acknowledging %.3f s%n", round, changes.get(), result.batches(), seconds,
+                        applyNanos.get() / 1e9);
                 System.out.printf("seconds: %.3f%n", seconds);
-                System.out.printf("of which applying and acknowledging: %.3f s%n", applyNanos.get() / 1e9);
-                System.out.printf("peak RSS: %s%n", peakRss());
+                System.out.flush();
             }
         }
     }

@@ -5,6 +5,7 @@ import dev.mirrorflow.connector.Value;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -14,9 +15,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes one collapsed batch and its checkpoint in one transaction: per table a TRUNCATE when the
- * batch truncated it, then COPY of the collapsed rows into a staging table and one MERGE; last
- * the checkpoint row. Either all of it commits or none of it does, so a crash at any point leaves
- * the destination at the previous checkpoint with the matching rows.
+ * batch truncated it, a COPY of the fresh rows (inserted under keys the batch did not otherwise
+ * touch) straight into the table, then a COPY of the other rows into a staging table and one
+ * MERGE; last the checkpoint row. Either all of it commits or none of it does, so a crash at any
+ * point leaves the destination at the previous checkpoint with the matching rows.
+ *
+ * <p>When the table has the key of a fresh row after all (a replayed batch, or a load that
+ * overlapped the stream), the transaction is rolled back and the whole batch goes through the
+ * MERGE, which gives the same rows.
  *
  * <p>Values are PostgreSQL text output from the source's pgjdbc session, which pgjdbc pins to
  * DateStyle ISO and UTF8; this destination session is pgjdbc too, so COPY reads them the way the
@@ -25,6 +31,16 @@ import org.slf4j.LoggerFactory;
 final class BatchApplier {
 
     private static final Logger log = LoggerFactory.getLogger(BatchApplier.class);
+
+    /**
+     * The join of the staged rows with the destination table must probe the primary key index.
+     * The staging table has no statistics, and for a batch against a large table the planner
+     * otherwise picks a hash join that reads the whole destination table for every batch, which
+     * makes the cost of a batch grow with the size of the table rather than of the batch.
+     */
+    static final String PLAN_SETTINGS = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
+
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final Connection connection;
     private final CopyManager copyManager;
@@ -42,33 +58,20 @@ final class BatchApplier {
      */
     void apply(String mirror, ChangeBatch batch, CollapsedBatch collapsed) {
         String context = "mirror " + mirror + ", batch " + batch.batchId();
-        for (TableChanges changes : collapsed.tables()) {
-            MergeStatements sql = changes.table().statements();
-            String table = changes.table().destination().id().toString();
-            try (Statement statement = connection.createStatement()) {
-                if (changes.truncated()) {
-                    statement.execute(sql.truncate());
-                }
-                if (changes.rows().isEmpty()) {
-                    continue;
-                }
-                long started = System.nanoTime();
-                statement.execute(sql.createStaging());
-                boolean needsBase = stage(sql.copy(), changes);
-                long copied = System.nanoTime();
-                if (needsBase) {
-                    statement.execute(sql.fillFromBase());
-                }
-                statement.execute(sql.merge());
-                statement.execute(sql.dropStaging());
-                if (log.isDebugEnabled()) {
-                    log.debug("{}: {} row(s) to {}: staged in {} ms, merged in {} ms", context, changes.rows().size(),
-                            table, (copied - started) / 1_000_000, (System.nanoTime() - copied) / 1_000_000);
-                }
-            } catch (SQLException | IllegalArgumentException e) {
-                throw new DestinationException(context + ": applying " + changes.rows().size() + " row(s) to destination"
-                        + " table " + table + " failed: " + oneLine(e), e);
+        try {
+            applyTables(context, collapsed, true);
+        } catch (FreshRowsConflict conflict) {
+            // The table had a key the batch inserted: a replay, or a load that overlapped the
+            // stream. Nothing of the attempt stays; the batch goes through the MERGE alone.
+            log.debug("{}: destination table {} already has rows the batch inserts; applying the batch again"
+                    + " with MERGE only", context, conflict.table.destination().id());
+            conflict.table.freshRowsConflicted();
+            try {
+                connection.rollback();
+            } catch (SQLException e) {
+                throw new DestinationException(context + ": rolling back failed: " + oneLine(e), e);
             }
+            applyTables(context, collapsed, false);
         }
         try {
             CheckpointTable.write(connection, mirror, batch.position(), batch.batchId());
@@ -79,18 +82,94 @@ final class BatchApplier {
         }
     }
 
+    private void applyTables(String context, CollapsedBatch collapsed, boolean copyFresh) {
+        boolean planSet = false;
+        for (TableChanges changes : collapsed.tables()) {
+            MirroredTable mirrored = changes.table();
+            MergeStatements sql = mirrored.statements();
+            String table = mirrored.destination().id().toString();
+            try (Statement statement = connection.createStatement()) {
+                if (changes.truncated()) {
+                    statement.execute(sql.truncate());
+                }
+                if (changes.rows().isEmpty()) {
+                    continue;
+                }
+                long started = System.nanoTime();
+                List<PendingRow> merged = new ArrayList<>(changes.rows().size());
+                List<PendingRow> fresh = new ArrayList<>();
+                boolean split = copyFresh && mirrored.tryFreshCopy();
+                for (PendingRow row : changes.rows()) {
+                    (split && row.fresh() ? fresh : merged).add(row);
+                }
+                if (!fresh.isEmpty()) {
+                    copyFresh(sql.copyFresh(), mirrored, fresh);
+                }
+                long copied = System.nanoTime();
+                if (!merged.isEmpty()) {
+                    if (!planSet) {
+                        statement.execute(PLAN_SETTINGS);
+                        planSet = true;
+                    }
+                    statement.execute(sql.createStaging());
+                    boolean needsBase = stage(sql.copy(), mirrored, merged);
+                    if (needsBase) {
+                        statement.execute(sql.fillFromBase());
+                    }
+                    statement.execute(sql.merge());
+                    statement.execute(sql.dropStaging());
+                }
+                if (log.isDebugEnabled()) {
+                    log.debug("{}: {} row(s) to {}: {} fresh copied in {} ms, {} merged in {} ms", context,
+                            changes.rows().size(), table, fresh.size(), (copied - started) / 1_000_000,
+                            merged.size(), (System.nanoTime() - copied) / 1_000_000);
+                }
+            } catch (SQLException | IllegalArgumentException e) {
+                throw new DestinationException(context + ": applying " + changes.rows().size() + " row(s) to destination"
+                        + " table " + table + " failed: " + oneLine(e), e);
+            }
+        }
+    }
+
+    /** COPYs fresh rows into the table itself; a key the table has already ends the attempt. */
+    private void copyFresh(String copySql, MirroredTable table, List<PendingRow> rows) throws SQLException {
+        try {
+            CopyIn copy = copyManager.copyIn(copySql);
+            try {
+                CopyTextWriter writer = new CopyTextWriter((bytes, length) -> copy.writeToCopy(bytes, 0, length));
+                int columnCount = table.destination().columns().size();
+                for (PendingRow row : rows) {
+                    writeValues(writer, row.values(), columnCount);
+                    writer.endRow();
+                }
+                writer.flush();
+                copy.endCopy();
+            } finally {
+                if (copy.isActive()) {
+                    copy.cancelCopy();
+                }
+            }
+        } catch (SQLException e) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw new FreshRowsConflict(table);
+            }
+            throw e;
+        }
+        table.freshRowsCopied();
+    }
+
     /**
      * Streams the rows into the staging table and says whether any takes unchanged values from
      * another row, which costs an extra statement only then.
      */
-    private boolean stage(String copySql, TableChanges changes) throws SQLException {
+    private boolean stage(String copySql, MirroredTable table, List<PendingRow> rows) throws SQLException {
         CopyIn copy = copyManager.copyIn(copySql);
         try {
             CopyTextWriter writer = new CopyTextWriter((bytes, length) -> copy.writeToCopy(bytes, 0, length));
-            int[] keyColumns = changes.table().keyColumns();
-            int columnCount = changes.table().destination().columns().size();
+            int[] keyColumns = table.keyColumns();
+            int columnCount = table.destination().columns().size();
             boolean needsBase = false;
-            for (PendingRow row : changes.rows()) {
+            for (PendingRow row : rows) {
                 writeRow(writer, row, keyColumns, columnCount);
                 needsBase |= row.baseKey() != null;
             }
@@ -100,6 +179,16 @@ final class BatchApplier {
         } finally {
             if (copy.isActive()) {
                 copy.cancelCopy();
+            }
+        }
+    }
+
+    private static void writeValues(CopyTextWriter writer, Value[] values, int columnCount) throws SQLException {
+        for (int i = 0; i < columnCount; i++) {
+            if (values[i] instanceof Value.Text text) {
+                writer.text(text.text());
+            } else {
+                writer.nullValue();
             }
         }
     }
@@ -180,5 +269,15 @@ final class BatchApplier {
     static String oneLine(Exception e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         return message.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    /** Fresh rows met a key the destination table already has. */
+    private static final class FreshRowsConflict extends RuntimeException {
+        private final transient MirroredTable table;
+
+        FreshRowsConflict(MirroredTable table) {
+            super(null, null, false, false);
+            this.table = table;
+        }
     }
 }

@@ -15,9 +15,13 @@ import java.util.stream.IntStream;
  * normally). One MERGE keyed by the primary key then deletes, updates or inserts, and an
  * unchanged column keeps the target's value. Replaying the same rows gives the same result,
  * which is what makes a replayed batch harmless.
+ *
+ * <p>Rows the batch inserted under keys it did not touch otherwise skip all that: one COPY
+ * writes them into the table itself, which costs about half as much. The caller falls back to
+ * the MERGE when the table has one of the keys after all.
  */
 record MergeStatements(String createStaging, String copy, String fillFromBase, String merge,
-        String dropStaging, String truncate) {
+        String dropStaging, String truncate, String copyFresh) {
 
     static final String STAGING = "_mirrorflow_staging";
     static final String DELETE = DestinationTables.RESERVED_PREFIX + "delete";
@@ -71,8 +75,10 @@ record MergeStatements(String createStaging, String copy, String fillFromBase, S
                     .collect(Collectors.joining(", "))
                     + ", " + UNCHANGED + " = NULL FROM " + target + " b WHERE s." + BASE + " IS NOT NULL AND " + baseJoin;
         }
+        // Fresh rows (see PendingRow) go straight into the table.
+        String copyFresh = "COPY " + target + " (" + names + ") FROM STDIN";
         return new MergeStatements(createStaging, copy, fillFromBase, merge.toString(),
-                "DROP TABLE " + STAGING, "TRUNCATE " + target);
+                "DROP TABLE " + STAGING, "TRUNCATE " + target, copyFresh);
     }
 
     /** The new value of column {@code i}: the staged one, or {@code from}'s when it is unchanged. */

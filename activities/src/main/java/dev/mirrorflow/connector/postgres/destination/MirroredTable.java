@@ -25,6 +25,10 @@ final class MirroredTable {
     // Changes of one source shape share one TableSchema instance, so an identity lookup finds
     // the layout without hashing whole schemas per row.
     private final Map<TableSchema, RowLayout> layouts = new IdentityHashMap<>();
+    // After fresh rows met keys the table already had, the batches to apply with MERGE alone
+    // before trying their direct COPY again, and how many the next conflict sets.
+    private int freshCopyPause;
+    private int freshCopyBackoff = 1;
 
     MirroredTable(TableMapping mapping, DestinationTable destination, List<ColumnSchema> acceptedColumns) {
         this.mapping = mapping;
@@ -88,5 +92,28 @@ final class MirroredTable {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether this batch should COPY its fresh rows straight into the table. No for a while after
+     * a conflict, for twice as long after each further one, so that replaying a stretch of changes
+     * the table already has (after a load that overlapped the stream) does not pay for failed
+     * attempts batch after batch.
+     */
+    boolean tryFreshCopy() {
+        if (freshCopyPause > 0) {
+            freshCopyPause--;
+            return false;
+        }
+        return true;
+    }
+
+    void freshRowsCopied() {
+        freshCopyBackoff = 1;
+    }
+
+    void freshRowsConflicted() {
+        freshCopyPause = freshCopyBackoff;
+        freshCopyBackoff = Math.min(freshCopyBackoff * 2, 256);
     }
 }

@@ -34,9 +34,15 @@ final class TableChanges {
         return rows.values();
     }
 
-    /** An INSERT replaces whatever the batch had for the key, including an earlier delete. */
+    /**
+     * An INSERT replaces whatever the batch had for the key, including an earlier delete. Under a
+     * key the batch has not touched before, the row is fresh: the destination should not have it.
+     */
     void insert(List<String> key, Value[] values) {
-        rows.put(key, PendingRow.upserted(values, null));
+        PendingRow before = rows.put(key, PendingRow.inserted(values));
+        if (before != null) {
+            rows.put(key, PendingRow.upserted(values, null));
+        }
     }
 
     /**
@@ -61,6 +67,9 @@ final class TableChanges {
         PendingRow before = rows.get(key);
         if (before == null || before.delete()) {
             rows.put(key, PendingRow.upserted(values, null));
+        } else if (before.fresh()) {
+            // An update of a row the batch inserted: still a row the destination lacks.
+            rows.put(key, PendingRow.inserted(fill(values, before.values())));
         } else {
             rows.put(key, PendingRow.upserted(fill(values, before.values()), before.baseKey()));
         }

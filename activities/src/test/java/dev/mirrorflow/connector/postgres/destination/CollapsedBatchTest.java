@@ -39,7 +39,16 @@ class CollapsedBatchTest {
         Map<String, String> rows = collapse(
                 insert("1", "a", "x"), update("1", "b", "y"), insert("2", "c", "z"), update("1", "d", "w"));
 
-        assertThat(rows).containsOnly(Map.entry("1", "upsert 1|d|w"), Map.entry("2", "upsert 2|c|z"));
+        assertThat(rows).containsOnly(Map.entry("1", "insert 1|d|w"), Map.entry("2", "insert 2|c|z"));
+    }
+
+    @Test
+    void shouldMarkRowsTheBatchInsertedUnderUntouchedKeysAsFresh() {
+        assertThat(collapse(insert("1", "a", "x"), update("1", "b", null), insert("2", "c", "z"),
+                update("3", "d", "w"), delete("4"), insert("4", "e", "v"), updateKey("5", "6", "f", "u")))
+                .containsOnly(Map.entry("1", "insert 1|b|x"), Map.entry("2", "insert 2|c|z"),
+                        Map.entry("3", "upsert 3|d|w"), Map.entry("4", "upsert 4|e|v"), Map.entry("5", "delete 5"),
+                        Map.entry("6", "upsert 6|f|u"));
     }
 
     @Test
@@ -57,7 +66,7 @@ class CollapsedBatchTest {
     @Test
     void shouldTakeUnchangedValueFromAnEarlierChangeOfTheSameKey() {
         assertThat(collapse(insert("1", "a", "big"), update("1", "b", null)))
-                .containsOnly(Map.entry("1", "upsert 1|b|big"));
+                .containsOnly(Map.entry("1", "insert 1|b|big"));
     }
 
     @Test
@@ -93,7 +102,7 @@ class CollapsedBatchTest {
 
         TableChanges changes = batch.tables().iterator().next();
         assertThat(changes.truncated()).isTrue();
-        assertThat(describe(changes)).containsOnly(Map.entry("2", "upsert 2|b|y"));
+        assertThat(describe(changes)).containsOnly(Map.entry("2", "insert 2|b|y"));
     }
 
     @Test
@@ -119,7 +128,7 @@ class CollapsedBatchTest {
         CollapsedBatch collapsed = CollapsedBatch.collapse(batch, tables(excluding));
 
         assertThat(describe(collapsed.tables().iterator().next()))
-                .containsOnly(Map.entry("1", "upsert 1|a|<null>"), Map.entry("2", "upsert 2|b|<unchanged>"));
+                .containsOnly(Map.entry("1", "insert 1|a|<null>"), Map.entry("2", "upsert 2|b|<unchanged>"));
     }
 
     @Test
@@ -157,7 +166,7 @@ class CollapsedBatchTest {
         return changes.rows().stream().collect(Collectors.toMap(
                 row -> ((Value.Text) row.values()[0]).text(),
                 row -> row.delete() ? "delete " + ((Value.Text) row.values()[0]).text()
-                        : "upsert " + Arrays.stream(row.values()).map(CollapsedBatchTest::show)
+                        : (row.fresh() ? "insert " : "upsert ") + Arrays.stream(row.values()).map(CollapsedBatchTest::show)
                                 .collect(Collectors.joining("|"))
                                 + (row.baseKey() == null ? "" : " from " + row.baseKey())));
     }

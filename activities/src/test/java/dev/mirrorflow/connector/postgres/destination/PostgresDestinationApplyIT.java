@@ -163,6 +163,42 @@ class PostgresDestinationApplyIT {
     }
 
     @Test
+    void shouldOverwriteRowsTheDestinationAlreadyHasWhenTheBatchInsertsThem() throws SQLException {
+        // As after a load that overlapped the stream: inserts of rows the table has already.
+        apply(1, insert(1, "loaded", 1, "x"), insert(2, "loaded", 2, "y"));
+
+        apply(2, insert(3, "new", 3, "z"), insert(1, "streamed", 10, "w"), update(1, "streamed again", 11, null));
+        assertThat(rows()).containsExactly("(1,\"streamed again\",11,w)", "(2,loaded,2,y)", "(3,new,3,z)");
+        assertThat(destination.checkpoint(MIRROR)).contains("0/2");
+
+        // Later batches insert as usual, whether they try the direct way again or not yet.
+        for (int batch = 3; batch <= 6; batch++) {
+            apply(batch, insert(batch + 1, "later", batch, "v"));
+        }
+        apply(7, insert(2, "streamed", 20, "u"), insert(9, "last", 9, "t"));
+        assertThat(rows()).containsExactly("(1,\"streamed again\",11,w)", "(2,streamed,20,u)", "(3,new,3,z)",
+                "(4,later,3,v)", "(5,later,4,v)", "(6,later,5,v)", "(7,later,6,v)", "(9,last,9,t)");
+        assertThat(destination.checkpoint(MIRROR)).contains("0/7");
+    }
+
+    @Test
+    void shouldFailTheBatchWhenAnInsertedRowBreaksAnotherUniqueIndexOfTheDestination() throws SQLException {
+        apply(1, insert(1, "a", 1, "x"));
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE UNIQUE INDEX items_name ON mirror.items (name)");
+        }
+
+        assertThatThrownBy(() -> apply(2, insert(2, "b", 2, "y"), insert(3, "a", 3, "z")))
+                .isInstanceOf(DestinationException.class)
+                .hasMessageContaining("mirror orders, batch 2")
+                .hasMessageContaining("duplicate key value violates unique constraint \"items_name\"")
+                .hasMessageNotContaining("\n");
+
+        assertThat(rows()).containsExactly("(1,a,1,x)");
+        assertThat(destination.checkpoint(MIRROR)).contains("0/1");
+    }
+
+    @Test
     void shouldStoreTheCheckpointInTheSameTransactionAsTheRows() throws SQLException {
         assertThat(destination.checkpoint(MIRROR)).isEmpty();
         apply(1, insert(1, "a", 1, "x"));
