@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns decoded pgoutput messages into neutral {@link Change}s, keeping track of transaction
@@ -40,7 +41,7 @@ final class ChangeAssembler implements PgOutputHandler {
 
     private final TypeNames typeNames;
     private final Lsn resumeAfter;
-    private final Map<Integer, TableSchema> relations = new HashMap<>();
+    private final Map<Integer, Relation> relations = new HashMap<>();
 
     private List<Change> pending = new ArrayList<>();
     private int pendingRows;
@@ -115,15 +116,7 @@ final class ChangeAssembler implements PgOutputHandler {
 
     @Override
     public void onRelation(RelationMessage m) {
-        List<ColumnSchema> columns = new ArrayList<>(m.columns().size());
-        int keyPosition = 0;
-        for (RelationColumn c : m.columns()) {
-            TypeNames.Type type = typeNames.type(c.typeOid(), c.typeModifier());
-            columns.add(new ColumnSchema(c.name(), type.name(), true, c.partOfKey() ? ++keyPosition : 0,
-                    type.enumLabels()));
-        }
-        String schema = m.namespace().isEmpty() ? "pg_catalog" : m.namespace();
-        relations.put(m.relationOid(), new TableSchema(new TableId(schema, m.name()), columns));
+        relations.put(m.relationOid(), Relation.of(m, typeNames));
     }
 
     @Override
@@ -131,8 +124,9 @@ final class ChangeAssembler implements PgOutputHandler {
         if (skipping) {
             return;
         }
-        TableSchema schema = relation(m.relationOid());
-        add(new Change.Row(schema, Change.Kind.INSERT, values(m.newTuple()), null));
+        Value[] values = values(m.newTuple());
+        TableSchema schema = schemaFor(m.relationOid(), values);
+        add(new Change.Row(schema, Change.Kind.INSERT, values, null));
     }
 
     @Override
@@ -140,8 +134,8 @@ final class ChangeAssembler implements PgOutputHandler {
         if (skipping) {
             return;
         }
-        TableSchema schema = relation(m.relationOid());
         Value[] values = values(m.newTuple());
+        TableSchema schema = schemaFor(m.relationOid(), values);
         Value[] oldKey = null;
         if (m.oldTuple().isPresent()) {
             Value[] oldKeyValues = keyOf(schema, values(m.oldTuple().get().data()));
@@ -160,7 +154,7 @@ final class ChangeAssembler implements PgOutputHandler {
         if (skipping) {
             return;
         }
-        TableSchema schema = relation(m.relationOid());
+        TableSchema schema = relation(m.relationOid()).schema();
         add(new Change.Row(schema, Change.Kind.DELETE, values(m.oldTuple().data()), null));
     }
 
@@ -171,7 +165,7 @@ final class ChangeAssembler implements PgOutputHandler {
         }
         List<TableId> tables = new ArrayList<>();
         for (int oid : m.relationOids()) {
-            tables.add(relation(oid).id());
+            tables.add(relation(oid).schema().id());
         }
         pending.add(new Change.Truncate(tables));
     }
@@ -222,13 +216,76 @@ final class ChangeAssembler implements PgOutputHandler {
         pendingRows++;
     }
 
-    private TableSchema relation(int oid) {
-        TableSchema schema = relations.get(oid);
-        if (schema == null) {
+    private Relation relation(int oid) {
+        Relation relation = relations.get(oid);
+        if (relation == null) {
             throw new IllegalStateException("a change for relation oid " + oid
                     + " arrived before its Relation message; the replication stream is out of order");
         }
-        return schema;
+        return relation;
+    }
+
+    /**
+     * The schema of a new row of relation {@code oid}. An enum that gained a label at the source
+     * sends no new Relation message, so a label the schema does not know makes the relation's
+     * enum types be read again: the new schema then tells the destination to add the label.
+     */
+    private TableSchema schemaFor(int oid, Value[] values) {
+        Relation relation = relation(oid);
+        if (relation.knowsEnumLabels(values)) {
+            return relation.schema();
+        }
+        for (int column : relation.enumColumns()) {
+            typeNames.forget(relation.message().columns().get(column).typeOid());
+        }
+        Relation reread = Relation.of(relation.message(), typeNames);
+        relations.put(oid, reread);
+        return reread.schema();
+    }
+
+    /**
+     * A relation as its last Relation message described it, with the labels of its enum (and
+     * enum array) columns at hand to check values against.
+     */
+    private record Relation(RelationMessage message, TableSchema schema, int[] enumColumns,
+            List<Set<String>> enumLabels, boolean[] enumArrays) {
+
+        static Relation of(RelationMessage m, TypeNames typeNames) {
+            List<ColumnSchema> columns = new ArrayList<>(m.columns().size());
+            List<Integer> enumColumns = new ArrayList<>();
+            List<Set<String>> enumLabels = new ArrayList<>();
+            List<Boolean> enumArrays = new ArrayList<>();
+            int keyPosition = 0;
+            for (RelationColumn c : m.columns()) {
+                TypeNames.Type type = typeNames.type(c.typeOid(), c.typeModifier());
+                if (!type.enumLabels().isEmpty()) {
+                    enumColumns.add(columns.size());
+                    enumLabels.add(Set.copyOf(type.enumLabels()));
+                    enumArrays.add(type.name().endsWith("]"));
+                }
+                columns.add(new ColumnSchema(c.name(), type.name(), true, c.partOfKey() ? ++keyPosition : 0,
+                        type.enumLabels()));
+            }
+            String schema = m.namespace().isEmpty() ? "pg_catalog" : m.namespace();
+            boolean[] arrays = new boolean[enumArrays.size()];
+            for (int i = 0; i < arrays.length; i++) {
+                arrays[i] = enumArrays.get(i);
+            }
+            return new Relation(m, new TableSchema(new TableId(schema, m.name()), columns),
+                    enumColumns.stream().mapToInt(Integer::intValue).toArray(), enumLabels, arrays);
+        }
+
+        /** Whether every enum value of the row is a label this relation's schema has. */
+        boolean knowsEnumLabels(Value[] values) {
+            for (int i = 0; i < enumColumns.length; i++) {
+                int column = enumColumns[i];
+                if (column < values.length && values[column] instanceof Value.Text text
+                        && !EnumValues.allKnown(text.text(), enumLabels.get(i), enumArrays[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private static Value[] values(TupleData tuple) {

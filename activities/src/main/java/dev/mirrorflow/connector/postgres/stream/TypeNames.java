@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * SQL types for the type oids and modifiers of Relation messages: the name as
  * {@code format_type} prints it and an enum's labels, so that a destination can create a column
- * of exactly that type. An enum that gains a label sends no new Relation message; the
- * destination adds labels when a later prepare brings them.
+ * of exactly that type. An enum that gains a label sends no new Relation message, so the caller
+ * {@link #forget}s a type whose labels turn out to be stale and looks it up again.
  */
 final class TypeNames {
 
@@ -44,5 +44,10 @@ final class TypeNames {
                 throw new IllegalStateException("cannot look up the name of type oid " + k.oid() + ": " + e.getMessage(), e);
             }
         });
+    }
+
+    /** Drops what is known of type {@code oid}, so that the next lookup reads it again. */
+    void forget(int oid) {
+        types.keySet().removeIf(key -> key.oid() == oid);
     }
 }

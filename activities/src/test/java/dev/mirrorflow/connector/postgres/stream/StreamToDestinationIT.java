@@ -23,6 +23,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -183,6 +188,60 @@ class StreamToDestinationIT {
                 ResultSet rs = s.executeQuery("SELECT string_agg(l::text, ';' ORDER BY a) FROM lines l")) {
             rs.next();
             assertThat(rs.getString(1)).isEqualTo("(1,2,x,6);(3,4,y,5)");
+        }
+    }
+
+    @Test
+    void shouldAddEnumLabelsTheSourceGainsWhileStreaming() throws Exception {
+        TableId moods = new TableId("public", "moods");
+        source.execute("CREATE TYPE mood AS ENUM ('sad', 'happy')",
+                "CREATE TABLE moods (id int PRIMARY KEY, m mood, ms mood[])",
+                "ALTER PUBLICATION " + PUBLICATION + " ADD TABLE moods");
+        List<TableMapping> both = List.of(mappings.get(0), new TableMapping(moods, moods, Set.of()));
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        AtomicBoolean stop = new AtomicBoolean();
+        try (PostgresDestination destination = destination(); Connection repl = replication();
+                PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings(), Lsn.INVALID, 1)) {
+            destination.prepare("m", both, List.copyOf(new SourceSchemaReader(sql).read(List.of(ORDERS, moods)).values()));
+            Future<?> streaming = runner.submit(() -> new ChangeStreamRunner("m").run(stream, destination, stop::get,
+                    () -> {}, (b, r, s, e) -> {}));
+            source.execute("INSERT INTO moods VALUES (1, 'happy', '{sad}')");
+            awaitConfirmed(stream, currentWalLsn(), streaming);
+
+            // The stream has described the table already, and no new Relation message follows
+            // these ALTER TYPEs: only the new values tell.
+            source.execute("ALTER TYPE mood ADD VALUE 'content' BEFORE 'happy'",
+                    "INSERT INTO moods VALUES (2, 'content', '{happy}')",
+                    "ALTER TYPE mood ADD VALUE 'ecstatic'",
+                    "UPDATE moods SET ms = '{sad,NULL,ecstatic}' WHERE id = 1");
+            awaitConfirmed(stream, currentWalLsn(), streaming);
+            stop.set(true);
+            streaming.get(30, TimeUnit.SECONDS);
+        } finally {
+            stop.set(true);
+            runner.shutdownNow();
+        }
+        try (Connection c = destinationDb.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT string_agg(x::text, ';' ORDER BY id), enum_range(NULL::mood)::text"
+                        + " FROM moods x")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("(1,happy,\"{sad,NULL,ecstatic}\");(2,content,{happy})");
+            assertThat(rs.getString(2)).isEqualTo("{sad,content,happy,ecstatic}");
+        }
+    }
+
+    /** Waits until the stream confirmed {@code target}; fails early with the runner's failure. */
+    private static void awaitConfirmed(PostgresChangeStream stream, Lsn target, Future<?> streaming) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (stream.confirmedPosition().compareTo(target) < 0) {
+            if (streaming.isDone()) {
+                streaming.get();
+                throw new AssertionError("the stream stopped before " + target);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the stream did not confirm " + target + " within 60 s");
+            }
+            Thread.sleep(50);
         }
     }
 
