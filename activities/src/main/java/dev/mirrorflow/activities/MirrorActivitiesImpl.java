@@ -9,6 +9,7 @@ import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.postgres.AcquiredSlot;
 import dev.mirrorflow.connector.postgres.Lsn;
 import dev.mirrorflow.connector.postgres.SlotAcquirer;
+import dev.mirrorflow.connector.postgres.SlotRetryPolicy;
 import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.SourceFailureClassifier;
 import dev.mirrorflow.connector.postgres.SourceOperation;
@@ -100,7 +101,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         // The slot comes first: its exported snapshot is what the load reads, so that the load and
         // the stream from the slot's consistent point add up to exactly the source. The snapshot
         // stays importable while this slot's connection stays open and idle, i.e. for the load.
-        try (AcquiredSlot slot = slots.acquire(ctx.source(), ctx.mirrorSource(), attempt)) {
+        try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt)) {
             Optional<ExportedSnapshot> exported = SourceSetup.createSlotIfMissing(slot);
             if (exported.isEmpty()) {
                 log.info("mirror {}: the slot existed already, so the rest of the load reads fresh snapshots and the"
@@ -138,7 +139,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         MirrorContext ctx = contextOrFail(request.mirror(), "streaming changes");
         int attempt = activity.getInfo().getAttempt();
         ActivityHeartbeat heartbeat = new ActivityHeartbeat(activity);
-        try (AcquiredSlot slot = slots.acquire(ctx.source(), ctx.mirrorSource(), attempt);
+        try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt);
                 Connection sql = ctx.source().connect();
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
             // A mirror without an initial load meets its slot here for the first time.
@@ -186,7 +187,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         } catch (SQLException e) {
             SourceException failure = SourceFailureClassifier.classify(e, SourceOperation.of("starting replication",
                     ctx.source(), ctx.mirrorSource()).withSlot(ctx.mirrorSource().slot()));
-            throw slots.reportFailedAttempt(failure, ctx.mirrorSource(), attempt);
+            throw slotsOf(ctx).reportFailedAttempt(failure, ctx.mirrorSource(), attempt);
         }
     }
 
@@ -194,7 +195,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
     public void resetForResync(LoadRequest nextLoad) {
         MirrorContext ctx = contextOrFail(nextLoad.mirror(), "resetting for a resync");
         int attempt = Activity.getExecutionContext().getInfo().getAttempt();
-        try (AcquiredSlot slot = slots.acquire(ctx.source(), ctx.mirrorSource(), attempt);
+        try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt);
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
             // A fresh slot gives the reload an exported snapshot that matches the stream.
             SourceSetup.dropSlotIfExists(slot);
@@ -210,7 +211,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
     public void tearDown(TeardownRequest request) {
         MirrorContext ctx = contextOrFail(request.mirror(), "tearing down");
         int attempt = Activity.getExecutionContext().getInfo().getAttempt();
-        try (AcquiredSlot slot = slots.acquire(ctx.source(), ctx.mirrorSource(), attempt);
+        try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt);
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
             SourceSetup.dropSlotIfExists(slot);
             SourceSetup.dropPublicationIfExists(ctx.source(), ctx.mirrorSource());
@@ -226,6 +227,11 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
     }
 
     /** The mirror's context; failing to read it (a missing key, say) is recorded on the mirror. */
+    /** The slot acquirer with the mirror's own retry settings, which its activities retry by. */
+    private SlotAcquirer slotsOf(MirrorContext ctx) {
+        return slots.withPolicy(SlotRetryPolicy.from(ctx.spec().retry()));
+    }
+
     private MirrorContext contextOrFail(String mirror, String doing) {
         try {
             return context(mirror);

@@ -12,7 +12,6 @@ import dev.mirrorflow.connector.postgres.PostgresPeer;
 import dev.mirrorflow.connector.postgres.SourceValidator;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.MirrorState;
-import dev.mirrorflow.model.RetrySettings;
 import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.worker.MirrorControl;
 import dev.mirrorflow.worker.SecretKeySource;
@@ -68,7 +67,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
                         mirror.destination(), MirrorSpecParser.toJson(mirror), MirrorWorkflow.workflowId(mirror.name())));
                 try {
                     new MirrorControl(temporal).start(mirror.name(), MirrorState.initial(mirror.initialLoad(),
-                            mirror.batchSize(), mirror.idleTimeoutMillis(), RetrySettings.DEFAULT));
+                            mirror.batchSize(), mirror.idleTimeoutMillis(), mirror.retry()));
                 } catch (RuntimeException e) {
                     catalog.mirrors().markDropped(row.id());
                     throw new UserError("could not start the workflow of mirror " + mirror.name() + ": "

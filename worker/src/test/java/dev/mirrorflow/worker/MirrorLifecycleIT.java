@@ -174,15 +174,17 @@ class MirrorLifecycleIT {
                   - source: public.%2$s
                 initialLoad: false
                 idleTimeout: 200ms
+                retry: {initialInterval: 1500ms, backoffCoefficient: 1.5}
                 """.formatted(name, table)).toString());
 
         MirrorTestBed.await("three failed attempts", PHASE_TIMEOUT, () -> errors(name).size() >= 3);
         List<dev.mirrorflow.catalog.MirrorEvent> errors = errors(name);
         assertThat(errors.get(0).error()).contains("in use by PID").contains("attempt 1, retrying");
         assertThat(errors.get(1).error()).contains("attempt 2");
-        // The retry policy spaces the attempts: 1 s, then 2 s (minus scheduling slack).
-        assertThat(Duration.between(errors.get(0).occurredAt(), errors.get(1).occurredAt())).isGreaterThan(Duration.ofMillis(800));
-        assertThat(Duration.between(errors.get(1).occurredAt(), errors.get(2).occurredAt())).isGreaterThan(Duration.ofMillis(1800));
+        // The spec's retry policy spaces the attempts: 1.5 s, then 2.25 s (minus scheduling
+        // slack), where the default would give 1 s and 2 s.
+        assertThat(Duration.between(errors.get(0).occurredAt(), errors.get(1).occurredAt())).isGreaterThan(Duration.ofMillis(1300));
+        assertThat(Duration.between(errors.get(1).occurredAt(), errors.get(2).occurredAt())).isGreaterThan(Duration.ofMillis(2050));
         assertThat(bed.ok("mirror", "status", name).out()).contains("error").contains("in use by PID");
 
         holder.destroy();

@@ -42,8 +42,11 @@ import java.util.regex.Pattern;
  *     #DEFAULT_IDLE_TIMEOUT}, {@link #MIN_IDLE_TIMEOUT}, {@link #MAX_IDLE_TIMEOUT})
  * @param snapshot how the initial load is split and parallelised; default {@link
  *     SnapshotSpec#DEFAULTS}
+ * @param retry how the mirror's load and stream are retried while the slot is busy or the
+ *     source unreachable; default {@link RetrySettings#DEFAULT}
  */
-@JsonPropertyOrder({"name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeoutMillis", "snapshot"})
+@JsonPropertyOrder({"name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeoutMillis", "snapshot",
+        "retry"})
 public record MirrorSpec(
         @JsonProperty("name") String name,
         @JsonProperty("source") String source,
@@ -52,7 +55,8 @@ public record MirrorSpec(
         @JsonProperty("initialLoad") boolean initialLoad,
         @JsonProperty("batchSize") int batchSize,
         @JsonProperty("idleTimeoutMillis") long idleTimeoutMillis,
-        @JsonProperty("snapshot") SnapshotSpec snapshot) {
+        @JsonProperty("snapshot") SnapshotSpec snapshot,
+        @JsonProperty("retry") RetrySettings retry) {
 
     /**
      * A mirror's name. The limit of 48 leaves room for the {@code mirrorflow_} prefix within
@@ -102,12 +106,13 @@ public record MirrorSpec(
                     + MIN_IDLE_TIMEOUT.toMillis() + " and " + MAX_IDLE_TIMEOUT.toMillis() + " ms");
         }
         Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(retry, "retry");
     }
 
     /** A spec with every optional setting at its default. */
     public static MirrorSpec withDefaults(String name, String source, String destination, List<TableSpec> tables) {
         return new MirrorSpec(name, source, destination, tables, DEFAULT_INITIAL_LOAD, DEFAULT_BATCH_SIZE,
-                DEFAULT_IDLE_TIMEOUT.toMillis(), SnapshotSpec.DEFAULTS);
+                DEFAULT_IDLE_TIMEOUT.toMillis(), SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT);
     }
 
     /** How long a partly filled batch waits for more changes before it is applied anyway. */
@@ -128,12 +133,14 @@ public record MirrorSpec(
             @JsonProperty("initialLoad") Boolean initialLoad,
             @JsonProperty("batchSize") Integer batchSize,
             @JsonProperty("idleTimeoutMillis") Long idleTimeoutMillis,
-            @JsonProperty("snapshot") SnapshotSpec snapshot) {
+            @JsonProperty("snapshot") SnapshotSpec snapshot,
+            @JsonProperty("retry") RetrySettings retry) {
         return new MirrorSpec(name, source, destination, tables,
                 initialLoad == null ? DEFAULT_INITIAL_LOAD : initialLoad,
                 batchSize == null ? DEFAULT_BATCH_SIZE : batchSize,
                 idleTimeoutMillis == null ? DEFAULT_IDLE_TIMEOUT.toMillis() : idleTimeoutMillis,
-                snapshot == null ? SnapshotSpec.DEFAULTS : snapshot);
+                snapshot == null ? SnapshotSpec.DEFAULTS : snapshot,
+                retry == null ? RetrySettings.DEFAULT : retry);
     }
 
     private static void requireFormat(String what, String value, Pattern format) {

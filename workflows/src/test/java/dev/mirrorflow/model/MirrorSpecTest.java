@@ -17,7 +17,7 @@ class MirrorSpecTest {
     private static final MirrorSpec ORDERS = new MirrorSpec("orders", "shop", "warehouse",
             List.of(TableSpec.of("public.orders"),
                     new TableSpec("public.customers", "crm.customers", List.of("email", "phone"))),
-            false, 5000, 1500, new SnapshotSpec(100_000, 8));
+            false, 5000, 1500, new SnapshotSpec(100_000, 8), new RetrySettings(500, 1.5, 30_000, 20));
 
     private final DataConverter temporal = DefaultDataConverter.newDefaultInstance();
 
@@ -42,7 +42,25 @@ class MirrorSpecTest {
                         + "{\"source\":\"public.orders\",\"destination\":\"public.orders\",\"exclude\":[]},"
                         + "{\"source\":\"public.customers\",\"destination\":\"crm.customers\",\"exclude\":[\"email\",\"phone\"]}],"
                         + "\"initialLoad\":false,\"batchSize\":5000,\"idleTimeoutMillis\":1500,"
-                        + "\"snapshot\":{\"rowsPerPartition\":100000,\"parallelism\":8}}");
+                        + "\"snapshot\":{\"rowsPerPartition\":100000,\"parallelism\":8},"
+                        + "\"retry\":{\"initialIntervalMillis\":500,\"backoffCoefficient\":1.5,"
+                        + "\"maximumIntervalMillis\":30000,\"maximumAttempts\":20}}");
+    }
+
+    @Test
+    void shouldReadASpecStoredBeforeRetrySettingsExistedWithTheDefaults() {
+        String stored = "{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\",\"tables\":["
+                + "{\"source\":\"public.orders\",\"destination\":\"public.orders\",\"exclude\":[]}],"
+                + "\"initialLoad\":false,\"batchSize\":5000,\"idleTimeoutMillis\":1500,"
+                + "\"snapshot\":{\"rowsPerPartition\":100000,\"parallelism\":8}}";
+        Payload payload = Payload.newBuilder()
+                .putMetadata("encoding", com.google.protobuf.ByteString.copyFromUtf8("json/plain"))
+                .setData(com.google.protobuf.ByteString.copyFromUtf8(stored)).build();
+
+        MirrorSpec spec = temporal.fromPayload(payload, MirrorSpec.class, MirrorSpec.class);
+
+        assertThat(spec.retry()).isEqualTo(RetrySettings.DEFAULT);
+        assertThat(spec.batchSize()).isEqualTo(5000);
     }
 
     @Test
@@ -66,6 +84,7 @@ class MirrorSpecTest {
         assertThat(spec.batchSize()).isEqualTo(10_000);
         assertThat(spec.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(spec.snapshot()).isEqualTo(new SnapshotSpec(250_000, 4));
+        assertThat(spec.retry()).isEqualTo(new RetrySettings(1_000, 2.0, 60_000, 0));
         assertThat(spec.tables().get(0)).isEqualTo(new TableSpec("public.orders", "public.orders", List.of()));
     }
 
@@ -95,9 +114,11 @@ class MirrorSpecTest {
         assertThatThrownBy(() -> MirrorSpec.withDefaults("orders", "shop", "warehouse",
                 List.of(TableSpec.of("public.orders"), new TableSpec("x.orders", "public.orders", List.of()))))
                 .hasMessage("mirror orders maps both public.orders and x.orders to destination table public.orders");
-        assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 0, 5000, SnapshotSpec.DEFAULTS))
+        assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 0, 5000, SnapshotSpec.DEFAULTS,
+                RetrySettings.DEFAULT))
                 .hasMessageContaining("batch size 0");
-        assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 1, 99, SnapshotSpec.DEFAULTS))
+        assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 1, 99, SnapshotSpec.DEFAULTS,
+                RetrySettings.DEFAULT))
                 .hasMessageContaining("idle timeout 99 ms");
         assertThatThrownBy(() -> new SnapshotSpec(999, 4)).hasMessageContaining("rowsPerPartition 999");
         assertThatThrownBy(() -> new SnapshotSpec(1000, 65)).hasMessageContaining("parallelism 65");

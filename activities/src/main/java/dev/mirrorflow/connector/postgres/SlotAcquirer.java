@@ -72,6 +72,22 @@ public final class SlotAcquirer {
                 .build();
     }
 
+    private SlotAcquirer(SlotRetryPolicy policy, SlotAcquirer shared) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.metrics = shared.metrics;
+        this.attempts = shared.attempts;
+        this.failures = shared.failures;
+    }
+
+    /**
+     * The same acquirer, counting in the same metrics, for a mirror whose spec sets its own
+     * retry settings, so that the delays it logs are the ones its activities' retry policy
+     * applies.
+     */
+    public SlotAcquirer withPolicy(SlotRetryPolicy mirrorPolicy) {
+        return mirrorPolicy.equals(policy) ? this : new SlotAcquirer(mirrorPolicy, this);
+    }
+
     public SlotRetryPolicy policy() {
         return policy;
     }

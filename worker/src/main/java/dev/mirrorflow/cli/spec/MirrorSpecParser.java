@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mirrorflow.cli.DurationConverter;
 import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.RetrySettings;
 import dev.mirrorflow.model.SnapshotSpec;
 import dev.mirrorflow.model.TableSpec;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -27,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -40,10 +43,18 @@ public final class MirrorSpecParser {
 
     /** The keys of a spec, in the order the documentation lists them. */
     static final List<String> SPEC_KEYS =
-            List.of("name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeout", "snapshot");
+            List.of("name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeout", "snapshot",
+                    "retry");
 
     static final List<String> TABLE_KEYS = List.of("source", "destination", "exclude");
     static final List<String> SNAPSHOT_KEYS = List.of("rowsPerPartition", "parallelism");
+    static final List<String> RETRY_KEYS = List.of("initialInterval", "backoffCoefficient", "maximumInterval", "maximumAttempts");
+
+    static final Duration MIN_RETRY_INTERVAL = Duration.ofMillis(100);
+    static final Duration MAX_RETRY_INITIAL_INTERVAL = Duration.ofHours(1);
+    static final Duration MAX_RETRY_MAXIMUM_INTERVAL = Duration.ofDays(1);
+    static final double MAX_BACKOFF_COEFFICIENT = 100;
+    static final int MAX_ATTEMPTS = 1_000_000;
 
     /** A spec is a few lines; anything this large is the wrong file, not a spec. */
     static final int MAX_FILE_BYTES = 1 << 20;
@@ -98,8 +109,10 @@ public final class MirrorSpecParser {
                 .map(e -> duration(root, e, MirrorSpec.MIN_IDLE_TIMEOUT, MirrorSpec.MAX_IDLE_TIMEOUT))
                 .orElse(MirrorSpec.DEFAULT_IDLE_TIMEOUT);
         SnapshotSpec snapshot = root.optional("snapshot").map(e -> snapshot(root, e)).orElse(SnapshotSpec.DEFAULTS);
+        RetrySettings retry = root.optional("retry").map(e -> retry(root, e)).orElse(RetrySettings.DEFAULT);
         try {
-            return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeout.toMillis(), snapshot);
+            return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeout.toMillis(), snapshot,
+                    retry);
         } catch (IllegalArgumentException e) {
             // The checks above come first and name the line; this is the record's own guard.
             throw new SpecException(fileName + ": " + e.getMessage() + "; fix the spec", e);
@@ -278,6 +291,52 @@ public final class MirrorSpecParser {
                 .map(e -> (int) wholeNumber(snapshot, e, SnapshotSpec.MIN_PARALLELISM, SnapshotSpec.MAX_PARALLELISM))
                 .orElse(SnapshotSpec.DEFAULT_PARALLELISM);
         return new SnapshotSpec(rowsPerPartition, parallelism);
+    }
+
+    private static RetrySettings retry(SpecMapping root, SpecNode.Entry entry) {
+        if (!(entry.value() instanceof SpecNode.Mapping mapping)) {
+            throw root.wrongValue(entry, "a mapping", "write initialInterval, backoffCoefficient, maximumInterval and "
+                    + "maximumAttempts indented under retry:");
+        }
+        SpecMapping retry = new SpecMapping(root.file(), root.key(entry.key()), mapping);
+        retry.rejectUnknownKeys(RETRY_KEYS);
+        RetrySettings defaults = RetrySettings.DEFAULT;
+        Duration initial = retry.optional("initialInterval")
+                .map(e -> duration(retry, e, MIN_RETRY_INTERVAL, MAX_RETRY_INITIAL_INTERVAL))
+                .orElse(Duration.ofMillis(defaults.initialIntervalMillis()));
+        double coefficient = retry.optional("backoffCoefficient")
+                .map(e -> number(retry, e, 1, MAX_BACKOFF_COEFFICIENT))
+                .orElse(defaults.backoffCoefficient());
+        Optional<SpecNode.Entry> maximumEntry = retry.optional("maximumInterval");
+        Duration maximum = maximumEntry
+                .map(e -> duration(retry, e, MIN_RETRY_INTERVAL, MAX_RETRY_MAXIMUM_INTERVAL))
+                .orElse(Duration.ofMillis(Math.max(defaults.maximumIntervalMillis(), initial.toMillis())));
+        if (maximum.compareTo(initial) < 0) {
+            throw retry.error(maximumEntry.orElseThrow(), DurationConverter.format(maximum) + " is shorter than"
+                    + " initialInterval (" + DurationConverter.format(initial) + "); make it at least as long");
+        }
+        int attempts = retry.optional("maximumAttempts")
+                .map(e -> (int) wholeNumber(retry, e, 0, MAX_ATTEMPTS))
+                .orElse(defaults.maximumAttempts());
+        return new RetrySettings(initial.toMillis(), coefficient, maximum.toMillis(), attempts);
+    }
+
+    private static double number(SpecMapping m, SpecNode.Entry entry, double min, double max) {
+        String range = "write a number from " + SpecValues.plain(min) + " to " + SpecValues.plain(max);
+        if (!(entry.value() instanceof SpecNode.Scalar s)
+                || (s.token() != JsonToken.VALUE_NUMBER_INT && s.token() != JsonToken.VALUE_NUMBER_FLOAT)) {
+            throw m.wrongValue(entry, "a number", range);
+        }
+        double value;
+        try {
+            value = new BigDecimal(s.text().replace("_", "")).doubleValue();
+        } catch (NumberFormatException e) {
+            throw m.wrongValue(entry, "a number", range);
+        }
+        if (!(value >= min && value <= max)) {
+            throw m.error(entry, s.text() + " is out of range; " + range);
+        }
+        return value;
     }
 
     private static String text(SpecMapping m, SpecNode.Entry entry, String expected, String hint) {

@@ -59,6 +59,11 @@ final class SpecValues {
         };
     }
 
+    /** A number as a person writes it: {@code 1}, {@code 1.5}, never {@code 1.0E2}. */
+    static String plain(double value) {
+        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+
     static boolean isText(SpecNode node) {
         return node instanceof SpecNode.Scalar s && s.token() == JsonToken.VALUE_STRING;
     }

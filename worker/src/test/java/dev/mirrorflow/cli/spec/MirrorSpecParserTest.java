@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.RetrySettings;
 import dev.mirrorflow.model.SnapshotSpec;
 import dev.mirrorflow.model.TableSpec;
 import java.io.IOException;
@@ -60,13 +61,18 @@ class MirrorSpecParserTest {
                 snapshot:
                   rowsPerPartition: 100000
                   parallelism: 8
+                retry:
+                  initialInterval: 500ms
+                  backoffCoefficient: 1.5
+                  maximumInterval: 2m
+                  maximumAttempts: 100
                 """);
 
         assertThat(spec).isEqualTo(new MirrorSpec("orders_v2", "shop", "warehouse",
                 List.of(new TableSpec("public.orders", "public.orders", List.of()),
                         new TableSpec("public.customers", "crm.customers", List.of("email", "phone")),
                         new TableSpec("sales.order_items", "sales.order_items", List.of("note"))),
-                false, 5000, 500, new SnapshotSpec(100_000, 8)));
+                false, 5000, 500, new SnapshotSpec(100_000, 8), new RetrySettings(500, 1.5, 120_000, 100)));
         assertThat(spec.idleTimeout()).isEqualTo(Duration.ofMillis(500));
     }
 
@@ -79,7 +85,37 @@ class MirrorSpecParserTest {
         assertThat(spec.batchSize()).isEqualTo(10_000);
         assertThat(spec.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(spec.snapshot()).isEqualTo(new SnapshotSpec(250_000, 4));
+        assertThat(spec.retry()).isEqualTo(new RetrySettings(1_000, 2.0, 60_000, 0));
         assertThat(spec.tables().get(0).exclude()).isEmpty();
+    }
+
+    @Test
+    void shouldTakeRetrySettingsLeftOutFromTheDefaults() throws IOException {
+        assertThat(parse(MINIMAL + "retry: {maximumAttempts: 10}\n").retry())
+                .isEqualTo(new RetrySettings(1_000, 2.0, 60_000, 10));
+        assertThat(parse(MINIMAL + "retry: {backoffCoefficient: 3}\n").retry())
+                .isEqualTo(new RetrySettings(1_000, 3.0, 60_000, 0));
+        // An initial interval above the default maximum raises the maximum with it.
+        assertThat(parse(MINIMAL + "retry: {initialInterval: 5m}\n").retry())
+                .isEqualTo(new RetrySettings(300_000, 2.0, 300_000, 0));
+    }
+
+    @Test
+    void shouldRejectRetrySettingsThatCannotWorkPointingAtTheLine() throws IOException {
+        assertRejection(MINIMAL + "retry:\n  initialInterval: 10s\n  maximumInterval: 5s\n")
+                .isEqualTo("orders.yaml line 8: retry.maximumInterval: 5s is shorter than initialInterval (10s);"
+                        + " make it at least as long");
+        assertRejection(MINIMAL + "retry: {backoffCoefficient: 0.5}\n")
+                .isEqualTo("orders.yaml line 6: retry.backoffCoefficient: 0.5 is out of range; write a number from 1 to 100");
+        assertRejection(MINIMAL + "retry: {backoffCoefficient: fast}\n")
+                .contains("line 6: retry.backoffCoefficient:").contains("write a number from 1 to 100");
+        assertRejection(MINIMAL + "retry: {maximumAttempts: -1}\n")
+                .contains("line 6: retry.maximumAttempts: -1 is out of range; write a whole number from 0 to 1000000");
+        assertRejection(MINIMAL + "retry: {initialInterval: 10}\n")
+                .contains("line 6: retry.initialInterval: '10' has no unit");
+        assertRejection(MINIMAL + "retry:\n  maximumAttemps: 3\n")
+                .contains("line 7: retry.maximumAttemps: unknown key; did you mean maximumAttempts?");
+        assertRejection(MINIMAL + "retry: 3\n").contains("line 6: retry:");
     }
 
     @Test
@@ -128,7 +164,7 @@ class MirrorSpecParserTest {
     void shouldRejectAnUnknownKeyWithoutACloseMatchByListingTheKnownKeys() throws IOException {
         assertRejection(MINIMAL + "colour: blue\n")
                 .isEqualTo("orders.yaml line 6: colour: unknown key; the keys here are name, source, destination, tables, "
-                        + "initialLoad, batchSize, idleTimeout, snapshot");
+                        + "initialLoad, batchSize, idleTimeout, snapshot, retry");
     }
 
     @ParameterizedTest
