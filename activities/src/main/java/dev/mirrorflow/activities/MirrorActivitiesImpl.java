@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,6 +151,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                     ctx.mirrorSource().publication(), request.batchSize(),
                     Duration.ofMillis(request.idleTimeoutMillis()), Duration.ofSeconds(10), heartbeatInterval);
             long firstBatch = catalog.cdcBatches().lastBatchId(ctx.row().id()) + 1;
+            // Each batch starts after the position the one before it ended at.
+            AtomicReference<String> previousEnd = new AtomicReference<>(from.isValid() ? from.toString() : null);
             try (PostgresChangeStream stream = start(slot, sql, settings, from, firstBatch, ctx, attempt);
                     StreamTelemetry streamTelemetry = telemetry.stream(ctx.name(), slot.slot(),
                             ctx.source()::connect)) {
@@ -159,8 +162,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                             streamTelemetry.tick();
                         }, (batch, applied, started, ended) -> {
                             catalog.cdcBatches().record(new CdcBatch(ctx.row().id(), batch.batchId(),
-                                    applied.rowsApplied(), applied.bytesApplied(), null, batch.position(), started,
-                                    ended));
+                                    applied.rowsApplied(), applied.bytesApplied(),
+                                    previousEnd.getAndSet(batch.position()), batch.position(), started, ended));
                             streamTelemetry.batchApplied(batch, applied, started, ended);
                             heartbeat.beat(batch.position());
                         });

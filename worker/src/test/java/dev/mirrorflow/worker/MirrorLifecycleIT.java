@@ -81,6 +81,19 @@ class MirrorLifecycleIT {
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
         assertThat(checksum(bed.destination, "orders")).isEqualTo(checksum(bed.source, "orders"));
 
+        // The catalog's batches chain up, across the pause: each starts where the one before ended.
+        try (dev.mirrorflow.catalog.Catalog catalog = dev.mirrorflow.catalog.Catalog.open(bed.catalogDb.catalogConfig())) {
+            List<dev.mirrorflow.catalog.CdcBatch> batches = new java.util.ArrayList<>(
+                    catalog.cdcBatches().recent(bed.mirror(name).id(), 1000));
+            batches.sort(java.util.Comparator.comparingLong(dev.mirrorflow.catalog.CdcBatch::batchId));
+            assertThat(batches).hasSizeGreaterThan(5);
+            assertThat(batches.get(0).firstPosition()).isNull();
+            for (int i = 1; i < batches.size(); i++) {
+                assertThat(batches.get(i).firstPosition()).as("batch " + batches.get(i).batchId())
+                        .isEqualTo(batches.get(i - 1).lastPosition());
+            }
+        }
+
         // No secret in what Temporal keeps.
         String history = temporal("workflow", "show", "--workflow-id", "mirror/" + name, "--output", "json");
         assertThat(history).contains(name).doesNotContain(bed.password);
