@@ -252,10 +252,28 @@ export PATH="$VENV/bin:\$PATH"
 EOF
 }
 
+# A slot nobody streams from keeps every byte of WAL written after it, and tests and benchmarks
+# write a lot: say so, with what to do, before the disk fills up.
+warn_idle_slots() {
+  local bin; bin="$(find_pg_bin)" || return 0
+  as_pg "$bin/psql" -h "$PG_RUN" -p "$PG_PORT" -U "$PG_USER" -d postgres -tA -F ' ' -c "
+    SELECT slot_name, database, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn))
+      FROM pg_replication_slots
+     WHERE NOT active AND restart_lsn IS NOT NULL
+       AND pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) > 1024 * 1024 * 1024" 2>/dev/null |
+  while read -r slot db size; do
+    [ -n "$slot" ] || continue
+    say "warning: replication slot $slot (database $db) is idle and keeps $size of WAL; start the worker"
+    say "  of its mirror to let it catch up (./mirrorflow quickstart for the demo), or drop the mirror"
+    say "  (./mirrorflow mirror drop <name>) or, if no mirror uses it, the slot (SELECT pg_drop_replication_slot('$slot'))"
+  done
+}
+
 cmd_up() {
   mkdir -p "$DEV"
   pg_up
   temporal_up
+  warn_idle_slots
   cat <<EOF
 
 mirrorflow dev environment is up:
@@ -275,7 +293,7 @@ cmd_down() {
 
 cmd_status() {
   local rc=0
-  if pg_running; then say "PostgreSQL: running on 127.0.0.1:$PG_PORT (data $PGDATA)"; else say "PostgreSQL: stopped"; rc=3; fi
+  if pg_running; then say "PostgreSQL: running on 127.0.0.1:$PG_PORT (data $PGDATA)"; warn_idle_slots; else say "PostgreSQL: stopped"; rc=3; fi
   if temporal_running; then say "Temporal: running on 127.0.0.1:$TEMPORAL_PORT, UI :$TEMPORAL_UI_PORT (pid $(cat "$TEMPORAL_PID"))"; else say "Temporal: stopped"; rc=3; fi
   return $rc
 }

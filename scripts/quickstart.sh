@@ -32,6 +32,9 @@ if [ "${1:-}" = stop ]; then
   stop_pid "$TRICKLE_PID" "the demo writes"
   stop_pid "$WORKER_PID" "the worker"
   scripts/dev-env.sh down
+  echo "quickstart: the demo mirror is kept, and ./mirrorflow quickstart picks it up again; until then its"
+  echo "  replication slot holds on to the WAL written. To remove it for good: ./mirrorflow quickstart, then"
+  echo "  ./mirrorflow mirror drop demo --drop-destination"
   exit 0
 fi
 
