@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -147,9 +148,11 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             SourceSetup.createSlotIfMissing(slot);
             destination.prepare(ctx.name(), ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
             Lsn from = destination.checkpoint(ctx.name()).map(Lsn::valueOf).orElse(Lsn.INVALID);
+            // Only the mirror's tables: the publication may have others (see SourceSetup).
             ChangeStreamSettings settings = new ChangeStreamSettings(ctx.mirrorSource().slot(),
                     ctx.mirrorSource().publication(), request.batchSize(),
-                    Duration.ofMillis(request.idleTimeoutMillis()), Duration.ofSeconds(10), heartbeatInterval);
+                    Duration.ofMillis(request.idleTimeoutMillis()), Duration.ofSeconds(10), heartbeatInterval,
+                    Set.copyOf(ctx.mirrorSource().tables()));
             long firstBatch = catalog.cdcBatches().lastBatchId(ctx.row().id()) + 1;
             // Each batch starts after the position the one before it ended at.
             AtomicReference<String> previousEnd = new AtomicReference<>(from.isValid() ? from.toString() : null);

@@ -35,12 +35,14 @@ import java.util.Set;
  * Turns decoded pgoutput messages into neutral {@link Change}s, keeping track of transaction
  * boundaries. Transactions that committed at or before the resume position are skipped: the
  * destination already has them (a crash after the destination commit and before the
- * acknowledgement to the source replays them). One per stream, one thread.
+ * acknowledgement to the source replays them). Changes of tables the mirror does not map (the
+ * publication may have more) are skipped too. One per stream, one thread.
  */
 final class ChangeAssembler implements PgOutputHandler {
 
     private final TypeNames typeNames;
     private final Lsn resumeAfter;
+    private final Set<TableId> tables;
     private final Map<Integer, Relation> relations = new HashMap<>();
 
     private List<Change> pending = new ArrayList<>();
@@ -51,9 +53,11 @@ final class ChangeAssembler implements PgOutputHandler {
     private Lsn lastCommitEnd;
     private long skippedTransactions;
 
-    ChangeAssembler(TypeNames typeNames, Lsn resumeAfter) {
+    /** @param tables the tables whose changes to deliver; empty for all */
+    ChangeAssembler(TypeNames typeNames, Lsn resumeAfter, Set<TableId> tables) {
         this.typeNames = typeNames;
         this.resumeAfter = resumeAfter;
+        this.tables = Set.copyOf(tables);
         this.committedPosition = resumeAfter;
         this.lastCommitEnd = resumeAfter;
     }
@@ -116,12 +120,20 @@ final class ChangeAssembler implements PgOutputHandler {
 
     @Override
     public void onRelation(RelationMessage m) {
-        relations.put(m.relationOid(), Relation.of(m, typeNames));
+        TableId table = Relation.tableId(m);
+        // Type lookups only for the tables delivered; the others need their id alone.
+        relations.put(m.relationOid(), tables.isEmpty() || tables.contains(table) ? Relation.of(m, typeNames)
+                : Relation.skipped(m, table));
+    }
+
+    /** Whether a change of this relation is skipped: a replayed transaction, or not the mirror's table. */
+    private boolean skip(int relationOid) {
+        return skipping || relation(relationOid).skipped();
     }
 
     @Override
     public void onInsert(InsertMessage m) {
-        if (skipping) {
+        if (skip(m.relationOid())) {
             return;
         }
         Value[] values = values(m.newTuple());
@@ -131,7 +143,7 @@ final class ChangeAssembler implements PgOutputHandler {
 
     @Override
     public void onUpdate(UpdateMessage m) {
-        if (skipping) {
+        if (skip(m.relationOid())) {
             return;
         }
         Value[] values = values(m.newTuple());
@@ -151,7 +163,7 @@ final class ChangeAssembler implements PgOutputHandler {
 
     @Override
     public void onDelete(DeleteMessage m) {
-        if (skipping) {
+        if (skip(m.relationOid())) {
             return;
         }
         TableSchema schema = relation(m.relationOid()).schema();
@@ -163,11 +175,15 @@ final class ChangeAssembler implements PgOutputHandler {
         if (skipping) {
             return;
         }
-        List<TableId> tables = new ArrayList<>();
+        List<TableId> truncated = new ArrayList<>();
         for (int oid : m.relationOids()) {
-            tables.add(relation(oid).schema().id());
+            if (!relation(oid).skipped()) {
+                truncated.add(relation(oid).schema().id());
+            }
         }
-        pending.add(new Change.Truncate(tables));
+        if (!truncated.isEmpty()) {
+            pending.add(new Change.Truncate(truncated));
+        }
     }
 
     @Override
@@ -248,7 +264,16 @@ final class ChangeAssembler implements PgOutputHandler {
      * enum array) columns at hand to check values against.
      */
     private record Relation(RelationMessage message, TableSchema schema, int[] enumColumns,
-            List<Set<String>> enumLabels, boolean[] enumArrays) {
+            List<Set<String>> enumLabels, boolean[] enumArrays, boolean skipped) {
+
+        static TableId tableId(RelationMessage m) {
+            return new TableId(m.namespace().isEmpty() ? "pg_catalog" : m.namespace(), m.name());
+        }
+
+        /** A relation whose changes are skipped: only its id is known. */
+        static Relation skipped(RelationMessage m, TableId table) {
+            return new Relation(m, new TableSchema(table, List.of()), new int[0], List.of(), new boolean[0], true);
+        }
 
         static Relation of(RelationMessage m, TypeNames typeNames) {
             List<ColumnSchema> columns = new ArrayList<>(m.columns().size());
@@ -266,13 +291,12 @@ final class ChangeAssembler implements PgOutputHandler {
                 columns.add(new ColumnSchema(c.name(), type.name(), true, c.partOfKey() ? ++keyPosition : 0,
                         type.enumLabels()));
             }
-            String schema = m.namespace().isEmpty() ? "pg_catalog" : m.namespace();
             boolean[] arrays = new boolean[enumArrays.size()];
             for (int i = 0; i < arrays.length; i++) {
                 arrays[i] = enumArrays.get(i);
             }
-            return new Relation(m, new TableSchema(new TableId(schema, m.name()), columns),
-                    enumColumns.stream().mapToInt(Integer::intValue).toArray(), enumLabels, arrays);
+            return new Relation(m, new TableSchema(tableId(m), columns),
+                    enumColumns.stream().mapToInt(Integer::intValue).toArray(), enumLabels, arrays, false);
         }
 
         /** Whether every enum value of the row is a label this relation's schema has. */

@@ -1,6 +1,8 @@
 package dev.mirrorflow.connector.postgres.stream;
 
+import dev.mirrorflow.connector.TableId;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * How a mirror reads its replication slot.
@@ -13,6 +15,9 @@ import java.time.Duration;
  *     the server's {@code wal_sender_timeout}
  * @param heartbeatInterval when the mirror's tables are quiet for this long, a logical message
  *     is written to the source so the slot can advance and the server can recycle WAL
+ * @param tables the source tables whose changes the stream delivers; changes of other tables the
+ *     publication has (it may be shared, or be {@code FOR ALL TABLES}) are skipped. Empty: every
+ *     table of the publication.
  */
 public record ChangeStreamSettings(
         String slotName,
@@ -20,7 +25,14 @@ public record ChangeStreamSettings(
         int maxBatchRows,
         Duration idleTimeout,
         Duration statusInterval,
-        Duration heartbeatInterval) {
+        Duration heartbeatInterval,
+        Set<TableId> tables) {
+
+    /** Settings for a stream that delivers every table of the publication. */
+    public ChangeStreamSettings(String slotName, String publicationName, int maxBatchRows, Duration idleTimeout,
+            Duration statusInterval, Duration heartbeatInterval) {
+        this(slotName, publicationName, maxBatchRows, idleTimeout, statusInterval, heartbeatInterval, Set.of());
+    }
 
     public static final String HEARTBEAT_PREFIX = "mirrorflow_heartbeat";
 
@@ -31,6 +43,7 @@ public record ChangeStreamSettings(
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idle timeout must be positive, got " + idleTimeout);
         }
+        tables = Set.copyOf(tables);
     }
 
     public static ChangeStreamSettings defaults(String slotName, String publicationName) {
