@@ -220,7 +220,12 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt);
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
             SourceSetup.dropSlotIfExists(slot);
-            SourceSetup.dropPublicationIfExists(ctx.source(), ctx.mirrorSource());
+            if (ctx.spec().hasDefaultPublication()) {
+                SourceSetup.dropPublicationIfExists(ctx.source(), ctx.mirrorSource());
+            } else {
+                log.info("mirror {}: left publication {} in place, as the spec named it", ctx.name(),
+                        ctx.spec().publication());
+            }
             destination.forget(ctx.name(), ctx.mappings(), request.dropDestination());
             telemetry.forget(ctx.name());
         } catch (RuntimeException e) {

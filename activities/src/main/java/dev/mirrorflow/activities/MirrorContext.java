@@ -41,7 +41,7 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, Postgr
                     "MirrorNotFound");
         }
         List<TableMapping> mappings = spec.tables().stream().map(MirrorContext::mapping).toList();
-        MirrorSource mirrorSource = MirrorSource.of(name, mappings.stream().map(TableMapping::source).toList());
+        MirrorSource mirrorSource = MirrorSource.of(spec);
         return new MirrorContext(row, spec, peers.postgres(spec.source()), peers.postgres(spec.destination()),
                 mirrorSource, mappings);
     }

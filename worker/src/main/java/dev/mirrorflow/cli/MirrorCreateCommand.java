@@ -5,14 +5,12 @@ import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.NewMirror;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
 import dev.mirrorflow.connector.PeerStore;
-import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.postgres.MirrorSource;
 import dev.mirrorflow.connector.postgres.PeerProbe;
 import dev.mirrorflow.connector.postgres.PostgresPeer;
 import dev.mirrorflow.connector.postgres.SourceValidator;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.MirrorState;
-import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.worker.MirrorControl;
 import dev.mirrorflow.worker.SecretKeySource;
 import dev.mirrorflow.worker.TemporalConnection;
@@ -56,8 +54,8 @@ final class MirrorCreateCommand implements Callable<Integer> {
                     new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec)).existing().orElse(null));
             PostgresPeer source = peers.postgres(mirror.source());
             PostgresPeer destination = peers.postgres(mirror.destination());
-            SourceValidator.validate(source, MirrorSource.of(mirror.name(),
-                    mirror.tables().stream().map(TableSpec::source).map(TableId::parse).toList()));
+            refuseSharedSourceObjects(catalog, mirror);
+            SourceValidator.validate(source, MirrorSource.of(mirror));
             PeerProbe.ping(mirror.destination(), destination);
 
             // Temporal is checked before the catalog is written, so an unreachable Temporal
@@ -78,6 +76,30 @@ final class MirrorCreateCommand implements Callable<Integer> {
                     + "mirrorflow mirror status %s --watch%n", mirror.name(), MirrorWorkflow.workflowId(mirror.name()),
                     mirror.name());
             return 0;
+        }
+    }
+
+    /**
+     * Two mirrors on one slot would each acknowledge the other's changes, and on one publication
+     * each would stream the other's tables: refused while the other mirror lives. Slot names are
+     * cluster-wide, so any live mirror counts; a publication only on the same source peer.
+     */
+    private static void refuseSharedSourceObjects(Catalog catalog, MirrorSpec mirror) {
+        for (MirrorRow other : catalog.mirrors().listLive()) {
+            MirrorSpec otherSpec;
+            try {
+                otherSpec = MirrorSpecParser.fromJson(other.spec());
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (otherSpec.slot().equals(mirror.slot())) {
+                throw new UserError("mirror " + other.name() + " already uses replication slot " + mirror.slot()
+                        + "; name another one with slot: in this mirror's spec");
+            }
+            if (otherSpec.source().equals(mirror.source()) && otherSpec.publication().equals(mirror.publication())) {
+                throw new UserError("mirror " + other.name() + " already uses publication " + mirror.publication()
+                        + " on peer " + mirror.source() + "; name another one with publication: in this mirror's spec");
+            }
         }
     }
 }

@@ -5,12 +5,9 @@ import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.postgres.Lsn;
-import dev.mirrorflow.connector.postgres.MirrorSource;
 import dev.mirrorflow.connector.postgres.PostgresPeer;
 import dev.mirrorflow.connector.postgres.SlotPositions;
 import dev.mirrorflow.model.MirrorSpec;
-import dev.mirrorflow.model.TableSpec;
-import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.worker.SecretKeySource;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -60,8 +57,7 @@ final class MirrorWaitCommand implements Callable<Integer> {
             PostgresPeer source = new PeerStore(catalog.peers(),
                     new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec)).existing().orElse(null))
                     .postgres(mirror.source());
-            String slot = MirrorSource.of(name,
-                    mirror.tables().stream().map(TableSpec::source).map(TableId::parse).toList()).slot();
+            String slot = mirror.slot();
             long deadline = System.nanoTime() + timeout.toNanos();
             try (Connection c = source.connect()) {
                 // A marker in the source's WAL after everything committed so far: once the slot is

@@ -4,12 +4,9 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
 import dev.mirrorflow.connector.PeerStore;
-import dev.mirrorflow.connector.TableId;
-import dev.mirrorflow.connector.postgres.MirrorSource;
 import dev.mirrorflow.connector.postgres.PostgresPeer;
 import dev.mirrorflow.connector.postgres.SlotPositions;
 import dev.mirrorflow.model.MirrorSpec;
-import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.worker.SecretKeySource;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,8 +32,7 @@ record SourceLag(Long bytes, String unavailableBecause) {
             quick.putIfAbsent("socketTimeout", "5");
             PostgresPeer fast = new PostgresPeer(peer.host(), peer.port(), peer.database(), peer.user(),
                     peer.password(), quick);
-            String slot = MirrorSource.of(mirror.name(),
-                    spec.tables().stream().map(TableSpec::source).map(TableId::parse).toList()).slot();
+            String slot = spec.slot();
             try (Connection c = fast.connect()) {
                 return SlotPositions.read(c, slot, 5)
                         .map(p -> new SourceLag(p.unconfirmedBytes().orElse(0), null))

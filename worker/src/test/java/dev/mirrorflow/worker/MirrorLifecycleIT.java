@@ -159,21 +159,24 @@ class MirrorLifecycleIT {
     void shouldRetryABusySlotWithBackoffShowingTheHolderAndStreamOnceItIsReleased() throws Exception {
         String name = "busy_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
+        // The spec names its own slot and publication, which exist already.
+        String slot = name + "_slot";
+        String publication = name + "_pub";
         bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
-                "CREATE PUBLICATION mirrorflow_" + name + " FOR TABLE " + table,
-                "SELECT pg_create_logical_replication_slot('mirrorflow_" + name + "', 'pgoutput')");
+                "CREATE PUBLICATION " + publication + " FOR TABLE " + table,
+                "SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')");
         // A foreign client streams from the mirror's slot, as a forgotten pg_recvlogical would.
         ProcessBuilder recvlogical = new ProcessBuilder(pgRecvlogical(), "-d", bed.source.name(), "-h", "127.0.0.1",
                 "-p", bed.source.jdbcUrl().replaceAll(".*:(\\d+)/.*", "$1"), "-U", ScratchDatabase.USER,
-                "--slot", "mirrorflow_" + name, "--start", "-o", "proto_version=1",
-                "-o", "publication_names=mirrorflow_" + name, "-f", "/dev/null")
+                "--slot", slot, "--start", "-o", "proto_version=1",
+                "-o", "publication_names=" + publication, "-f", "/dev/null")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         recvlogical.environment().put("PGPASSWORD", ScratchDatabase.PASSWORD);
         Process holder = recvlogical.start();
         MirrorTestBed.await("pg_recvlogical holding the slot", PHASE_TIMEOUT, () -> {
             try {
                 return count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = "
-                        + "'mirrorflow_" + name + "'") == 1;
+                        + "'" + slot + "'") == 1;
             } catch (java.sql.SQLException e) {
                 return false;
             }
@@ -188,7 +191,9 @@ class MirrorLifecycleIT {
                 initialLoad: false
                 idleTimeout: 200ms
                 retry: {initialInterval: 1500ms, backoffCoefficient: 1.5}
-                """.formatted(name, table)).toString());
+                slot: %3$s
+                publication: %4$s
+                """.formatted(name, table, slot, publication)).toString());
 
         MirrorTestBed.await("three failed attempts", PHASE_TIMEOUT, () -> errors(name).size() >= 3);
         List<dev.mirrorflow.catalog.MirrorEvent> errors = errors(name);
@@ -205,7 +210,29 @@ class MirrorLifecycleIT {
         bed.source.execute("INSERT INTO " + table + " VALUES (1, 'after release')");
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "120s");
         assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
+        assertThat(count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'mirrorflow_"
+                + name + "%'")).as("no default-named slot").isZero();
+
+        // A second mirror may not share the slot.
+        MirrorTestBed.Run shared = bed.cli("mirror", "create", "-f", bed.spec(name + "_b", """
+                name: %1$s_b
+                source: %1$s_src
+                destination: %1$s_dst
+                tables:
+                  - source: public.%2$s
+                    destination: public.%2$s_b
+                slot: %3$s
+                """.formatted(name, table, slot)).toString());
+        assertThat(shared.exit()).isEqualTo(1);
+        assertThat(shared.err().strip()).contains("mirror " + name + " already uses replication slot " + slot)
+                .doesNotContain("\n");
+
         bed.ok("mirror", "drop", name, "--timeout", "60s");
+        // The slot goes with the mirror; the publication the spec named stays.
+        assertThat(count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+                .isZero();
+        assertThat(count(bed.source, "SELECT count(*) FROM pg_publication WHERE pubname = '" + publication + "'"))
+                .isEqualTo(1);
     }
 
     private static List<dev.mirrorflow.catalog.MirrorEvent> errors(String name) {

@@ -44,9 +44,14 @@ import java.util.regex.Pattern;
  *     SnapshotSpec#DEFAULTS}
  * @param retry how the mirror's load and stream are retried while the slot is busy or the
  *     source unreachable; default {@link RetrySettings#DEFAULT}
+ * @param slot the source's replication slot; default {@code mirrorflow_<name>} ({@link
+ *     #defaultSourceObjectName}). Created if missing; dropped with the mirror.
+ * @param publication the source's publication; default {@code mirrorflow_<name>}. Created if
+ *     missing, and given the mirror's tables if it lacks them; dropped with the mirror only when it
+ *     has the default name, so that a publication named in the spec, perhaps shared, stays.
  */
 @JsonPropertyOrder({"name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeoutMillis", "snapshot",
-        "retry"})
+        "retry", "slot", "publication"})
 public record MirrorSpec(
         @JsonProperty("name") String name,
         @JsonProperty("source") String source,
@@ -56,7 +61,15 @@ public record MirrorSpec(
         @JsonProperty("batchSize") int batchSize,
         @JsonProperty("idleTimeoutMillis") long idleTimeoutMillis,
         @JsonProperty("snapshot") SnapshotSpec snapshot,
-        @JsonProperty("retry") RetrySettings retry) {
+        @JsonProperty("retry") RetrySettings retry,
+        @JsonProperty("slot") String slot,
+        @JsonProperty("publication") String publication) {
+
+    /**
+     * The names mirrorflow allows for a slot or a publication: what PostgreSQL allows for a slot
+     * (lowercase letters, digits, underscores, at most 63), so that neither needs quoting.
+     */
+    public static final Pattern SOURCE_OBJECT_NAME_FORMAT = Pattern.compile("[a-z0-9_]{1,63}");
 
     /**
      * A mirror's name. The limit of 48 leaves room for the {@code mirrorflow_} prefix within
@@ -107,12 +120,25 @@ public record MirrorSpec(
         }
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(retry, "retry");
+        requireFormat("replication slot name", slot, SOURCE_OBJECT_NAME_FORMAT);
+        requireFormat("publication name", publication, SOURCE_OBJECT_NAME_FORMAT);
+    }
+
+    /** The default name of a mirror's slot and publication: {@code mirrorflow_<name>}. */
+    public static String defaultSourceObjectName(String mirrorName) {
+        return "mirrorflow_" + mirrorName;
+    }
+
+    /** Whether the publication is the mirror's own by name, which drop may remove. */
+    public boolean hasDefaultPublication() {
+        return publication.equals(defaultSourceObjectName(name));
     }
 
     /** A spec with every optional setting at its default. */
     public static MirrorSpec withDefaults(String name, String source, String destination, List<TableSpec> tables) {
         return new MirrorSpec(name, source, destination, tables, DEFAULT_INITIAL_LOAD, DEFAULT_BATCH_SIZE,
-                DEFAULT_IDLE_TIMEOUT.toMillis(), SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT);
+                DEFAULT_IDLE_TIMEOUT.toMillis(), SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT,
+                defaultSourceObjectName(name), defaultSourceObjectName(name));
     }
 
     /** How long a partly filled batch waits for more changes before it is applied anyway. */
@@ -134,13 +160,17 @@ public record MirrorSpec(
             @JsonProperty("batchSize") Integer batchSize,
             @JsonProperty("idleTimeoutMillis") Long idleTimeoutMillis,
             @JsonProperty("snapshot") SnapshotSpec snapshot,
-            @JsonProperty("retry") RetrySettings retry) {
+            @JsonProperty("retry") RetrySettings retry,
+            @JsonProperty("slot") String slot,
+            @JsonProperty("publication") String publication) {
         return new MirrorSpec(name, source, destination, tables,
                 initialLoad == null ? DEFAULT_INITIAL_LOAD : initialLoad,
                 batchSize == null ? DEFAULT_BATCH_SIZE : batchSize,
                 idleTimeoutMillis == null ? DEFAULT_IDLE_TIMEOUT.toMillis() : idleTimeoutMillis,
                 snapshot == null ? SnapshotSpec.DEFAULTS : snapshot,
-                retry == null ? RetrySettings.DEFAULT : retry);
+                retry == null ? RetrySettings.DEFAULT : retry,
+                slot == null ? defaultSourceObjectName(name) : slot,
+                publication == null ? defaultSourceObjectName(name) : publication);
     }
 
     private static void requireFormat(String what, String value, Pattern format) {

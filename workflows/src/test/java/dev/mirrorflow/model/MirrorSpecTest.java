@@ -17,7 +17,8 @@ class MirrorSpecTest {
     private static final MirrorSpec ORDERS = new MirrorSpec("orders", "shop", "warehouse",
             List.of(TableSpec.of("public.orders"),
                     new TableSpec("public.customers", "crm.customers", List.of("email", "phone"))),
-            false, 5000, 1500, new SnapshotSpec(100_000, 8), new RetrySettings(500, 1.5, 30_000, 20));
+            false, 5000, 1500, new SnapshotSpec(100_000, 8), new RetrySettings(500, 1.5, 30_000, 20),
+            "orders_slot", "shop_pub");
 
     private final DataConverter temporal = DefaultDataConverter.newDefaultInstance();
 
@@ -44,7 +45,8 @@ class MirrorSpecTest {
                         + "\"initialLoad\":false,\"batchSize\":5000,\"idleTimeoutMillis\":1500,"
                         + "\"snapshot\":{\"rowsPerPartition\":100000,\"parallelism\":8},"
                         + "\"retry\":{\"initialIntervalMillis\":500,\"backoffCoefficient\":1.5,"
-                        + "\"maximumIntervalMillis\":30000,\"maximumAttempts\":20}}");
+                        + "\"maximumIntervalMillis\":30000,\"maximumAttempts\":20},"
+                        + "\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"}");
     }
 
     @Test
@@ -60,6 +62,9 @@ class MirrorSpecTest {
         MirrorSpec spec = temporal.fromPayload(payload, MirrorSpec.class, MirrorSpec.class);
 
         assertThat(spec.retry()).isEqualTo(RetrySettings.DEFAULT);
+        assertThat(spec.slot()).isEqualTo("mirrorflow_orders");
+        assertThat(spec.publication()).isEqualTo("mirrorflow_orders");
+        assertThat(spec.hasDefaultPublication()).isTrue();
         assertThat(spec.batchSize()).isEqualTo(5000);
     }
 
@@ -115,10 +120,10 @@ class MirrorSpecTest {
                 List.of(TableSpec.of("public.orders"), new TableSpec("x.orders", "public.orders", List.of()))))
                 .hasMessage("mirror orders maps both public.orders and x.orders to destination table public.orders");
         assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 0, 5000, SnapshotSpec.DEFAULTS,
-                RetrySettings.DEFAULT))
+                RetrySettings.DEFAULT, "s", "p"))
                 .hasMessageContaining("batch size 0");
         assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 1, 99, SnapshotSpec.DEFAULTS,
-                RetrySettings.DEFAULT))
+                RetrySettings.DEFAULT, "s", "p"))
                 .hasMessageContaining("idle timeout 99 ms");
         assertThatThrownBy(() -> new SnapshotSpec(999, 4)).hasMessageContaining("rowsPerPartition 999");
         assertThatThrownBy(() -> new SnapshotSpec(1000, 65)).hasMessageContaining("parallelism 65");

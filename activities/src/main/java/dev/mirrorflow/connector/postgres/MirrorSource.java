@@ -1,6 +1,8 @@
 package dev.mirrorflow.connector.postgres;
 
 import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.TableSpec;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -30,6 +32,12 @@ public record MirrorSource(String mirror, List<TableId> tables, String publicati
             throw new IllegalArgumentException("publication name of mirror " + mirror
                     + " must have 1 to 63 characters");
         }
+    }
+
+    /** A mirror's source as its spec names it: its tables, slot and publication. */
+    public static MirrorSource of(MirrorSpec spec) {
+        return new MirrorSource(spec.name(), spec.tables().stream().map(TableSpec::source).map(TableId::parse).toList(),
+                spec.publication(), spec.slot());
     }
 
     /** The defaults: publication and slot both named {@code mirrorflow_<mirror>}. */

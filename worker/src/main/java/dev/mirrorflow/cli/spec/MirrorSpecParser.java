@@ -44,7 +44,7 @@ public final class MirrorSpecParser {
     /** The keys of a spec, in the order the documentation lists them. */
     static final List<String> SPEC_KEYS =
             List.of("name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeout", "snapshot",
-                    "retry");
+                    "retry", "slot", "publication");
 
     static final List<String> TABLE_KEYS = List.of("source", "destination", "exclude");
     static final List<String> SNAPSHOT_KEYS = List.of("rowsPerPartition", "parallelism");
@@ -110,9 +110,13 @@ public final class MirrorSpecParser {
                 .orElse(MirrorSpec.DEFAULT_IDLE_TIMEOUT);
         SnapshotSpec snapshot = root.optional("snapshot").map(e -> snapshot(root, e)).orElse(SnapshotSpec.DEFAULTS);
         RetrySettings retry = root.optional("retry").map(e -> retry(root, e)).orElse(RetrySettings.DEFAULT);
+        String slot = root.optional("slot").map(e -> sourceObjectName(root, e, "replication slot"))
+                .orElse(MirrorSpec.defaultSourceObjectName(name));
+        String publication = root.optional("publication").map(e -> sourceObjectName(root, e, "publication"))
+                .orElse(MirrorSpec.defaultSourceObjectName(name));
         try {
             return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeout.toMillis(), snapshot,
-                    retry);
+                    retry, slot, publication);
         } catch (IllegalArgumentException e) {
             // The checks above come first and name the line; this is the record's own guard.
             throw new SpecException(fileName + ": " + e.getMessage() + "; fix the spec", e);
@@ -291,6 +295,15 @@ public final class MirrorSpecParser {
                 .map(e -> (int) wholeNumber(snapshot, e, SnapshotSpec.MIN_PARALLELISM, SnapshotSpec.MAX_PARALLELISM))
                 .orElse(SnapshotSpec.DEFAULT_PARALLELISM);
         return new SnapshotSpec(rowsPerPartition, parallelism);
+    }
+
+    private static String sourceObjectName(SpecMapping m, SpecNode.Entry entry, String what) {
+        String hint = "write 1 to 63 lowercase letters, digits or underscores";
+        String written = text(m, entry, "a " + what + " name", hint);
+        if (!MirrorSpec.SOURCE_OBJECT_NAME_FORMAT.matcher(written).matches()) {
+            throw m.error(entry, SpecValues.quote(written) + " is not a " + what + " name mirrorflow can use; " + hint);
+        }
+        return written;
     }
 
     private static RetrySettings retry(SpecMapping root, SpecNode.Entry entry) {

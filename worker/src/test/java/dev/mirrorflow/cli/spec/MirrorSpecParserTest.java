@@ -66,13 +66,16 @@ class MirrorSpecParserTest {
                   backoffCoefficient: 1.5
                   maximumInterval: 2m
                   maximumAttempts: 100
+                slot: orders_v2_slot
+                publication: shop_orders
                 """);
 
         assertThat(spec).isEqualTo(new MirrorSpec("orders_v2", "shop", "warehouse",
                 List.of(new TableSpec("public.orders", "public.orders", List.of()),
                         new TableSpec("public.customers", "crm.customers", List.of("email", "phone")),
                         new TableSpec("sales.order_items", "sales.order_items", List.of("note"))),
-                false, 5000, 500, new SnapshotSpec(100_000, 8), new RetrySettings(500, 1.5, 120_000, 100)));
+                false, 5000, 500, new SnapshotSpec(100_000, 8), new RetrySettings(500, 1.5, 120_000, 100),
+                "orders_v2_slot", "shop_orders"));
         assertThat(spec.idleTimeout()).isEqualTo(Duration.ofMillis(500));
     }
 
@@ -86,7 +89,19 @@ class MirrorSpecParserTest {
         assertThat(spec.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(spec.snapshot()).isEqualTo(new SnapshotSpec(250_000, 4));
         assertThat(spec.retry()).isEqualTo(new RetrySettings(1_000, 2.0, 60_000, 0));
+        assertThat(spec.slot()).isEqualTo("mirrorflow_orders");
+        assertThat(spec.publication()).isEqualTo("mirrorflow_orders");
         assertThat(spec.tables().get(0).exclude()).isEmpty();
+    }
+
+    @Test
+    void shouldRejectASlotOrPublicationNameThatNeedsQuoting() throws IOException {
+        assertRejection(MINIMAL + "slot: Orders-Slot\n")
+                .isEqualTo("orders.yaml line 6: slot: 'Orders-Slot' is not a replication slot name mirrorflow can use;"
+                        + " write 1 to 63 lowercase letters, digits or underscores");
+        assertRejection(MINIMAL + "publication: " + "p".repeat(64) + "\n")
+                .contains("line 6: publication:").contains("is not a publication name mirrorflow can use");
+        assertRejection(MINIMAL + "slot: 42\n").contains("line 6: slot:");
     }
 
     @Test
@@ -164,7 +179,7 @@ class MirrorSpecParserTest {
     void shouldRejectAnUnknownKeyWithoutACloseMatchByListingTheKnownKeys() throws IOException {
         assertRejection(MINIMAL + "colour: blue\n")
                 .isEqualTo("orders.yaml line 6: colour: unknown key; the keys here are name, source, destination, tables, "
-                        + "initialLoad, batchSize, idleTimeout, snapshot, retry");
+                        + "initialLoad, batchSize, idleTimeout, snapshot, retry, slot, publication");
     }
 
     @ParameterizedTest
