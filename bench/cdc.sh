@@ -94,9 +94,10 @@ END \$\$;
 SQL
     rm -f "$script"
   fi
-  # The workload committed asynchronously; a transaction with an xid, committed synchronously,
-  # flushes the WAL before it, so that decoding (and the count below) sees all of it.
-  psql -tAq -d "$src" -c "SELECT pg_current_xact_id()" >/dev/null
+  # The workload committed asynchronously; a transaction that writes WAL (a logical message no
+  # reader here turns into rows), committed synchronously, flushes the WAL before it, so that
+  # decoding (and the count below) sees all of it.
+  psql -tAq -d "$src" -c "SELECT pg_logical_emit_message(true, 'bench', 'end of workload')" >/dev/null
   local end_lsn; end_lsn="$(psql -tAq -d "$src" -c "SELECT pg_current_wal_lsn()")"
   local changes_made; changes_made="$(psql -tAq -d "$src" -c "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('bench_recv_${suffix}_1', NULL, NULL, 'proto_version', '1', 'publication_names', 'bench') WHERE substr(data, 1, 1) IN ('I', 'U', 'D')")"
   local expected; expected="$(psql -tAq -d "$src" -c "SELECT count(*) || ':' || coalesce(md5(string_agg(b::text, ',' ORDER BY id)), '') FROM bench b")"
