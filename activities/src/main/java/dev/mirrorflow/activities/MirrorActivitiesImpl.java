@@ -104,6 +104,10 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         // the stream from the slot's consistent point add up to exactly the source. The snapshot
         // stays importable while this slot's connection stays open and idle, i.e. for the load.
         try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt)) {
+            // Partitions copied at a lost slot's snapshot do not join up with a new slot's stream.
+            if (catalog.snapshotPartitions().progress(ctx.row().id(), request.loadGeneration()).partitionsDone() > 0) {
+                SourceSetup.requireSlot(slot, "the partitions loaded so far no longer match any change stream");
+            }
             Optional<ExportedSnapshot> exported = SourceSetup.createSlotIfMissing(slot);
             if (exported.isEmpty()) {
                 log.info("mirror {}: the slot existed already, so the rest of the load reads fresh snapshots and the"
@@ -144,10 +148,19 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt);
                 Connection sql = ctx.source().connect();
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
-            // A mirror without an initial load meets its slot here for the first time.
-            SourceSetup.createSlotIfMissing(slot);
             destination.prepare(ctx.name(), ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
-            Lsn from = destination.checkpoint(ctx.name()).map(Lsn::valueOf).orElse(Lsn.INVALID);
+            Optional<String> checkpoint = destination.checkpoint(ctx.name());
+            if (ctx.spec().initialLoad() || checkpoint.isPresent()
+                    || catalog.cdcBatches().lastBatchId(ctx.row().id()) > 0) {
+                // The load created the slot, or batches came from it: a new one would skip the
+                // changes made since.
+                SourceSetup.requireSlot(slot, "the changes made since " + checkpoint.orElse("the initial load")
+                        + " are lost to this mirror");
+            } else {
+                // A mirror without an initial load meets its slot here for the first time.
+                SourceSetup.createSlotIfMissing(slot);
+            }
+            Lsn from = checkpoint.map(Lsn::valueOf).orElse(Lsn.INVALID);
             // Only the mirror's tables: the publication may have others (see SourceSetup).
             ChangeStreamSettings settings = new ChangeStreamSettings(ctx.mirrorSource().slot(),
                     ctx.mirrorSource().publication(), request.batchSize(),

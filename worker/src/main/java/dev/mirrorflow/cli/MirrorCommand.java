@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorEvent;
+import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.MirrorState;
 import dev.mirrorflow.worker.MirrorControl;
 import dev.mirrorflow.worker.TemporalConnection;
 import java.io.PrintWriter;
@@ -185,6 +189,12 @@ final class MirrorCommand implements Runnable {
         /** Checks against the catalog before signalling. */
         void check(Catalog catalog, MirrorRow mirror) {}
 
+        /** What to do when the mirror's workflow does not run: say so. */
+        void notRunning(MirrorControl control, Catalog catalog, MirrorRow mirror,
+                MirrorControl.MirrorNotRunningException e) {
+            throw new UserError(e.getMessage());
+        }
+
         @Override
         public Integer call() throws Exception {
             try (Catalog catalog = CatalogSession.open(connection)) {
@@ -195,7 +205,7 @@ final class MirrorCommand implements Runnable {
                     try {
                         signal(control);
                     } catch (MirrorControl.MirrorNotRunningException e) {
-                        throw new UserError(e.getMessage());
+                        notRunning(control, catalog, mirror, e);
                     }
                     after(control, catalog, mirror);
                 }
@@ -261,6 +271,22 @@ final class MirrorCommand implements Runnable {
         @Override
         void signal(MirrorControl control) {
             control.resync(name);
+        }
+
+        /**
+         * A FAILED mirror's workflow has ended, and a resync is how such a mirror comes back (the
+         * failure's message says so): a new run of its workflow starts with the resync requested.
+         */
+        @Override
+        void notRunning(MirrorControl control, Catalog catalog, MirrorRow mirror,
+                MirrorControl.MirrorNotRunningException e) {
+            if (mirror.phase() != MirrorPhase.FAILED) {
+                throw new UserError(e.getMessage());
+            }
+            MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
+            control.start(name, MirrorState.resyncAfterFailure(
+                    Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), stored.batchSize(),
+                    stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size()));
         }
     }
 

@@ -324,6 +324,56 @@ class MirrorLifecycleIT {
         assertThat(errors(name)).as("a problem the user must fix is not retried").hasSize(1);
     }
 
+    @Test
+    void shouldFailRatherThanSkipChangesWhenItsSlotWasDroppedBehindItsBack() throws Exception {
+        String name = "lost_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
+                "INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(1, 100) g");
+        bed.peers(name);
+        bed.ok("mirror", "create", "-f", bed.spec(name, """
+                name: %1$s
+                source: %1$s_src
+                destination: %1$s_dst
+                tables:
+                  - source: public.%2$s
+                idleTimeout: 200ms
+                """.formatted(name, table)).toString());
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        bed.ok("mirror", "pause", name);
+        bed.awaitPhase(name, MirrorPhase.PAUSED, PHASE_TIMEOUT);
+
+        // While the mirror is paused, someone drops its slot and the source changes.
+        MirrorTestBed.await("the slot dropped", PHASE_TIMEOUT, () -> {
+            try {
+                bed.source.execute("SELECT pg_drop_replication_slot('mirrorflow_" + name + "')");
+                return true;
+            } catch (java.sql.SQLException e) {
+                return false; // still active for a moment after the pause
+            }
+        });
+        bed.source.execute("INSERT INTO " + table + " VALUES (1000, 'written while no slot kept it')");
+        bed.ok("mirror", "resume", name);
+
+        // A new slot would start after that insert: the mirror says so instead of skipping it.
+        bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
+        assertThat(bed.ok("mirror", "status", name).out()).contains("FAILED")
+                .contains("replication slot mirrorflow_" + name + " of mirror " + name + " no longer exists")
+                .contains("mirrorflow mirror resync " + name);
+        assertThat(errors(name)).as("not retried").hasSize(1);
+        assertThat(count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'mirrorflow_"
+                + name + "'")).as("no slot made up").isZero();
+
+        // As the message says, a resync brings the failed mirror back, with the row it missed.
+        assertThat(bed.ok("mirror", "resync", name).out()).contains("resync requested for mirror " + name);
+        bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
+        assertThat(count(bed.destination, "SELECT count(*) FROM " + table + " WHERE id = 1000")).isEqualTo(1);
+        assertThat(bed.ok("mirror", "history", name).out()).contains("resync requested");
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
     /** Inserts, updates and deletes rows of the given tables until closed. */
     static final class SourceWriter implements AutoCloseable {
         private final AtomicBoolean writing = new AtomicBoolean(true);

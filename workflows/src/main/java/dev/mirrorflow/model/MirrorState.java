@@ -40,4 +40,17 @@ public record MirrorState(
         return new MirrorState(Phase.CREATED, 1, false, !initialLoad, null, false, false, false, false, batchSize,
                 idleTimeoutMillis, retry, null, 0, 0);
     }
+
+    /**
+     * The state of a new run for a mirror whose workflow ended FAILED, asking for a resync: it
+     * resets the source and destination and loads again as generation {@code lastLoadGeneration + 1}.
+     *
+     * @param eventsSoFar how many events the catalog holds for the mirror, so that this run's
+     *     catalog writes are numbered after the failed run's
+     */
+    public static MirrorState resyncAfterFailure(int lastLoadGeneration, int batchSize, long idleTimeoutMillis,
+            RetrySettings retry, long eventsSoFar) {
+        return new MirrorState(Phase.FAILED, lastLoadGeneration, false, false, null, false, false, false, true,
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar);
+    }
 }

@@ -24,6 +24,8 @@ public final class SourceConfigurationException extends SourceException {
         SLOT_WRONG_PLUGIN,
         SLOT_OTHER_DATABASE,
         NO_FREE_REPLICATION_SLOTS,
+        /** The slot the mirror was reading is gone, and with it the changes it held. */
+        SLOT_LOST,
         OTHER
     }
 

@@ -93,6 +93,31 @@ public final class SourceSetup {
     }
 
     /**
+     * Checks that the acquired slot still exists, for a mirror that has read from it: a slot
+     * created anew would start at the source's current position and silently skip every change
+     * made since the lost one's. Verifies an existing slot as {@link #createSlotIfMissing} does.
+     *
+     * @param lost what the mirror lost with the slot, for the message
+     * @throws SourceConfigurationException ({@link SourceConfigurationException.Problem#SLOT_LOST},
+     *     permanent) when the slot is gone
+     */
+    public static void requireSlot(AcquiredSlot slot, String lost) {
+        MirrorSource source = slot.source();
+        SourceOperation op = SourceOperation.of("checking replication slot " + source.slot(), slot.peer(), source);
+        try {
+            if (!SourceValidator.slotExists(slot.connection(), source, op)) {
+                throw new SourceConfigurationException(SourceConfigurationException.Problem.SLOT_LOST,
+                        "replication slot " + source.slot() + " of mirror " + source.mirror() + " no longer exists on "
+                                + slot.peer().host() + ":" + slot.peer().port() + "/" + slot.peer().database() + ", so "
+                                + lost + "; resync the mirror to load it again (mirrorflow mirror resync "
+                                + source.mirror() + ")", null);
+            }
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, op);
+        }
+    }
+
+    /**
      * Drops the acquired slot if it exists; holding the slot's lock keeps every other mirrorflow
      * instance from using it meanwhile. The slot's WAL is released at once.
      */
