@@ -31,10 +31,16 @@ mf() { ./mirrorflow "$@"; }
 if [ "${1:-}" = stop ]; then
   stop_pid "$TRICKLE_PID" "the demo writes"
   stop_pid "$WORKER_PID" "the worker"
+  demo_kept=no
+  if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null && mf mirror list 2>/dev/null | grep -q '^demo '; then
+    demo_kept=yes
+  fi
   scripts/dev-env.sh down
-  echo "quickstart: the demo mirror is kept, and ./mirrorflow quickstart picks it up again; until then its"
-  echo "  replication slot holds on to the WAL written. To remove it for good: ./mirrorflow quickstart, then"
-  echo "  ./mirrorflow mirror drop demo --drop-destination"
+  if [ "$demo_kept" = yes ]; then
+    echo "quickstart: the demo mirror is kept, and ./mirrorflow quickstart picks it up again; until then its"
+    echo "  replication slot holds on to the WAL written. To remove it for good: ./mirrorflow quickstart, then"
+    echo "  ./mirrorflow mirror drop demo --drop-destination"
+  fi
   exit 0
 fi
 
