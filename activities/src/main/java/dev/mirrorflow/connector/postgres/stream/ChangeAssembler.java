@@ -126,28 +126,37 @@ final class ChangeAssembler implements PgOutputHandler {
                 : Relation.skipped(m, table));
     }
 
-    /** Whether a change of this relation is skipped: a replayed transaction, or not the mirror's table. */
-    private boolean skip(int relationOid) {
-        return skipping || relation(relationOid).skipped();
+    /**
+     * The relation of a change to deliver, or null when the change is skipped: it belongs to a
+     * replayed transaction, or to a table that is not the mirror's.
+     */
+    private Relation delivered(int relationOid) {
+        if (skipping) {
+            return null;
+        }
+        Relation relation = relation(relationOid);
+        return relation.skipped() ? null : relation;
     }
 
     @Override
     public void onInsert(InsertMessage m) {
-        if (skip(m.relationOid())) {
+        Relation relation = delivered(m.relationOid());
+        if (relation == null) {
             return;
         }
         Value[] values = values(m.newTuple());
-        TableSchema schema = schemaFor(m.relationOid(), values);
+        TableSchema schema = schemaFor(m.relationOid(), relation, values);
         add(new Change.Row(schema, Change.Kind.INSERT, values, null));
     }
 
     @Override
     public void onUpdate(UpdateMessage m) {
-        if (skip(m.relationOid())) {
+        Relation relation = delivered(m.relationOid());
+        if (relation == null) {
             return;
         }
         Value[] values = values(m.newTuple());
-        TableSchema schema = schemaFor(m.relationOid(), values);
+        TableSchema schema = schemaFor(m.relationOid(), relation, values);
         Value[] oldKey = null;
         if (m.oldTuple().isPresent()) {
             Value[] oldKeyValues = keyOf(schema, values(m.oldTuple().get().data()));
@@ -163,11 +172,11 @@ final class ChangeAssembler implements PgOutputHandler {
 
     @Override
     public void onDelete(DeleteMessage m) {
-        if (skip(m.relationOid())) {
+        Relation relation = delivered(m.relationOid());
+        if (relation == null) {
             return;
         }
-        TableSchema schema = relation(m.relationOid()).schema();
-        add(new Change.Row(schema, Change.Kind.DELETE, values(m.oldTuple().data()), null));
+        add(new Change.Row(relation.schema(), Change.Kind.DELETE, values(m.oldTuple().data()), null));
     }
 
     @Override
@@ -246,8 +255,7 @@ final class ChangeAssembler implements PgOutputHandler {
      * sends no new Relation message, so a label the schema does not know makes the relation's
      * enum types be read again: the new schema then tells the destination to add the label.
      */
-    private TableSchema schemaFor(int oid, Value[] values) {
-        Relation relation = relation(oid);
+    private TableSchema schemaFor(int oid, Relation relation, Value[] values) {
         if (relation.knowsEnumLabels(values)) {
             return relation.schema();
         }
