@@ -8,8 +8,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.assertj.core.api.AbstractThrowableAssert;
@@ -20,9 +22,8 @@ import org.junit.jupiter.api.function.ThrowingSupplier;
 
 /**
  * Every permanent source problem that can be set up on the shared dev-env server ends in a
- * non-retryable error with its own message. Two cannot: wal_level other than logical and a server
- * without free slots need a restart with other settings, so those are covered by
- * SourceFailureClassifierTest on the same checks and SQLSTATEs.
+ * non-retryable error with its own message. One cannot: wal_level other than logical needs a
+ * restart with other settings, so it is covered by SourceFailureClassifierTest on the same check.
  */
 class SourceValidatorIT {
 
@@ -165,6 +166,38 @@ class SourceValidatorIT {
                             db.name(), otherDb.name());
         } finally {
             otherDb.dropSlots();
+        }
+    }
+
+    @Test
+    void shouldRejectAServerWithoutAFreeSlotWhenValidatingAndWhenCreatingTheSlot() throws Exception {
+        MirrorSource source = mirror("orders");
+        List<String> fillers = new ArrayList<>();
+        try (Connection c = ScratchPeers.server("postgres").connect(); Statement s = c.createStatement()) {
+            // Physical slots count against max_replication_slots as logical ones do, and cost less.
+            try (ResultSet free = s.executeQuery("SELECT current_setting('max_replication_slots')::int"
+                    + " - (SELECT count(*) FROM pg_replication_slots)")) {
+                free.next();
+                for (int i = 0; i < free.getInt(1); i++) {
+                    fillers.add("mf_fill_" + SUFFIX + "_" + i);
+                }
+            }
+            try {
+                for (String filler : fillers) {
+                    s.execute("SELECT pg_create_physical_replication_slot('" + filler + "')");
+                }
+                assertPermanent(() -> validate(ScratchPeers.of(db), source), Problem.NO_FREE_REPLICATION_SLOTS)
+                        .hasMessageContaining("max_replication_slots");
+                try (AcquiredSlot slot = acquirer.acquire(ScratchPeers.of(db), source, 1)) {
+                    assertPermanent(() -> SourceSetup.createSlotIfMissing(slot), Problem.NO_FREE_REPLICATION_SLOTS)
+                            .hasMessageContaining("max_replication_slots");
+                }
+            } finally {
+                for (String filler : fillers) {
+                    s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                            + " WHERE slot_name = '" + filler + "'");
+                }
+            }
         }
     }
 
