@@ -11,6 +11,7 @@ import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.MirrorState;
 import dev.mirrorflow.worker.MirrorControl;
 import dev.mirrorflow.worker.TemporalConnection;
+import dev.mirrorflow.workflow.MirrorWorkflow;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -258,6 +259,13 @@ final class MirrorCommand implements Runnable {
     @Command(name = "resync", mixinStandardHelpOptions = true,
             description = "Drops and reloads the destination tables from a fresh snapshot, then streams again.")
     static final class Resync extends Signalling {
+        @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class,
+                description = "How long to wait for the workflow to take the resync up. Default: ${DEFAULT-VALUE}")
+        Duration timeout;
+
+        // The newest catalog event before the signal; the workflow's "resync requested" comes after.
+        private long lastEventId;
+
         @Override
         String action() {
             return "resync";
@@ -266,6 +274,32 @@ final class MirrorCommand implements Runnable {
         @Override
         void check(Catalog catalog, MirrorRow mirror) {
             CatalogSession.refuseDuringMaintenance(catalog, "resync mirror " + name);
+            java.util.List<MirrorEvent> newest = catalog.mirrors().history(mirror.id(), 1);
+            lastEventId = newest.isEmpty() ? 0 : newest.get(0).id();
+        }
+
+        /**
+         * Returns once the workflow has taken the resync up (its phase in the catalog no longer
+         * describes the mirror before the resync), so that what runs next, such as {@code mirror
+         * wait --caught-up}, waits for the reload rather than trusting the old stream.
+         */
+        @Override
+        void after(MirrorControl control, Catalog catalog, MirrorRow mirror) throws Exception {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                boolean started = catalog.mirrors().history(mirror.id(), 20).stream()
+                        .anyMatch(e -> e.id() > lastEventId && e.kind() == MirrorEvent.Kind.PHASE
+                                && e.reason() != null && e.reason().equals(MirrorWorkflow.RESYNC_REASON));
+                if (started) {
+                    spec.commandLine().getOut().printf("resync requested for mirror %s and started; follow it with: "
+                            + "mirrorflow mirror status %s --watch%n", name, name);
+                    return;
+                }
+                Thread.sleep(200);
+            }
+            spec.commandLine().getOut().printf("resync requested for mirror %s; it starts when a worker takes it up "
+                    + "(mirrorflow ping checks for one); follow it with: mirrorflow mirror status %s --watch%n",
+                    name, name);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
 import dev.mirrorflow.connector.PeerStore;
@@ -66,12 +67,16 @@ final class MirrorWaitCommand implements Callable<Integer> {
                 Lsn at = Lsn.INVALID;
                 while (System.nanoTime() < deadline) {
                     at = confirmed(c, slot);
-                    if (at.compareTo(target) >= 0) {
+                    // A slot created for a load (the first, or a resync's) starts past the marker
+                    // while the load still copies: only a streaming mirror's slot position counts.
+                    // The phase is read after the position: a new slot exists only once the
+                    // catalog has left RUNNING, and it is RUNNING again only after the load.
+                    MirrorRow now = CatalogSession.latestMirror(catalog, name);
+                    if (at.compareTo(target) >= 0 && now.phase() == MirrorPhase.RUNNING) {
                         spec.commandLine().getOut().printf("mirror %s caught up: the destination has everything the "
                                 + "source committed up to %s%n", name, target);
                         return 0;
                     }
-                    MirrorRow now = CatalogSession.latestMirror(catalog, name);
                     if (now.phase().isTerminal()) {
                         throw new UserError("mirror " + name + " ended (" + now.phase() + ") before catching up"
                                 + (now.lastError() == null ? "" : ": " + now.lastError()));

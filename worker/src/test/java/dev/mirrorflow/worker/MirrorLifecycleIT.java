@@ -252,29 +252,15 @@ class MirrorLifecycleIT {
     void shouldReloadTheDestinationOnResync() throws Exception {
         String name = "resync_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
-        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
-                "INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(1, 3000) g");
-        bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
-                tables:
-                  - source: public.%2$s
-                idleTimeout: 200ms
-                """.formatted(name, table)).toString());
-        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        // Enough rows that the load takes a while: waiting must not end while it copies.
+        mirrorOneTableCaughtUp(name, table, 200_000);
+        assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
         // Someone damages the destination behind the mirror's back; a resync repairs it.
         bed.destination.execute("DELETE FROM " + table + " WHERE id <= 1000", "UPDATE " + table + " SET v = 'damaged'");
         bed.ok("mirror", "resync", name);
-        MirrorTestBed.await("reloaded", PHASE_TIMEOUT, () -> {
-            try {
-                return checksum(bed.destination, table).equals(checksum(bed.source, table));
-            } catch (java.sql.SQLException e) {
-                return false;
-            }
-        });
-        bed.source.execute("INSERT INTO " + table + " VALUES (5000, 'after resync')");
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(checksum(bed.destination, table)).as("reloaded").isEqualTo(checksum(bed.source, table));
+        bed.source.execute("INSERT INTO " + table + " VALUES (500000, 'after resync')");
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
         assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
         assertThat(bed.ok("mirror", "history", name).out()).contains("resync requested");
@@ -328,18 +314,7 @@ class MirrorLifecycleIT {
     void shouldFailRatherThanSkipChangesWhenItsSlotWasDroppedBehindItsBack() throws Exception {
         String name = "lost_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
-        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
-                "INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(1, 100) g");
-        bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
-                tables:
-                  - source: public.%2$s
-                idleTimeout: 200ms
-                """.formatted(name, table)).toString());
-        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        mirrorOneTableCaughtUp(name, table, 100);
         bed.ok("mirror", "pause", name);
         bed.awaitPhase(name, MirrorPhase.PAUSED, PHASE_TIMEOUT);
 
@@ -372,6 +347,22 @@ class MirrorLifecycleIT {
         assertThat(count(bed.destination, "SELECT count(*) FROM " + table + " WHERE id = 1000")).isEqualTo(1);
         assertThat(bed.ok("mirror", "history", name).out()).contains("resync requested");
         bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
+    /** A mirror of one new table of {@code rows} rows, loaded and caught up. */
+    private static void mirrorOneTableCaughtUp(String name, String table, int rows) throws Exception {
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
+                "INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(1, " + rows + ") g");
+        bed.peers(name);
+        bed.ok("mirror", "create", "-f", bed.spec(name, """
+                name: %1$s
+                source: %1$s_src
+                destination: %1$s_dst
+                tables:
+                  - source: public.%2$s
+                idleTimeout: 200ms
+                """.formatted(name, table)).toString());
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
     }
 
     /** Inserts, updates and deletes rows of the given tables until closed. */

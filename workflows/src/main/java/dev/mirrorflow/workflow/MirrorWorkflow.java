@@ -17,6 +17,10 @@ import io.temporal.workflow.WorkflowMethod;
 @WorkflowInterface
 public interface MirrorWorkflow {
 
+    /** The reason of the phase change with which a run takes a resync up; tools look for it. */
+    String RESYNC_REASON = "resync requested: reloading the destination";
+
+
     String TYPE = "Mirror";
 
     static String workflowId(String mirror) {

@@ -85,7 +85,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 }
                 if (resyncRequested) {
                     resyncRequested = false;
-                    record(Phase.SETUP, "resync requested: reloading the destination", null);
+                    record(Phase.SETUP, RESYNC_REASON, null);
                     data.resetForResync(new LoadRequest(name, loadGeneration + 1));
                     loadGeneration++;
                     setupDone = false;
