@@ -7,6 +7,30 @@
 #   ./mirrorflow quickstart          start everything (again: it picks up where it left off)
 #   ./mirrorflow quickstart stop     stop the writes, the worker and the dev environment
 set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: ./mirrorflow quickstart [stop]
+From a fresh checkout to a live PostgreSQL -> PostgreSQL mirror: brings up the dev environment,
+starts a worker, creates a demo shop database with data and ongoing writes, and mirrors it into a
+second database. Run it again to pick up where it left off.
+  stop          stop the demo writes, the worker and the dev environment
+  -h, --help    show this help and exit
+USAGE
+}
+# Help and wrong arguments are answered before anything starts.
+case "${1:-}" in
+  -h|--help|help) usage; exit 0 ;;
+  ""|stop) ;;
+  *) echo "mirrorflow quickstart: unknown argument '$1'; see ./mirrorflow quickstart --help" >&2; exit 2 ;;
+esac
+if [ $# -gt 1 ]; then
+  case "$2" in
+    -h|--help) usage; exit 0 ;;
+    *) echo "mirrorflow quickstart: unknown argument '$2'; see ./mirrorflow quickstart --help" >&2; exit 2 ;;
+  esac
+fi
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 DEV="${MIRRORFLOW_DEV_DIR:-$ROOT/.dev}"
@@ -45,8 +69,9 @@ if [ "${1:-}" = stop ]; then
 fi
 
 scripts/dev-env.sh up
-[ -f worker/target/mirrorflow.jar ] || { echo "quickstart: building mirrorflow ..."; mvn -B -q -DskipTests package; }
-mkdir -p "$DEV" "$MIRRORFLOW_STATE_DIR"
+{ [ -f worker/target/mirrorflow.jar ] && [ "${MIRRORFLOW_REBUILD:-0}" != 1 ]; } || { echo "quickstart: building mirrorflow ..."; mvn -B -q -DskipTests package; }
+# The state directory holds the secret key: for the owner only, whatever the umask.
+(umask 077 && mkdir -p "$DEV" "$MIRRORFLOW_STATE_DIR")
 
 if running "$WORKER_PID"; then
   echo "quickstart: worker already running (pid $(cat "$WORKER_PID"))"
@@ -87,7 +112,9 @@ if ! running "$TRICKLE_PID"; then
   echo $! > "$TRICKLE_PID"
 fi
 
-printf 'mirrorflow\n' > "$DEV/demo-password"
+# Readable by its owner only, also when an earlier run left it readable by others.
+(umask 077 && printf 'mirrorflow\n' > "$DEV/demo-password")
+chmod 600 "$DEV/demo-password"
 mf peer list | grep -q '^demo_shop ' || mf peer create demo_shop --type postgres \
   --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/demo_shop" --password-file "$DEV/demo-password"
 mf peer list | grep -q '^demo_warehouse ' || mf peer create demo_warehouse --type postgres \

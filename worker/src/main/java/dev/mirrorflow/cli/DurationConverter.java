@@ -11,9 +11,20 @@ public final class DurationConverter implements ITypeConverter<Duration> {
 
     private static final Pattern FORM = Pattern.compile("(\\d+)(ms|s|m|h)");
 
+    /**
+     * For an option: besides the form, the duration must fit the deadline arithmetic of the
+     * commands (nanoseconds in a long, some 292 years), so an absurd one is a usage error rather
+     * than an overflow inside the command.
+     */
     @Override
     public Duration convert(String value) {
-        return parse(value);
+        try {
+            Duration d = parse(value);
+            d.toNanos();
+            return d;
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new TypeConversionException("'" + value + "' is too long a duration; write e.g. 500ms, 5s, 2m or 1h");
+        }
     }
 
     public static Duration parse(String value) {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -144,6 +145,9 @@ final class MirrorCommand implements Runnable {
 
         @Override
         public Integer call() {
+            if (limit < 1) {
+                throw new ParameterException(spec.commandLine(), "--limit must be a whole number from 1 up, not " + limit);
+            }
             PrintWriter out = spec.commandLine().getOut();
             try (Catalog catalog = CatalogSession.open(connection)) {
                 MirrorRow mirror = CatalogSession.latestMirror(catalog, name);

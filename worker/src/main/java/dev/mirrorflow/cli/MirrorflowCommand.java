@@ -62,7 +62,46 @@ public final class MirrorflowCommand implements Runnable {
         CommandLine cl = new CommandLine(new MirrorflowCommand(environment));
         cl.setDefaultValueProvider(new EnvironmentDefaults(environment));
         cl.setExecutionExceptionHandler(MirrorflowCommand::handle);
+        cl.setParameterExceptionHandler(MirrorflowCommand::usageError);
+        cl.setExecutionStrategy(MirrorflowCommand::executeKnownCommand);
         return cl;
+    }
+
+    /**
+     * Picocli skips its check for unmatched arguments when {@code --help} is among them, so
+     * {@code mirrorflow nosuch --help} would print the root usage and exit 0, and a script could not
+     * tell a missing command from a present one: any unmatched argument is a usage error here.
+     */
+    private static int executeKnownCommand(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (!p.unmatched().isEmpty()) {
+                throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
+    /**
+     * A usage error is one line, as for any other error a user can fix: what is wrong and where
+     * the command's usage is, not the whole usage after it.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        String command = cl.getCommandSpec().qualifiedName();
+        String problem = e.getMessage() == null ? "invalid arguments" : e.getMessage().lines().findFirst().orElse("");
+        if (!problem.isEmpty() && Character.isUpperCase(problem.charAt(0))
+                && (problem.length() == 1 || !Character.isUpperCase(problem.charAt(1)))) {
+            problem = Character.toLowerCase(problem.charAt(0)) + problem.substring(1);
+        }
+        StringBuilder line = new StringBuilder(command).append(": ").append(problem);
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+            java.util.List<String> suggestions = unmatched.getSuggestions();
+            line.append(" (did you mean ").append(String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size()))))
+                    .append("?)");
+        }
+        line.append("; see ").append(command).append(" --help");
+        cl.getErr().println(line);
+        return USAGE;
     }
 
     /**

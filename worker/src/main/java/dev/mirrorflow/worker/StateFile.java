@@ -42,6 +42,8 @@ public final class StateFile {
     // before they take the file lock that keeps other processes out.
     private static final Object IN_PROCESS_LOCK = new Object();
 
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+
     private final Path directory;
     private final Path file;
     private final Path lockFile;
@@ -88,7 +90,7 @@ public final class StateFile {
      */
     public <T> T underLock(LockedWork<T> work) throws IOException {
         synchronized (IN_PROCESS_LOCK) {
-            Files.createDirectories(directory);
+            createDirectory();
             // The lock file is never deleted: removing it while another process waits on it would let
             // a third process lock a new file of the same name and run alongside the second.
             try (FileChannel lockChannel = FileChannel.open(lockFile, CREATE, WRITE);
@@ -96,6 +98,25 @@ public final class StateFile {
                 return work.run();
             }
         }
+    }
+
+    /**
+     * Creates the state directory, and any parent that is missing, readable by the owner only
+     * (0700) whatever the umask, since it holds the secret key. An existing directory keeps its
+     * permissions: it is the operator's.
+     */
+    private void createDirectory() throws IOException {
+        if (Files.isDirectory(directory)) {
+            return;
+        }
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(directory);
+            return;
+        }
+        Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+        // The umask can only take permissions away, so this is a no-op unless the file system
+        // ignored the requested mode; it makes sure the directory ends at exactly 0700.
+        Files.setPosixFilePermissions(directory, OWNER_ONLY_DIRECTORY);
     }
 
     /** Reads at most {@code maxBytes}; a caller that gets that many knows the file is too large. */

@@ -42,6 +42,86 @@ class MirrorflowCommandTest {
     }
 
     @Test
+    void shouldSayAUsageErrorInOneLinePointingAtHelpInsteadOfPrintingTheUsage() {
+        assertThat(run(Map.of(), "mirror", "create")).isEqualTo(2);
+        assertThat(run(Map.of(), "ping", "--timeout", "soon")).isEqualTo(2);
+        assertThat(run(Map.of(), "mirror", "history")).isEqualTo(2);
+
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString().lines().toList()).containsExactly(
+                "mirrorflow mirror create: missing required option: '--file=SPEC.yaml'; see mirrorflow mirror create --help",
+                "mirrorflow ping: invalid value for option '--timeout': 'soon' is not a duration; write e.g. 500ms, 5s,"
+                        + " 2m or 1h; see mirrorflow ping --help",
+                "mirrorflow mirror history: missing required parameter: 'NAME'; see mirrorflow mirror history --help");
+    }
+
+    @Test
+    void shouldTreatAnUnknownCommandAsAUsageErrorAlsoWithHelp() {
+        assertThat(run(Map.of(), "nosuch", "--help")).isEqualTo(2);
+        assertThat(run(Map.of(), "maintenance", "start", "--help")).isEqualTo(2);
+        assertThat(run(Map.of(), "mirror", "nosuch", "--help")).isEqualTo(2);
+        assertThat(run(Map.of(), "nosuch")).isEqualTo(2);
+
+        assertThat(out.toString()).isEmpty();
+        java.util.List<String> lines = err.toString().lines().toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0)).startsWith("mirrorflow: unmatched argument at index 0: 'nosuch'")
+                .endsWith("; see mirrorflow --help");
+        assertThat(lines.get(1)).startsWith("mirrorflow: unmatched arguments from index 0: 'maintenance', 'start'")
+                .endsWith("; see mirrorflow --help");
+        assertThat(lines.get(2)).startsWith("mirrorflow mirror: unmatched argument at index 1: 'nosuch'")
+                .endsWith("; see mirrorflow mirror --help");
+    }
+
+    /**
+     * Every command answers {@code --help} with its usage and exit 0 and nothing else: with the
+     * catalog and Temporal pointed at closed ports, anything beyond printing would fail or write.
+     */
+    @Test
+    void shouldOnlyPrintUsageForHelpOnEveryCommand(@TempDir Path dir) {
+        Path stateDir = dir.resolve("state");
+        Map<String, String> env = Map.of(
+                "MIRRORFLOW_CATALOG_URL", "jdbc:postgresql://127.0.0.1:1/none",
+                "MIRRORFLOW_TEMPORAL_ADDRESS", "127.0.0.1:1",
+                "MIRRORFLOW_STATE_DIR", stateDir.toString());
+        java.util.List<java.util.List<String>> commands = new java.util.ArrayList<>();
+        collectCommands(MirrorflowCommand.commandLine(env::get), new java.util.ArrayList<>(), commands);
+        assertThat(commands).hasSizeGreaterThan(15);
+
+        for (java.util.List<String> command : commands) {
+            StringWriter commandOut = new StringWriter();
+            StringWriter commandErr = new StringWriter();
+            CommandLine cl = MirrorflowCommand.commandLine(env::get);
+            cl.setOut(new PrintWriter(commandOut, true));
+            cl.setErr(new PrintWriter(commandErr, true));
+            java.util.List<String> args = new java.util.ArrayList<>(command);
+            args.add("--help");
+            long started = System.nanoTime();
+
+            int exit = cl.execute(args.toArray(String[]::new));
+
+            String name = String.join(" ", command);
+            assertThat(exit).as(name + " --help: " + commandErr).isZero();
+            assertThat(commandErr.toString()).as(name + " --help").isEmpty();
+            assertThat(commandOut.toString()).as(name + " --help")
+                    .contains("Usage: mirrorflow" + (command.isEmpty() ? "" : " " + name));
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).as(name + " --help")
+                    .isLessThan(java.time.Duration.ofSeconds(5));
+        }
+        assertThat(stateDir).doesNotExist();
+    }
+
+    private static void collectCommands(CommandLine cl, java.util.List<String> path,
+            java.util.List<java.util.List<String>> into) {
+        into.add(java.util.List.copyOf(path));
+        for (Map.Entry<String, CommandLine> sub : cl.getSubcommands().entrySet()) {
+            java.util.List<String> subPath = new java.util.ArrayList<>(path);
+            subPath.add(sub.getKey());
+            collectCommands(sub.getValue(), subPath, into);
+        }
+    }
+
+    @Test
     void shouldSayInOneLineThatTemporalIsUnreachableAndExitOne() {
         assertThat(run(Map.of(), "ping", "--temporal-address", "127.0.0.1:1")).isEqualTo(1);
         assertThat(err.toString().strip())

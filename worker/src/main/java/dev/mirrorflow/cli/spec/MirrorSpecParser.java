@@ -62,6 +62,14 @@ public final class MirrorSpecParser {
     private static final Pattern DIGITS = Pattern.compile("[+-]?[0-9][0-9_]*");
 
     /**
+     * YAML 1.1 reads {@code 0x10} as 16, {@code 0b10} as 2 and {@code 010} as 8; a spec takes only
+     * decimal numbers, with {@code _} between digits, so every number means what it looks like.
+     */
+    private static final Pattern DECIMAL_WHOLE_NUMBER = Pattern.compile("[+-]?(0|[1-9](_*[0-9])*)");
+    private static final Pattern DECIMAL_NUMBER =
+            Pattern.compile("[+-]?(0|[1-9](_*[0-9])*|[0-9]*\\.[0-9]+(_*[0-9])*|(0|[1-9](_*[0-9])*)\\.[0-9]*)([eE][+-]?[0-9]+)?");
+
+    /**
      * The catalog's JSON form. Unknown properties fail rather than vanish: a worker that does
      * not know a setting (an exclusion, say) must not run the mirror without it.
      */
@@ -340,6 +348,9 @@ public final class MirrorSpecParser {
                 || (s.token() != JsonToken.VALUE_NUMBER_INT && s.token() != JsonToken.VALUE_NUMBER_FLOAT)) {
             throw m.wrongValue(entry, "a number", range);
         }
+        if (!DECIMAL_NUMBER.matcher(s.text()).matches()) {
+            throw notDecimal(m, entry, s, range);
+        }
         double value;
         try {
             value = new BigDecimal(s.text().replace("_", "")).doubleValue();
@@ -374,11 +385,19 @@ public final class MirrorSpecParser {
                     && DIGITS.matcher(((SpecNode.Scalar) entry.value()).text()).matches();
             throw m.wrongValue(entry, "a whole number", quotedNumber ? range + ", without quotes" : range);
         }
+        if (!DECIMAL_WHOLE_NUMBER.matcher(s.text()).matches()) {
+            throw notDecimal(m, entry, s, range);
+        }
         BigInteger value = s.integer();
         if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
             throw m.error(entry, value + " is out of range; " + range);
         }
         return value.longValueExact();
+    }
+
+    private static SpecException notDecimal(SpecMapping m, SpecNode.Entry entry, SpecNode.Scalar s, String range) {
+        return m.error(entry, SpecValues.quote(s.text()) + " is not a decimal number; " + range
+                + " in decimal digits (grouped with _ if you like, e.g. 10_000)");
     }
 
     private static Duration duration(SpecMapping m, SpecNode.Entry entry, Duration min, Duration max) {

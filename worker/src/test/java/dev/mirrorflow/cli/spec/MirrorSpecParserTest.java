@@ -243,6 +243,23 @@ class MirrorSpecParserTest {
     }
 
     @Test
+    void shouldTakeOnlyDecimalNumbersNotTheHexOctalOrBinaryOfYaml11() throws IOException {
+        String decimalHint = " in decimal digits (grouped with _ if you like, e.g. 10_000)";
+        assertRejection(MINIMAL + "batchSize: 0x10\n").isEqualTo("orders.yaml line 6: batchSize: '0x10' is not a "
+                + "decimal number; write a whole number from 1 to 1000000" + decimalHint);
+        assertRejection(MINIMAL + "batchSize: 010\n").isEqualTo("orders.yaml line 6: batchSize: '010' is not a "
+                + "decimal number; write a whole number from 1 to 1000000" + decimalHint);
+        assertRejection(MINIMAL + "snapshot: {parallelism: 0b10}\n").isEqualTo("orders.yaml line 6: "
+                + "snapshot.parallelism: '0b10' is not a decimal number; write a whole number from 1 to 64" + decimalHint);
+        assertRejection(MINIMAL + "retry: {backoffCoefficient: 0x2}\n").isEqualTo("orders.yaml line 6: "
+                + "retry.backoffCoefficient: '0x2' is not a decimal number; write a number from 1 to 100" + decimalHint);
+
+        assertThat(parse(MINIMAL + "batchSize: 1_024\n").batchSize()).isEqualTo(1_024);
+        assertThat(parse(MINIMAL + "retry: {backoffCoefficient: 1.25}\n").retry().backoffCoefficient()).isEqualTo(1.25);
+        assertThat(parse(MINIMAL + "retry: {backoffCoefficient: 2}\n").retry().backoffCoefficient()).isEqualTo(2.0);
+    }
+
+    @Test
     void shouldRejectAnEmptyTablesList() throws IOException {
         assertRejection("name: orders\nsource: shop\ndestination: warehouse\ntables: []\n")
                 .isEqualTo("orders.yaml line 4: tables: the list is empty; list at least one table, e.g. - source: public.orders");
