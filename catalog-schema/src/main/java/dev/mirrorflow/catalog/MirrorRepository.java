@@ -175,6 +175,29 @@ public final class MirrorRepository {
                 .execute();
     }
 
+    /**
+     * Removes a mirror that was registered but whose workflow never started, with its "created"
+     * event, so that a create that failed keeps nothing. A mirror that has moved past CREATED or
+     * has anything else recorded is left alone.
+     *
+     * @return whether the mirror was removed
+     */
+    public boolean deleteNeverStarted(long mirrorId) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            MirrorsRecord row = t.selectFrom(MIRRORS)
+                    .where(MIRRORS.ID.eq(mirrorId).and(MIRRORS.PHASE.eq(MirrorPhase.CREATED.name())))
+                    .forUpdate()
+                    .fetchOne();
+            if (row == null || t.fetchExists(MIRROR_EVENTS, MIRROR_EVENTS.MIRROR_ID.eq(mirrorId)
+                    .and(MIRROR_EVENTS.PHASE.isDistinctFrom(MirrorPhase.CREATED.name())))) {
+                return false;
+            }
+            t.deleteFrom(MIRROR_EVENTS).where(MIRROR_EVENTS.MIRROR_ID.eq(mirrorId)).execute();
+            return t.deleteFrom(MIRRORS).where(MIRRORS.ID.eq(mirrorId)).execute() == 1;
+        });
+    }
+
     /** The mirror's history, oldest first; {@code limit} keeps the newest entries. */
     public List<MirrorEvent> history(long mirrorId, int limit) {
         var newest = dsl.selectFrom(MIRROR_EVENTS)
@@ -221,6 +244,14 @@ public final class MirrorRepository {
             update.where(MIRRORS.ID.eq(o.mirrorId())).execute();
             return true;
         });
+    }
+
+    /** How each workflow run of the mirror ended, oldest first. */
+    public List<MirrorOutcome> outcomes(long mirrorId) {
+        return dsl.selectFrom(MIRROR_OUTCOMES)
+                .where(MIRROR_OUTCOMES.MIRROR_ID.eq(mirrorId))
+                .orderBy(MIRROR_OUTCOMES.CLOSED_AT.asc(), MIRROR_OUTCOMES.ID.asc())
+                .fetch(MirrorRepository::toOutcome);
     }
 
     public Optional<MirrorOutcome> latestOutcome(long mirrorId) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorEvent;
+import dev.mirrorflow.catalog.MirrorOutcome;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
@@ -151,26 +152,46 @@ final class MirrorCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (Catalog catalog = CatalogSession.open(connection)) {
                 MirrorRow mirror = CatalogSession.latestMirror(catalog, name);
-                for (MirrorEvent e : catalog.mirrors().history(mirror.id(), limit)) {
+                java.util.List<MirrorEvent> events = catalog.mirrors().history(mirror.id(), limit);
+                // A mirror may end more than once (failed, then resynced): each run's outcome
+                // stands where it ended, among the events, and what the mirror is now comes last.
+                java.util.Deque<MirrorOutcome> outcomes = new java.util.ArrayDeque<>(catalog.mirrors().outcomes(mirror.id()));
+                if (!events.isEmpty()) {
+                    outcomes.removeIf(o -> o.closedAt().isBefore(events.get(0).occurredAt()));
+                }
+                for (MirrorEvent e : events) {
+                    while (!outcomes.isEmpty() && outcomes.peekFirst().closedAt().isBefore(e.occurredAt())) {
+                        out.println(outcomeLine(outcomes.removeFirst()));
+                    }
                     StringBuilder line = new StringBuilder().append(e.occurredAt()).append("  ")
                             .append(String.format("%-6s", e.kind()));
                     if (e.phase() != null) {
                         line.append(' ').append(e.phase());
                     }
                     if (e.reason() != null) {
-                        line.append("  ").append(e.reason());
+                        line.append("  ").append(TerminalText.reason(e.reason()));
                     }
                     if (e.error() != null) {
-                        line.append("  error: ").append(e.error());
+                        line.append("  error: ").append(TerminalText.clean(e.error()));
                     }
                     out.println(line);
                 }
-                catalog.mirrors().latestOutcome(mirror.id()).ifPresent(o -> out.printf(
-                        "outcome: %s at %s, %d rows loaded, %d rows streamed in %d batches, last position %s%s%n",
-                        o.finalPhase(), o.closedAt(), o.rowsSnapshotted(), o.rowsApplied(), o.batches(),
-                        o.lastCheckpoint(), o.error() == null ? "" : ", error: " + o.error()));
+                outcomes.forEach(o -> out.println(outcomeLine(o)));
+                out.println(currentLine(mirror));
                 return 0;
             }
+        }
+
+        private static String outcomeLine(MirrorOutcome o) {
+            return String.format("outcome: %s at %s, %d rows loaded, %d rows streamed in %d batches, last position %s%s",
+                    o.finalPhase(), o.closedAt(), o.rowsSnapshotted(), o.rowsApplied(), o.batches(),
+                    o.lastCheckpoint(), o.error() == null ? "" : ", error: " + TerminalText.clean(o.error()));
+        }
+
+        private static String currentLine(MirrorRow m) {
+            return "now: " + m.phase() + " since " + m.phaseSince()
+                    + (m.phaseReason() == null ? "" : ", " + TerminalText.reason(m.phaseReason()))
+                    + (m.isLive() ? "" : ", dropped at " + m.droppedAt());
         }
     }
 
@@ -194,6 +215,14 @@ final class MirrorCommand implements Runnable {
         /** Checks against the catalog before signalling. */
         void check(Catalog catalog, MirrorRow mirror) {}
 
+        /**
+         * What to say instead of signalling when the catalog shows the mirror already where the
+         * command would take it, or null to signal.
+         */
+        String unchanged(MirrorRow mirror) {
+            return null;
+        }
+
         /** What to do when the mirror's workflow does not run: say so. */
         void notRunning(MirrorControl control, Catalog catalog, MirrorRow mirror,
                 MirrorControl.MirrorNotRunningException e) {
@@ -205,6 +234,11 @@ final class MirrorCommand implements Runnable {
             try (Catalog catalog = CatalogSession.open(connection)) {
                 MirrorRow mirror = CatalogSession.liveMirror(catalog, name);
                 check(catalog, mirror);
+                String unchanged = unchanged(mirror);
+                if (unchanged != null) {
+                    spec.commandLine().getOut().println(unchanged);
+                    return 0;
+                }
                 try (TemporalConnection temporal = TemporalConnection.open(connection.temporalSettings(), "mirrorflow-cli")) {
                     MirrorControl control = new MirrorControl(temporal);
                     try {
@@ -237,8 +271,15 @@ final class MirrorCommand implements Runnable {
         }
 
         @Override
+        String unchanged(MirrorRow mirror) {
+            return mirror.phase() == MirrorPhase.PAUSED ? "mirror " + name + " is already paused; nothing changed" : null;
+        }
+
+        @Override
         void signal(MirrorControl control) {
-            control.pause(name, reason);
+            // The reason reaches other operators' terminals through status and history.
+            String cleaned = TerminalText.reason(reason);
+            control.pause(name, cleaned == null || cleaned.isEmpty() ? "paused by request" : cleaned);
         }
     }
 
@@ -252,6 +293,16 @@ final class MirrorCommand implements Runnable {
         @Override
         void check(Catalog catalog, MirrorRow mirror) {
             CatalogSession.refuseDuringMaintenance(catalog, "resume mirror " + name);
+        }
+
+        /**
+         * A mirror that is loading or streaming has nothing to resume. (A pause that was asked for
+         * and not yet reached still shows the old phase; resume once it shows PAUSED.)
+         */
+        @Override
+        String unchanged(MirrorRow mirror) {
+            return mirror.phase() == MirrorPhase.PAUSED || mirror.phase().isTerminal() ? null
+                    : "mirror " + name + " is not paused (it is " + mirror.phase() + "); nothing changed";
         }
 
         @Override

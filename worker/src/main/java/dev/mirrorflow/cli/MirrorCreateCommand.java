@@ -67,7 +67,10 @@ final class MirrorCreateCommand implements Callable<Integer> {
                     new MirrorControl(temporal).start(mirror.name(), MirrorState.initial(mirror.initialLoad(),
                             mirror.batchSize(), mirror.idleTimeoutMillis(), mirror.retry()));
                 } catch (RuntimeException e) {
-                    catalog.mirrors().markDropped(row.id());
+                    // The row was written only to be read by the workflow that did not start.
+                    if (!catalog.mirrors().deleteNeverStarted(row.id())) {
+                        catalog.mirrors().markDropped(row.id());
+                    }
                     throw new UserError("could not start the workflow of mirror " + mirror.name() + ": "
                             + e.getMessage() + "; nothing was kept, try again");
                 }

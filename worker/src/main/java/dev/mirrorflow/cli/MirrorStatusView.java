@@ -44,11 +44,11 @@ record MirrorStatusView(
         out.append("  phase    ").append(m.phase()).append(" since ").append(m.phaseSince())
                 .append(" (").append(ago(Duration.between(m.phaseSince(), now))).append(" ago)");
         if (m.phaseReason() != null) {
-            out.append(" — ").append(m.phaseReason());
+            out.append(" — ").append(TerminalText.reason(m.phaseReason()));
         }
         out.append('\n');
         if (m.lastError() != null) {
-            out.append("  error    ").append(m.lastError()).append('\n');
+            out.append("  error    ").append(TerminalText.clean(m.lastError())).append('\n');
         }
         if (load.partitionsTotal() > 0) {
             out.append("  load     ").append(bar(load.partitionsDone(), load.partitionsTotal())).append(' ')
@@ -79,7 +79,7 @@ record MirrorStatusView(
         outcome.filter(o -> m.phase().isTerminal()).ifPresent(o -> out.append("  outcome  ").append(o.finalPhase())
                 .append(" at ").append(o.closedAt()).append(": ").append(count(o.rowsSnapshotted()))
                 .append(" rows loaded, ").append(count(o.rowsApplied())).append(" rows streamed")
-                .append(o.error() == null ? "" : ", error: " + o.error()).append('\n'));
+                .append(o.error() == null ? "" : ", error: " + TerminalText.clean(o.error())).append('\n'));
         return out.toString();
     }
 

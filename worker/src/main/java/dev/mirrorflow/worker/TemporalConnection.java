@@ -1,6 +1,8 @@
 package dev.mirrorflow.worker;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.common.interceptors.WorkflowClientInterceptor;
@@ -49,12 +51,33 @@ public final class TemporalConnection implements AutoCloseable {
             throw new TemporalUnavailableException("cannot reach Temporal at " + settings.address() + ": "
                     + describe(e) + "; start it (scripts/dev-env.sh up) or set MIRRORFLOW_TEMPORAL_ADDRESS", e);
         }
+        requireNamespace(stubs, settings);
         WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder()
                 .setNamespace(settings.namespace())
                 .setIdentity(identity)
                 .setInterceptors(interceptors.toArray(WorkflowClientInterceptor[]::new))
                 .build());
         return new TemporalConnection(settings, stubs, client);
+    }
+
+    /**
+     * A namespace that does not exist would fail every later call with a message that does not
+     * name it (and a worker would poll it forever): it is one line here instead, before anything
+     * is written. Any other answer, such as a frontend that does not let this client describe
+     * namespaces, is left for the calls that follow.
+     */
+    private static void requireNamespace(WorkflowServiceStubs stubs, Settings settings) {
+        try {
+            stubs.blockingStub().withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(settings.namespace()).build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                stubs.shutdownNow();
+                throw new TemporalUnavailableException("Temporal at " + settings.address() + " has no namespace '"
+                        + settings.namespace() + "'; create it (temporal operator namespace create --namespace "
+                        + settings.namespace() + ") or set MIRRORFLOW_TEMPORAL_NAMESPACE to an existing one", e);
+            }
+        }
     }
 
     public Settings settings() {

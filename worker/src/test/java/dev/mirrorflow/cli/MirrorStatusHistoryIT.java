@@ -98,11 +98,68 @@ class MirrorStatusHistoryIT {
         Run history = run("mirror", "history", "orders");
         assertThat(history.exit()).as(history.err()).isZero();
         List<String> lines = history.out().lines().toList();
-        assertThat(lines).hasSize(4);
+        assertThat(lines).hasSize(5);
         assertThat(lines.get(0)).contains("PHASE  CREATED");
         assertThat(lines.get(1)).contains("PHASE  SETUP").contains("validating");
         assertThat(lines.get(2)).contains("PHASE  SNAPSHOT");
         assertThat(lines.get(3)).contains("ERROR").contains("slot in use by PID 4242");
+        assertThat(lines.get(4)).startsWith("now: SNAPSHOT since ").endsWith(", initial load (generation 1)");
+    }
+
+    @Test
+    void shouldShowEachRunsOutcomeWhereItEndedAndWhatTheMirrorIsNowLast() {
+        MirrorRow again = catalog.mirrors().create(new NewMirror("again", "src", "dst", "{}", "mirror/again"));
+        catalog.mirrors().recordPhase(again.id(), MirrorPhase.RUNNING, "streaming changes", null, "p1");
+        catalog.mirrors().recordOutcome(new MirrorOutcome(again.id(), "run-1", MirrorPhase.FAILED, 0, 5, 1, "0/5",
+                "replication slot lost", null));
+        catalog.mirrors().recordPhase(again.id(), MirrorPhase.SNAPSHOT, "resync requested", null, "p2");
+        catalog.mirrors().recordPhase(again.id(), MirrorPhase.RUNNING, "streaming changes", null, "p3");
+
+        Run history = run("mirror", "history", "again");
+
+        assertThat(history.exit()).as(history.err()).isZero();
+        List<String> lines = history.out().lines().toList();
+        assertThat(lines).hasSize(7);
+        assertThat(lines.get(2)).contains("PHASE  FAILED  workflow ended  error: replication slot lost");
+        assertThat(lines.get(3)).startsWith("outcome: FAILED at ").endsWith(", error: replication slot lost");
+        assertThat(lines.get(4)).contains("PHASE  SNAPSHOT  resync requested");
+        assertThat(lines.get(5)).contains("PHASE  RUNNING  streaming changes");
+        assertThat(lines.get(6)).startsWith("now: RUNNING since ").endsWith(", streaming changes");
+    }
+
+    @Test
+    void shouldShowReasonsAndErrorsWithoutTerminalEscapesAndReasonsCut() {
+        MirrorRow noisy = catalog.mirrors().create(new NewMirror("noisy", "src", "dst", "{}", "mirror/noisy"));
+        // Written before reasons were cleaned when stored, or by another client of the catalog.
+        catalog.mirrors().recordPhase(noisy.id(), MirrorPhase.PAUSED,
+                "\u001b[2J\u001b[31mred\u001b]0;owned\u0007 alert\nFAKE: all good " + "y".repeat(400), null, "p1");
+        catalog.mirrors().recordError(noisy.id(), "bad\u001b[1A\rthing", "e1");
+
+        Run history = run("mirror", "history", "noisy");
+        Run status = run("mirror", "status", "noisy");
+
+        for (Run shown : List.of(history, status)) {
+            assertThat(shown.exit()).as(shown.err()).isZero();
+            assertThat(shown.out()).doesNotContain("\u001b", "\u0007", "\r", "FAKE: all good yyy\n")
+                    .contains("red alert FAKE: all good yyy").contains("bad thing")
+                    .doesNotContain("y".repeat(200));
+        }
+        assertThat(history.out().lines().filter(l -> l.contains("PHASE  PAUSED")).findFirst().orElseThrow())
+                .endsWith("y…");
+    }
+
+    @Test
+    void shouldRefuseAHistoryLimitBelowOneAsAUsageErrorInOneLine() {
+        for (String limit : List.of("-1", "0")) {
+            Run history = run("mirror", "history", "orders", "--limit", limit);
+            assertThat(history.exit()).isEqualTo(2);
+            assertThat(history.out()).isEmpty();
+            assertThat(history.err().strip()).isEqualTo("mirrorflow mirror history: --limit must be a whole number "
+                    + "from 1 up, not " + limit + "; see mirrorflow mirror history --help");
+        }
+        Run huge = run("mirror", "history", "orders", "--limit", "99999999999");
+        assertThat(huge.exit()).isEqualTo(2);
+        assertThat(huge.err().strip()).doesNotContain("\n").startsWith("mirrorflow mirror history: invalid value");
     }
 
     @Test

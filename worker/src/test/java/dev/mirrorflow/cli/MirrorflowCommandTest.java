@@ -56,6 +56,24 @@ class MirrorflowCommandTest {
     }
 
     @Test
+    void shouldRefuseNumbersACommandCannotUseAsUsageErrorsBeforeConnectingAnywhere() {
+        Map<String, String> env = Map.of("MIRRORFLOW_CATALOG_URL", "jdbc:postgresql://127.0.0.1:1/none",
+                "MIRRORFLOW_TEMPORAL_ADDRESS", "127.0.0.1:1");
+
+        assertThat(run(env, "mirror", "history", "orders", "--limit", "-1")).isEqualTo(2);
+        assertThat(run(env, "mirror", "wait", "orders", "--caught-up", "--timeout", "9999999999h")).isEqualTo(2);
+        assertThat(run(env, "ping", "--timeout", "99999999999999999999s")).isEqualTo(2);
+
+        assertThat(err.toString().lines().toList()).containsExactly(
+                "mirrorflow mirror history: --limit must be a whole number from 1 up, not -1; see mirrorflow mirror"
+                        + " history --help",
+                "mirrorflow mirror wait: invalid value for option '--timeout': '9999999999h' is too long a duration;"
+                        + " write e.g. 500ms, 5s, 2m or 1h; see mirrorflow mirror wait --help",
+                "mirrorflow ping: invalid value for option '--timeout': '99999999999999999999s' is too long a duration;"
+                        + " write e.g. 500ms, 5s, 2m or 1h; see mirrorflow ping --help");
+    }
+
+    @Test
     void shouldTreatAnUnknownCommandAsAUsageErrorAlsoWithHelp() {
         assertThat(run(Map.of(), "nosuch", "--help")).isEqualTo(2);
         assertThat(run(Map.of(), "maintenance", "start", "--help")).isEqualTo(2);

@@ -185,6 +185,24 @@ class PeerCommandsIT {
     }
 
     @Test
+    void shouldSayAPasswordIsRequiredWhenThePeerHasNoneAndTheServerAsksForOne() throws Exception {
+        int exit = run("peer", "create", "no_pw", "--type", "postgres", "--url", url(ROLE, targetDb.name()));
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(oneLineOfErr()).isEqualTo("mirrorflow: peer no_pw: PostgreSQL at " + location(targetDb.name())
+                + " requires a password for user " + ROLE + " and peer no_pw has none; a password is required: pass"
+                + " --password-file FILE (a file holding the password) when creating the peer, then run the command again");
+        assertThat(rawRow("no_pw")).isEmpty();
+
+        assertThat(run("peer", "create", "no_pw", "--type", "postgres", "--no-check",
+                "--url", url(ROLE, targetDb.name()))).as("stderr: %s", err).isZero();
+        assertThat(run("peer", "check", "no_pw")).isEqualTo(1);
+        assertThat(oneLineOfErr()).startsWith("mirrorflow: peer no_pw: PostgreSQL at " + location(targetDb.name())
+                + " requires a password for user " + ROLE).doesNotContain("cannot reach", "host and port");
+        assertThat(run("peer", "drop", "no_pw")).isZero();
+    }
+
+    @Test
     void shouldSayInOneLineThatAnUnreachableHostIsUnreachableAndStoreNothing() throws Exception {
         int exit = run("peer", "create", "nowhere", "--type", "postgres",
                 "--url", "postgres://" + ROLE + "@127.0.0.1:1/" + targetDb.name(),

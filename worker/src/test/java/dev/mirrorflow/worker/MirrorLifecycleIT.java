@@ -345,8 +345,75 @@ class MirrorLifecycleIT {
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
         assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
         assertThat(count(bed.destination, "SELECT count(*) FROM " + table + " WHERE id = 1000")).isEqualTo(1);
-        assertThat(bed.ok("mirror", "history", name).out()).contains("resync requested");
+        List<String> history = bed.ok("mirror", "history", name).out().lines().toList();
+        assertThat(history).anyMatch(line -> line.contains("resync requested"));
+        // Each run's outcome stands where it ended; the mirror streams again, and that is what ends the history.
+        int failedOutcome = indexOf(history, "outcome: FAILED");
+        assertThat(failedOutcome).as(String.join("\n", history)).isPositive();
+        assertThat(history.get(failedOutcome - 1)).contains("PHASE  FAILED");
+        assertThat(history.subList(failedOutcome + 1, history.size())).anyMatch(line -> line.contains("PHASE  RUNNING"));
+        assertThat(history.get(history.size() - 1)).startsWith("now: RUNNING since");
         bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
+    private static int indexOf(List<String> lines, String start) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(start)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void shouldSayNothingChangedForAPauseOfAPausedAndAResumeOfARunningMirrorAndKeepAReasonPrintable()
+            throws Exception {
+        String name = "steer_" + ScratchDatabase.randomSuffix();
+        mirrorOneTableCaughtUp(name, name + "_t", 10);
+
+        MirrorTestBed.Run resume = bed.ok("mirror", "resume", name);
+        assertThat(resume.out().strip()).isEqualTo("mirror " + name + " is not paused (it is RUNNING); nothing changed");
+
+        // An escape sequence in a reason would recolour and retitle other operators' terminals.
+        String reason = "\u001b[31mdisk\u001b]0;owned\u0007 full\nFAKE LINE " + "x".repeat(500);
+        bed.ok("mirror", "pause", name, "--reason", reason);
+        bed.awaitPhase(name, MirrorPhase.PAUSED, PHASE_TIMEOUT);
+        String stored = bed.mirror(name).phaseReason();
+        assertThat(stored).startsWith("disk full FAKE LINE xxx").doesNotContain("\u001b", "\u0007", "\n").hasSize(200);
+
+        MirrorTestBed.Run pause = bed.ok("mirror", "pause", name, "--reason", "again");
+        assertThat(pause.out().strip()).isEqualTo("mirror " + name + " is already paused; nothing changed");
+        assertThat(bed.mirror(name).phaseReason()).isEqualTo(stored);
+
+        bed.ok("mirror", "resume", name);
+        bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
+    @Test
+    void shouldRefuseANamespaceThatDoesNotExistNamingItAndKeepNothing() throws Exception {
+        String name = "nons_" + ScratchDatabase.randomSuffix();
+        bed.peers(name);
+        String namespace = "no_such_ns_" + ScratchDatabase.randomSuffix();
+        MirrorTestBed.Run run = bed.cli("mirror", "create", "--temporal-namespace", namespace, "-f", bed.spec(name, """
+                name: %1$s
+                source: %1$s_src
+                destination: %1$s_dst
+                tables:
+                  - source: public.orders
+                """.formatted(name)).toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err().strip()).isEqualTo("mirrorflow: Temporal at " + MirrorTestBed.TEMPORAL + " has no namespace '"
+                + namespace + "'; create it (temporal operator namespace create --namespace " + namespace
+                + ") or set MIRRORFLOW_TEMPORAL_NAMESPACE to an existing one");
+        try (dev.mirrorflow.catalog.Catalog catalog = dev.mirrorflow.catalog.Catalog.open(bed.catalogDb.catalogConfig())) {
+            assertThat(catalog.mirrors().findLatest(name)).isEmpty();
+        }
+        assertThat(count(bed.source, "SELECT count(*) FROM pg_publication WHERE pubname = 'mirrorflow_" + name + "'"))
+                .isZero();
+        assertThat(count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'mirrorflow_"
+                + name + "'")).isZero();
     }
 
     /** A mirror of one new table of {@code rows} rows, loaded and caught up. */

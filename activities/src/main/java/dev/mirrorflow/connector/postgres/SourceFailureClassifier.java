@@ -102,6 +102,16 @@ public final class SourceFailureClassifier {
             default:
                 break;
         }
+        // pgjdbc says so, with 08004, when the server asks for a password (SCRAM, md5 or
+        // cleartext) and the peer has none: the server was reached, and a retry cannot help.
+        if (state.equals("08004") && driver.contains("no password was provided")) {
+            return permanent(AUTHENTICATION_FAILED, e, subject + ": PostgreSQL at " + at
+                    + " requires a password for user " + user + " and " + op.peerToFix() + " has none; "
+                    + (op.forMirror() ? "create the source peer again with --password-file FILE (a file holding the "
+                            + "password), then resume the mirror"
+                            : "a password is required: pass --password-file FILE (a file holding the password) when "
+                                    + "creating the peer, then run the command again"));
+        }
         if (state.startsWith("08")) {
             return unreachable(e, op, driver);
         }
