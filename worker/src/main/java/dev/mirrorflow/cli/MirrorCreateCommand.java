@@ -72,7 +72,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
                         catalog.mirrors().markDropped(row.id());
                     }
                     throw new UserError("could not start the workflow of mirror " + mirror.name() + ": "
-                            + e.getMessage() + "; nothing was kept, try again");
+                            + TemporalConnection.describe(e) + "; nothing was kept, try again");
                 }
             }
             spec.commandLine().getOut().printf("mirror %s created (workflow %s); follow it with: "

@@ -114,8 +114,7 @@ public final class StateFile {
             return;
         }
         Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
-        // The umask can only take permissions away, so this is a no-op unless the file system
-        // ignored the requested mode; it makes sure the directory ends at exactly 0700.
+        // The umask may still have taken bits away, even the owner's: the directory ends at exactly 0700.
         Files.setPosixFilePermissions(directory, OWNER_ONLY_DIRECTORY);
     }
 

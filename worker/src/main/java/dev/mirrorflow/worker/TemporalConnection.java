@@ -98,7 +98,8 @@ public final class TemporalConnection implements AutoCloseable {
         stubs.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
     }
 
-    private static String describe(Throwable e) {
+    /** The gRPC status of a failed call, or else its first line: Temporal's wrapping names no cause. */
+    public static String describe(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof StatusRuntimeException s) {
                 return s.getStatus().getCode() + (s.getStatus().getDescription() == null

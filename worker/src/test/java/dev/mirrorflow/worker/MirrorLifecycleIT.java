@@ -416,6 +416,33 @@ class MirrorLifecycleIT {
                 + name + "'")).isZero();
     }
 
+    @Test
+    void shouldKeepNoCatalogRowWhenTheWorkflowCannotStart() throws Exception {
+        String name = "nostart_" + ScratchDatabase.randomSuffix();
+        bed.peers(name);
+        // Someone else's workflow already holds the mirror's workflow id, on a queue no worker polls.
+        temporal("workflow", "start", "--workflow-id", "mirror/" + name, "--type", "Mirror",
+                "--task-queue", "nobody-" + name);
+        try {
+            MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", bed.spec(name, """
+                    name: %1$s
+                    source: %1$s_src
+                    destination: %1$s_dst
+                    tables:
+                      - source: public.orders
+                    """.formatted(name)).toString());
+
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.err().strip()).startsWith("mirrorflow: could not start the workflow of mirror " + name + ": ")
+                    .endsWith("; nothing was kept, try again").doesNotContain("\n");
+            try (dev.mirrorflow.catalog.Catalog catalog = dev.mirrorflow.catalog.Catalog.open(bed.catalogDb.catalogConfig())) {
+                assertThat(catalog.mirrors().findLatest(name)).as("no row, not even a dropped one").isEmpty();
+            }
+        } finally {
+            temporal("workflow", "terminate", "--workflow-id", "mirror/" + name, "--reason", "test over");
+        }
+    }
+
     /** A mirror of one new table of {@code rows} rows, loaded and caught up. */
     private static void mirrorOneTableCaughtUp(String name, String table, int rows) throws Exception {
         bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
