@@ -1,6 +1,7 @@
 package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.CatalogConflictException;
+import dev.mirrorflow.cli.spec.KeySuggestions;
 import dev.mirrorflow.cli.spec.SpecException;
 import dev.mirrorflow.telemetry.TelemetryConfigurationException;
 import dev.mirrorflow.catalog.CatalogUnavailableException;
@@ -93,11 +94,21 @@ public final class MirrorflowCommand implements Runnable {
                 && (problem.length() == 1 || !Character.isUpperCase(problem.charAt(1)))) {
             problem = Character.toLowerCase(problem.charAt(0)) + problem.substring(1);
         }
+        if (problem.endsWith(".")) {
+            problem = problem.substring(0, problem.length() - 1);
+        }
+        // A word where a command with subcommands expects one of them is a command that does not exist.
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !cl.getSubcommands().isEmpty()
+                && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")
+                && cl.getCommandSpec().positionalParameters().isEmpty()) {
+            problem = "unknown command '" + unmatched.getUnmatched().get(0) + "'";
+        }
         StringBuilder line = new StringBuilder(command).append(": ").append(problem);
-        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
-            java.util.List<String> suggestions = unmatched.getSuggestions();
-            line.append(" (did you mean ").append(String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size()))))
-                    .append("?)");
+        // Picocli suggests loosely (ping for maintenance); only a near spelling is worth a hint.
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String written = unmatched.getUnmatched().get(0).replaceFirst("=.*", "");
+            KeySuggestions.closest(written, unmatched.getSuggestions())
+                    .ifPresent(meant -> line.append(" (did you mean ").append(meant).append("?)"));
         }
         line.append("; see ").append(command).append(" --help");
         cl.getErr().println(line);

@@ -79,16 +79,18 @@ class MirrorflowCommandTest {
         assertThat(run(Map.of(), "maintenance", "start", "--help")).isEqualTo(2);
         assertThat(run(Map.of(), "mirror", "nosuch", "--help")).isEqualTo(2);
         assertThat(run(Map.of(), "nosuch")).isEqualTo(2);
+        assertThat(run(Map.of(), "mirorr", "list")).isEqualTo(2);
+        assertThat(run(Map.of(), "mirror", "history", "x", "--limt=5")).isEqualTo(2);
 
         assertThat(out.toString()).isEmpty();
-        java.util.List<String> lines = err.toString().lines().toList();
-        assertThat(lines).hasSize(4);
-        assertThat(lines.get(0)).startsWith("mirrorflow: unmatched argument at index 0: 'nosuch'")
-                .endsWith("; see mirrorflow --help");
-        assertThat(lines.get(1)).startsWith("mirrorflow: unmatched arguments from index 0: 'maintenance', 'start'")
-                .endsWith("; see mirrorflow --help");
-        assertThat(lines.get(2)).startsWith("mirrorflow mirror: unmatched argument at index 1: 'nosuch'")
-                .endsWith("; see mirrorflow mirror --help");
+        assertThat(err.toString().lines().toList()).containsExactly(
+                "mirrorflow: unknown command 'nosuch'; see mirrorflow --help",
+                "mirrorflow: unknown command 'maintenance'; see mirrorflow --help",
+                "mirrorflow mirror: unknown command 'nosuch'; see mirrorflow mirror --help",
+                "mirrorflow: unknown command 'nosuch'; see mirrorflow --help",
+                "mirrorflow: unknown command 'mirorr' (did you mean mirror?); see mirrorflow --help",
+                "mirrorflow mirror history: unknown option: '--limt=5' (did you mean --limit?); see mirrorflow mirror"
+                        + " history --help");
     }
 
     /**

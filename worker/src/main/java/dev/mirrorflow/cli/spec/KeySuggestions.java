@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** Finds the key a user most likely meant when they wrote one the spec does not know. */
-final class KeySuggestions {
+public final class KeySuggestions {
 
     /** Two edits catch a typo or a swapped pair of letters without suggesting unrelated keys. */
     private static final int MAX_DISTANCE = 2;
@@ -16,7 +16,7 @@ final class KeySuggestions {
      * The closest known key, ignoring case, underscores and hyphens, so that {@code batch_size}
      * and {@code BatchSize} both lead to {@code batchSize}; the first of equally close keys.
      */
-    static Optional<String> closest(String unknown, List<String> known) {
+    public static Optional<String> closest(String unknown, List<String> known) {
         String written = normalise(unknown);
         String best = null;
         int bestDistance = MAX_DISTANCE + 1;
