@@ -117,6 +117,34 @@ class MirrorRepositoryIT extends CatalogFixture {
     }
 
     @Test
+    void shouldDeleteOnlyAMirrorWhoseWorkflowNeverStarted() {
+        MirrorRow unstarted = newMirror("mr_unstarted", "mr_src", "mr_dst");
+        MirrorRow started = newMirror("mr_started", "mr_src", "mr_dst");
+        catalog.mirrors().recordPhase(started.id(), MirrorPhase.SETUP, "validating", null, "s1");
+
+        assertThat(catalog.mirrors().deleteNeverStarted(unstarted.id())).isTrue();
+        assertThat(catalog.mirrors().deleteNeverStarted(started.id())).isFalse();
+
+        assertThat(catalog.mirrors().findLatest("mr_unstarted")).isEmpty();
+        assertThat(catalog.mirrors().history(unstarted.id(), 10)).isEmpty();
+        assertThat(catalog.mirrors().findLive("mr_started")).isPresent();
+        assertThat(catalog.mirrors().history(started.id(), 10)).hasSize(2);
+    }
+
+    @Test
+    void shouldListEveryRunsOutcomeOldestFirst() {
+        MirrorRow m = newMirror("mr_runs", "mr_src", "mr_dst");
+        catalog.mirrors().recordOutcome(new MirrorOutcome(m.id(), "run-1", MirrorPhase.FAILED, 1, 2, 1, "0/1", "lost",
+                Instant.parse("2026-01-01T00:00:00Z")));
+        catalog.mirrors().recordOutcome(new MirrorOutcome(m.id(), "run-2", MirrorPhase.TERMINATED, 3, 4, 2, "0/2", null,
+                Instant.parse("2026-01-02T00:00:00Z")));
+
+        assertThat(catalog.mirrors().outcomes(m.id())).extracting(MirrorOutcome::runId, MirrorOutcome::finalPhase)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("run-1", MirrorPhase.FAILED),
+                        org.assertj.core.groups.Tuple.tuple("run-2", MirrorPhase.TERMINATED));
+    }
+
+    @Test
     void shouldRefuseToRewriteHistory() throws Exception {
         MirrorRow m = newMirror("mr_history", "mr_src", "mr_dst");
         try (Connection c = database.connect(); Statement s = c.createStatement()) {
