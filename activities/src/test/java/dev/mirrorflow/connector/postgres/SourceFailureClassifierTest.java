@@ -69,6 +69,17 @@ class SourceFailureClassifierTest {
     }
 
     @Test
+    void shouldSayAPasswordIsRequiredWhenTheServerAsksForOneThePeerDoesNotHave() {
+        // pgjdbc's words, with 08004, for a SCRAM server and a login without password.
+        SourceException e = classify("08004",
+                "The server requested SCRAM-based authentication, but no password was provided.");
+
+        assertPermanent(e, Problem.AUTHENTICATION_FAILED);
+        assertThat(e.getMessage()).contains("requires a password for user cdc and the source peer has none",
+                "--password-file").doesNotContain("cannot reach", "will retry");
+    }
+
+    @Test
     void shouldNotRetryARejectedLogin() {
         assertPermanent(classify("28000", "FATAL: no pg_hba.conf entry for host"), Problem.AUTHENTICATION_FAILED);
     }
