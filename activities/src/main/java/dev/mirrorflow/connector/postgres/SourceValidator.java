@@ -242,6 +242,52 @@ public final class SourceValidator {
                     + TableId.quote(source.publication()) + " SET (publish_via_partition_root = true), "
                     + op.thenAgain(), null);
         }
+        for (TableId table : source.tables()) {
+            requireChangesUnderOwnName(c, source, table, op);
+        }
+    }
+
+    /**
+     * A partition the mirror names gets its changes under its own name only while no ancestor
+     * of it is published with publish_via_partition_root: otherwise they arrive under the
+     * ancestor's name, and a partition named next to its partitioned table would be loaded twice.
+     */
+    private static void requireChangesUnderOwnName(Connection c, MirrorSource source, TableId table,
+            SourceOperation op) throws SQLException {
+        String sql = """
+                SELECT EXISTS (SELECT 1 FROM pg_publication p
+                                WHERE p.pubname = ? AND p.pubviaroot
+                                  AND (p.puballtables
+                                       OR EXISTS (SELECT 1 FROM pg_publication_rel r
+                                                   WHERE r.prpubid = p.oid AND r.prrelid = a.relid)
+                                       OR EXISTS (SELECT 1 FROM pg_publication_namespace n
+                                                   WHERE n.pnpubid = p.oid AND n.pnnspid = ac.relnamespace))),
+                       ac.relnamespace::regnamespace::text, ac.relname
+                  FROM pg_partition_ancestors(?::regclass) a
+                  JOIN pg_class ac ON ac.oid = a.relid
+                 WHERE a.relid <> ?::regclass""";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, source.publication());
+            ps.setString(2, table.quoted());
+            ps.setString(3, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    TableId ancestor = new TableId(rs.getString(2), rs.getString(3));
+                    if (source.tables().contains(ancestor)) {
+                        throw new SourceConfigurationException(NO_REPLICA_IDENTITY, op.subject() + ": table " + table
+                                + " is a partition of " + ancestor + ", which the mirror also names; remove " + table
+                                + " from the mirror (its rows come with " + ancestor + "), " + op.thenAgain(), null);
+                    }
+                    if (rs.getBoolean(1)) {
+                        throw new SourceConfigurationException(PUBLICATION_NOT_VIA_ROOT, op.subject() + ": table "
+                                + table + " is a partition of " + ancestor + ", and publication "
+                                + source.publication() + " publishes its changes under " + ancestor
+                                + "'s name, which the mirror would miss; name " + ancestor + " in the mirror instead, "
+                                + op.thenAgain(), null);
+                    }
+                }
+            }
+        }
     }
 
     /** Whether the publication exists and publishes a partition's changes as its own. */

@@ -185,6 +185,25 @@ class SourceTableIdentityIT {
     }
 
     @Test
+    void shouldRefuseAPartitionWhoseChangesWouldArriveUnderItsPartitionedTablesName() throws Exception {
+        db.execute("CREATE TABLE readings (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
+                "CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+                "CREATE PUBLICATION rooted FOR TABLE readings WITH (publish_via_partition_root = true)");
+        TableId partition = TableId.parse("readings_2025");
+
+        assertThatCode(() -> validate(MirrorSource.of("id_leaf", List.of(partition)))).doesNotThrowAnyException();
+        assertPermanent(() -> validate(MirrorSource.of("id_both", List.of(TableId.parse("readings"), partition))),
+                Problem.NO_REPLICA_IDENTITY).hasMessage("mirror id_both: table public.readings_2025 is a partition of"
+                        + " public.readings, which the mirror also names; remove public.readings_2025 from the mirror"
+                        + " (its rows come with public.readings), then resume the mirror");
+        assertPermanent(() -> validate(new MirrorSource("id_rooted", List.of(partition), "rooted", "mirrorflow_rooted")),
+                Problem.PUBLICATION_NOT_VIA_ROOT).hasMessage("mirror id_rooted: table public.readings_2025 is a"
+                        + " partition of public.readings, and publication rooted publishes its changes under"
+                        + " public.readings's name, which the mirror would miss; name public.readings in the mirror"
+                        + " instead, then resume the mirror");
+    }
+
+    @Test
     void shouldRefuseAPartitionWhoseReplicaIdentityLacksItsTablesKey() throws Exception {
         db.execute("CREATE TABLE shipments (id int, region int NOT NULL, code text NOT NULL, PRIMARY KEY (id, region))"
                         + " PARTITION BY LIST (region)",
