@@ -1,6 +1,7 @@
 package dev.mirrorflow.connector.postgres.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mirrorflow.catalog.ScratchDatabase;
 import dev.mirrorflow.connector.TableId;
@@ -126,6 +127,23 @@ class RowIdentityStreamIT {
         }
         assertThat(rows(destinationDb, "measures")).isEqualTo("(2,2026-02-01,a);(3,2025-12-31,\"moved back\")")
                 .isEqualTo(rows(source, "measures"));
+    }
+
+    @Test
+    void shouldFailWithAClearMessageWhenTheKeyChangesWhileStreamingInsteadOfApplyingByOtherColumns()
+            throws Exception {
+        List<TableId> tables = start("CREATE TABLE people (id int PRIMARY KEY, email text NOT NULL)");
+        try (PostgresDestination destination = prepared(tables)) {
+            source.execute("INSERT INTO people VALUES (1, 'a@x')");
+            streamUntilCaughtUp(destination);
+            source.execute("CREATE UNIQUE INDEX people_email ON people (email)",
+                    "ALTER TABLE people REPLICA IDENTITY USING INDEX people_email",
+                    "INSERT INTO people VALUES (2, 'b@x')");
+            assertThatThrownBy(() -> streamUntilCaughtUp(destination))
+                    .hasMessageContaining("destination table public.people has primary key (id) but source table"
+                            + " public.people has (email); resync the mirror");
+        }
+        assertThat(rows(destinationDb, "people")).isEqualTo("(1,a@x)");
     }
 
     /**
