@@ -11,10 +11,12 @@ public sealed interface Change {
      * @param schema the table's shape when the change was made; {@code values} follow its columns
      * @param values the new row for INSERT and UPDATE; for DELETE the old row, of which at least
      *     the key columns are set (others may be NULL)
-     * @param oldKey for an UPDATE that changed the key, the old key's values in key order;
-     *     otherwise null
+     * @param oldValues for an UPDATE that changed the key, the old row as the source sent it:
+     *     its values follow the schema's columns like {@code values}, of which at least the key
+     *     columns are set (others may be NULL); otherwise null. Whole rows rather than key
+     *     values alone, so that no consumer depends on the order in which a key was declared.
      */
-    record Row(TableSchema schema, Kind kind, Value[] values, Value[] oldKey) implements Change {}
+    record Row(TableSchema schema, Kind kind, Value[] values, Value[] oldValues) implements Change {}
 
     /** Tables truncated together. */
     record Truncate(List<TableId> tables) implements Change {}

@@ -4,9 +4,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The shape of a source table: its columns in order and its key. For a table with REPLICA
- * IDENTITY FULL and no primary key, {@code key()} is empty and rows are identified by all
- * columns.
+ * The shape of a source table: its columns in order and its key, the columns that identify a
+ * row (for PostgreSQL the primary key, or the index REPLICA IDENTITY USING INDEX names). A table
+ * without a key has an empty {@code key()}; destinations refuse it.
  */
 public record TableSchema(TableId id, List<ColumnSchema> columns) {
 

@@ -55,7 +55,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
             PostgresPeer source = peers.postgres(mirror.source());
             PostgresPeer destination = peers.postgres(mirror.destination());
             refuseSharedSourceObjects(catalog, mirror);
-            SourceValidator.validate(source, MirrorSource.of(mirror));
+            SourceValidator.validateNewMirror(source, MirrorSource.of(mirror));
             PeerProbe.ping(mirror.destination(), destination);
 
             // Temporal is checked before the catalog is written, so an unreachable Temporal

@@ -21,6 +21,8 @@ public final class SourceConfigurationException extends SourceException {
         MISSING_TABLE_PRIVILEGE,
         MISSING_PRIVILEGE,
         NO_REPLICA_IDENTITY,
+        /** A partitioned table's changes would arrive under its partitions' names. */
+        PUBLICATION_NOT_VIA_ROOT,
         SLOT_WRONG_PLUGIN,
         SLOT_OTHER_DATABASE,
         NO_FREE_REPLICATION_SLOTS,

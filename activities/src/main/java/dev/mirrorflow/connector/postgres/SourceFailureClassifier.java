@@ -72,7 +72,7 @@ public final class SourceFailureClassifier {
             case "42P01":
                 return permanent(TABLE_MISSING, e, subject + ": " + (op.table() == null ? driver
                         : "table " + op.table() + " does not exist in " + at)
-                        + "; create it or remove it from the mirror, then resume the mirror");
+                        + "; create it or remove it from the mirror, " + op.thenAgain());
             case "42501":
                 return insufficientPrivilege(e, op, driver);
             case "57P01":
@@ -96,7 +96,7 @@ public final class SourceFailureClassifier {
                 }
                 if (driver.contains("not created in this database")) {
                     return permanent(SLOT_OTHER_DATABASE, e, subject + ": " + driver + "; give the mirror another "
-                            + "slot name or point the source peer at the slot's database, then resume the mirror");
+                            + "slot name or point the source peer at the slot's database, " + op.thenAgain());
                 }
                 break;
             default:
@@ -140,7 +140,7 @@ public final class SourceFailureClassifier {
     /** Also used by {@link SourceValidator}, which finds the problem before Postgres reports it. */
     static String walLevelMessage(SourceOperation op, String whatIsWrong) {
         return op.subject() + ": " + whatIsWrong + " on " + op.peer().host() + ":" + op.peer().port()
-                + "; run ALTER SYSTEM SET wal_level = logical and restart PostgreSQL, then resume the mirror";
+                + "; run ALTER SYSTEM SET wal_level = logical and restart PostgreSQL, " + op.thenAgain();
     }
 
     /** Also used by {@link SourceValidator}, which finds the problem before Postgres reports it. */
@@ -148,7 +148,7 @@ public final class SourceFailureClassifier {
         return op.subject() + ": cannot create replication slot " + op.slot() + " because all replication slots on "
                 + op.peer().host() + ":" + op.peer().port() + " are in use (max_replication_slots)"
                 + "; raise max_replication_slots (needs a restart) or drop unused slots with "
-                + "pg_drop_replication_slot, then resume the mirror";
+                + "pg_drop_replication_slot, " + op.thenAgain();
     }
 
     private static SourceException insufficientPrivilege(SQLException e, SourceOperation op, String driver) {

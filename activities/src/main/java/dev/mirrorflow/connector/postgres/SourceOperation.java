@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param table the table involved, or null
  * @param peerName the stored peer's name when the work is a one-off command on a peer (mirrorflow
  *     peer create or check), else null
+ * @param creating the work checks a mirror that {@code mirror create} is about to create: a person
+ *     reads the message at once, and nothing exists yet that could be resumed
  */
-public record SourceOperation(
-        String action, PostgresPeer peer, String mirror, String slot, TableId table, String peerName) {
+public record SourceOperation(String action, PostgresPeer peer, String mirror, String slot, TableId table,
+        String peerName, boolean creating) {
 
     public SourceOperation {
         Objects.requireNonNull(action, "action");
@@ -25,7 +27,7 @@ public record SourceOperation(
     }
 
     public SourceOperation(String action, PostgresPeer peer, String mirror, String slot, TableId table) {
-        this(action, peer, mirror, slot, table, null);
+        this(action, peer, mirror, slot, table, null, false);
     }
 
     public static SourceOperation of(String action, PostgresPeer peer, MirrorSource source) {
@@ -34,15 +36,20 @@ public record SourceOperation(
 
     /** Work on a peer that no mirror is waiting for: a command a person runs and reads at once. */
     public static SourceOperation onPeer(String action, PostgresPeer peer, String peerName) {
-        return new SourceOperation(action, peer, null, null, null, peerName);
+        return new SourceOperation(action, peer, null, null, null, peerName, false);
+    }
+
+    /** Checks {@code mirror create} runs before it creates mirror {@code mirror}. */
+    public static SourceOperation creatingMirror(String action, PostgresPeer peer, String mirror) {
+        return new SourceOperation(action, peer, mirror, null, null, null, true);
     }
 
     public SourceOperation withSlot(String otherSlot) {
-        return new SourceOperation(action, peer, mirror, otherSlot, table, peerName);
+        return new SourceOperation(action, peer, mirror, otherSlot, table, peerName, creating);
     }
 
     public SourceOperation withTable(TableId otherTable) {
-        return new SourceOperation(action, peer, mirror, slot, otherTable, peerName);
+        return new SourceOperation(action, peer, mirror, slot, otherTable, peerName, creating);
     }
 
     /**
@@ -50,7 +57,7 @@ public record SourceOperation(
      * otherwise a person ran a command and needs to hear what to do next, not "will retry".
      */
     boolean forMirror() {
-        return mirror != null;
+        return mirror != null && !creating;
     }
 
     /** The start of every message: "mirror orders, slot mirrorflow_orders". */
@@ -73,6 +80,9 @@ public record SourceOperation(
 
     /** How a message ends once the user has fixed the cause. */
     String thenAgain() {
+        if (creating) {
+            return "then run mirror create again";
+        }
         return forMirror() ? "then resume the mirror" : "then run the command again";
     }
 
@@ -83,7 +93,7 @@ public record SourceOperation(
 
     /** Which peer the user should correct. */
     String peerToFix() {
-        if (forMirror()) {
+        if (forMirror() || creating) {
             return "the source peer";
         }
         return peerName != null ? "peer " + peerName : "the peer";

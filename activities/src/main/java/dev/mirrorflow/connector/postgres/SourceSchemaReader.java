@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * Reads the shape of source tables from the PostgreSQL catalog: columns in order with their
- * types as {@code format_type} prints them, nullability, primary key positions (in key order)
- * and the labels of enum types. Generated
+ * types as {@code format_type} prints them, nullability, key positions (in key order; the key
+ * is what {@link RowIdentity} says identifies a row) and the labels of enum types. Generated
  * columns are left out because logical replication does not send them.
  */
 public final class SourceSchemaReader {
@@ -38,13 +38,13 @@ public final class SourceSchemaReader {
               JOIN pg_type t ON t.oid = a.atttypid
               LEFT JOIN LATERAL (
                    SELECT u.ord FROM pg_index i, unnest(i.indkey) WITH ORDINALITY u(attnum, ord)
-                    WHERE i.indrelid = a.attrelid AND i.indisprimary AND u.attnum = a.attnum) k ON true
+                    WHERE i.indrelid = a.attrelid AND %s AND u.attnum = a.attnum) k ON true
              WHERE a.attrelid = ?::regclass
                AND a.attnum > 0
                AND NOT a.attisdropped
                AND a.attgenerated = ''
              ORDER BY a.attnum
-            """.formatted(ENUM_LABELS);
+            """.formatted(ENUM_LABELS, RowIdentity.KEY_INDEX);
 
     private final Connection connection;
 

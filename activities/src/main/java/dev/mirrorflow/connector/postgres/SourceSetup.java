@@ -31,6 +31,12 @@ public final class SourceSetup {
      * change stream ignores them, and the mirror's tables may be changing in a config update that
      * has not reached every worker yet.
      *
+     * <p>The publication is created with {@code publish_via_partition_root}, so that the changes
+     * of a partitioned table arrive under its own name rather than its partitions'. No table is
+     * added before {@link SourceValidator#requireRowIdentity} accepted every table of the mirror:
+     * PostgreSQL refuses UPDATE and DELETE on a published table without a replica identity, so
+     * adding one would break the source application's writes.
+     *
      * @return the tables added, all of them when the publication was created
      */
     public static List<TableId> ensurePublication(PostgresPeer peer, MirrorSource source) {
@@ -39,8 +45,12 @@ public final class SourceSetup {
         String publication = TableId.quote(source.publication());
         try (Connection c = peer.connect()) {
             Optional<Boolean> allTables = publicationForAllTables(c, source.publication());
+            if (allTables.isEmpty() || !allTables.get()) {
+                SourceValidator.requireRowIdentity(c, source, op);
+            }
             if (allTables.isEmpty()) {
-                execute(c, "CREATE PUBLICATION " + publication + " FOR TABLE " + quoted(source.tables()));
+                execute(c, "CREATE PUBLICATION " + publication + " FOR TABLE " + quoted(source.tables())
+                        + " WITH (publish_via_partition_root = true)");
                 log.info("created publication {} of mirror {} for {}", source.publication(), source.mirror(),
                         source.tables());
                 return source.tables();

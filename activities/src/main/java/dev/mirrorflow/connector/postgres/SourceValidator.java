@@ -5,6 +5,7 @@ import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Pro
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.MISSING_TABLE_PRIVILEGE;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.NO_FREE_REPLICATION_SLOTS;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.NO_REPLICA_IDENTITY;
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.PUBLICATION_NOT_VIA_ROOT;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.SLOT_OTHER_DATABASE;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.SLOT_WRONG_PLUGIN;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.TABLE_MISSING;
@@ -21,7 +22,9 @@ import java.util.stream.Collectors;
 /**
  * Checks, before a mirror starts, everything on a PostgreSQL source that would otherwise fail
  * later and less clearly: wal_level, the user's REPLICATION attribute and table privileges, that
- * the tables exist and have a replica identity, and the state of the mirror's slot. It changes
+ * the tables exist and have a key and a replica identity that carries it, that a publication
+ * the spec names publishes partitioned tables under their own names, and the state of the
+ * mirror's slot. It changes
  * nothing. Each problem is a permanent {@link SourceConfigurationException} with one line that
  * says what to do; connection trouble goes through {@link SourceFailureClassifier}.
  */
@@ -32,11 +35,24 @@ public final class SourceValidator {
     private SourceValidator() {}
 
     public static void validate(PostgresPeer peer, MirrorSource source) {
-        SourceOperation op = new SourceOperation("validating the source", peer, source.mirror(), null, null);
+        validate(peer, source, new SourceOperation("validating the source", peer, source.mirror(), null, null));
+    }
+
+    /**
+     * Validates the source of a mirror that {@code mirror create} is about to create: the same
+     * checks, with messages that end in running the command again rather than in resuming a
+     * mirror that does not exist.
+     */
+    public static void validateNewMirror(PostgresPeer peer, MirrorSource source) {
+        validate(peer, source, SourceOperation.creatingMirror("validating the source", peer, source.mirror()));
+    }
+
+    private static void validate(PostgresPeer peer, MirrorSource source, SourceOperation op) {
         try (Connection c = peer.connect()) {
             requireLogicalWalLevel(setting(c, "wal_level"), op);
             requireReplicationAttribute(c, op);
-            requireReadableTablesWithIdentity(c, source.tables(), op);
+            requireReadableTables(c, source.tables(), op);
+            requireRowIdentity(c, source, op);
             if (!slotExists(c, source, op.withSlot(source.slot()))) {
                 requireFreeSlot(usedSlots(c), Integer.parseInt(setting(c, "max_replication_slots")),
                         op.withSlot(source.slot()));
@@ -90,13 +106,13 @@ public final class SourceValidator {
                     throw new SourceConfigurationException(SLOT_WRONG_PLUGIN, op.subject() + ": replication slot "
                             + source.slot() + " exists but " + what + ", not " + PLUGIN + "; drop it (SELECT "
                             + "pg_drop_replication_slot('" + source.slot() + "')) or give the mirror another slot "
-                            + "name, then resume the mirror", null);
+                            + "name, " + op.thenAgain(), null);
                 }
                 if (!rs.getBoolean(4)) {
                     throw new SourceConfigurationException(SLOT_OTHER_DATABASE, op.subject() + ": replication slot "
                             + source.slot() + " exists but belongs to database " + database + ", not "
                             + op.peer().database() + "; give the mirror another slot name or point the source "
-                            + "peer at database " + database + ", then resume the mirror", null);
+                            + "peer at database " + database + ", " + op.thenAgain(), null);
                 }
                 return true;
             }
@@ -111,7 +127,7 @@ public final class SourceValidator {
                 String user = op.peer().user();
                 throw new SourceConfigurationException(MISSING_REPLICATION_PRIVILEGE, op.subject() + ": user " + user
                         + " has neither the REPLICATION attribute nor superuser on " + op.peer().location()
-                        + "; run ALTER ROLE " + user + " REPLICATION as a superuser, then resume the mirror", null);
+                        + "; run ALTER ROLE " + user + " REPLICATION as a superuser, " + op.thenAgain(), null);
             }
         }
     }
@@ -120,19 +136,15 @@ public final class SourceValidator {
      * One query for all tables. Problems are reported one kind at a time, each naming every table
      * that has it, so that a user fixes a whole kind in one go.
      */
-    private static void requireReadableTablesWithIdentity(Connection c, List<TableId> tables, SourceOperation op)
+    private static void requireReadableTables(Connection c, List<TableId> tables, SourceOperation op)
             throws SQLException {
         String sql = "SELECT c.oid IS NOT NULL,"
-                + " c.oid IS NOT NULL AND has_table_privilege(c.oid, 'SELECT'),"
-                + " c.relreplident = 'f' OR c.relreplident = 'i'"
-                + "   OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_index i"
-                + "       WHERE i.indrelid = c.oid AND i.indisprimary))"
+                + " c.oid IS NOT NULL AND has_table_privilege(c.oid, 'SELECT')"
                 + " FROM unnest(?::text[]) WITH ORDINALITY AS t(name, ord)"
                 + " LEFT JOIN pg_class c ON c.oid = to_regclass(t.name)"
                 + " ORDER BY t.ord";
         List<TableId> missing = new ArrayList<>();
         List<TableId> unreadable = new ArrayList<>();
-        List<TableId> withoutIdentity = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableId::quoted).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
@@ -142,8 +154,6 @@ public final class SourceValidator {
                         missing.add(table);
                     } else if (!rs.getBoolean(2)) {
                         unreadable.add(table);
-                    } else if (!rs.getBoolean(3)) {
-                        withoutIdentity.add(table);
                     }
                 }
             }
@@ -153,22 +163,146 @@ public final class SourceValidator {
             boolean one = missing.size() == 1;
             throw new SourceConfigurationException(TABLE_MISSING, op.subject() + ": " + names(missing)
                     + (one ? " does" : " do") + " not exist in " + op.peer().location() + "; create "
-                    + (one ? "it or remove it" : "them or remove them") + " from the mirror, then resume the mirror",
+                    + (one ? "it or remove it" : "them or remove them") + " from the mirror, " + op.thenAgain(),
                     null);
         }
         if (!unreadable.isEmpty()) {
             throw new SourceConfigurationException(MISSING_TABLE_PRIVILEGE, op.subject() + ": user " + user
                     + " may not read " + names(unreadable) + "; run GRANT SELECT ON " + quoted(unreadable) + " TO "
-                    + user + ", then resume the mirror", null);
+                    + user + ", " + op.thenAgain(), null);
         }
-        if (!withoutIdentity.isEmpty()) {
-            boolean one = withoutIdentity.size() == 1;
-            throw new SourceConfigurationException(NO_REPLICA_IDENTITY, op.subject() + ": " + names(withoutIdentity)
-                    + (one ? " has" : " have") + " neither a primary key nor REPLICA IDENTITY FULL, so updates and "
-                    + "deletes cannot be mirrored; add a primary key or run ALTER TABLE "
-                    + (one ? quoted(withoutIdentity) + " REPLICA IDENTITY FULL" : "... REPLICA IDENTITY FULL on each")
-                    + ", then resume the mirror", null);
+    }
+
+    /**
+     * Every table must have a key that identifies its rows (see {@link RowIdentity}), and a
+     * replica identity PostgreSQL can log it with: once a table without one is in a publication
+     * that publishes updates and deletes, PostgreSQL refuses the source application's own UPDATEs
+     * and DELETEs on it. So this runs before any table is added to a publication. A partitioned
+     * table's changes are made in its partitions, so each partition must carry the parent's key in
+     * its replica identity, and the publication must publish them under the parent's name.
+     */
+    static void requireRowIdentity(Connection c, MirrorSource source, SourceOperation op) throws SQLException {
+        List<TableId> nothing = new ArrayList<>();
+        List<TableId> noKey = new ArrayList<>();
+        List<TableId> deferrable = new ArrayList<>();
+        List<String> partitions = new ArrayList<>();
+        List<TableId> partitioned = new ArrayList<>();
+        for (TableId table : source.tables()) {
+            List<RowIdentity.Relation> tree = RowIdentity.readTree(c, table);
+            RowIdentity.Relation top = tree.get(0);
+            switch (top.usability(null)) {
+                case NOTHING -> nothing.add(table);
+                case NO_KEY -> noKey.add(table);
+                case DEFERRABLE_KEY -> deferrable.add(table);
+                default -> {
+                    for (RowIdentity.Relation leaf : tree.subList(1, tree.size())) {
+                        if (leaf.usability(top.key()) != RowIdentity.Usability.USABLE) {
+                            partitions.add(leaf.name() + " (of " + table + ")");
+                        }
+                    }
+                }
+            }
+            if (top.partitioned()) {
+                partitioned.add(table);
+            }
         }
+        if (!nothing.isEmpty()) {
+            throw new SourceConfigurationException(NO_REPLICA_IDENTITY, op.subject() + ": " + names(nothing)
+                    + " with REPLICA IDENTITY NOTHING (or USING INDEX of a dropped index) cannot be mirrored, and in a"
+                    + " publication the source's own UPDATEs and DELETEs on it would fail; run ALTER TABLE "
+                    + alterTarget(nothing) + " REPLICA IDENTITY DEFAULT (with a primary key) or USING INDEX (a unique"
+                    + " index on NOT NULL columns), " + op.thenAgain(), null);
+        }
+        if (!noKey.isEmpty()) {
+            throw new SourceConfigurationException(NO_REPLICA_IDENTITY, op.subject() + ": " + names(noKey)
+                    + " without a primary key cannot be mirrored (mirrorflow applies updates and deletes by a key,"
+                    + " and REPLICA IDENTITY FULL is none); add a primary key, or a unique index on NOT NULL columns"
+                    + " and run ALTER TABLE " + alterTarget(noKey) + " REPLICA IDENTITY USING INDEX <that index>, "
+                    + op.thenAgain(), null);
+        }
+        if (!deferrable.isEmpty()) {
+            throw new SourceConfigurationException(NO_REPLICA_IDENTITY, op.subject() + ": " + names(deferrable)
+                    + " with a DEFERRABLE primary key cannot be mirrored (PostgreSQL does not log it as a replica"
+                    + " identity, so in a publication the source's own UPDATEs and DELETEs would fail, and a deferred"
+                    + " key may repeat inside a transaction); recreate the primary key NOT DEFERRABLE, or add a unique"
+                    + " index on NOT NULL columns and run ALTER TABLE " + alterTarget(deferrable) + " REPLICA IDENTITY"
+                    + " USING INDEX <that index>, " + op.thenAgain(), null);
+        }
+        if (!partitions.isEmpty()) {
+            throw new SourceConfigurationException(NO_REPLICA_IDENTITY, op.subject() + ": partition(s) "
+                    + String.join(", ", partitions) + " have a replica identity without their table's key, so"
+                    + " their updates and deletes cannot be mirrored (and may fail at the source once published);"
+                    + " run ALTER TABLE <partition> REPLICA IDENTITY DEFAULT (with the table's primary key) or FULL"
+                    + " on each, " + op.thenAgain(), null);
+        }
+        if (!partitioned.isEmpty() && publishesViaLeaves(c, source.publication())) {
+            throw new SourceConfigurationException(PUBLICATION_NOT_VIA_ROOT, op.subject() + ": publication "
+                    + source.publication() + " publishes the changes of partitioned " + names(partitioned)
+                    + " under its partitions' names, which the mirror would miss; run ALTER PUBLICATION "
+                    + TableId.quote(source.publication()) + " SET (publish_via_partition_root = true), "
+                    + op.thenAgain(), null);
+        }
+        for (TableId table : source.tables()) {
+            requireChangesUnderOwnName(c, source, table, op);
+        }
+    }
+
+    /**
+     * A partition the mirror names gets its changes under its own name only while no ancestor
+     * of it is published with publish_via_partition_root: otherwise they arrive under the
+     * ancestor's name, and a partition named next to its partitioned table would be loaded twice.
+     */
+    private static void requireChangesUnderOwnName(Connection c, MirrorSource source, TableId table,
+            SourceOperation op) throws SQLException {
+        String sql = """
+                SELECT EXISTS (SELECT 1 FROM pg_publication p
+                                WHERE p.pubname = ? AND p.pubviaroot
+                                  AND (p.puballtables
+                                       OR EXISTS (SELECT 1 FROM pg_publication_rel r
+                                                   WHERE r.prpubid = p.oid AND r.prrelid = a.relid)
+                                       OR EXISTS (SELECT 1 FROM pg_publication_namespace n
+                                                   WHERE n.pnpubid = p.oid AND n.pnnspid = ac.relnamespace))),
+                       ac.relnamespace::regnamespace::text, ac.relname
+                  FROM pg_partition_ancestors(?::regclass) a
+                  JOIN pg_class ac ON ac.oid = a.relid
+                 WHERE a.relid <> ?::regclass""";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, source.publication());
+            ps.setString(2, table.quoted());
+            ps.setString(3, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    TableId ancestor = new TableId(rs.getString(2), rs.getString(3));
+                    if (source.tables().contains(ancestor)) {
+                        throw new SourceConfigurationException(NO_REPLICA_IDENTITY, op.subject() + ": table " + table
+                                + " is a partition of " + ancestor + ", which the mirror also names; remove " + table
+                                + " from the mirror (its rows come with " + ancestor + "), " + op.thenAgain(), null);
+                    }
+                    if (rs.getBoolean(1)) {
+                        throw new SourceConfigurationException(PUBLICATION_NOT_VIA_ROOT, op.subject() + ": table "
+                                + table + " is a partition of " + ancestor + ", and publication "
+                                + source.publication() + " publishes its changes under " + ancestor
+                                + "'s name, which the mirror would miss; name " + ancestor + " in the mirror instead, "
+                                + op.thenAgain(), null);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether the publication exists and publishes a partition's changes as its own. */
+    private static boolean publishesViaLeaves(Connection c, String publication) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT NOT pubviaroot FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** What an ALTER TABLE in a message names: the table, or "..." to run on each of several. */
+    private static String alterTarget(List<TableId> tables) {
+        return tables.size() == 1 ? tables.get(0).quoted() : "...";
     }
 
     private static String names(List<TableId> tables) {

@@ -198,6 +198,20 @@ class SourceFailureClassifierTest {
     }
 
     @Test
+    void shouldEndAMirrorCreatesMessagesInRunningCreateAgainAndPromiseNoRetry() {
+        SourceOperation creating = SourceOperation.creatingMirror("validating the source", PEER, "orders");
+
+        assertThat(SourceFailureClassifier.classify(
+                new SQLException("FATAL: password authentication failed for user \"cdc\"", "28P01"), creating)
+                .getMessage()).isEqualTo("mirror orders: PostgreSQL at db.example:5432/shop rejected user cdc"
+                        + " (FATAL: password authentication failed for user \"cdc\"); fix the source peer's user and"
+                        + " password (or pg_hba.conf), then run mirror create again");
+        assertThat(SourceFailureClassifier.classify(
+                new SQLException("Connection to db.example:5432 refused.", "08001"), creating).getMessage())
+                .doesNotContain("will retry").endsWith("reachable from here");
+    }
+
+    @Test
     void shouldNotPromiseARetryToAPeerCommandThatCannotReachTheServer() {
         SourceException e = SourceFailureClassifier.classify(
                 new SQLException("Connection to db.example:5432 refused.", "08001"),

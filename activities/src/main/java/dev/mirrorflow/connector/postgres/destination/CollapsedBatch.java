@@ -83,7 +83,7 @@ final class CollapsedBatch {
             // has no value yet; in an update it was not touched.
             case INSERT -> changes.insert(key, layout.destinationValues(row.values(), Value.NULL));
             case UPDATE -> changes.update(key, layout.destinationValues(row.values(), Value.UNCHANGED),
-                    row.oldKey() == null ? null : layout.oldKey(row.oldKey()));
+                    row.oldValues() == null ? null : layout.oldKey(row.oldValues()));
             case DELETE -> changes.delete(key, layout.destinationValues(row.values(), Value.NULL));
         }
     }

@@ -70,17 +70,16 @@ final class RowLayout {
         return Arrays.asList(key);
     }
 
-    /** The key of an UPDATE's old row, whose values are already in key order. */
-    List<String> oldKey(Value[] oldKey) {
-        if (oldKey.length != keySourceIndex.length) {
-            throw new IllegalStateException("an update to " + schema.id() + " has an old key of " + oldKey.length
-                    + " values but the table's key has " + keySourceIndex.length + " columns");
+    /**
+     * The key of an UPDATE's old row, whose values follow the shape's columns like a new row's:
+     * the key columns are picked by name, whatever order the source declared the key in.
+     */
+    List<String> oldKey(Value[] oldValues) {
+        if (oldValues.length != schema.columns().size()) {
+            throw new IllegalStateException("an update to " + schema.id() + " has an old row of " + oldValues.length
+                    + " values but its schema has " + schema.columns().size() + " columns");
         }
-        String[] key = new String[oldKey.length];
-        for (int i = 0; i < key.length; i++) {
-            key[i] = keyText(oldKey[i]);
-        }
-        return Arrays.asList(key);
+        return key(oldValues);
     }
 
     private String keyText(Value value) {

@@ -12,7 +12,6 @@ import dev.mirrorflow.connector.postgres.pgoutput.CommitMessage;
 import dev.mirrorflow.connector.postgres.pgoutput.DeleteMessage;
 import dev.mirrorflow.connector.postgres.pgoutput.InsertMessage;
 import dev.mirrorflow.connector.postgres.pgoutput.LogicalDecodingMessage;
-import dev.mirrorflow.connector.postgres.pgoutput.OldTuple;
 import dev.mirrorflow.connector.postgres.pgoutput.OriginMessage;
 import dev.mirrorflow.connector.postgres.pgoutput.PgOutputHandler;
 import dev.mirrorflow.connector.postgres.pgoutput.RelationColumn;
@@ -41,6 +40,7 @@ import java.util.Set;
 final class ChangeAssembler implements PgOutputHandler {
 
     private final TypeNames typeNames;
+    private final RelationKeys relationKeys;
     private final Lsn resumeAfter;
     private final Set<TableId> tables;
     private final Map<Integer, Relation> relations = new HashMap<>();
@@ -53,9 +53,13 @@ final class ChangeAssembler implements PgOutputHandler {
     private Lsn lastCommitEnd;
     private long skippedTransactions;
 
-    /** @param tables the tables whose changes to deliver; empty for all */
-    ChangeAssembler(TypeNames typeNames, Lsn resumeAfter, Set<TableId> tables) {
+    /**
+     * @param relationKeys where the key of a delivered table is read: never the Relation message
+     * @param tables the tables whose changes to deliver; empty for all
+     */
+    ChangeAssembler(TypeNames typeNames, RelationKeys relationKeys, Lsn resumeAfter, Set<TableId> tables) {
         this.typeNames = typeNames;
+        this.relationKeys = relationKeys;
         this.resumeAfter = resumeAfter;
         this.tables = Set.copyOf(tables);
         this.committedPosition = resumeAfter;
@@ -122,8 +126,8 @@ final class ChangeAssembler implements PgOutputHandler {
     public void onRelation(RelationMessage m) {
         TableId table = Relation.tableId(m);
         // Type lookups only for the tables delivered; the others need their id alone.
-        relations.put(m.relationOid(), tables.isEmpty() || tables.contains(table) ? Relation.of(m, typeNames)
-                : Relation.skipped(m, table));
+        relations.put(m.relationOid(), tables.isEmpty() || tables.contains(table)
+                ? Relation.of(m, typeNames, relationKeys.of(m.relationOid())) : Relation.skipped(m, table));
     }
 
     /**
@@ -157,17 +161,18 @@ final class ChangeAssembler implements PgOutputHandler {
         }
         Value[] values = values(m.newTuple());
         TableSchema schema = schemaFor(m.relationOid(), relation, values);
-        Value[] oldKey = null;
+        Value[] oldValues = null;
         if (m.oldTuple().isPresent()) {
-            Value[] oldKeyValues = keyOf(schema, values(m.oldTuple().get().data()));
-            // Under REPLICA IDENTITY FULL the old row comes with every update; only a changed
-            // key makes it an old key the destination must delete.
-            if (m.oldTuple().get().kind() == OldTuple.Kind.KEY
-                    || !java.util.Arrays.equals(oldKeyValues, keyOf(schema, values))) {
-                oldKey = oldKeyValues;
+            Value[] old = values(m.oldTuple().get().data());
+            // Under REPLICA IDENTITY FULL the old row comes with every update, and an unchanged
+            // key that is stored out of line comes as the old key while the new row says
+            // "unchanged" for it: only a key whose values differ is an old row to delete.
+            fillUnchangedKey(schema, values, old);
+            if (!sameKey(schema, old, values)) {
+                oldValues = old;
             }
         }
-        add(new Change.Row(schema, Change.Kind.UPDATE, values, oldKey));
+        add(new Change.Row(schema, Change.Kind.UPDATE, values, oldValues));
     }
 
     @Override
@@ -262,7 +267,7 @@ final class ChangeAssembler implements PgOutputHandler {
         for (int column : relation.enumColumns()) {
             typeNames.forget(relation.message().columns().get(column).typeOid());
         }
-        Relation reread = Relation.of(relation.message(), typeNames);
+        Relation reread = Relation.of(relation.message(), typeNames, relation.key());
         relations.put(oid, reread);
         return reread.schema();
     }
@@ -271,7 +276,7 @@ final class ChangeAssembler implements PgOutputHandler {
      * A relation as its last Relation message described it, with the labels of its enum (and
      * enum array) columns at hand to check values against.
      */
-    private record Relation(RelationMessage message, TableSchema schema, int[] enumColumns,
+    private record Relation(RelationMessage message, TableSchema schema, List<String> key, int[] enumColumns,
             List<Set<String>> enumLabels, boolean[] enumArrays, boolean skipped) {
 
         static TableId tableId(RelationMessage m) {
@@ -280,15 +285,16 @@ final class ChangeAssembler implements PgOutputHandler {
 
         /** A relation whose changes are skipped: only its id is known. */
         static Relation skipped(RelationMessage m, TableId table) {
-            return new Relation(m, new TableSchema(table, List.of()), new int[0], List.of(), new boolean[0], true);
+            return new Relation(m, new TableSchema(table, List.of()), List.of(), new int[0], List.of(), new boolean[0],
+                    true);
         }
 
-        static Relation of(RelationMessage m, TypeNames typeNames) {
+        /** @param key the key's column names in key order, from {@link RelationKeys} */
+        static Relation of(RelationMessage m, TypeNames typeNames, List<String> key) {
             List<ColumnSchema> columns = new ArrayList<>(m.columns().size());
             List<Integer> enumColumns = new ArrayList<>();
             List<Set<String>> enumLabels = new ArrayList<>();
             List<Boolean> enumArrays = new ArrayList<>();
-            int keyPosition = 0;
             for (RelationColumn c : m.columns()) {
                 TypeNames.Type type = typeNames.type(c.typeOid(), c.typeModifier());
                 if (!type.enumLabels().isEmpty()) {
@@ -296,14 +302,14 @@ final class ChangeAssembler implements PgOutputHandler {
                     enumLabels.add(Set.copyOf(type.enumLabels()));
                     enumArrays.add(type.name().endsWith("]"));
                 }
-                columns.add(new ColumnSchema(c.name(), type.name(), true, c.partOfKey() ? ++keyPosition : 0,
+                columns.add(new ColumnSchema(c.name(), type.name(), true, key.indexOf(c.name()) + 1,
                         type.enumLabels()));
             }
             boolean[] arrays = new boolean[enumArrays.size()];
             for (int i = 0; i < arrays.length; i++) {
                 arrays[i] = enumArrays.get(i);
             }
-            return new Relation(m, new TableSchema(tableId(m), columns),
+            return new Relation(m, new TableSchema(tableId(m), columns), List.copyOf(key),
                     enumColumns.stream().mapToInt(Integer::intValue).toArray(), enumLabels, arrays, false);
         }
 
@@ -338,14 +344,24 @@ final class ChangeAssembler implements PgOutputHandler {
         return values;
     }
 
-    private static Value[] keyOf(TableSchema schema, Value[] row) {
+    /** Whether two rows of {@code schema} have the same values in its key columns. */
+    private static boolean sameKey(TableSchema schema, Value[] a, Value[] b) {
         List<ColumnSchema> columns = schema.columns();
-        List<Value> key = new ArrayList<>();
-        for (int i = 0; i < columns.size() && i < row.length; i++) {
-            if (columns.get(i).isKey()) {
-                key.add(row[i]);
+        for (int i = 0; i < columns.size() && i < a.length && i < b.length; i++) {
+            if (columns.get(i).isKey() && !a[i].equals(b[i])) {
+                return false;
             }
         }
-        return key.toArray(Value[]::new);
+        return true;
+    }
+
+    /** Takes key values the new row left "unchanged" (stored out of line) from the old row. */
+    private static void fillUnchangedKey(TableSchema schema, Value[] values, Value[] old) {
+        List<ColumnSchema> columns = schema.columns();
+        for (int i = 0; i < columns.size() && i < values.length && i < old.length; i++) {
+            if (columns.get(i).isKey() && values[i] instanceof Value.Unchanged && old[i] instanceof Value.Text) {
+                values[i] = old[i];
+            }
+        }
     }
 }

@@ -193,7 +193,8 @@ class CollapsedBatchTest {
     }
 
     private static Change updateKey(String oldId, String id, String name, String body) {
-        return new Change.Row(SCHEMA, Kind.UPDATE, values(id, name, body), values(oldId));
+        return new Change.Row(SCHEMA, Kind.UPDATE, values(id, name, body),
+                new Value[] {Value.text(oldId), Value.NULL, Value.NULL});
     }
 
     private static Change delete(String id) {

@@ -332,7 +332,8 @@ class PostgresDestinationApplyIT {
     /** An update that changed the key; a null body is an unchanged TOAST value. */
     private static Change updateKey(int oldId, int id, String name, Integer qty, String body) {
         Change.Row update = (Change.Row) update(id, name, qty, body);
-        return new Change.Row(SCHEMA, Kind.UPDATE, update.values(), values(String.valueOf(oldId)));
+        // The old row as pgoutput sends it under the default replica identity: the key only.
+        return new Change.Row(SCHEMA, Kind.UPDATE, update.values(), values(String.valueOf(oldId), null, null, null));
     }
 
     /** A delete as pgoutput sends it under the default replica identity: the key only. */

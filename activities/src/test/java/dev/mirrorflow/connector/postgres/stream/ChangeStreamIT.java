@@ -158,10 +158,10 @@ class ChangeStreamIT {
             }
             Change.Row nameUpdate = (Change.Row) changes.get(1);
             assertThat(nameUpdate.values()[2]).isEqualTo(Value.UNCHANGED);
-            assertThat(nameUpdate.oldKey()).isNull();
+            assertThat(nameUpdate.oldValues()).isNull();
             Change.Row keyUpdate = (Change.Row) changes.get(2);
             assertThat(keyUpdate.values()[0]).isEqualTo(Value.text("10"));
-            assertThat(keyUpdate.oldKey()).containsExactly(Value.text("1"));
+            assertThat(keyUpdate.oldValues()[0]).isEqualTo(Value.text("1"));
             assertThat(changes.get(3)).isEqualTo(new Change.Truncate(
                     List.of(new TableId("public", "items"), new TableId("public", "other"))));
         }
