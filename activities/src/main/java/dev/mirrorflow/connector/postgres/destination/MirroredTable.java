@@ -62,15 +62,22 @@ final class MirroredTable {
         return List.copyOf(acceptedColumns.values());
     }
 
+    /** The accepted source column the destination column {@code name} holds; null when none. */
+    ColumnSchema acceptedColumn(String name) {
+        return acceptedColumns.get(name);
+    }
+
     /**
      * How the values of changes made with {@code schema} map onto this destination table, or
      * null when {@code schema} has a column the destination lacks or a column of another type or
-     * other enum labels than accepted: then the destination must be reconciled first.
+     * other enum labels than accepted: then the destination must be reconciled first. A column
+     * is found by its source attribute number when known, so the changes made before a rename
+     * map onto the renamed column.
      */
     RowLayout layoutFor(TableSchema schema) {
         RowLayout layout = layouts.get(schema);
         if (layout == null) {
-            if (!fits(schema)) {
+            if (!fits(schema, false)) {
                 return null;
             }
             layout = new RowLayout(this, schema, mapping.excludedColumns());
@@ -79,15 +86,34 @@ final class MirroredTable {
         return layout;
     }
 
-    private boolean fits(TableSchema schema) {
+    /**
+     * Whether the destination fits {@code schema} as it is, names included: false also when the
+     * source renamed a column the destination still has under its old name.
+     */
+    boolean fits(TableSchema schema) {
+        return fits(schema, true);
+    }
+
+    boolean excludes(ColumnSchema column) {
+        return mapping.excludedColumns().contains(column.name())
+                || destination.excludedSourceColumns().contains(column.attributeNumber());
+    }
+
+    private boolean fits(TableSchema schema, boolean sameNames) {
         for (ColumnSchema column : schema.columns()) {
-            if (mapping.excludedColumns().contains(column.name())) {
+            if (excludes(column)) {
                 continue;
             }
             ColumnSchema accepted = acceptedColumns.get(column.name());
+            if (!sameNames && column.attributeNumber() > 0) {
+                accepted = acceptedColumns.values().stream()
+                        .filter(a -> a.attributeNumber() == column.attributeNumber()).findFirst().orElse(accepted);
+            }
             if (accepted == null || !accepted.type().equals(column.type())
                     || !accepted.enumLabels().equals(column.enumLabels())
-                    || accepted.keyPosition() != column.keyPosition()) {
+                    || accepted.keyPosition() != column.keyPosition()
+                    || (accepted.attributeNumber() > 0 && column.attributeNumber() > 0
+                            && accepted.attributeNumber() != column.attributeNumber())) {
                 return false;
             }
         }

@@ -41,6 +41,7 @@ import java.util.Set;
 final class ChangeAssembler implements PgOutputHandler {
 
     private final TypeNames typeNames;
+    private final RelationAttributes relationAttributes;
     private final Lsn resumeAfter;
     private final Set<TableId> tables;
     private final Map<Integer, Relation> relations = new HashMap<>();
@@ -53,9 +54,15 @@ final class ChangeAssembler implements PgOutputHandler {
     private Lsn lastCommitEnd;
     private long skippedTransactions;
 
-    /** @param tables the tables whose changes to deliver; empty for all */
-    ChangeAssembler(TypeNames typeNames, Lsn resumeAfter, Set<TableId> tables) {
+    /**
+     * @param relationAttributes what the source's catalog says of a relation's columns beyond
+     *     its Relation message: attribute numbers, current names, and what existing rows read in
+     *     a column added since
+     * @param tables the tables whose changes to deliver; empty for all
+     */
+    ChangeAssembler(TypeNames typeNames, RelationAttributes relationAttributes, Lsn resumeAfter, Set<TableId> tables) {
         this.typeNames = typeNames;
+        this.relationAttributes = relationAttributes;
         this.resumeAfter = resumeAfter;
         this.tables = Set.copyOf(tables);
         this.committedPosition = resumeAfter;
@@ -122,8 +129,8 @@ final class ChangeAssembler implements PgOutputHandler {
     public void onRelation(RelationMessage m) {
         TableId table = Relation.tableId(m);
         // Type lookups only for the tables delivered; the others need their id alone.
-        relations.put(m.relationOid(), tables.isEmpty() || tables.contains(table) ? Relation.of(m, typeNames)
-                : Relation.skipped(m, table));
+        relations.put(m.relationOid(), tables.isEmpty() || tables.contains(table)
+                ? Relation.of(m, typeNames, relationAttributes.of(m)) : Relation.skipped(m, table));
     }
 
     /**
@@ -262,7 +269,7 @@ final class ChangeAssembler implements PgOutputHandler {
         for (int column : relation.enumColumns()) {
             typeNames.forget(relation.message().columns().get(column).typeOid());
         }
-        Relation reread = Relation.of(relation.message(), typeNames);
+        Relation reread = Relation.of(relation.message(), typeNames, relationAttributes.of(relation.message()));
         relations.put(oid, reread);
         return reread.schema();
     }
@@ -283,21 +290,27 @@ final class ChangeAssembler implements PgOutputHandler {
             return new Relation(m, new TableSchema(table, List.of()), new int[0], List.of(), new boolean[0], true);
         }
 
-        static Relation of(RelationMessage m, TypeNames typeNames) {
+        /**
+         * @param attributes the message's columns as the catalog knows them now: a column is
+         *     named as it is called now, so that a change made before a rename goes to the
+         *     renamed column, and carries what a destination needs to add it
+         */
+        static Relation of(RelationMessage m, TypeNames typeNames, List<RelationAttributes.Attribute> attributes) {
             List<ColumnSchema> columns = new ArrayList<>(m.columns().size());
             List<Integer> enumColumns = new ArrayList<>();
             List<Set<String>> enumLabels = new ArrayList<>();
             List<Boolean> enumArrays = new ArrayList<>();
             int keyPosition = 0;
             for (RelationColumn c : m.columns()) {
+                RelationAttributes.Attribute attribute = attributes.get(columns.size());
                 TypeNames.Type type = typeNames.type(c.typeOid(), c.typeModifier());
                 if (!type.enumLabels().isEmpty()) {
                     enumColumns.add(columns.size());
                     enumLabels.add(Set.copyOf(type.enumLabels()));
                     enumArrays.add(type.name().endsWith("]"));
                 }
-                columns.add(new ColumnSchema(c.name(), type.name(), true, c.partOfKey() ? ++keyPosition : 0,
-                        type.enumLabels()));
+                columns.add(new ColumnSchema(attribute.name(), type.name(), true, c.partOfKey() ? ++keyPosition : 0,
+                        type.enumLabels(), attribute.number(), null, attribute.existingRows()));
             }
             boolean[] arrays = new boolean[enumArrays.size()];
             for (int i = 0; i < arrays.length; i++) {
