@@ -22,11 +22,26 @@ import dev.mirrorflow.connector.ExistingRows;
 public final class ExistingRowsReading {
 
     /**
-     * The catalog columns {@link #of} reads, for a query over {@code pg_attribute a} left joined
-     * with {@code pg_attrdef d} on the column's default.
+     * What {@link #COLUMNS} reads, to join to a query over {@code pg_attribute a} that is left
+     * joined with {@code pg_attrdef d} on the column's default. The rows of a partitioned table
+     * are in its leaf partitions, each with its own catalog entry: their missing values count,
+     * and they must agree.
      */
-    public static final String COLUMNS = "a.atthasmissing, a.attmissingval::text, d.adbin IS NOT NULL, "
-            + "pg_get_expr(d.adbin, d.adrelid)";
+    public static final String JOIN = """
+            LEFT JOIN LATERAL (
+                SELECT bool_and(l.atthasmissing) AND count(DISTINCT l.attmissingval::text) = 1 AS has_missing,
+                       min(l.attmissingval::text) AS missing,
+                       bool_or(ld.adbin IS NOT NULL) AS has_default
+                  FROM (SELECT p.relid FROM pg_partition_tree(a.attrelid) p WHERE p.isleaf
+                        UNION ALL
+                        SELECT a.attrelid WHERE NOT EXISTS (SELECT FROM pg_partition_tree(a.attrelid))) leaf
+                  JOIN pg_attribute l ON l.attrelid = leaf.relid AND l.attname = a.attname AND NOT l.attisdropped
+                  LEFT JOIN pg_attrdef ld ON ld.adrelid = l.attrelid AND ld.adnum = l.attnum) existing ON true
+            """;
+
+    /** The catalog columns {@link #of} reads, in its order, given {@link #JOIN}. */
+    public static final String COLUMNS = "coalesce(existing.has_missing, false), existing.missing,"
+            + " coalesce(existing.has_default, false), pg_get_expr(d.adbin, d.adrelid)";
 
     private ExistingRowsReading() {
     }

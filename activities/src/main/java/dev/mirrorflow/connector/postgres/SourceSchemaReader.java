@@ -46,11 +46,12 @@ public final class SourceSchemaReader {
               LEFT JOIN LATERAL (
                    SELECT u.ord FROM pg_index i, unnest(i.indkey) WITH ORDINALITY u(attnum, ord)
                     WHERE i.indrelid = a.attrelid AND i.indisprimary AND u.attnum = a.attnum) k ON true
+              %s
              WHERE a.attrelid = ?::regclass
                AND a.attnum > 0
                AND NOT a.attisdropped
              ORDER BY a.attnum
-            """.formatted(ENUM_LABELS, ExistingRowsReading.COLUMNS);
+            """.formatted(ENUM_LABELS, ExistingRowsReading.COLUMNS, ExistingRowsReading.JOIN);
 
     private final Connection connection;
 

@@ -3,10 +3,12 @@ package dev.mirrorflow.connector.postgres.destination;
 import dev.mirrorflow.connector.ColumnSchema;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One mapping of a prepared mirror: the destination table as it is, the source columns it was
@@ -25,6 +27,8 @@ final class MirroredTable {
     // Changes of one source shape share one TableSchema instance, so an identity lookup finds
     // the layout without hashing whole schemas per row.
     private final Map<TableSchema, RowLayout> layouts = new IdentityHashMap<>();
+    // The shapes found to fit as they are, so that a batch checks each shape once.
+    private final Set<TableSchema> fitting = Collections.newSetFromMap(new IdentityHashMap<>());
     // After fresh rows met keys the table already had, the batches to apply with MERGE alone
     // before trying their direct COPY again, and how many the next conflict sets.
     private int freshCopyPause;
@@ -91,7 +95,14 @@ final class MirroredTable {
      * source renamed a column the destination still has under its old name.
      */
     boolean fits(TableSchema schema) {
-        return fits(schema, true);
+        if (fitting.contains(schema)) {
+            return true;
+        }
+        boolean fits = fits(schema, true);
+        if (fits) {
+            fitting.add(schema);
+        }
+        return fits;
     }
 
     boolean excludes(ColumnSchema column) {

@@ -32,8 +32,9 @@ final class RelationAttributes {
             SELECT a.attnum, a.attname, a.attisdropped, %s
               FROM pg_attribute a
               LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+              %s
              WHERE a.attrelid = ?::oid AND a.attnum > 0 AND a.attgenerated = ''
-             ORDER BY a.attnum""".formatted(ExistingRowsReading.COLUMNS);
+             ORDER BY a.attnum""".formatted(ExistingRowsReading.COLUMNS, ExistingRowsReading.JOIN);
 
     /** A message column as the catalog knows it now; attribute number 0 when it does not. */
     record Attribute(int number, String name, ExistingRows existingRows) {}

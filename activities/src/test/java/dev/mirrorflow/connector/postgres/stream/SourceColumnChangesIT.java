@@ -108,6 +108,24 @@ class SourceColumnChangesIT {
     }
 
     @Test
+    void shouldGiveExistingRowsOfAPartitionedTableTheValueItsPartitionsKeep() throws Exception {
+        TableId parts = new TableId("public", "parts");
+        source.execute("CREATE TABLE parts (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)",
+                "CREATE TABLE parts_low PARTITION OF parts FOR VALUES FROM (0) TO (100)",
+                "CREATE TABLE parts_high PARTITION OF parts FOR VALUES FROM (100) TO (200)",
+                "INSERT INTO parts VALUES (1, 'low'), (150, 'high')");
+        List<TableMapping> partsOnly = List.of(new TableMapping(parts, parts, Set.of()));
+        try (PostgresDestination destination = destination()) {
+            destination.prepare("m", partsOnly, List.copyOf(new SourceSchemaReader(sql).read(List.of(parts)).values()));
+            destinationDb.execute("INSERT INTO parts VALUES (1, 'low'), (150, 'high')");
+            // The partitioned table itself keeps no missing value; each of its partitions does.
+            source.execute("ALTER TABLE parts ADD COLUMN seven int DEFAULT 7");
+            destination.prepare("m", partsOnly, List.copyOf(new SourceSchemaReader(sql).read(List.of(parts)).values()));
+        }
+        assertThat(rows(destinationDb, "*", "parts")).isEqualTo(rows(source, "*", "parts")).isEqualTo("(1,low,7);(150,high,7)");
+    }
+
+    @Test
     void shouldFailNamingTheTableAndColumnWhenAVolatileDefaultRewroteTheSourceRows() throws Exception {
         try (PostgresDestination destination = destination()) {
             prepareAndCopy(destination);
@@ -283,8 +301,12 @@ class SourceColumnChangesIT {
 
     /** Every row as text, in key order: equal texts mean equal tables, value for value. */
     private static String rows(ScratchDatabase db, String columns) throws SQLException {
+        return rows(db, columns, "items");
+    }
+
+    private static String rows(ScratchDatabase db, String columns, String table) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT string_agg(r::text, ';' ORDER BY id) FROM (SELECT " + columns + " FROM items) r")) {
+                "SELECT string_agg(r::text, ';' ORDER BY id) FROM (SELECT " + columns + " FROM " + table + ") r")) {
             rs.next();
             return rs.getString(1);
         }
