@@ -156,7 +156,8 @@ final class DestinationTables {
             SourceColumnsTable.Entry wanted;
             if (mapping.excludedColumns().contains(column.name())) {
                 wanted = new SourceColumnsTable.Entry(0, column.name());
-            } else if (now != null && now.excluded()) {
+            } else if (now != null && now.excluded() && mapping.excludedColumns().contains(now.excludedAs())) {
+                // Excluded under an earlier name.
                 continue;
             } else {
                 CatalogColumn there = byName.get(column.name());

@@ -39,7 +39,8 @@ final class RelationAttributes {
     /** A message column as the catalog knows it now; attribute number 0 when it does not. */
     record Attribute(int number, String name, ExistingRows existingRows) {}
 
-    private record CatalogAttribute(int number, String name, boolean dropped, ExistingRows existingRows) {}
+    /** A non-generated attribute of the relation as the catalog has it now, dropped ones included. */
+    record CatalogAttribute(int number, String name, boolean dropped, ExistingRows existingRows) {}
 
     private final Connection connection;
 
@@ -49,7 +50,11 @@ final class RelationAttributes {
 
     /** The message's columns, in its order, as the catalog knows them now. */
     List<Attribute> of(RelationMessage m) {
-        List<CatalogAttribute> catalog = read(m.relationOid());
+        return match(m, read(m.relationOid()));
+    }
+
+    /** Matches the message's columns to the relation's catalog attributes, in attribute order. */
+    static List<Attribute> match(RelationMessage m, List<CatalogAttribute> catalog) {
         Map<String, Integer> live = new HashMap<>();
         for (int i = 0; i < catalog.size(); i++) {
             if (!catalog.get(i).dropped()) {
