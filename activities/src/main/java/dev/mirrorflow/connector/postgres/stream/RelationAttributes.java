@@ -24,7 +24,8 @@ import java.util.Map;
  * and a run of columns whose name the catalog no longer has is matched by position when the
  * attributes between its matched neighbours leave only one way to do so. A column matched in
  * neither way has attribute number 0 and unknown existing rows, so that a destination that would
- * have to add it says so rather than guess.
+ * have to add it says so rather than guess. A publication with a column list sends only some
+ * columns, so for a table published with one, columns are matched by name alone.
  */
 final class RelationAttributes {
 
@@ -35,6 +36,11 @@ final class RelationAttributes {
               %s
              WHERE a.attrelid = ?::oid AND a.attnum > 0 AND a.attgenerated = ''
              ORDER BY a.attnum""".formatted(ExistingRowsReading.COLUMNS, ExistingRowsReading.JOIN);
+
+    // Through JSON, so that a server before PostgreSQL 15 (no column lists, no prattrs) answers too.
+    private static final String PUBLISHED_WITH_COLUMN_LIST = """
+            SELECT EXISTS (SELECT FROM pg_publication_rel r
+                            WHERE r.prrelid = ?::oid AND row_to_json(r)->>'prattrs' IS NOT NULL)""";
 
     /** A message column as the catalog knows it now; attribute number 0 when it does not. */
     record Attribute(int number, String name, ExistingRows existingRows) {}
@@ -50,11 +56,15 @@ final class RelationAttributes {
 
     /** The message's columns, in its order, as the catalog knows them now. */
     List<Attribute> of(RelationMessage m) {
-        return match(m, read(m.relationOid()));
+        return match(m, read(m.relationOid()), !publishedWithColumnList(m.relationOid()));
     }
 
-    /** Matches the message's columns to the relation's catalog attributes, in attribute order. */
-    static List<Attribute> match(RelationMessage m, List<CatalogAttribute> catalog) {
+    /**
+     * Matches the message's columns to the relation's catalog attributes, in attribute order.
+     *
+     * @param allColumns whether the message lists every live column of its time (no column list)
+     */
+    static List<Attribute> match(RelationMessage m, List<CatalogAttribute> catalog, boolean allColumns) {
         Map<String, Integer> live = new HashMap<>();
         for (int i = 0; i < catalog.size(); i++) {
             if (!catalog.get(i).dropped()) {
@@ -69,7 +79,7 @@ final class RelationAttributes {
             matched[i] = at != null && at > last ? at : -1;
             last = Math.max(last, matched[i]);
         }
-        for (int start = 0; start < columns; start++) {
+        for (int start = 0; allColumns && start < columns; start++) {
             if (matched[start] >= 0) {
                 continue;
             }
@@ -120,6 +130,19 @@ final class RelationAttributes {
             for (int i = 0; i < run; i++) {
                 matched[start + i] = live.get(i);
             }
+        }
+    }
+
+    private boolean publishedWithColumnList(int relationOid) {
+        try (PreparedStatement ps = connection.prepareStatement(PUBLISHED_WITH_COLUMN_LIST)) {
+            ps.setLong(1, Integer.toUnsignedLong(relationOid));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the publications of relation oid "
+                    + Integer.toUnsignedLong(relationOid) + " from the source's catalog: " + e.getMessage(), e);
         }
     }
 

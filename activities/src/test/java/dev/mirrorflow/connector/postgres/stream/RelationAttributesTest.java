@@ -42,7 +42,7 @@ class RelationAttributesTest {
         // qty was renamed and a column added, or qty was dropped and one added: the catalog cannot tell.
         List<CatalogAttribute> catalog = live("id", "qty", "other");
         catalog.set(1, new CatalogAttribute(2, "........pg.dropped.2........", true, ExistingRows.NULL));
-        List<Attribute> attributes = RelationAttributes.match(message("id", "qty"), catalog);
+        List<Attribute> attributes = RelationAttributes.match(message("id", "qty"), catalog, true);
         assertThat(attributes.get(1).number()).isZero();
         assertThat(attributes.get(1).existingRows().kind()).isEqualTo(ExistingRows.Kind.UNKNOWN);
         assertThat(attributes.get(1).existingRows().reason()).contains("column qty of source table public.t");
@@ -55,8 +55,16 @@ class RelationAttributesTest {
                 .containsExactly("1 id", "2 quantity");
     }
 
+    @Test
+    void shouldMatchByNameAloneWhenThePublicationListsSomeColumns() {
+        // A column list publishes id and qty only: note, after them, is not the renamed qty.
+        List<Attribute> attributes = RelationAttributes.match(message("id", "qty"), live("id", "note", "quantity"),
+                false);
+        assertThat(attributes.get(1).number()).isZero();
+    }
+
     private static List<String> numbers(RelationMessage m, List<CatalogAttribute> catalog) {
-        return RelationAttributes.match(m, catalog).stream().map(a -> a.number() + " " + a.name()).toList();
+        return RelationAttributes.match(m, catalog, true).stream().map(a -> a.number() + " " + a.name()).toList();
     }
 
     private static RelationMessage message(String... columns) {
