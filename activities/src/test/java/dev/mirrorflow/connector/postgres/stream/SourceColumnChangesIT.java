@@ -184,6 +184,31 @@ class SourceColumnChangesIT {
     }
 
     @Test
+    void shouldFollowAColumnThroughSeveralRenamesAndAnAddedColumnWhileTheMirrorWasStopped() throws Exception {
+        try (PostgresDestination destination = destination()) {
+            prepareAndCopy(destination);
+            streamUntilCaughtUp(destination);
+        }
+        // Each change is replayed with the Relation message of its time; none names the column
+        // as the catalog does now.
+        source.execute("UPDATE items SET qty = 11 WHERE id = 1",
+                "ALTER TABLE items RENAME COLUMN qty TO quantity",
+                "UPDATE items SET quantity = 22 WHERE id = 2",
+                "ALTER TABLE items RENAME COLUMN quantity TO amount",
+                "INSERT INTO items VALUES (6, 60, 'six')",
+                "ALTER TABLE items ADD COLUMN five int DEFAULT 5",
+                "UPDATE items SET amount = 33 WHERE id = 3",
+                "ALTER TABLE items RENAME COLUMN note TO remark",
+                "UPDATE items SET remark = 'renamed too' WHERE id = 4");
+        try (PostgresDestination destination = destination()) {
+            destination.prepare("m", mappings, List.copyOf(new SourceSchemaReader(sql).read(List.of(ITEMS)).values()));
+            streamUntilCaughtUp(destination);
+        }
+        assertThat(columns(destinationDb)).isEqualTo("id,amount,remark,five");
+        assertThat(rows(destinationDb)).isEqualTo(rows(source));
+    }
+
+    @Test
     void shouldRenameAColumnOfAMirrorPreparedBeforeSourceColumnsWereRecorded() throws Exception {
         try (PostgresDestination destination = destination()) {
             prepareAndCopy(destination);
