@@ -12,7 +12,8 @@ public interface Destination extends AutoCloseable {
     /**
      * Creates the destination tables for the mappings (source columns minus exclusions, same
      * types, same primary key) and the metadata the destination keeps. Idempotent: existing
-     * tables are verified, and columns the source gained since are added.
+     * tables are verified, columns the source gained since are added (their existing rows filled
+     * as the source's read) and columns it renamed are renamed.
      *
      * @throws IllegalStateException with a one-line message when an existing table differs in
      *     a way that cannot be reconciled (a column of another type, a missing key)

@@ -1,6 +1,7 @@
 package dev.mirrorflow.connector.postgres;
 
 import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.ExistingRows;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableSchema;
 import java.sql.Connection;
@@ -16,8 +17,10 @@ import java.util.Map;
 /**
  * Reads the shape of source tables from the PostgreSQL catalog: columns in order with their
  * types as {@code format_type} prints them, nullability, key positions (in key order; the key
- * is what {@link RowIdentity} says identifies a row) and the labels of enum types. Generated
- * columns are left out because logical replication does not send them.
+ * is what {@link RowIdentity} says identifies a row) and the labels of enum types. Each column
+ * also carries its attribute number (which a rename keeps), what the rows it was added to read
+ * in it ({@link ExistingRowsReading}), and, for a generated column, its expression: logical
+ * replication does not send generated columns, so a destination computes them itself.
  */
 public final class SourceSchemaReader {
 
@@ -33,18 +36,22 @@ public final class SourceSchemaReader {
                    format_type(a.atttypid, a.atttypmod),
                    a.attnotnull,
                    coalesce(k.ord, 0),
+                   %s,
+                   a.attnum,
+                   CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                    %s
               FROM pg_attribute a
               JOIN pg_type t ON t.oid = a.atttypid
+              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
               LEFT JOIN LATERAL (
                    SELECT u.ord FROM pg_index i, unnest(i.indkey) WITH ORDINALITY u(attnum, ord)
                     WHERE i.indrelid = a.attrelid AND %s AND u.attnum = a.attnum) k ON true
+              %s
              WHERE a.attrelid = ?::regclass
                AND a.attnum > 0
                AND NOT a.attisdropped
-               AND a.attgenerated = ''
              ORDER BY a.attnum
-            """.formatted(ENUM_LABELS, RowIdentity.KEY_INDEX);
+            """.formatted(ENUM_LABELS, ExistingRowsReading.COLUMNS, RowIdentity.KEY_INDEX, ExistingRowsReading.JOIN);
 
     private final Connection connection;
 
@@ -65,8 +72,13 @@ public final class SourceSchemaReader {
                 List<ColumnSchema> columns = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        columns.add(new ColumnSchema(rs.getString(1), rs.getString(2), !rs.getBoolean(3), rs.getInt(4),
-                                Arrays.asList((String[]) rs.getArray(5).getArray())));
+                        String name = rs.getString(1);
+                        String generated = rs.getString(7);
+                        ExistingRows existing = generated != null ? ExistingRows.NULL : ExistingRowsReading.of(
+                                name, rs.getBoolean(8), rs.getString(9), rs.getBoolean(10), rs.getString(11));
+                        columns.add(new ColumnSchema(name, rs.getString(2), !rs.getBoolean(3), rs.getInt(4),
+                                Arrays.asList((String[]) rs.getArray(5).getArray()), rs.getInt(6), generated,
+                                existing));
                     }
                 }
                 result.put(table, new TableSchema(table, columns));

@@ -79,9 +79,9 @@ final class CollapsedBatch {
         TableChanges changes = changesOf(layout.table());
         List<String> key = layout.key(row.values());
         switch (row.kind()) {
-            // A column the change's shape lacks did not exist when the row was inserted, so it
-            // has no value yet; in an update it was not touched.
-            case INSERT -> changes.insert(key, layout.destinationValues(row.values(), Value.NULL));
+            // A column the change's shape lacks was added after the row was inserted, so it reads
+            // what the existing rows read; in an update it was not touched.
+            case INSERT -> changes.insert(key, layout.insertedValues(row.values()));
             case UPDATE -> changes.update(key, layout.destinationValues(row.values(), Value.UNCHANGED),
                     row.oldValues() == null ? null : layout.oldKey(row.oldValues()));
             case DELETE -> changes.delete(key, layout.destinationValues(row.values(), Value.NULL));

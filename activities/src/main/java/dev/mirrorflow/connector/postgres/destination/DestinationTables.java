@@ -1,6 +1,7 @@
 package dev.mirrorflow.connector.postgres.destination;
 
 import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.ExistingRows;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
@@ -12,8 +13,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,9 +25,21 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates, verifies and evolves the destination table of one mapping. A destination table has
  * the source's columns minus the excluded ones, with the same types and the same primary key.
- * The only difference it repairs is a column the source gained (that is how {@code ALTER TABLE
- * ADD COLUMN} at the source reaches the destination); any other difference would silently lose
- * or bend data, so it fails with a one-line message that says to resync.
+ * The differences it repairs are a column the source gained (that is how {@code ALTER TABLE
+ * ADD COLUMN} at the source reaches the destination) and a column the source renamed; any other
+ * difference would silently lose or bend data, so it fails with a one-line message that says to
+ * resync.
+ *
+ * <p>A column added at the source is added here so that the rows the destination already has
+ * read what the source's existing rows read ({@link ColumnSchema#existingRows()}): the value
+ * PostgreSQL stored for a non-volatile default becomes this column's default for the ADD COLUMN
+ * alone, and is dropped right after, because every row a batch writes carries the column and a
+ * copied default (for {@code now()}, a frozen timestamp) would only mislead. When that value is
+ * unknown (a volatile default rewrote the source's rows), adding the column fails and says to
+ * resync. A renamed column is found by its source attribute number, which {@link
+ * SourceColumnsTable} records for every column, and renamed here with its data. Generated
+ * columns are created generated, with the source's expression, so the destination computes them
+ * from the replicated columns.
  *
  * <p>Columns other than the key are created nullable whatever the source says: a NOT NULL at
  * the destination could only turn a source-side situation the destination cannot see (a column
@@ -37,7 +53,8 @@ final class DestinationTables {
     private static final Logger log = LoggerFactory.getLogger(DestinationTables.class);
 
     private static final String DESCRIBE = """
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, coalesce(k.ord, 0)
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, coalesce(k.ord, 0),
+                   a.attnum, a.attgenerated <> ''
             FROM pg_attribute a
             LEFT JOIN LATERAL (
                 SELECT u.ord FROM pg_index i, unnest(i.indkey) WITH ORDINALITY u(attnum, ord)
@@ -66,7 +83,12 @@ final class DestinationTables {
      */
     static DestinationTable reconcile(Connection connection, TableMapping mapping, TableSchema source,
             boolean sourceIsCurrent) throws SQLException {
-        List<ColumnSchema> columns = mappedColumns(mapping, source);
+        TableId destination = mapping.destination();
+        long relation = relationOid(connection, destination);
+        Map<Integer, SourceColumnsTable.Entry> recorded = relation == 0 ? new HashMap<>()
+                : SourceColumnsTable.read(connection, relation);
+        Set<Integer> excluded = excludedSourceColumns(mapping, recorded);
+        List<ColumnSchema> columns = mappedColumns(mapping, source, excluded);
         EnumTypes.ensure(connection, columns);
         Map<String, ResolvedType> types = resolveTypes(connection, columns);
         for (ColumnSchema column : columns) {
@@ -76,30 +98,160 @@ final class DestinationTables {
                         + " (mirrorflow creates enum types only)");
             }
         }
-        TableId destination = mapping.destination();
-        long relation = relationOid(connection, destination);
         if (relation == 0) {
-            create(connection, destination, columns);
-            return describe(connection, destination, relationOid(connection, destination)).table();
+            create(connection, destination, columns, source.id());
+            relation = relationOid(connection, destination);
+            // Rows of a dropped table that had this oid describe another table.
+            SourceColumnsTable.forget(connection, relation);
+            recorded.clear();
+        } else {
+            Described existing = describe(connection, destination, relation, recorded, excluded);
+            if (renameColumns(connection, existing, columns, source.id())) {
+                existing = describe(connection, destination, relation, recorded, excluded);
+            }
+            List<ColumnSchema> missing = compare(existing, columns, types, source.id(), sourceIsCurrent);
+            if (!missing.isEmpty()) {
+                addColumns(connection, destination, missing, source.id());
+            }
         }
-        Described existing = describe(connection, destination, relation);
-        List<ColumnSchema> missing = compare(existing, columns, types, source.id(), sourceIsCurrent);
-        if (missing.isEmpty()) {
-            return existing.table();
+        Described described = describe(connection, destination, relation, recorded, excluded);
+        if (recordSourceColumns(connection, relation, mapping, source, described, recorded)) {
+            described = describe(connection, destination, relation, recorded, excludedSourceColumns(mapping, recorded));
         }
-        addColumns(connection, destination, missing);
-        return describe(connection, destination, relation).table();
+        return described.table();
+    }
+
+    /**
+     * The attribute numbers of the source columns the mapping still excludes under the name they
+     * were excluded as; a column renamed since stays excluded.
+     */
+    private static Set<Integer> excludedSourceColumns(TableMapping mapping, Map<Integer, SourceColumnsTable.Entry> recorded) {
+        Set<Integer> excluded = new HashSet<>();
+        recorded.forEach((attnum, entry) -> {
+            if (entry.excluded() && mapping.excludedColumns().contains(entry.excludedAs())) {
+                excluded.add(attnum);
+            }
+        });
+        return excluded;
+    }
+
+    /**
+     * Records, in the caller's transaction, the source attribute number of every destination
+     * column and excluded column not recorded yet: all of them for a new table, and for a table
+     * prepared before this record was kept, by name (which is how such a table was matched).
+     *
+     * @return whether anything was written; {@code recorded} then holds it too
+     */
+    private static boolean recordSourceColumns(Connection connection, long relation, TableMapping mapping,
+            TableSchema source, Described described, Map<Integer, SourceColumnsTable.Entry> recorded)
+            throws SQLException {
+        Map<String, CatalogColumn> byName = new HashMap<>();
+        described.columns().forEach(column -> byName.put(column.name(), column));
+        boolean written = false;
+        for (ColumnSchema column : source.columns()) {
+            if (column.attributeNumber() <= 0) {
+                continue;
+            }
+            SourceColumnsTable.Entry now = recorded.get(column.attributeNumber());
+            SourceColumnsTable.Entry wanted;
+            if (mapping.excludedColumns().contains(column.name())) {
+                wanted = new SourceColumnsTable.Entry(0, column.name());
+            } else if (now != null && now.excluded() && mapping.excludedColumns().contains(now.excludedAs())) {
+                // Excluded under an earlier name.
+                continue;
+            } else {
+                CatalogColumn there = byName.get(column.name());
+                if (there == null) {
+                    continue;
+                }
+                wanted = new SourceColumnsTable.Entry(there.attnum(), null);
+            }
+            if (!wanted.equals(now)) {
+                SourceColumnsTable.write(connection, relation, column.attributeNumber(), wanted);
+                recorded.put(column.attributeNumber(), wanted);
+                written = true;
+            }
+        }
+        return written;
+    }
+
+    /**
+     * Renames the destination columns whose source column (by attribute number) is now called
+     * otherwise, keeping their data.
+     *
+     * @return whether anything was renamed
+     */
+    private static boolean renameColumns(Connection connection, Described existing, List<ColumnSchema> columns,
+            TableId source) throws SQLException {
+        Map<String, String> renames = new LinkedHashMap<>();
+        for (ColumnSchema column : columns) {
+            for (CatalogColumn there : existing.columns()) {
+                if (column.attributeNumber() > 0 && there.sourceAttnum() == column.attributeNumber()
+                        && !there.name().equals(column.name())) {
+                    renames.put(there.name(), column.name());
+                }
+            }
+        }
+        if (renames.isEmpty()) {
+            return false;
+        }
+        TableId destination = existing.table().id();
+        Set<String> names = new HashSet<>();
+        existing.columns().forEach(column -> names.add(column.name()));
+        for (Map.Entry<String, String> rename : renames.entrySet()) {
+            if (names.contains(rename.getValue()) && !renames.containsKey(rename.getValue())) {
+                throw new IllegalStateException("source table " + source + " renamed column " + rename.getKey()
+                        + " to " + rename.getValue() + ", but destination table " + destination
+                        + " already has a column " + rename.getValue() + "; resync the mirror to recreate the table");
+            }
+        }
+        // Names swapped among renamed columns go through names no source column can have first.
+        boolean swapped = renames.values().stream().anyMatch(names::contains);
+        List<String> statements = new ArrayList<>();
+        List<String> finalSteps = new ArrayList<>();
+        int step = 0;
+        for (Map.Entry<String, String> rename : renames.entrySet()) {
+            String from = rename.getKey();
+            if (swapped) {
+                String between = RESERVED_PREFIX + "renaming_" + step++;
+                statements.add(renameColumn(destination, from, between));
+                from = between;
+            }
+            finalSteps.add(renameColumn(destination, from, rename.getValue()));
+        }
+        statements.addAll(finalSteps);
+        try (Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        }
+        log.info("Renamed column(s) {} of destination table {} as the source renamed them", renames, destination);
+        return true;
+    }
+
+    private static String renameColumn(TableId table, String from, String to) {
+        return "ALTER TABLE " + table.quoted() + " RENAME COLUMN " + TableId.quote(from) + " TO " + TableId.quote(to);
     }
 
     /** The source columns that the destination has, in source order. */
     static List<ColumnSchema> mappedColumns(TableMapping mapping, TableSchema source) {
+        return mappedColumns(mapping, source, Set.of());
+    }
+
+    /**
+     * The source columns that the destination has, in source order.
+     *
+     * @param excludedSourceColumns attribute numbers of columns excluded under an earlier name
+     */
+    static List<ColumnSchema> mappedColumns(TableMapping mapping, TableSchema source, Set<Integer> excludedSourceColumns) {
         if (source.key().isEmpty()) {
             throw new IllegalStateException("source table " + source.id() + " has no primary key; add one"
                     + " (mirrorflow applies changes by primary key)");
         }
         List<ColumnSchema> columns = new ArrayList<>();
         for (ColumnSchema column : source.columns()) {
-            if (mapping.excludedColumns().contains(column.name())) {
+            if (mapping.excludedColumns().contains(column.name())
+                    || excludedSourceColumns.contains(column.attributeNumber())) {
                 if (column.isKey()) {
                     throw new IllegalStateException("column " + column.name() + " of source table " + source.id()
                             + " is part of its primary key and cannot be excluded; remove it from the exclusions");
@@ -145,6 +297,16 @@ final class DestinationTables {
                 throw new IllegalStateException("column " + column.name() + " of destination table " + destination
                         + " is " + there.type() + " but the source's is " + column.type()
                         + "; resync the mirror to recreate the table");
+            } else if (column.attributeNumber() > 0 && there.sourceAttnum() > 0
+                    && column.attributeNumber() != there.sourceAttnum()) {
+                throw new IllegalStateException("column " + column.name() + " of source table " + source
+                        + " is not the column that destination table " + destination + "'s " + column.name()
+                        + " came from (the source dropped or renamed that one and reused its name)"
+                        + "; resync the mirror to recreate the table");
+            } else if (column.isGenerated() != there.generated()) {
+                throw new IllegalStateException("column " + column.name() + " of destination table " + destination
+                        + (there.generated() ? " is" : " is not") + " generated but the source's"
+                        + (column.isGenerated() ? " is" : " is not") + "; resync the mirror to recreate the table");
             }
         }
         if (sourceIsCurrent && !present.isEmpty()) {
@@ -169,22 +331,24 @@ final class DestinationTables {
                 && !sourceType.contains("(");
     }
 
-    private static void create(Connection connection, TableId table, List<ColumnSchema> columns) throws SQLException {
+    private static void create(Connection connection, TableId table, List<ColumnSchema> columns, TableId source)
+            throws SQLException {
         StringBuilder sql = new StringBuilder("CREATE TABLE ").append(table.quoted()).append(" (");
         for (ColumnSchema column : columns) {
-            sql.append(TableId.quote(column.name())).append(' ').append(column.type()).append(", ");
+            sql.append(TableId.quote(column.name())).append(' ').append(column.type()).append(generatedClause(column))
+                    .append(", ");
         }
         sql.append("PRIMARY KEY (").append(columns.stream().filter(ColumnSchema::isKey)
                 .sorted((a, b) -> Integer.compare(a.keyPosition(), b.keyPosition()))
                 .map(column -> TableId.quote(column.name())).collect(Collectors.joining(", "))).append("))");
         try (Statement statement = connection.createStatement()) {
             statement.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(table.schema()));
-            statement.execute(sql.toString());
+            executeWithGeneratedColumns(statement, sql.toString(), columns, table, source);
         }
         log.info("Created destination table {} with {} columns", table, columns.size());
     }
 
-    private static void addColumns(Connection connection, TableId table, List<ColumnSchema> columns)
+    private static void addColumns(Connection connection, TableId table, List<ColumnSchema> columns, TableId source)
             throws SQLException {
         for (ColumnSchema column : columns) {
             if (column.isKey()) {
@@ -193,15 +357,61 @@ final class DestinationTables {
                 throw new IllegalStateException("key column " + column.name() + " is missing at destination table "
                         + table + "; resync the mirror to recreate the table");
             }
+            if (!column.isGenerated() && column.existingRows().kind() == ExistingRows.Kind.UNKNOWN) {
+                throw new IllegalStateException("cannot add column " + column.name() + " of source table " + source
+                        + " to destination table " + table + " with what the table's existing rows hold: "
+                        + column.existingRows().reason() + "; resync the mirror to reload the table");
+            }
         }
         String sql = "ALTER TABLE " + table.quoted() + columns.stream()
-                .map(column -> " ADD COLUMN IF NOT EXISTS " + TableId.quote(column.name()) + " " + column.type())
+                .map(column -> " ADD COLUMN IF NOT EXISTS " + TableId.quote(column.name()) + " " + column.type()
+                        + generatedClause(column) + existingRowsDefault(column))
                 .collect(Collectors.joining(","));
+        List<ColumnSchema> filled = columns.stream().filter(column -> !existingRowsDefault(column).isEmpty()).toList();
         try (Statement statement = connection.createStatement()) {
-            statement.execute(sql);
+            executeWithGeneratedColumns(statement, sql, columns, table, source);
+            if (!filled.isEmpty()) {
+                statement.execute("ALTER TABLE " + table.quoted() + filled.stream()
+                        .map(column -> " ALTER COLUMN " + TableId.quote(column.name()) + " DROP DEFAULT")
+                        .collect(Collectors.joining(",")));
+            }
         }
         log.info("Added column(s) {} to destination table {}",
                 columns.stream().map(ColumnSchema::name).collect(Collectors.joining(", ")), table);
+    }
+
+    private static String generatedClause(ColumnSchema column) {
+        return column.isGenerated() ? " GENERATED ALWAYS AS (" + column.generationExpression() + ") STORED" : "";
+    }
+
+    /** The DEFAULT that gives a new column's existing rows the value the source's read; empty for NULL. */
+    private static String existingRowsDefault(ColumnSchema column) {
+        if (column.isGenerated() || column.existingRows().kind() != ExistingRows.Kind.VALUE) {
+            return "";
+        }
+        return " DEFAULT '" + column.existingRows().value().replace("'", "''") + "'::" + column.type();
+    }
+
+    /**
+     * Runs DDL that may create generated columns. An expression this destination cannot
+     * evaluate (a function or column it lacks) is something only the user can fix, so it fails
+     * with a line that says what; the caller's transaction is then rolled back whole.
+     */
+    private static void executeWithGeneratedColumns(Statement statement, String sql, List<ColumnSchema> columns,
+            TableId table, TableId source) throws SQLException {
+        try {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            List<ColumnSchema> generated = columns.stream().filter(ColumnSchema::isGenerated).toList();
+            if (generated.isEmpty() || e.getSQLState() == null || !e.getSQLState().startsWith("42")) {
+                throw e;
+            }
+            throw new IllegalStateException("destination table " + table + " cannot have the generated column(s) "
+                    + generated.stream().map(c -> c.name() + " AS (" + c.generationExpression() + ")")
+                            .collect(Collectors.joining(", "))
+                    + " of source table " + source + ": " + BatchApplier.oneLine(e) + "; create what the expression"
+                    + " needs at the destination (such as a function) or exclude the column", e);
+        }
     }
 
     private static long relationOid(Connection connection, TableId table) throws SQLException {
@@ -222,19 +432,29 @@ final class DestinationTables {
         }
     }
 
-    private static Described describe(Connection connection, TableId table, long relation) throws SQLException {
+    private static Described describe(Connection connection, TableId table, long relation,
+            Map<Integer, SourceColumnsTable.Entry> recorded, Set<Integer> excludedSourceColumns) throws SQLException {
+        Map<Integer, Integer> sourceOf = new HashMap<>();
+        recorded.forEach((sourceAttnum, entry) -> {
+            if (!entry.excluded()) {
+                sourceOf.put(entry.destinationAttnum(), sourceAttnum);
+            }
+        });
         List<CatalogColumn> columns = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(DESCRIBE)) {
             statement.setLong(1, relation);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
+                    int attnum = rows.getInt(6);
                     columns.add(new CatalogColumn(rows.getString(1), rows.getString(2), rows.getLong(3),
-                            rows.getInt(4), rows.getInt(5)));
+                            rows.getInt(4), rows.getInt(5), attnum, sourceOf.getOrDefault(attnum, 0),
+                            rows.getBoolean(7)));
                 }
             }
         }
-        return new Described(new DestinationTable(table, columns.stream()
-                .map(column -> new DestinationColumn(column.name(), column.type(), column.keyPosition())).toList()),
+        return new Described(new DestinationTable(table, columns.stream().filter(column -> !column.generated())
+                .map(column -> new DestinationColumn(column.name(), column.type(), column.keyPosition(),
+                        column.sourceAttnum())).toList(), excludedSourceColumns),
                 columns);
     }
 
@@ -256,7 +476,12 @@ final class DestinationTables {
     /** A source type name as this destination resolves it; oid 0 when it does not exist here. */
     private record ResolvedType(long oid, boolean builtIn) {}
 
-    private record CatalogColumn(String name, String type, long typeOid, int typeModifier, int keyPosition) {}
+    /**
+     * @param sourceAttnum the source attribute number recorded for it; 0 when none is
+     * @param generated whether the destination computes it
+     */
+    private record CatalogColumn(String name, String type, long typeOid, int typeModifier, int keyPosition,
+            int attnum, int sourceAttnum, boolean generated) {}
 
     private record Described(DestinationTable table, List<CatalogColumn> columns) {}
 }

@@ -3,10 +3,12 @@ package dev.mirrorflow.connector.postgres.destination;
 import dev.mirrorflow.connector.ColumnSchema;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One mapping of a prepared mirror: the destination table as it is, the source columns it was
@@ -25,6 +27,8 @@ final class MirroredTable {
     // Changes of one source shape share one TableSchema instance, so an identity lookup finds
     // the layout without hashing whole schemas per row.
     private final Map<TableSchema, RowLayout> layouts = new IdentityHashMap<>();
+    // The shapes found to fit as they are, so that a batch checks each shape once.
+    private final Set<TableSchema> fitting = Collections.newSetFromMap(new IdentityHashMap<>());
     // After fresh rows met keys the table already had, the batches to apply with MERGE alone
     // before trying their direct COPY again, and how many the next conflict sets.
     private int freshCopyPause;
@@ -62,15 +66,22 @@ final class MirroredTable {
         return List.copyOf(acceptedColumns.values());
     }
 
+    /** The accepted source column the destination column {@code name} holds; null when none. */
+    ColumnSchema acceptedColumn(String name) {
+        return acceptedColumns.get(name);
+    }
+
     /**
      * How the values of changes made with {@code schema} map onto this destination table, or
      * null when {@code schema} has a column the destination lacks or a column of another type or
-     * other enum labels than accepted: then the destination must be reconciled first.
+     * other enum labels than accepted: then the destination must be reconciled first. A column
+     * is found by its source attribute number when known, so the changes made before a rename
+     * map onto the renamed column.
      */
     RowLayout layoutFor(TableSchema schema) {
         RowLayout layout = layouts.get(schema);
         if (layout == null) {
-            if (!fits(schema)) {
+            if (!fits(schema, false)) {
                 return null;
             }
             layout = new RowLayout(this, schema, mapping.excludedColumns());
@@ -79,15 +90,41 @@ final class MirroredTable {
         return layout;
     }
 
-    private boolean fits(TableSchema schema) {
+    /**
+     * Whether the destination fits {@code schema} as it is, names included: false also when the
+     * source renamed a column the destination still has under its old name.
+     */
+    boolean fits(TableSchema schema) {
+        if (fitting.contains(schema)) {
+            return true;
+        }
+        boolean fits = fits(schema, true);
+        if (fits) {
+            fitting.add(schema);
+        }
+        return fits;
+    }
+
+    boolean excludes(ColumnSchema column) {
+        return mapping.excludedColumns().contains(column.name())
+                || destination.excludedSourceColumns().contains(column.attributeNumber());
+    }
+
+    private boolean fits(TableSchema schema, boolean sameNames) {
         for (ColumnSchema column : schema.columns()) {
-            if (mapping.excludedColumns().contains(column.name())) {
+            if (excludes(column)) {
                 continue;
             }
             ColumnSchema accepted = acceptedColumns.get(column.name());
+            if (!sameNames && column.attributeNumber() > 0) {
+                accepted = acceptedColumns.values().stream()
+                        .filter(a -> a.attributeNumber() == column.attributeNumber()).findFirst().orElse(accepted);
+            }
             if (accepted == null || !accepted.type().equals(column.type())
                     || !accepted.enumLabels().equals(column.enumLabels())
-                    || accepted.keyPosition() != column.keyPosition()) {
+                    || accepted.keyPosition() != column.keyPosition()
+                    || (accepted.attributeNumber() > 0 && column.attributeNumber() > 0
+                            && accepted.attributeNumber() != column.attributeNumber())) {
                 return false;
             }
         }

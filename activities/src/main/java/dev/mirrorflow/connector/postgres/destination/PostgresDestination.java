@@ -87,11 +87,12 @@ public final class PostgresDestination implements Destination {
                 statement.execute(LOCK_SCHEMA_CHANGES);
             }
             CheckpointTable.create(c);
+            SourceColumnsTable.create(c);
             for (TableMapping mapping : mappings) {
                 TableSchema source = schemas.get(mapping.source());
                 DestinationTable table = DestinationTables.reconcile(c, mapping, source, true);
                 tables.put(mapping.source(), new MirroredTable(mapping, table,
-                        DestinationTables.mappedColumns(mapping, source)));
+                        DestinationTables.mappedColumns(mapping, source, table.excludedSourceColumns())));
             }
             c.commit();
             return null;
@@ -168,6 +169,12 @@ public final class PostgresDestination implements Destination {
                 }
                 if (dropTables) {
                     for (TableMapping mapping : mappings) {
+                        String table = quoteLiteral(mapping.destination().quoted());
+                        // What was recorded of the table's columns goes with it.
+                        statement.execute("DO $$ BEGIN IF to_regclass('" + CheckpointTable.SCHEMA + ".source_columns')"
+                                + " IS NOT NULL AND to_regclass(" + table + ") IS NOT NULL THEN DELETE FROM "
+                                + CheckpointTable.SCHEMA + ".source_columns WHERE destination_table = to_regclass("
+                                + table + "); END IF; END $$");
                         statement.execute("DROP TABLE IF EXISTS " + mapping.destination().quoted());
                     }
                 }
@@ -206,7 +213,7 @@ public final class PostgresDestination implements Destination {
         for (Change change : batch.changes()) {
             if (change instanceof Change.Row row && row.schema() != last) {
                 last = row.schema();
-                if (mirroredTable(mirror, batch, tables, last.id()).layoutFor(last) == null) {
+                if (!mirroredTable(mirror, batch, tables, last.id()).fits(last)) {
                     unfit.add(last);
                 }
             }
@@ -225,8 +232,10 @@ public final class PostgresDestination implements Destination {
                 MirroredTable current = evolved.getOrDefault(schema.id(), tables.get(schema.id()));
                 DestinationTable table = DestinationTables.reconcile(c, current.mapping(), schema, false);
                 List<ColumnSchema> accepted = new ArrayList<>(current.acceptedColumns());
-                accepted.removeIf(column -> schema.indexOf(column.name()) >= 0);
-                accepted.addAll(DestinationTables.mappedColumns(current.mapping(), schema));
+                // A column renamed since is replaced too: it keeps its attribute number.
+                accepted.removeIf(column -> schema.indexOf(column.name()) >= 0 || (column.attributeNumber() > 0
+                        && schema.columns().stream().anyMatch(s -> s.attributeNumber() == column.attributeNumber())));
+                accepted.addAll(DestinationTables.mappedColumns(current.mapping(), schema, table.excludedSourceColumns()));
                 evolved.put(schema.id(), new MirroredTable(current.mapping(), table, accepted));
             }
             c.commit();

@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres.destination;
 
+import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.ExistingRows;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.Value;
 import java.util.Arrays;
@@ -18,6 +20,8 @@ final class RowLayout {
     // For each destination column, the index of its value in a change, or -1 when the shape lacks it.
     private final int[] sourceIndex;
     private final int[] keySourceIndex;
+    // For each destination column, what an INSERT of this shape writes when the shape lacks it.
+    private final Value[] insertFiller;
     // When the shape's columns are exactly the destination's, a change's values are used as they are.
     private final boolean sameOrder;
 
@@ -27,13 +31,41 @@ final class RowLayout {
         List<DestinationColumn> columns = table.destination().columns();
         this.sourceIndex = new int[columns.size()];
         boolean identity = columns.size() == schema.columns().size();
+        this.insertFiller = new Value[columns.size()];
+        int newestAttnum = schema.columns().stream().mapToInt(c -> c.attributeNumber()).max().orElse(0);
         for (int i = 0; i < columns.size(); i++) {
-            String name = columns.get(i).name();
-            sourceIndex[i] = excluded.contains(name) ? -1 : schema.indexOf(name);
+            DestinationColumn column = columns.get(i);
+            sourceIndex[i] = excluded.contains(column.name()) ? -1 : sourceIndexOf(schema, column);
             identity &= sourceIndex[i] == i;
+            insertFiller[i] = Value.NULL;
+            // A column the source added after this shape: the row existed when it was added and
+            // read what the existing rows read. A column older than the shape was dropped before.
+            ColumnSchema accepted = table.acceptedColumn(column.name());
+            if (sourceIndex[i] < 0 && accepted != null && column.sourceAttnum() > newestAttnum
+                    && accepted.existingRows().kind() == ExistingRows.Kind.VALUE) {
+                insertFiller[i] = Value.text(accepted.existingRows().value());
+            }
         }
         this.sameOrder = identity;
         this.keySourceIndex = Arrays.stream(table.keyColumns()).map(i -> sourceIndex[i]).toArray();
+    }
+
+    /**
+     * The index of the value of destination column {@code column} in a change of {@code
+     * schema}: by source attribute number when both know it (a rename keeps it), otherwise by name.
+     */
+    private static int sourceIndexOf(TableSchema schema, DestinationColumn column) {
+        List<ColumnSchema> columns = schema.columns();
+        if (column.sourceAttnum() > 0) {
+            for (int i = 0; i < columns.size(); i++) {
+                if (columns.get(i).attributeNumber() == column.sourceAttnum()) {
+                    return i;
+                }
+            }
+        }
+        int byName = schema.indexOf(column.name());
+        boolean otherColumn = byName >= 0 && column.sourceAttnum() > 0 && columns.get(byName).attributeNumber() > 0;
+        return otherColumn ? -1 : byName;
     }
 
     MirroredTable table() {
@@ -57,6 +89,23 @@ final class RowLayout {
         Value[] mapped = new Value[sourceIndex.length];
         for (int i = 0; i < sourceIndex.length; i++) {
             mapped[i] = sourceIndex[i] < 0 ? missing : values[sourceIndex[i]];
+        }
+        return mapped;
+    }
+
+    /**
+     * An INSERT's values in destination column order: a column the source added after the
+     * change's shape gets what the source's existing rows read in it.
+     */
+    Value[] insertedValues(Value[] values) {
+        Value[] mapped = destinationValues(values, Value.NULL);
+        if (mapped == values) {
+            return values;
+        }
+        for (int i = 0; i < sourceIndex.length; i++) {
+            if (sourceIndex[i] < 0) {
+                mapped[i] = insertFiller[i];
+            }
         }
         return mapped;
     }

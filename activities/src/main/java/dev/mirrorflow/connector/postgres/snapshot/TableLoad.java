@@ -47,9 +47,12 @@ public record TableLoad(TableMapping mapping, TableSchema sourceSchema) {
         return mapping.destination();
     }
 
-    /** The columns copied, in source order. */
+    /**
+     * The columns copied, in source order. Generated columns are not among them: the destination
+     * computes its own from the copied columns, and refuses values for them.
+     */
     public List<String> columns() {
-        return sourceSchema.columns().stream().map(ColumnSchema::name)
+        return sourceSchema.columns().stream().filter(c -> !c.isGenerated()).map(ColumnSchema::name)
                 .filter(c -> !mapping.excludedColumns().contains(c)).toList();
     }
 

@@ -41,6 +41,7 @@ final class ChangeAssembler implements PgOutputHandler {
 
     private final TypeNames typeNames;
     private final RelationKeys relationKeys;
+    private final RelationAttributes relationAttributes;
     private final Lsn resumeAfter;
     private final Set<TableId> tables;
     private final Map<Integer, Relation> relations = new HashMap<>();
@@ -55,11 +56,16 @@ final class ChangeAssembler implements PgOutputHandler {
 
     /**
      * @param relationKeys where the key of a delivered table is read: never the Relation message
+     * @param relationAttributes what the source's catalog says of a relation's columns beyond
+     *     its Relation message: attribute numbers, current names, and what existing rows read in
+     *     a column added since
      * @param tables the tables whose changes to deliver; empty for all
      */
-    ChangeAssembler(TypeNames typeNames, RelationKeys relationKeys, Lsn resumeAfter, Set<TableId> tables) {
+    ChangeAssembler(TypeNames typeNames, RelationKeys relationKeys, RelationAttributes relationAttributes,
+            Lsn resumeAfter, Set<TableId> tables) {
         this.typeNames = typeNames;
         this.relationKeys = relationKeys;
+        this.relationAttributes = relationAttributes;
         this.resumeAfter = resumeAfter;
         this.tables = Set.copyOf(tables);
         this.committedPosition = resumeAfter;
@@ -127,7 +133,8 @@ final class ChangeAssembler implements PgOutputHandler {
         TableId table = Relation.tableId(m);
         // Type lookups only for the tables delivered; the others need their id alone.
         relations.put(m.relationOid(), tables.isEmpty() || tables.contains(table)
-                ? Relation.of(m, typeNames, relationKeys.of(m.relationOid())) : Relation.skipped(m, table));
+                ? Relation.of(m, typeNames, relationKeys.of(m.relationOid()), relationAttributes.of(m))
+                : Relation.skipped(m, table));
     }
 
     /**
@@ -267,7 +274,8 @@ final class ChangeAssembler implements PgOutputHandler {
         for (int column : relation.enumColumns()) {
             typeNames.forget(relation.message().columns().get(column).typeOid());
         }
-        Relation reread = Relation.of(relation.message(), typeNames, relation.key());
+        Relation reread = Relation.of(relation.message(), typeNames, relation.key(),
+                relationAttributes.of(relation.message()));
         relations.put(oid, reread);
         return reread.schema();
     }
@@ -289,21 +297,28 @@ final class ChangeAssembler implements PgOutputHandler {
                     true);
         }
 
-        /** @param key the key's column names in key order, from {@link RelationKeys} */
-        static Relation of(RelationMessage m, TypeNames typeNames, List<String> key) {
+        /**
+         * @param key the key's column names in key order, from {@link RelationKeys}
+         * @param attributes the message's columns as the catalog knows them now: a column is
+         *     named as it is called now, so that a change made before a rename goes to the
+         *     renamed column, and carries what a destination needs to add it
+         */
+        static Relation of(RelationMessage m, TypeNames typeNames, List<String> key,
+                List<RelationAttributes.Attribute> attributes) {
             List<ColumnSchema> columns = new ArrayList<>(m.columns().size());
             List<Integer> enumColumns = new ArrayList<>();
             List<Set<String>> enumLabels = new ArrayList<>();
             List<Boolean> enumArrays = new ArrayList<>();
             for (RelationColumn c : m.columns()) {
+                RelationAttributes.Attribute attribute = attributes.get(columns.size());
                 TypeNames.Type type = typeNames.type(c.typeOid(), c.typeModifier());
                 if (!type.enumLabels().isEmpty()) {
                     enumColumns.add(columns.size());
                     enumLabels.add(Set.copyOf(type.enumLabels()));
                     enumArrays.add(type.name().endsWith("]"));
                 }
-                columns.add(new ColumnSchema(c.name(), type.name(), true, key.indexOf(c.name()) + 1,
-                        type.enumLabels()));
+                columns.add(new ColumnSchema(attribute.name(), type.name(), true, key.indexOf(attribute.name()) + 1,
+                        type.enumLabels(), attribute.number(), null, attribute.existingRows()));
             }
             boolean[] arrays = new boolean[enumArrays.size()];
             for (int i = 0; i < arrays.length; i++) {

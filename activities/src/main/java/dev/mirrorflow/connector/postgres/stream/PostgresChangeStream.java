@@ -70,7 +70,8 @@ public final class PostgresChangeStream implements AutoCloseable {
         this.stream = stream;
         this.sql = sql;
         this.settings = settings;
-        this.assembler = new ChangeAssembler(new TypeNames(sql), new RelationKeys(sql), resumeAfter, settings.tables());
+        this.assembler = new ChangeAssembler(new TypeNames(sql), new RelationKeys(sql), new RelationAttributes(sql),
+                resumeAfter, settings.tables());
         this.confirmed = resumeAfter;
         this.acknowledged = new AtomicLong(resumeAfter.asLong());
         this.nextBatchId = firstBatchId;

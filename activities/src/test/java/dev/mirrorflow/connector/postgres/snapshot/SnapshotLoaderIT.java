@@ -6,14 +6,19 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.mirrorflow.catalog.ScratchDatabase;
 import dev.mirrorflow.catalog.SnapshotPartition;
 import dev.mirrorflow.connector.TableMapping;
+import dev.mirrorflow.connector.TableSchema;
+import dev.mirrorflow.connector.postgres.SourceSchemaReader;
+import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import java.sql.Connection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.LoggerFactory;
 
 /** The initial load against real PostgreSQL: exactness, the exported snapshot, its loss, and pausing. */
@@ -148,6 +153,33 @@ class SnapshotLoaderIT extends SnapshotFixture {
             assertThat(resumed.partitionsDone()).isEqualTo(paused.partitionsRemaining());
         }
         assertThat(checksum(destinationDatabase, ORDERS)).isEqualTo(checksum(sourceDatabase, ORDERS));
+    }
+
+    @Test
+    void shouldLoadATableWithGeneratedColumnsWhichTheDestinationComputes() throws Exception {
+        execute(sourceDatabase, "CREATE TABLE public.orders (id bigint PRIMARY KEY, qty int,"
+                + " total int GENERATED ALWAYS AS (qty * 3) STORED, note text)");
+        execute(sourceDatabase, "INSERT INTO public.orders (id, qty, note)"
+                + " SELECT g, g % 100, 'n' || g FROM generate_series(1, 3000) g");
+        TableMapping mapping = new TableMapping(ORDERS, ORDERS, Set.of());
+        SnapshotLoad load = newLoad();
+        PGSimpleDataSource destinationPeer = new PGSimpleDataSource();
+        destinationPeer.setURL(destinationDatabase.jdbcUrl());
+        destinationPeer.setUser(ScratchDatabase.USER);
+        destinationPeer.setPassword(ScratchDatabase.PASSWORD);
+        try (Connection source = sourceDatabase.connect(); PostgresDestination destination =
+                new PostgresDestination(destinationPeer)) {
+            TableSchema schema = new SourceSchemaReader(source).read(List.of(ORDERS)).get(ORDERS);
+            destination.prepare(load.mirrorName(), List.of(mapping), List.of(schema));
+            // A key the destination has already sends its partition through the staging table.
+            execute(destinationDatabase, "INSERT INTO public.orders (id, qty, note) VALUES (1, 7, 'older')");
+            SnapshotLoadResult result = loader(2, 1_000).run(load, List.of(new TableLoad(mapping, schema)),
+                    Optional.empty(), SnapshotProgressListener.NONE, () -> false);
+            assertThat(result.isComplete()).isTrue();
+        }
+        assertThat(checksum(destinationDatabase, ORDERS)).isEqualTo(checksum(sourceDatabase, ORDERS));
+        assertThat(queryLong(destinationDatabase, "SELECT count(*) FROM public.orders WHERE total = qty * 3"))
+                .isEqualTo(3000);
     }
 
     @Test
