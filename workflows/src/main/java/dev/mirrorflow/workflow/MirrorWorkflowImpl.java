@@ -26,6 +26,7 @@ import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Functions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
 import org.slf4j.Logger;
 
@@ -42,6 +43,9 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
 
     /** Error types activities use for problems a user must fix; never retried. */
     public static final String[] NON_RETRYABLE = {"SourceConfiguration", "DestinationConfiguration", "MirrorNotFound"};
+
+    /** How often a drop tries to remove what the mirror made (1 s apart, doubling, up to 10 s). */
+    public static final int TEARDOWN_ATTEMPTS = 6;
 
     private final MirrorCatalogActivities catalog = Workflow.newActivityStub(MirrorCatalogActivities.class,
             ActivityOptions.newBuilder()
@@ -74,14 +78,23 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private CancellationScope running;
     private boolean configChanged;
 
+    /**
+     * Restores the state before any signal handler runs: a signal that arrives with the run's
+     * first workflow task (a drop right after create) is handled before {@link #run} starts, and
+     * restoring there would overwrite what it asked for.
+     */
+    @WorkflowInit
+    public MirrorWorkflowImpl(MirrorRef ref) {
+        restore(ref);
+    }
+
     @Override
     public Phase run(MirrorRef ref) {
-        restore(ref);
         MirrorActivities data = dataActivities();
         try {
             while (true) {
                 if (terminateRequested) {
-                    return terminate(data);
+                    return terminate();
                 }
                 if (resyncRequested) {
                     resyncRequested = false;
@@ -179,11 +192,23 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         resumeRequested = false;
     }
 
-    private Phase terminate(MirrorActivities data) {
-        data.tearDown(new TeardownRequest(name, dropDestination));
+    /**
+     * Tears the mirror down and records it dropped. A teardown that still fails after its few
+     * attempts (the source unreachable, the slot held by another process) does not keep the
+     * mirror alive: its message, which names what was left behind and how to drop it by hand,
+     * becomes the outcome's error.
+     */
+    private Phase terminate() {
+        String leftBehind = null;
+        try {
+            teardownActivities().tearDown(new TeardownRequest(name, dropDestination));
+        } catch (ActivityFailure e) {
+            leftBehind = message(e);
+            log.warn("mirror {} dropped with something left behind: {}", name, leftBehind);
+        }
         phase = Phase.TERMINATED;
         catalog.recordOutcome(new MirrorOutcomeRecord(name, Workflow.getInfo().getRunId(), Phase.TERMINATED,
-                null, true));
+                leftBehind, true));
         return Phase.TERMINATED;
     }
 
@@ -230,6 +255,23 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 .setHeartbeatTimeout(Duration.ofSeconds(60))
                 .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
                 .setRetryOptions(retryOptions)
+                .build());
+    }
+
+    /**
+     * Teardown is bounded, unlike the data path: a user waits for a drop, and a source that does
+     * not answer within about half a minute is reported rather than waited for.
+     */
+    private MirrorActivities teardownActivities() {
+        return Workflow.newActivityStub(MirrorActivities.class, ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(1))
+                .setRetryOptions(RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofSeconds(1))
+                        .setBackoffCoefficient(2.0)
+                        .setMaximumInterval(Duration.ofSeconds(10))
+                        .setMaximumAttempts(TEARDOWN_ATTEMPTS)
+                        .setDoNotRetry(NON_RETRYABLE)
+                        .build())
                 .build());
     }
 

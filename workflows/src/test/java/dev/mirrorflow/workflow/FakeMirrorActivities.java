@@ -32,6 +32,8 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
 
     /** Called with the attempt number at each setup; may throw. */
     volatile IntConsumer setupBehaviour = attempt -> {};
+    /** Called with the attempt number at each teardown; may throw. */
+    volatile IntConsumer teardownBehaviour = attempt -> {};
     /** Partitions the load has; each takes one heartbeat round. */
     volatile int partitions = 3;
     final AtomicInteger partitionsDone = new AtomicInteger();
@@ -91,6 +93,7 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
     @Override
     public void tearDown(TeardownRequest request) {
         teardowns.add(request);
+        teardownBehaviour.accept(Activity.getExecutionContext().getInfo().getAttempt());
     }
 
     List<String> phaseNames() {
