@@ -230,7 +230,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
     public void tearDown(TeardownRequest request) {
         int attempt = Activity.getExecutionContext().getInfo().getAttempt();
         try {
-            new MirrorTeardown(catalog, peers, spec -> slots.withPolicy(SlotRetryPolicy.from(spec.retry())))
+            // The slot's attempts are logged by the teardown's own bounded retry, not the stream's.
+            new MirrorTeardown(catalog, peers, slots.withPolicy(SlotRetryPolicy.from(TeardownRequest.RETRY)))
                     .run(request, attempt);
         } finally {
             telemetry.forget(request.mirror());

@@ -21,7 +21,6 @@ import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -47,10 +46,10 @@ final class MirrorTeardown {
 
     private final Catalog catalog;
     private final Supplier<PeerStore> peers;
-    private final Function<MirrorSpec, SlotAcquirer> slots;
+    private final SlotAcquirer slots;
 
-    /** @param slots the slot acquirer with the mirror's own retry settings */
-    MirrorTeardown(Catalog catalog, Supplier<PeerStore> peers, Function<MirrorSpec, SlotAcquirer> slots) {
+    /** @param slots the slot acquirer with the teardown's retry settings, which it logs delays by */
+    MirrorTeardown(Catalog catalog, Supplier<PeerStore> peers, SlotAcquirer slots) {
         this.catalog = catalog;
         this.peers = peers;
         this.slots = slots;
@@ -85,7 +84,7 @@ final class MirrorTeardown {
             }
         }
         if (sourcePeer != null) {
-            try (AcquiredSlot slot = slots.apply(spec).acquire(sourcePeer, source, attempt)) {
+            try (AcquiredSlot slot = slots.acquire(sourcePeer, source, attempt)) {
                 SourceSetup.dropSlotIfExists(slot);
             } catch (RuntimeException e) {
                 left.add(slotLeftover(source, sourcePeer.location(), reason(e), mayClearUp(e)));

@@ -408,7 +408,9 @@ final class MirrorCommand implements Runnable {
                         + (leftBehind == null ? "" : ": " + leftBehind) + "; see mirrorflow mirror history " + name);
             }
             if (leftBehind != null) {
-                throw new UserError("mirror " + name + " dropped, but " + leftBehind);
+                String self = "mirror " + name + " ";
+                throw new UserError("mirror " + name + " dropped, but "
+                        + (leftBehind.startsWith(self) ? "it " + leftBehind.substring(self.length()) : leftBehind));
             }
             spec.commandLine().getOut().printf("mirror %s dropped%s%n", name,
                     dropDestination ? " with its destination tables" : "");

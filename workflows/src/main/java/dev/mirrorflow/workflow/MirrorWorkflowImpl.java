@@ -44,9 +44,6 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     /** Error types activities use for problems a user must fix; never retried. */
     public static final String[] NON_RETRYABLE = {"SourceConfiguration", "DestinationConfiguration", "MirrorNotFound"};
 
-    /** How often a drop tries to remove what the mirror made (1 s apart, doubling, up to 10 s). */
-    public static final int TEARDOWN_ATTEMPTS = 6;
-
     private final MirrorCatalogActivities catalog = Workflow.newActivityStub(MirrorCatalogActivities.class,
             ActivityOptions.newBuilder()
                     .setStartToCloseTimeout(Duration.ofSeconds(30))
@@ -240,14 +237,18 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         catalog.recordPhase(new PhaseChange(name, next, reason, error, "phase-" + eventSeq));
     }
 
-    private MirrorActivities dataActivities() {
-        RetryOptions retryOptions = RetryOptions.newBuilder()
+    private static RetryOptions retryOptions(RetrySettings retry) {
+        return RetryOptions.newBuilder()
                 .setInitialInterval(Duration.ofMillis(retry.initialIntervalMillis()))
                 .setBackoffCoefficient(retry.backoffCoefficient())
                 .setMaximumInterval(Duration.ofMillis(retry.maximumIntervalMillis()))
                 .setMaximumAttempts(retry.maximumAttempts())
                 .setDoNotRetry(NON_RETRYABLE)
                 .build();
+    }
+
+    private MirrorActivities dataActivities() {
+        RetryOptions retryOptions = retryOptions(retry);
         return Workflow.newActivityStub(MirrorActivities.class, ActivityOptions.newBuilder()
                 // Loads and streams run for as long as the mirror lives; the heartbeat timeout
                 // is what notices a dead worker and moves the work to another one.
@@ -258,20 +259,11 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 .build());
     }
 
-    /**
-     * Teardown is bounded, unlike the data path: a user waits for a drop, and a source that does
-     * not answer within about half a minute is reported rather than waited for.
-     */
+    /** Teardown is bounded by {@link TeardownRequest#RETRY}, unlike the data path. */
     private MirrorActivities teardownActivities() {
         return Workflow.newActivityStub(MirrorActivities.class, ActivityOptions.newBuilder()
                 .setStartToCloseTimeout(Duration.ofMinutes(1))
-                .setRetryOptions(RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofSeconds(1))
-                        .setBackoffCoefficient(2.0)
-                        .setMaximumInterval(Duration.ofSeconds(10))
-                        .setMaximumAttempts(TEARDOWN_ATTEMPTS)
-                        .setDoNotRetry(NON_RETRYABLE)
-                        .build())
+                .setRetryOptions(retryOptions(TeardownRequest.RETRY))
                 .build());
     }
 

@@ -241,7 +241,7 @@ class MirrorWorkflowImplTest {
         mirror.terminate(false);
         assertThat(result()).isEqualTo(Phase.TERMINATED);
         assertThat(activities.teardowns).as("a few attempts, then the drop is reported, not retried for ever")
-                .hasSize(MirrorWorkflowImpl.TEARDOWN_ATTEMPTS);
+                .hasSize(dev.mirrorflow.model.TeardownRequest.RETRY.maximumAttempts());
         assertThat(activities.outcomes).singleElement().satisfies(o -> {
             assertThat(o.finalPhase()).isEqualTo(Phase.TERMINATED);
             assertThat(o.error()).isEqualTo(leftBehind);
