@@ -145,7 +145,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         running = Workflow.newCancellationScope(() -> promise[0] = Async.function(call));
         running.run();
         Workflow.await(() -> promise[0].isCompleted() || stopRequested());
-        if (!promise[0].isCompleted()) {
+        boolean stopping = !promise[0].isCompleted();
+        if (stopping) {
             if (pauseReason != null && !terminateRequested && !resyncRequested) {
                 record(Phase.PAUSING, pauseReason, null);
             }
@@ -157,12 +158,24 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             if (e.getCause() instanceof CanceledFailure) {
                 return null;
             }
+            // An attempt that failed while it was being stopped (a source that went away just as
+            // the mirror was dropped) is not retried once cancelled. A failure that would have been
+            // retried is only the stop arriving mid-attempt, and a drop goes on whatever failed.
+            if (stopping && (terminateRequested || wouldRetry(e))) {
+                log.info("mirror {}: the stopped activity failed meanwhile: {}", name, message(e));
+                return null;
+            }
             throw e;
         } catch (CanceledFailure e) {
             return null;
         } finally {
             running = null;
         }
+    }
+
+    private static boolean wouldRetry(ActivityFailure e) {
+        return e.getCause() instanceof ApplicationFailure a && !a.isNonRetryable()
+                && !java.util.List.of(NON_RETRYABLE).contains(a.getType());
     }
 
     @SuppressWarnings("unchecked")

@@ -70,6 +70,7 @@ public final class MirrorWorkflowHistoryRecorder {
         recorder.resyncAfterFailure();
         recorder.dropAfterFailure();
         recorder.teardownIncomplete();
+        recorder.streamFailsAsItIsDropped();
         recorder.terminateWithTheFirstTask();
         recorder.ping();
         System.out.println("recorded histories in " + dir.toAbsolutePath());
@@ -182,6 +183,19 @@ public final class MirrorWorkflowHistoryRecorder {
             waitFor(() -> bench.activities.streams.size() == 1);
             bench.current().terminate(false);
             bench.save("mirror-teardown-incomplete", Phase.TERMINATED);
+        }
+    }
+
+    /** A drop whose stream fails as it is stopped (its source went away): the drop goes on. */
+    void streamFailsAsItIsDropped() throws Exception {
+        try (Bench bench = bench()) {
+            // Non-retryable, so that the time-skipping server does not retry it after cancellation.
+            bench.activities.streamFailureWhenCancelled = ApplicationFailure.newNonRetryableFailure(
+                    "the source went away while streaming changes (recorded)", "SourceConfiguration");
+            bench.start("gone", MirrorState.initial(false, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().terminate(false);
+            bench.save("mirror-stream-fails-as-dropped", Phase.TERMINATED);
         }
     }
 

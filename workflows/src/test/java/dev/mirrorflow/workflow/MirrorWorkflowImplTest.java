@@ -284,4 +284,18 @@ class MirrorWorkflowImplTest {
         assertThat(activities.setupAttempts).as("nothing set up for a mirror dropped at once").isEmpty();
         assertThat(activities.teardowns).singleElement().satisfies(t -> assertThat(t.dropDestination()).isTrue());
     }
+
+    @Test
+    void shouldStillDropWhenTheStreamFailsAsItIsStopped() throws Exception {
+        activities.streamFailureWhenCancelled = ApplicationFailure.newNonRetryableFailure(
+                "slot mirrorflow_orders: the source went away while streaming changes", "SourceConfiguration");
+        start(false);
+        await("streaming", () -> !activities.streams.isEmpty());
+
+        mirror.terminate(false);
+
+        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, Phase.class)).isEqualTo(Phase.TERMINATED);
+        assertThat(activities.teardowns).hasSize(1);
+        assertThat(activities.outcomes).singleElement().satisfies(o -> assertThat(o.dropped()).isTrue());
+    }
 }
