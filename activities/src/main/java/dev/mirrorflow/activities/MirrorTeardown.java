@@ -78,9 +78,9 @@ final class MirrorTeardown {
             sourcePeer = peers.get().postgres(spec.source());
         } catch (RuntimeException e) {
             String because = "the worker cannot read source peer " + spec.source() + ": " + reason(e);
-            left.add(slotLeftover(source, spec.source(), because, true));
+            left.add(slotLeftover(source, "peer " + spec.source(), because, true));
             if (spec.hasDefaultPublication()) {
-                left.add(publicationLeftover(source, spec.source(), because, true));
+                left.add(publicationLeftover(source, "peer " + spec.source(), because, true));
             }
         }
         if (sourcePeer != null) {
@@ -101,7 +101,7 @@ final class MirrorTeardown {
             }
         }
 
-        String destinationAt = spec.destination();
+        String destinationAt = "peer " + spec.destination();
         try {
             PostgresPeer destinationPeer = peers.get().postgres(spec.destination());
             destinationAt = destinationPeer.location();
