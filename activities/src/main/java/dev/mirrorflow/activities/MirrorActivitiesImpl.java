@@ -228,21 +228,13 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
 
     @Override
     public void tearDown(TeardownRequest request) {
-        MirrorContext ctx = contextOrFail(request.mirror(), "tearing down");
         int attempt = Activity.getExecutionContext().getInfo().getAttempt();
-        try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt);
-                PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
-            SourceSetup.dropSlotIfExists(slot);
-            if (ctx.spec().hasDefaultPublication()) {
-                SourceSetup.dropPublicationIfExists(ctx.source(), ctx.mirrorSource());
-            } else {
-                log.info("mirror {}: left publication {} in place, as the spec named it", ctx.name(),
-                        ctx.spec().publication());
-            }
-            destination.forget(ctx.name(), ctx.mappings(), request.dropDestination());
-            telemetry.forget(ctx.name());
-        } catch (RuntimeException e) {
-            throw ActivityFailures.toFailure(catalog, ctx.name(), "tearing down", e);
+        try {
+            // The slot's attempts are logged by the teardown's own bounded retry, not the stream's.
+            new MirrorTeardown(catalog, peers, slots.withPolicy(SlotRetryPolicy.from(TeardownRequest.RETRY)))
+                    .run(request, attempt);
+        } finally {
+            telemetry.forget(request.mirror());
         }
     }
 

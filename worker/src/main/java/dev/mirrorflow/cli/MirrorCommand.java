@@ -380,8 +380,11 @@ final class MirrorCommand implements Runnable {
     }
 
     @Command(name = "drop", mixinStandardHelpOptions = true,
-            description = "Ends a mirror: removes its replication slot and publication (and with --drop-destination "
-                    + "its destination tables), records the outcome, and waits for the workflow to end.")
+            description = {"Ends a mirror in any phase (running, paused, retrying, FAILED, or forgotten by "
+                    + "Temporal): removes its replication slot and publication (and with --drop-destination its "
+                    + "destination tables), records the outcome, and waits for the workflow to end.",
+                    "A slot another process streams from is not dropped; whatever could not be removed is named "
+                            + "with the SQL that removes it, and the command exits 1."})
     static final class Drop extends Signalling {
         @Option(names = "--drop-destination", description = "Also drop the destination tables.")
         boolean dropDestination;
@@ -389,6 +392,9 @@ final class MirrorCommand implements Runnable {
         @Option(names = "--timeout", defaultValue = "5m", converter = DurationConverter.class,
                 description = "How long to wait for the workflow to end. Default: ${DEFAULT-VALUE}")
         Duration timeout;
+
+        /** How long a mirror no worker has set up yet waits for one before the CLI drops it alone. */
+        static final Duration UNSTARTED_GRACE = Duration.ofSeconds(10);
 
         @Override
         String action() {
@@ -400,16 +406,81 @@ final class MirrorCommand implements Runnable {
             control.terminate(name, dropDestination);
         }
 
+        /**
+         * The workflow has ended (FAILED) or Temporal no longer knows it (retention, or someone
+         * terminated it): a new run of it does nothing but the teardown, so that the slot and the
+         * publication go the same way as for a running mirror.
+         */
+        @Override
+        void notRunning(MirrorControl control, Catalog catalog, MirrorRow mirror,
+                MirrorControl.MirrorNotRunningException e) {
+            startDropRun(control, catalog, mirror);
+        }
+
+        private void startDropRun(MirrorControl control, Catalog catalog, MirrorRow mirror) {
+            MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
+            MirrorState state = MirrorState.dropAfterEnd(dev.mirrorflow.model.Phase.valueOf(mirror.phase().name()),
+                    Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), dropDestination,
+                    stored.batchSize(), stored.idleTimeoutMillis(), stored.retry(),
+                    catalog.mirrors().history(mirror.id(), 100_000).size());
+            try {
+                control.start(name, state);
+            } catch (MirrorControl.MirrorNotRunningException alreadyRunning) {
+                // A run started meanwhile (a resync, say): it takes the signal instead.
+                control.terminate(name, dropDestination);
+            }
+        }
+
         @Override
         void after(MirrorControl control, Catalog catalog, MirrorRow mirror) throws Exception {
-            try {
-                control.awaitEnd(name, timeout);
-            } catch (java.util.concurrent.TimeoutException e) {
+            if (mirror.phase() == MirrorPhase.CREATED && !ended(control, min(timeout, UNSTARTED_GRACE))) {
+                // No worker has recorded a phase, so no worker set anything up yet: the run is
+                // stopped where it stands, and if it still had not begun its setup, the mirror is
+                // dropped in the catalog alone. If a worker began meanwhile, a drop run undoes it.
+                String runId = control.terminateWorkflow(name, "dropped before any worker set the mirror up")
+                        .orElse("none");
+                MirrorRow now = catalog.mirrors().findById(mirror.id()).orElseThrow();
+                if (now.phase() == MirrorPhase.CREATED) {
+                    catalog.mirrors().recordOutcome(new MirrorOutcome(mirror.id(), runId, MirrorPhase.TERMINATED, 0,
+                            0, 0, null, null, null));
+                    catalog.mirrors().markDropped(mirror.id());
+                    spec.commandLine().getOut().printf("mirror %s dropped; no worker had set it up, so there was "
+                            + "nothing to remove at the source or the destination%n", name);
+                    return;
+                }
+                startDropRun(control, catalog, now);
+            }
+            if (!ended(control, timeout)) {
                 throw new UserError("mirror " + name + " did not finish dropping within "
-                        + DurationConverter.format(timeout) + "; is a worker running? (mirrorflow ping)");
+                        + DurationConverter.format(timeout) + "; it needs a running worker (mirrorflow ping), and "
+                        + "the drop goes on when one runs");
+            }
+            MirrorRow dropped = catalog.mirrors().findById(mirror.id()).orElseThrow();
+            String leftBehind = catalog.mirrors().latestOutcome(mirror.id()).map(MirrorOutcome::error).orElse(null);
+            if (dropped.droppedAt() == null) {
+                throw new UserError("mirror " + name + " ended without being dropped"
+                        + (leftBehind == null ? "" : ": " + leftBehind) + "; see mirrorflow mirror history " + name);
+            }
+            if (leftBehind != null) {
+                String self = "mirror " + name + " ";
+                throw new UserError("mirror " + name + " dropped, but "
+                        + (leftBehind.startsWith(self) ? "it " + leftBehind.substring(self.length()) : leftBehind));
             }
             spec.commandLine().getOut().printf("mirror %s dropped%s%n", name,
                     dropDestination ? " with its destination tables" : "");
+        }
+
+        private boolean ended(MirrorControl control, Duration wait) {
+            try {
+                control.awaitEnd(name, wait);
+                return true;
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            }
+        }
+
+        private static Duration min(Duration a, Duration b) {
+            return a.compareTo(b) <= 0 ? a : b;
         }
     }
 }

@@ -10,6 +10,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.common.SearchAttributeKey;
 import io.temporal.common.SearchAttributes;
 import java.util.function.Consumer;
@@ -80,6 +81,27 @@ public final class MirrorControl {
     public void awaitEnd(String mirror, java.time.Duration timeout) throws java.util.concurrent.TimeoutException {
         temporal.client().newUntypedWorkflowStub(MirrorWorkflow.workflowId(mirror))
                 .getResult(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS, Object.class);
+    }
+
+    /**
+     * Ends the mirror's running workflow at once, without letting it run anything more (no
+     * teardown): only for a workflow no worker has started, where there is nothing to tear
+     * down. Returns the run id it ended, or empty when no workflow was running.
+     */
+    public java.util.Optional<String> terminateWorkflow(String mirror, String reason) {
+        WorkflowStub stub = temporal.client().newUntypedWorkflowStub(MirrorWorkflow.workflowId(mirror));
+        try {
+            String runId = stub.describe().getExecution().getRunId();
+            stub.terminate(reason);
+            return java.util.Optional.of(runId);
+        } catch (WorkflowNotFoundException e) {
+            return java.util.Optional.empty();
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
+                return java.util.Optional.empty();
+            }
+            throw e;
+        }
     }
 
     private void signal(String mirror, Consumer<MirrorWorkflow> signal) {

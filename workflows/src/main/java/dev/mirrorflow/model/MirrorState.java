@@ -53,4 +53,18 @@ public record MirrorState(
         return new MirrorState(Phase.FAILED, lastLoadGeneration, false, false, null, false, false, false, true,
                 batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar);
     }
+
+    /**
+     * The state of a new run that only drops the mirror, for a mirror whose workflow has ended
+     * (FAILED) or that Temporal no longer knows (retention): the run tears it down and records
+     * the outcome, as a terminate signal would have.
+     *
+     * @param lastPhase the mirror's phase in the catalog
+     * @param eventsSoFar how many events the catalog holds for the mirror
+     */
+    public static MirrorState dropAfterEnd(Phase lastPhase, int loadGeneration, boolean dropDestination,
+            int batchSize, long idleTimeoutMillis, RetrySettings retry, long eventsSoFar) {
+        return new MirrorState(lastPhase, loadGeneration, false, false, null, false, true, dropDestination, false,
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar);
+    }
 }

@@ -26,6 +26,7 @@ import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Functions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
 import org.slf4j.Logger;
 
@@ -74,14 +75,23 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private CancellationScope running;
     private boolean configChanged;
 
+    /**
+     * Restores the state before any signal handler runs: a signal that arrives with the run's
+     * first workflow task (a drop right after create) is handled before {@link #run} starts, and
+     * restoring there would overwrite what it asked for.
+     */
+    @WorkflowInit
+    public MirrorWorkflowImpl(MirrorRef ref) {
+        restore(ref);
+    }
+
     @Override
     public Phase run(MirrorRef ref) {
-        restore(ref);
         MirrorActivities data = dataActivities();
         try {
             while (true) {
                 if (terminateRequested) {
-                    return terminate(data);
+                    return terminate();
                 }
                 if (resyncRequested) {
                     resyncRequested = false;
@@ -135,7 +145,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         running = Workflow.newCancellationScope(() -> promise[0] = Async.function(call));
         running.run();
         Workflow.await(() -> promise[0].isCompleted() || stopRequested());
-        if (!promise[0].isCompleted()) {
+        boolean stopping = !promise[0].isCompleted();
+        if (stopping) {
             if (pauseReason != null && !terminateRequested && !resyncRequested) {
                 record(Phase.PAUSING, pauseReason, null);
             }
@@ -147,12 +158,24 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             if (e.getCause() instanceof CanceledFailure) {
                 return null;
             }
+            // An attempt that failed while it was being stopped (a source that went away just as
+            // the mirror was dropped) is not retried once cancelled. A failure that would have been
+            // retried is only the stop arriving mid-attempt, and a drop goes on whatever failed.
+            if (stopping && (terminateRequested || wouldRetry(e))) {
+                log.info("mirror {}: the stopped activity failed meanwhile: {}", name, message(e));
+                return null;
+            }
             throw e;
         } catch (CanceledFailure e) {
             return null;
         } finally {
             running = null;
         }
+    }
+
+    private static boolean wouldRetry(ActivityFailure e) {
+        return e.getCause() instanceof ApplicationFailure a && !a.isNonRetryable()
+                && !java.util.List.of(NON_RETRYABLE).contains(a.getType());
     }
 
     @SuppressWarnings("unchecked")
@@ -179,11 +202,23 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         resumeRequested = false;
     }
 
-    private Phase terminate(MirrorActivities data) {
-        data.tearDown(new TeardownRequest(name, dropDestination));
+    /**
+     * Tears the mirror down and records it dropped. A teardown that still fails after its few
+     * attempts (the source unreachable, the slot held by another process) does not keep the
+     * mirror alive: its message, which names what was left behind and how to drop it by hand,
+     * becomes the outcome's error.
+     */
+    private Phase terminate() {
+        String leftBehind = null;
+        try {
+            teardownActivities().tearDown(new TeardownRequest(name, dropDestination));
+        } catch (ActivityFailure e) {
+            leftBehind = message(e);
+            log.warn("mirror {} dropped with something left behind: {}", name, leftBehind);
+        }
         phase = Phase.TERMINATED;
         catalog.recordOutcome(new MirrorOutcomeRecord(name, Workflow.getInfo().getRunId(), Phase.TERMINATED,
-                null, true));
+                leftBehind, true));
         return Phase.TERMINATED;
     }
 
@@ -215,14 +250,18 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         catalog.recordPhase(new PhaseChange(name, next, reason, error, "phase-" + eventSeq));
     }
 
-    private MirrorActivities dataActivities() {
-        RetryOptions retryOptions = RetryOptions.newBuilder()
+    private static RetryOptions retryOptions(RetrySettings retry) {
+        return RetryOptions.newBuilder()
                 .setInitialInterval(Duration.ofMillis(retry.initialIntervalMillis()))
                 .setBackoffCoefficient(retry.backoffCoefficient())
                 .setMaximumInterval(Duration.ofMillis(retry.maximumIntervalMillis()))
                 .setMaximumAttempts(retry.maximumAttempts())
                 .setDoNotRetry(NON_RETRYABLE)
                 .build();
+    }
+
+    private MirrorActivities dataActivities() {
+        RetryOptions retryOptions = retryOptions(retry);
         return Workflow.newActivityStub(MirrorActivities.class, ActivityOptions.newBuilder()
                 // Loads and streams run for as long as the mirror lives; the heartbeat timeout
                 // is what notices a dead worker and moves the work to another one.
@@ -230,6 +269,14 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 .setHeartbeatTimeout(Duration.ofSeconds(60))
                 .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
                 .setRetryOptions(retryOptions)
+                .build());
+    }
+
+    /** Teardown is bounded by {@link TeardownRequest#RETRY}, unlike the data path. */
+    private MirrorActivities teardownActivities() {
+        return Workflow.newActivityStub(MirrorActivities.class, ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(1))
+                .setRetryOptions(retryOptions(TeardownRequest.RETRY))
                 .build());
     }
 

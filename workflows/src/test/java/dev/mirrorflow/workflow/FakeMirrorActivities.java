@@ -32,6 +32,14 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
 
     /** Called with the attempt number at each setup; may throw. */
     volatile IntConsumer setupBehaviour = attempt -> {};
+    /** Called with the attempt number at each teardown; may throw. */
+    volatile IntConsumer teardownBehaviour = attempt -> {};
+    /**
+     * When set, a cancelled stream fails with it instead of stopping, as a stream whose source
+     * went away just as it was stopped does. The test server retries a retryable one even after
+     * cancellation (the real server does not), so tests give a non-retryable one.
+     */
+    volatile RuntimeException streamFailureWhenCancelled;
     /** Partitions the load has; each takes one heartbeat round. */
     volatile int partitions = 3;
     final AtomicInteger partitionsDone = new AtomicInteger();
@@ -78,7 +86,14 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
         ActivityExecutionContext ctx = Activity.getExecutionContext();
         while (true) {
             pauseBriefly();
-            ctx.heartbeat(null); // throws when cancelled: the batch boundary
+            try {
+                ctx.heartbeat(null); // throws when cancelled: the batch boundary
+            } catch (ActivityCompletionException cancelled) {
+                if (streamFailureWhenCancelled != null) {
+                    throw streamFailureWhenCancelled;
+                }
+                throw cancelled;
+            }
         }
     }
 
@@ -91,6 +106,7 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
     @Override
     public void tearDown(TeardownRequest request) {
         teardowns.add(request);
+        teardownBehaviour.accept(Activity.getExecutionContext().getInfo().getAttempt());
     }
 
     List<String> phaseNames() {

@@ -1,69 +1,327 @@
 package dev.mirrorflow.workflow;
 
+import dev.mirrorflow.model.ConfigUpdate;
 import dev.mirrorflow.model.MirrorRef;
 import dev.mirrorflow.model.MirrorState;
+import dev.mirrorflow.model.Phase;
 import dev.mirrorflow.model.RetrySettings;
+import dev.mirrorflow.model.WorkerDescription;
+import dev.mirrorflow.workflow.activity.WorkerActivities;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.client.BatchRequest;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 /**
- * Records the histories MirrorWorkflowReplayTest replays. Run it only when the workflow
- * changed on purpose in a way old histories need not replay (then say so in the commit):
- * {@code mvn -pl workflows test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.mirrorflow.workflow.MirrorWorkflowHistoryRecorder}.
+ * Records the histories MirrorWorkflowReplayTest replays: one scenario per way a mirror's
+ * workflow can go, every run of each continue-as-new chain saved as {@code <scenario>-<n>.json}.
+ * The activities are {@link FakeMirrorActivities}; only the workflow's own commands matter for
+ * replay. Record new ones when a change to workflow code is meant to be replay-safe and the
+ * scenarios should show it, or when a new path needs guarding (then say so in the commit);
+ * never re-record to make a failing replay pass: that failure is a running mirror breaking.
+ *
+ * <pre>
+ * mvn -pl workflows test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=dev.mirrorflow.workflow.MirrorWorkflowHistoryRecorder \
+ *     -Dexec.args="src/test/resources/histories 127.0.0.1:7233"
+ * </pre>
+ * With a Temporal address it records on that server (the dev server from scripts/dev-env.sh),
+ * on a task queue of its own; without one, in the in-memory time-skipping test server.
  */
 public final class MirrorWorkflowHistoryRecorder {
+
+    private static final RetrySettings FAST_RETRY = new RetrySettings(200, 2.0, 1000, 0);
+
+    private final Path dir;
+    private final String temporalAddress;
+
+    private MirrorWorkflowHistoryRecorder(Path dir, String temporalAddress) {
+        this.dir = dir;
+        this.temporalAddress = temporalAddress;
+    }
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "src/test/resources/histories");
         Files.createDirectories(dir);
-        try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-            Worker worker = env.newWorker(TaskQueues.DEFAULT, WorkerOptions.newBuilder()
-                    .setMaxHeartbeatThrottleInterval(Duration.ofMillis(100)).build());
-            worker.registerWorkflowImplementationTypes(MirrorWorkflowImpl.class);
-            FakeMirrorActivities activities = new FakeMirrorActivities();
-            activities.partitions = 1000;
-            worker.registerActivitiesImplementations(activities);
-            env.start();
+        MirrorWorkflowHistoryRecorder recorder = new MirrorWorkflowHistoryRecorder(dir, args.length > 1 ? args[1] : null);
+        recorder.loadPauseResumeConfigTerminate();
+        recorder.streamPauseResume();
+        recorder.streamResync();
+        recorder.configAndPauseCarriedThroughContinueAsNew();
+        recorder.setupRetriedThenFailed();
+        recorder.resyncAfterFailure();
+        recorder.dropAfterFailure();
+        recorder.teardownIncomplete();
+        recorder.streamFailsAsItIsDropped();
+        recorder.terminateWithTheFirstTask();
+        recorder.ping();
+        System.out.println("recorded histories in " + dir.toAbsolutePath());
+        System.exit(0);
+    }
 
-            MirrorWorkflow mirror = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class,
-                    WorkflowOptions.newBuilder().setWorkflowId("mirror/recorded").setTaskQueue(TaskQueues.DEFAULT).build());
-            WorkflowClient.start(mirror::run,
-                    new MirrorRef("recorded", MirrorState.initial(true, 1000, 5000, RetrySettings.DEFAULT)));
-            WorkflowStub stub = WorkflowStub.fromTyped(mirror);
-            String firstRun = stub.getExecution().getRunId();
-            waitFor(() -> activities.partitionsDone.get() >= 2);
+    /** Load, pause at a partition boundary, resume, stream, new settings, terminate with the destination. */
+    void loadPauseResumeConfigTerminate() throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.partitions = 1000;
+            MirrorWorkflow mirror = bench.start("load", MirrorState.initial(true, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.partitionsDone.get() >= 2);
             mirror.pause("recorded pause");
-            waitFor(() -> activities.phaseNames().contains("PAUSED"));
-            activities.partitions = activities.partitionsDone.get() + 2;
-            mirror.resume();
-            waitFor(() -> !activities.streams.isEmpty());
-            MirrorWorkflow current = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, "mirror/recorded");
-            current.updateConfig(new dev.mirrorflow.model.ConfigUpdate(10, null));
-            waitFor(() -> activities.streams.size() == 2);
-            current.terminate(true);
-            WorkflowStub latest = env.getWorkflowClient().newUntypedWorkflowStub("mirror/recorded");
-            latest.getResult(dev.mirrorflow.model.Phase.class);
-            String lastRun = latest.describe().getExecution().getRunId();
-
-            WorkflowExecutionHistory pauseAndResume = env.getWorkflowClient().fetchHistory("mirror/recorded", firstRun);
-            WorkflowExecutionHistory terminated = env.getWorkflowClient().fetchHistory("mirror/recorded", lastRun);
-            Files.writeString(dir.resolve("mirror-load-pause-resume.json"), pauseAndResume.toJson(true));
-            Files.writeString(dir.resolve("mirror-stream-terminate.json"), terminated.toJson(true));
-            System.out.println("recorded histories in " + dir.toAbsolutePath());
+            waitFor(() -> bench.activities.phaseNames().contains("PAUSED"));
+            bench.activities.partitions = bench.activities.partitionsDone.get() + 2;
+            bench.current().resume();
+            waitFor(() -> !bench.activities.streams.isEmpty());
+            bench.current().updateConfig(new ConfigUpdate(10, null));
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(true);
+            bench.save("mirror-load-pause-resume-config-terminate", Phase.TERMINATED);
         }
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    /** Stream, pause (the stream stops, the next run waits paused), resume, terminate. */
+    void streamPauseResume() throws Exception {
+        try (Bench bench = bench()) {
+            bench.start("pause", MirrorState.initial(false, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().pause("recorded pause");
+            waitFor(() -> bench.activities.phaseNames().contains("PAUSED"));
+            bench.current().resume();
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(false);
+            bench.save("mirror-stream-pause-resume", Phase.TERMINATED);
+        }
+    }
+
+    /** Stream, resync (reset, setup and load of generation 2), stream again, terminate. */
+    void streamResync() throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.partitions = 2;
+            bench.start("resync", MirrorState.initial(true, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().resync();
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(false);
+            bench.save("mirror-stream-resync", Phase.TERMINATED);
+        }
+    }
+
+    /** New settings and a pause in one go: both travel through continue-as-new. */
+    void configAndPauseCarriedThroughContinueAsNew() throws Exception {
+        try (Bench bench = bench()) {
+            bench.start("carried", MirrorState.initial(false, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().updateConfig(new ConfigUpdate(500, 2000L));
+            bench.current().pause("right behind the config change");
+            waitFor(() -> bench.activities.phaseNames().contains("PAUSED"));
+            bench.current().resume();
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(false);
+            bench.save("mirror-config-pause-continue-as-new", Phase.TERMINATED);
+        }
+    }
+
+    /** Setup retried past a transient failure, then a problem the user must fix: FAILED. */
+    void setupRetriedThenFailed() throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.setupBehaviour = attempt -> {
+                if (attempt < 3) {
+                    throw ApplicationFailure.newFailure("source not reachable (recorded)", "SourceUnavailable");
+                }
+                throw ApplicationFailure.newNonRetryableFailure("table public.events has no primary key (recorded)",
+                        "SourceConfiguration");
+            };
+            bench.start("failed", MirrorState.initial(true, 1000, 5000, FAST_RETRY));
+            bench.save("mirror-setup-failed", Phase.FAILED);
+        }
+    }
+
+    /** `mirror resync` of a FAILED mirror: a new run that resets, sets up, loads and streams. */
+    void resyncAfterFailure() throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.partitions = 2;
+            bench.start("refailed", MirrorState.resyncAfterFailure(1, 1000, 5000, FAST_RETRY, 4));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().terminate(false);
+            bench.save("mirror-resync-after-failure", Phase.TERMINATED);
+        }
+    }
+
+    /** `mirror drop` of a FAILED or forgotten mirror: a new run that only tears down. */
+    void dropAfterFailure() throws Exception {
+        try (Bench bench = bench()) {
+            bench.start("dropped", MirrorState.dropAfterEnd(Phase.FAILED, 1, true, 1000, 5000, FAST_RETRY, 4));
+            bench.save("mirror-drop-after-failure", Phase.TERMINATED);
+        }
+    }
+
+    /** A drop whose teardown keeps failing: the mirror is recorded dropped with what was left. */
+    void teardownIncomplete() throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.teardownBehaviour = attempt -> {
+                throw ApplicationFailure.newFailure("mirror recorded could not remove replication slot "
+                        + "mirrorflow_recorded (recorded); drop it by hand with: "
+                        + "SELECT pg_drop_replication_slot('mirrorflow_recorded')", "TeardownIncomplete");
+            };
+            bench.start("leftover", MirrorState.initial(false, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().terminate(false);
+            bench.save("mirror-teardown-incomplete", Phase.TERMINATED);
+        }
+    }
+
+    /** A drop whose stream fails as it is stopped (its source went away): the drop goes on. */
+    void streamFailsAsItIsDropped() throws Exception {
+        try (Bench bench = bench()) {
+            // Non-retryable, so that the time-skipping server does not retry it after cancellation.
+            bench.activities.streamFailureWhenCancelled = ApplicationFailure.newNonRetryableFailure(
+                    "the source went away while streaming changes (recorded)", "SourceConfiguration");
+            bench.start("gone", MirrorState.initial(false, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().terminate(false);
+            bench.save("mirror-stream-fails-as-dropped", Phase.TERMINATED);
+        }
+    }
+
+    /** A drop right after create: the terminate signal is in the history before the first task. */
+    void terminateWithTheFirstTask() throws Exception {
+        try (Bench bench = bench()) {
+            MirrorWorkflow mirror = bench.client.newWorkflowStub(MirrorWorkflow.class, bench.options("early"));
+            BatchRequest request = bench.client.newSignalWithStartRequest();
+            request.add(mirror::run, new MirrorRef("recorded",
+                    MirrorState.initial(true, 1000, 5000, FAST_RETRY)));
+            request.add(mirror::terminate, true);
+            bench.firstRun = bench.client.signalWithStart(request);
+            bench.save("mirror-terminate-with-first-task", Phase.TERMINATED);
+        }
+    }
+
+    void ping() throws Exception {
+        try (Bench bench = bench()) {
+            PingWorkflow ping = bench.client.newWorkflowStub(PingWorkflow.class, bench.options("ping"));
+            bench.firstRun = WorkflowClient.start(ping::ping);
+            bench.client.newUntypedWorkflowStub(bench.workflowId).getResult(WorkerDescription.class);
+            bench.writeChain("ping");
+        }
+    }
+
+    private Bench bench() {
+        return temporalAddress == null ? Bench.timeSkipping(dir) : Bench.onServer(dir, temporalAddress);
+    }
+
+    /** A worker with the fake activities on a task queue of its own, and a client. */
+    private static final class Bench implements AutoCloseable {
+        final Path dir;
+        final WorkflowClient client;
+        final String queue;
+        final FakeMirrorActivities activities = new FakeMirrorActivities();
+        private final AutoCloseable closer;
+        String workflowId;
+        WorkflowExecution firstRun;
+
+        private Bench(Path dir, WorkflowClient client, String queue, Worker worker, Runnable start,
+                AutoCloseable closer) {
+            this.dir = dir;
+            this.client = client;
+            this.queue = queue;
+            this.closer = closer;
+            worker.registerWorkflowImplementationTypes(MirrorWorkflowImpl.class, PingWorkflowImpl.class);
+            worker.registerActivitiesImplementations(activities, (WorkerActivities) () -> new WorkerDescription(
+                    "00000000-0000-4000-8000-000000000000", "recorded", "recorder-host",
+                    "mirrorflow@recorder-host/recorded", true, "001"));
+            start.run();
+        }
+
+        private static WorkerOptions workerOptions() {
+            return WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(Duration.ofMillis(100)).build();
+        }
+
+        static Bench timeSkipping(Path dir) {
+            TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance();
+            String queue = "recorder-" + UUID.randomUUID();
+            return new Bench(dir, env.getWorkflowClient(), queue, env.newWorker(queue, workerOptions()), env::start,
+                    env::close);
+        }
+
+        static Bench onServer(Path dir, String address) {
+            WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(
+                    WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+            WorkflowClient client = WorkflowClient.newInstance(service,
+                    WorkflowClientOptions.newBuilder().setNamespace("default").build());
+            WorkerFactory factory = WorkerFactory.newInstance(client);
+            String queue = "recorder-" + UUID.randomUUID();
+            return new Bench(dir, client, queue, factory.newWorker(queue, workerOptions()), factory::start, () -> {
+                factory.shutdownNow();
+                service.shutdownNow();
+            });
+        }
+
+        WorkflowOptions options(String scenario) {
+            workflowId = "mirror/recorded-" + scenario + "-" + UUID.randomUUID().toString().substring(0, 8);
+            return WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(queue).build();
+        }
+
+        MirrorWorkflow start(String scenario, MirrorState state) {
+            MirrorWorkflow mirror = client.newWorkflowStub(MirrorWorkflow.class, options(scenario));
+            firstRun = WorkflowClient.start(mirror::run, new MirrorRef("recorded", state));
+            return mirror;
+        }
+
+        /** The chain's current run, whichever it is after continue-as-new. */
+        MirrorWorkflow current() {
+            return client.newWorkflowStub(MirrorWorkflow.class, workflowId);
+        }
+
+        void save(String name, Phase expected) throws Exception {
+            Phase result = client.newUntypedWorkflowStub(workflowId).getResult(Phase.class);
+            if (result != expected) {
+                throw new IllegalStateException(name + " ended " + result + ", not " + expected);
+            }
+            writeChain(name);
+        }
+
+        /** Writes every run of the chain, following continue-as-new from the first. */
+        void writeChain(String name) throws Exception {
+            List<WorkflowExecutionHistory> runs = new ArrayList<>();
+            String runId = firstRun.getRunId();
+            while (runId != null) {
+                WorkflowExecutionHistory history = client.fetchHistory(workflowId, runId);
+                runs.add(history);
+                HistoryEvent last = history.getLastEvent();
+                runId = last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+                        ? last.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId()
+                        : null;
+            }
+            for (int i = 0; i < runs.size(); i++) {
+                Files.writeString(dir.resolve(name + "-" + (i + 1) + ".json"), runs.get(i).toJson(true));
+            }
+            System.out.println(name + ": " + runs.size() + " run(s)");
+        }
+
+        @Override
+        public void close() throws Exception {
+            closer.close();
+        }
+    }
+
+    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("recording scenario did not progress");

@@ -227,4 +227,75 @@ class MirrorWorkflowImplTest {
         mirror.terminate(false);
         assertThat(result()).isEqualTo(Phase.TERMINATED);
     }
+
+    @Test
+    void shouldRecordTheMirrorDroppedWithWhatTheTeardownCouldNotRemove() throws Exception {
+        String leftBehind = "mirror orders could not remove replication slot mirrorflow_orders on db:5432/app "
+                + "(cannot reach PostgreSQL); drop it by hand with: SELECT pg_drop_replication_slot('mirrorflow_orders')";
+        activities.teardownBehaviour = attempt -> {
+            throw ApplicationFailure.newFailure(leftBehind, "TeardownIncomplete");
+        };
+        start(false);
+        await("streaming", () -> !activities.streams.isEmpty());
+
+        mirror.terminate(false);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+        assertThat(activities.teardowns).as("a few attempts, then the drop is reported, not retried for ever")
+                .hasSize(dev.mirrorflow.model.TeardownRequest.RETRY.maximumAttempts());
+        assertThat(activities.outcomes).singleElement().satisfies(o -> {
+            assertThat(o.finalPhase()).isEqualTo(Phase.TERMINATED);
+            assertThat(o.error()).isEqualTo(leftBehind);
+            assertThat(o.dropped()).isTrue();
+        });
+    }
+
+    @Test
+    void shouldOnlyTearDownInARunStartedToDropAFailedMirror() {
+        mirror = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(MirrorWorkflow.workflowId("orders")).setTaskQueue(TaskQueues.DEFAULT).build());
+        WorkflowClient.start(mirror::run, new MirrorRef("orders",
+                MirrorState.dropAfterEnd(Phase.FAILED, 2, true, 1000, 5000, RetrySettings.DEFAULT, 12)));
+        stub = WorkflowStub.fromTyped(mirror);
+
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+        assertThat(activities.setupAttempts).isEmpty();
+        assertThat(activities.loads).isEmpty();
+        assertThat(activities.resets).isEmpty();
+        assertThat(activities.teardowns).singleElement().satisfies(t -> assertThat(t.dropDestination()).isTrue());
+        assertThat(activities.outcomes).singleElement().satisfies(o -> {
+            assertThat(o.finalPhase()).isEqualTo(Phase.TERMINATED);
+            assertThat(o.error()).isNull();
+            assertThat(o.dropped()).isTrue();
+        });
+    }
+
+    @Test
+    void shouldServeATerminateThatArrivesWithTheRunsFirstTask() throws Exception {
+        mirror = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(MirrorWorkflow.workflowId("orders")).setTaskQueue(TaskQueues.DEFAULT).build());
+        // The signal is in the history before the first workflow task, as for a drop right after create.
+        io.temporal.client.BatchRequest request = env.getWorkflowClient().newSignalWithStartRequest();
+        request.add(mirror::run, new MirrorRef("orders", MirrorState.initial(true, 1000, 5000, RetrySettings.DEFAULT)));
+        request.add(mirror::terminate, true);
+        env.getWorkflowClient().signalWithStart(request);
+        stub = WorkflowStub.fromTyped(mirror);
+
+        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, Phase.class)).isEqualTo(Phase.TERMINATED);
+        assertThat(activities.setupAttempts).as("nothing set up for a mirror dropped at once").isEmpty();
+        assertThat(activities.teardowns).singleElement().satisfies(t -> assertThat(t.dropDestination()).isTrue());
+    }
+
+    @Test
+    void shouldStillDropWhenTheStreamFailsAsItIsStopped() throws Exception {
+        activities.streamFailureWhenCancelled = ApplicationFailure.newNonRetryableFailure(
+                "slot mirrorflow_orders: the source went away while streaming changes", "SourceConfiguration");
+        start(false);
+        await("streaming", () -> !activities.streams.isEmpty());
+
+        mirror.terminate(false);
+
+        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, Phase.class)).isEqualTo(Phase.TERMINATED);
+        assertThat(activities.teardowns).hasSize(1);
+        assertThat(activities.outcomes).singleElement().satisfies(o -> assertThat(o.dropped()).isTrue());
+    }
 }

@@ -45,7 +45,13 @@ public interface MirrorActivities {
     @ActivityMethod(name = "ResetForResync")
     void resetForResync(LoadRequest nextLoad);
 
-    /** Drops slot and publication, and the destination tables when asked. Idempotent. */
+    /**
+     * Drops slot and publication (not a publication the spec named), and the destination tables
+     * when asked. Idempotent. Each piece is tried even when another fails; a slot another process
+     * holds is not dropped. When something stays, the failure's message names each piece left,
+     * why, and the SQL to drop it by hand; the workflow tries a few times, then records the
+     * mirror dropped with that message.
+     */
     @ActivityMethod(name = "TearDownMirror")
     void tearDown(TeardownRequest request);
 }
