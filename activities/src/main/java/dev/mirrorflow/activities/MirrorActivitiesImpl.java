@@ -30,6 +30,7 @@ import dev.mirrorflow.model.LoadRequest;
 import dev.mirrorflow.model.LoadResult;
 import dev.mirrorflow.model.StreamRequest;
 import dev.mirrorflow.model.TeardownRequest;
+import dev.mirrorflow.workflow.MirrorWorkflow;
 import dev.mirrorflow.workflow.activity.MirrorActivities;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
@@ -88,6 +89,16 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             SourceSetup.ensurePublication(ctx.source(), ctx.mirrorSource());
             try (PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
                 destination.prepare(mirror, ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
+            }
+            // A mirror without a load is recorded RUNNING right after this returns, and a user may
+            // write at once: its slot must exist by then. After a resync a load follows instead,
+            // which creates the slot itself with an exported snapshot to read at.
+            if (!ctx.spec().initialLoad()
+                    && !catalog.mirrors().hasPhaseChange(ctx.row().id(), MirrorWorkflow.RESYNC_REASON)) {
+                int attempt = Activity.getExecutionContext().getInfo().getAttempt();
+                try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt)) {
+                    SourceSetup.createSlotIfMissing(slot);
+                }
             }
         } catch (RuntimeException e) {
             throw ActivityFailures.toFailure(catalog, mirror, "setting up", e);
@@ -150,16 +161,13 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
             destination.prepare(ctx.name(), ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
             Optional<String> checkpoint = destination.checkpoint(ctx.name());
-            if (ctx.spec().initialLoad() || checkpoint.isPresent()
-                    || catalog.cdcBatches().lastBatchId(ctx.row().id()) > 0) {
-                // The load created the slot, or batches came from it: a new one would skip the
-                // changes made since.
-                SourceSetup.requireSlot(slot, "the changes made since " + checkpoint.orElse("the initial load")
-                        + " are lost to this mirror");
-            } else {
-                // A mirror without an initial load meets its slot here for the first time.
-                SourceSetup.createSlotIfMissing(slot);
-            }
+            // The load or, for a mirror without one, the setup created the slot before the mirror
+            // was recorded RUNNING: a new one would skip the changes made since. A mirror set up
+            // by a version that left the slot to the stream fails here too, as changes may have
+            // been made since it was recorded RUNNING; a resync loads it again.
+            SourceSetup.requireSlot(slot, "the changes made since " + checkpoint.orElse(
+                    ctx.spec().initialLoad() ? "the initial load" : "the mirror was set up")
+                    + " are lost to this mirror");
             Lsn from = checkpoint.map(Lsn::valueOf).orElse(Lsn.INVALID);
             // Only the mirror's tables: the publication may have others (see SourceSetup).
             ChangeStreamSettings settings = new ChangeStreamSettings(ctx.mirrorSource().slot(),

@@ -209,6 +209,13 @@ public final class MirrorRepository {
         return newest;
     }
 
+    /** Whether the mirror's history, however long, holds a phase change with this reason. */
+    public boolean hasPhaseChange(long mirrorId, String reason) {
+        return dsl.fetchExists(MIRROR_EVENTS, MIRROR_EVENTS.MIRROR_ID.eq(mirrorId)
+                .and(MIRROR_EVENTS.KIND.eq(MirrorEvent.Kind.PHASE.name()))
+                .and(MIRROR_EVENTS.REASON.eq(reason)));
+    }
+
     /**
      * Records how a workflow run ended and moves the mirror to that final phase, in one
      * transaction. Recording the same run twice changes nothing.
