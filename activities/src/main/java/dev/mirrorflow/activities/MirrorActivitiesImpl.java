@@ -2,7 +2,9 @@ package dev.mirrorflow.activities;
 
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CdcBatch;
+import dev.mirrorflow.catalog.SourceTable;
 import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.SchemaChange;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
@@ -14,7 +16,9 @@ import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.SourceFailureClassifier;
 import dev.mirrorflow.connector.postgres.SourceOperation;
 import dev.mirrorflow.connector.postgres.SourceSchemaReader;
+import dev.mirrorflow.connector.postgres.SourceConfigurationException;
 import dev.mirrorflow.connector.postgres.SourceSetup;
+import dev.mirrorflow.connector.postgres.SourceTables;
 import dev.mirrorflow.connector.postgres.SourceValidator;
 import dev.mirrorflow.connector.postgres.ExportedSnapshot;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
@@ -25,6 +29,7 @@ import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoader;
 import dev.mirrorflow.connector.postgres.snapshot.TableLoad;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamRunner;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamSettings;
+import dev.mirrorflow.connector.postgres.stream.FollowedTables;
 import dev.mirrorflow.connector.postgres.stream.PostgresChangeStream;
 import dev.mirrorflow.model.LoadRequest;
 import dev.mirrorflow.model.LoadResult;
@@ -35,7 +40,11 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +61,9 @@ import org.slf4j.LoggerFactory;
 public final class MirrorActivitiesImpl implements MirrorActivities {
 
     private static final Logger log = LoggerFactory.getLogger(MirrorActivitiesImpl.class);
+
+    /** How often a stream checks that the source tables it follows still exist. */
+    private static final Duration SOURCE_TABLE_CHECK_INTERVAL = Duration.ofSeconds(10);
 
     private final Catalog catalog;
     private final Supplier<PeerStore> peers;
@@ -86,8 +98,10 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             MirrorContext ctx = context(mirror);
             SourceValidator.validate(ctx.source(), ctx.mirrorSource());
             SourceSetup.ensurePublication(ctx.source(), ctx.mirrorSource());
+            Followed followed = follow(ctx);
             try (PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
-                destination.prepare(mirror, ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
+                new SchemaChangeLog(catalog, ctx).record(destination.prepare(mirror, ctx.mappings(),
+                        List.copyOf(sourceSchemas(ctx, followed).values())));
             }
         } catch (RuntimeException e) {
             throw ActivityFailures.toFailure(catalog, mirror, "setting up", e);
@@ -148,7 +162,13 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt);
                 Connection sql = ctx.source().connect();
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
-            destination.prepare(ctx.name(), ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
+            // The tables by identity first: one renamed while the mirror was stopped is read under
+            // its new name, and one dropped fails the mirror here rather than go quiet.
+            Followed followed = follow(ctx);
+            SchemaChangeLog schemaChanges = new SchemaChangeLog(catalog, ctx);
+            schemaChanges.record(destination.prepare(ctx.name(), ctx.mappings(),
+                    List.copyOf(sourceSchemas(ctx, followed).values())));
+            SourceTableWatch watch = followed.watch(ctx.name(), ctx.source()::connect);
             Optional<String> checkpoint = destination.checkpoint(ctx.name());
             if (ctx.spec().initialLoad() || checkpoint.isPresent()
                     || catalog.cdcBatches().lastBatchId(ctx.row().id()) > 0) {
@@ -169,17 +189,25 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             long firstBatch = catalog.cdcBatches().lastBatchId(ctx.row().id()) + 1;
             // Each batch starts after the position the one before it ended at.
             AtomicReference<String> previousEnd = new AtomicReference<>(from.isValid() ? from.toString() : null);
-            try (PostgresChangeStream stream = start(slot, sql, settings, from, firstBatch, ctx, attempt);
+            try (PostgresChangeStream stream = start(slot, sql, settings, from, firstBatch, followed.tables(), ctx,
+                    attempt);
                     StreamTelemetry streamTelemetry = telemetry.stream(ctx.name(), slot.slot(),
                             ctx.source()::connect)) {
                 ChangeStreamRunner.Result result = new ChangeStreamRunner(ctx.name()).run(stream, destination,
                         heartbeat::stopRequested, () -> {
                             heartbeat.beat(null);
                             streamTelemetry.tick();
+                            watch.checkIfDue();
                         }, (batch, applied, started, ended) -> {
                             catalog.cdcBatches().record(new CdcBatch(ctx.row().id(), batch.batchId(),
                                     applied.rowsApplied(), applied.bytesApplied(),
                                     previousEnd.getAndSet(batch.position()), batch.position(), started, ended));
+                            // Only now that the batch is committed: a batch that fails is read again,
+                            // and what it noticed with it.
+                            schemaChanges.record(batch.schemaChanges());
+                            batch.schemaChanges().stream().filter(c -> c.kind() == SchemaChange.Kind.TABLE_RENAMED)
+                                    .forEach(c -> watch.renamed(c.table(), TableId.parse(c.to())));
+                            watch.checkIfDue();
                             streamTelemetry.batchApplied(batch, applied, started, ended);
                             heartbeat.beat(batch.position());
                         });
@@ -200,9 +228,9 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
 
     /** START_REPLICATION on a slot another process streams from is retried like a busy slot. */
     private PostgresChangeStream start(AcquiredSlot slot, Connection sql, ChangeStreamSettings settings, Lsn from,
-            long firstBatch, MirrorContext ctx, int attempt) throws SQLException {
+            long firstBatch, FollowedTables followed, MirrorContext ctx, int attempt) throws SQLException {
         try {
-            return PostgresChangeStream.start(slot.connection(), sql, settings, from, firstBatch);
+            return PostgresChangeStream.start(slot.connection(), sql, settings, from, firstBatch, followed);
         } catch (SQLException e) {
             SourceException failure = SourceFailureClassifier.classify(e, SourceOperation.of("starting replication",
                     ctx.source(), ctx.mirrorSource()).withSlot(ctx.mirrorSource().slot()));
@@ -219,6 +247,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             // A fresh slot gives the reload an exported snapshot that matches the stream.
             SourceSetup.dropSlotIfExists(slot);
             destination.forget(ctx.name(), ctx.mappings(), true);
+            // The reload copies the tables that have the spec's names now, and follows those.
+            catalog.sourceTables().forget(ctx.row().id());
             telemetry.forget(ctx.name());
             log.info("mirror {} reset for load generation {}", ctx.name(), nextLoad.loadGeneration());
         } catch (RuntimeException e) {
@@ -269,6 +299,100 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             return new SourceSchemaReader(c).read(ctx.mappings().stream().map(TableMapping::source).toList());
         } catch (SQLException e) {
             throw SourceFailureClassifier.classify(e, SourceOperation.of("reading the source tables", ctx.source(),
+                    ctx.mirrorSource()));
+        }
+    }
+
+    /**
+     * The source schemas under the spec's table ids, read from the tables the mirror follows
+     * whatever they are called now.
+     */
+    private static Map<TableId, TableSchema> sourceSchemas(MirrorContext ctx, Followed followed) {
+        List<TableId> specTables = ctx.mappings().stream().map(TableMapping::source).toList();
+        List<TableId> current = specTables.stream().map(t -> followed.currentNames().getOrDefault(t, t)).toList();
+        try (Connection c = ctx.source().connect()) {
+            Map<TableId, TableSchema> read = new SourceSchemaReader(c).read(current);
+            Map<TableId, TableSchema> schemas = new LinkedHashMap<>();
+            for (int i = 0; i < specTables.size(); i++) {
+                schemas.put(specTables.get(i), new TableSchema(specTables.get(i), read.get(current.get(i)).columns()));
+            }
+            return schemas;
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, SourceOperation.of("reading the source tables", ctx.source(),
+                    ctx.mirrorSource()));
+        }
+    }
+
+    /**
+     * What the mirror follows at the source: its tables by relation OID, with what the stream
+     * compares Relation messages against.
+     *
+     * @param currentNames the spec's tables by the names they have now
+     * @param knownNames the spec's tables by the names the mirror last recorded for them
+     */
+    private record Followed(FollowedTables tables, Map<TableId, TableId> currentNames,
+            Map<TableId, TableId> knownNames, Map<Long, TableId> oids) {
+
+        SourceTableWatch watch(String mirror, SourceTableWatch.SourceConnections source) {
+            Map<Long, SourceTableWatch.Watched> watched = new LinkedHashMap<>();
+            oids.forEach((oid, table) -> watched.put(oid, new SourceTableWatch.Watched(table, knownNames.get(table))));
+            return new SourceTableWatch(mirror, source, watched, SOURCE_TABLE_CHECK_INTERVAL);
+        }
+    }
+
+    /**
+     * Finds the mirror's source tables by the relation OIDs recorded in the catalog, and records
+     * the OIDs of tables that have none yet by their spec names (new mirrors, and mirrors set up
+     * before OIDs were recorded). A recorded table that no longer exists fails the mirror: it was
+     * dropped, and a table now called the same is another table whose rows were never copied.
+     */
+    private Followed follow(MirrorContext ctx) {
+        long mirrorId = ctx.row().id();
+        Map<String, SourceTable> recorded = new HashMap<>();
+        catalog.sourceTables().list(mirrorId).forEach(t -> recorded.put(t.sourceTable(), t));
+        Map<Integer, FollowedTables.Table> byOid = new HashMap<>();
+        Map<TableId, TableId> currentNames = new HashMap<>();
+        Map<TableId, TableId> knownNames = new HashMap<>();
+        Map<Long, TableId> oids = new LinkedHashMap<>();
+        try (Connection c = ctx.source().connect()) {
+            SourceTables tables = new SourceTables(c);
+            for (TableMapping mapping : ctx.mappings()) {
+                TableId table = mapping.source();
+                SourceTable known = recorded.get(table.toString());
+                Optional<SourceTables.Found> found;
+                TableId knownName;
+                if (known != null) {
+                    knownName = TableId.parse(known.currentName());
+                    found = tables.byOid(known.relationOid());
+                    if (found.isEmpty()) {
+                        throw new SourceConfigurationException(SourceConfigurationException.Problem.TABLE_MISSING,
+                                tables.droppedMessage(ctx.name(), table, knownName, known.relationOid()), null);
+                    }
+                } else {
+                    knownName = table;
+                    found = tables.byName(table);
+                    if (found.isEmpty()) {
+                        // Reading its schema fails with the usual message for a missing table.
+                        continue;
+                    }
+                    catalog.sourceTables().recordIfAbsent(mirrorId, table.toString(), found.get().relationOid(),
+                            found.get().currentName().toString());
+                }
+                SourceTables.Found f = found.get();
+                byOid.put((int) f.relationOid(), new FollowedTables.Table(table, knownName, f.columns()));
+                currentNames.put(table, f.currentName());
+                knownNames.put(table, knownName);
+                oids.put(f.relationOid(), table);
+            }
+            // Read after the columns: a transaction committed later was made with them or newer ones.
+            Lsn shapesReadAt;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                shapesReadAt = Lsn.valueOf(rs.getString(1));
+            }
+            return new Followed(new FollowedTables(byOid, shapesReadAt), currentNames, knownNames, oids);
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, SourceOperation.of("finding the source tables", ctx.source(),
                     ctx.mirrorSource()));
         }
     }
