@@ -18,7 +18,7 @@ import dev.mirrorflow.connector.postgres.SourceOperation;
 import dev.mirrorflow.connector.postgres.SourceSchemaReader;
 import dev.mirrorflow.connector.postgres.SourceConfigurationException;
 import dev.mirrorflow.connector.postgres.SourceSetup;
-import dev.mirrorflow.connector.postgres.SourceTables;
+import dev.mirrorflow.connector.postgres.SourceTableLookup;
 import dev.mirrorflow.connector.postgres.SourceValidator;
 import dev.mirrorflow.connector.postgres.ExportedSnapshot;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
@@ -355,11 +355,11 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         Map<TableId, TableId> knownNames = new HashMap<>();
         Map<Long, TableId> oids = new LinkedHashMap<>();
         try (Connection c = ctx.source().connect()) {
-            SourceTables tables = new SourceTables(c);
+            SourceTableLookup tables = new SourceTableLookup(c);
             for (TableMapping mapping : ctx.mappings()) {
                 TableId table = mapping.source();
                 SourceTable known = recorded.get(table.toString());
-                Optional<SourceTables.Found> found;
+                Optional<SourceTableLookup.Found> found;
                 TableId knownName;
                 if (known != null) {
                     knownName = TableId.parse(known.currentName());
@@ -378,7 +378,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                     catalog.sourceTables().recordIfAbsent(mirrorId, table.toString(), found.get().relationOid(),
                             found.get().currentName().toString());
                 }
-                SourceTables.Found f = found.get();
+                SourceTableLookup.Found f = found.get();
                 byOid.put((int) f.relationOid(), new FollowedTables.Table(table, knownName, f.columns()));
                 currentNames.put(table, f.currentName());
                 knownNames.put(table, knownName);

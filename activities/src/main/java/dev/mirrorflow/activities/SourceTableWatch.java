@@ -2,7 +2,7 @@ package dev.mirrorflow.activities;
 
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.postgres.SourceConfigurationException;
-import dev.mirrorflow.connector.postgres.SourceTables;
+import dev.mirrorflow.connector.postgres.SourceTableLookup;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -57,7 +57,7 @@ final class SourceTableWatch {
         }
         lastCheckNanos = now;
         try (Connection c = source.connect()) {
-            SourceTables tables = new SourceTables(c);
+            SourceTableLookup tables = new SourceTableLookup(c);
             List<Long> missing = tables.missing(new ArrayList<>(byOid.keySet()));
             if (!missing.isEmpty()) {
                 long oid = missing.get(0);

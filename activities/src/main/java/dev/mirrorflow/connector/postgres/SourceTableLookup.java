@@ -16,7 +16,7 @@ import java.util.Optional;
  * renamed at the source is still found, and a table dropped (and maybe created again under its
  * name, which makes it another table) is noticed instead of silently no longer streamed.
  */
-public final class SourceTables {
+public final class SourceTableLookup {
 
     /**
      * A source table as it is now.
@@ -35,7 +35,7 @@ public final class SourceTables {
 
     private final Connection connection;
 
-    public SourceTables(Connection connection) {
+    public SourceTableLookup(Connection connection) {
         this.connection = connection;
     }
 
