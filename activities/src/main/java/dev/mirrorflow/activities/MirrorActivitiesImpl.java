@@ -98,10 +98,14 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             MirrorContext ctx = context(mirror);
             SourceValidator.validate(ctx.source(), ctx.mirrorSource());
             SourceSetup.ensurePublication(ctx.source(), ctx.mirrorSource());
-            Followed followed = follow(ctx);
-            try (PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
+            try (Connection sql = connectToSource(ctx);
+                    PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
+                Followed followed = follow(ctx, sql);
                 new SchemaChangeLog(catalog, ctx).record(destination.prepare(mirror, ctx.mappings(),
-                        List.copyOf(sourceSchemas(ctx, followed).values())));
+                        List.copyOf(sourceSchemas(ctx, sql, followed).values())));
+            } catch (SQLException e) {
+                throw SourceFailureClassifier.classify(e, SourceOperation.of("finding the source tables",
+                        ctx.source(), ctx.mirrorSource()));
             }
         } catch (RuntimeException e) {
             throw ActivityFailures.toFailure(catalog, mirror, "setting up", e);
@@ -163,11 +167,12 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                 Connection sql = ctx.source().connect();
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
             // The tables by identity first: one renamed while the mirror was stopped is read under
-            // its new name, and one dropped fails the mirror here rather than go quiet.
-            Followed followed = follow(ctx);
+            // its new name, and one dropped fails the mirror here rather than go quiet. (On the
+            // connection the stream takes over later: one connection less before the slot is used.)
+            Followed followed = follow(ctx, sql);
             SchemaChangeLog schemaChanges = new SchemaChangeLog(catalog, ctx);
             schemaChanges.record(destination.prepare(ctx.name(), ctx.mappings(),
-                    List.copyOf(sourceSchemas(ctx, followed).values())));
+                    List.copyOf(sourceSchemas(ctx, sql, followed).values())));
             SourceTableWatch watch = followed.watch(ctx.name(), ctx.source()::connect);
             Optional<String> checkpoint = destination.checkpoint(ctx.name());
             if (ctx.spec().initialLoad() || checkpoint.isPresent()
@@ -294,6 +299,15 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         }
     }
 
+    private static Connection connectToSource(MirrorContext ctx) {
+        try {
+            return ctx.source().connect();
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, SourceOperation.of("connecting to the source", ctx.source(),
+                    ctx.mirrorSource()));
+        }
+    }
+
     private static Map<TableId, TableSchema> sourceSchemas(MirrorContext ctx) {
         try (Connection c = ctx.source().connect()) {
             return new SourceSchemaReader(c).read(ctx.mappings().stream().map(TableMapping::source).toList());
@@ -307,10 +321,10 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
      * The source schemas under the spec's table ids, read from the tables the mirror follows
      * whatever they are called now.
      */
-    private static Map<TableId, TableSchema> sourceSchemas(MirrorContext ctx, Followed followed) {
+    private static Map<TableId, TableSchema> sourceSchemas(MirrorContext ctx, Connection c, Followed followed) {
         List<TableId> specTables = ctx.mappings().stream().map(TableMapping::source).toList();
         List<TableId> current = specTables.stream().map(t -> followed.currentNames().getOrDefault(t, t)).toList();
-        try (Connection c = ctx.source().connect()) {
+        try {
             Map<TableId, TableSchema> read = new SourceSchemaReader(c).read(current);
             Map<TableId, TableSchema> schemas = new LinkedHashMap<>();
             for (int i = 0; i < specTables.size(); i++) {
@@ -346,7 +360,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
      * before OIDs were recorded). A recorded table that no longer exists fails the mirror: it was
      * dropped, and a table now called the same is another table whose rows were never copied.
      */
-    private Followed follow(MirrorContext ctx) {
+    private Followed follow(MirrorContext ctx, Connection c) {
         long mirrorId = ctx.row().id();
         Map<String, SourceTable> recorded = new HashMap<>();
         catalog.sourceTables().list(mirrorId).forEach(t -> recorded.put(t.sourceTable(), t));
@@ -354,7 +368,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         Map<TableId, TableId> currentNames = new HashMap<>();
         Map<TableId, TableId> knownNames = new HashMap<>();
         Map<Long, TableId> oids = new LinkedHashMap<>();
-        try (Connection c = ctx.source().connect()) {
+        try {
             SourceTableLookup tables = new SourceTableLookup(c);
             for (TableMapping mapping : ctx.mappings()) {
                 TableId table = mapping.source();
