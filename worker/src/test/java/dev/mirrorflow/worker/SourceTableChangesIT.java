@@ -115,6 +115,29 @@ class SourceTableChangesIT {
     }
 
     @Test
+    void shouldFollowByIdentityTheTablesOfAMirrorSetUpBeforeIdentitiesWereRecorded() throws Exception {
+        String name = "old_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        streamOneTable(name, table);
+        // A mirror set up by an older mirrorflow has no identities in the catalog.
+        bed.catalogDb.execute("DELETE FROM mirrorflow.mirror_source_tables WHERE mirror_id = " + bed.mirror(name).id());
+        bed.ok("mirror", "pause", name);
+        bed.awaitPhase(name, MirrorPhase.PAUSED, PHASE_TIMEOUT);
+        bed.ok("mirror", "resume", name);
+        bed.source.execute("INSERT INTO " + table + " VALUES (1, 'after the resume')");
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(count(bed.catalogDb, "SELECT relation_oid FROM mirrorflow.mirror_source_tables WHERE mirror_id = "
+                + bed.mirror(name).id())).as("found by name and recorded")
+                .isEqualTo(count(bed.source, "SELECT 'public." + table + "'::regclass::oid::bigint"));
+
+        bed.source.execute("ALTER TABLE " + table + " RENAME TO " + table + "_renamed",
+                "INSERT INTO " + table + "_renamed VALUES (2, 'renamed')");
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table + "_renamed"));
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
+    @Test
     void shouldKeepAColumnDroppedAtTheSourceAndSayItInStatusAndHistory() throws Exception {
         String name = "dropc_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
