@@ -2,7 +2,9 @@ package dev.mirrorflow.activities;
 
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CdcBatch;
+import dev.mirrorflow.catalog.SourceTable;
 import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.SchemaChange;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
@@ -10,11 +12,13 @@ import dev.mirrorflow.connector.postgres.AcquiredSlot;
 import dev.mirrorflow.connector.postgres.Lsn;
 import dev.mirrorflow.connector.postgres.SlotAcquirer;
 import dev.mirrorflow.connector.postgres.SlotRetryPolicy;
+import dev.mirrorflow.connector.postgres.SourceConfigurationException;
 import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.SourceFailureClassifier;
 import dev.mirrorflow.connector.postgres.SourceOperation;
 import dev.mirrorflow.connector.postgres.SourceSchemaReader;
 import dev.mirrorflow.connector.postgres.SourceSetup;
+import dev.mirrorflow.connector.postgres.SourceTableLookup;
 import dev.mirrorflow.connector.postgres.SourceValidator;
 import dev.mirrorflow.connector.postgres.ExportedSnapshot;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
@@ -25,6 +29,7 @@ import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoader;
 import dev.mirrorflow.connector.postgres.snapshot.TableLoad;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamRunner;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamSettings;
+import dev.mirrorflow.connector.postgres.stream.FollowedTables;
 import dev.mirrorflow.connector.postgres.stream.PostgresChangeStream;
 import dev.mirrorflow.model.LoadRequest;
 import dev.mirrorflow.model.LoadResult;
@@ -35,8 +40,12 @@ import dev.mirrorflow.workflow.activity.MirrorActivities;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +62,9 @@ import org.slf4j.LoggerFactory;
 public final class MirrorActivitiesImpl implements MirrorActivities {
 
     private static final Logger log = LoggerFactory.getLogger(MirrorActivitiesImpl.class);
+
+    /** How often a stream checks that the source tables it follows still exist. */
+    private static final Duration SOURCE_TABLE_CHECK_INTERVAL = Duration.ofSeconds(10);
 
     private final Catalog catalog;
     private final Supplier<PeerStore> peers;
@@ -87,8 +99,14 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             MirrorContext ctx = context(mirror);
             SourceValidator.validate(ctx.source(), ctx.mirrorSource());
             SourceSetup.ensurePublication(ctx.source(), ctx.mirrorSource());
-            try (PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
-                destination.prepare(mirror, ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
+            try (Connection sql = connectToSource(ctx);
+                    PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
+                Followed followed = follow(ctx, sql);
+                new SchemaChangeLog(catalog, ctx).record(destination.prepare(mirror, ctx.mappings(),
+                        List.copyOf(sourceSchemas(ctx, sql, followed).values())));
+            } catch (SQLException e) {
+                throw SourceFailureClassifier.classify(e, SourceOperation.of("finding the source tables",
+                        ctx.source(), ctx.mirrorSource()));
             }
             // A mirror without a load is recorded RUNNING right after this returns, and a user may
             // write at once: its slot must exist by then. After a resync a load follows instead,
@@ -159,7 +177,14 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt);
                 Connection sql = ctx.source().connect();
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
-            destination.prepare(ctx.name(), ctx.mappings(), List.copyOf(sourceSchemas(ctx).values()));
+            // The tables by identity first: one renamed while the mirror was stopped is read under
+            // its new name, and one dropped fails the mirror here rather than go quiet. (On the
+            // connection the stream takes over later: one connection less before the slot is used.)
+            Followed followed = follow(ctx, sql);
+            SchemaChangeLog schemaChanges = new SchemaChangeLog(catalog, ctx);
+            schemaChanges.record(destination.prepare(ctx.name(), ctx.mappings(),
+                    List.copyOf(sourceSchemas(ctx, sql, followed).values())));
+            SourceTableWatch watch = followed.watch(ctx.name(), ctx.source()::connect);
             Optional<String> checkpoint = destination.checkpoint(ctx.name());
             // The load or, for a mirror without one, the setup created the slot before the mirror
             // was recorded RUNNING: a new one would skip the changes made since. A mirror set up
@@ -177,17 +202,25 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             long firstBatch = catalog.cdcBatches().lastBatchId(ctx.row().id()) + 1;
             // Each batch starts after the position the one before it ended at.
             AtomicReference<String> previousEnd = new AtomicReference<>(from.isValid() ? from.toString() : null);
-            try (PostgresChangeStream stream = start(slot, sql, settings, from, firstBatch, ctx, attempt);
+            try (PostgresChangeStream stream = start(slot, sql, settings, from, firstBatch, followed.tables(), ctx,
+                    attempt);
                     StreamTelemetry streamTelemetry = telemetry.stream(ctx.name(), slot.slot(),
                             ctx.source()::connect)) {
                 ChangeStreamRunner.Result result = new ChangeStreamRunner(ctx.name()).run(stream, destination,
                         heartbeat::stopRequested, () -> {
                             heartbeat.beat(null);
                             streamTelemetry.tick();
+                            watch.checkIfDue();
                         }, (batch, applied, started, ended) -> {
                             catalog.cdcBatches().record(new CdcBatch(ctx.row().id(), batch.batchId(),
                                     applied.rowsApplied(), applied.bytesApplied(),
                                     previousEnd.getAndSet(batch.position()), batch.position(), started, ended));
+                            // Only now that the batch is committed: a batch that fails is read again,
+                            // and what it noticed with it.
+                            schemaChanges.record(batch.schemaChanges());
+                            batch.schemaChanges().stream().filter(c -> c.kind() == SchemaChange.Kind.TABLE_RENAMED)
+                                    .forEach(c -> watch.renamed(c.table(), TableId.parse(c.to())));
+                            watch.checkIfDue();
                             streamTelemetry.batchApplied(batch, applied, started, ended);
                             heartbeat.beat(batch.position());
                         });
@@ -208,9 +241,9 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
 
     /** START_REPLICATION on a slot another process streams from is retried like a busy slot. */
     private PostgresChangeStream start(AcquiredSlot slot, Connection sql, ChangeStreamSettings settings, Lsn from,
-            long firstBatch, MirrorContext ctx, int attempt) throws SQLException {
+            long firstBatch, FollowedTables followed, MirrorContext ctx, int attempt) throws SQLException {
         try {
-            return PostgresChangeStream.start(slot.connection(), sql, settings, from, firstBatch);
+            return PostgresChangeStream.start(slot.connection(), sql, settings, from, firstBatch, followed);
         } catch (SQLException e) {
             SourceException failure = SourceFailureClassifier.classify(e, SourceOperation.of("starting replication",
                     ctx.source(), ctx.mirrorSource()).withSlot(ctx.mirrorSource().slot()));
@@ -227,6 +260,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             // A fresh slot gives the reload an exported snapshot that matches the stream.
             SourceSetup.dropSlotIfExists(slot);
             destination.forget(ctx.name(), ctx.mappings(), true);
+            // The reload copies the tables that have the spec's names now, and follows those.
+            catalog.sourceTables().forget(ctx.row().id());
             telemetry.forget(ctx.name());
             log.info("mirror {} reset for load generation {}", ctx.name(), nextLoad.loadGeneration());
         } catch (RuntimeException e) {
@@ -264,11 +299,114 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         }
     }
 
+    private static Connection connectToSource(MirrorContext ctx) {
+        try {
+            return ctx.source().connect();
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, SourceOperation.of("connecting to the source", ctx.source(),
+                    ctx.mirrorSource()));
+        }
+    }
+
     private static Map<TableId, TableSchema> sourceSchemas(MirrorContext ctx) {
         try (Connection c = ctx.source().connect()) {
             return new SourceSchemaReader(c).read(ctx.mappings().stream().map(TableMapping::source).toList());
         } catch (SQLException e) {
             throw SourceFailureClassifier.classify(e, SourceOperation.of("reading the source tables", ctx.source(),
+                    ctx.mirrorSource()));
+        }
+    }
+
+    /**
+     * The source schemas under the spec's table ids, read from the tables the mirror follows
+     * whatever they are called now.
+     */
+    private static Map<TableId, TableSchema> sourceSchemas(MirrorContext ctx, Connection c, Followed followed) {
+        List<TableId> specTables = ctx.mappings().stream().map(TableMapping::source).toList();
+        List<TableId> current = specTables.stream().map(t -> followed.currentNames().getOrDefault(t, t)).toList();
+        try {
+            Map<TableId, TableSchema> read = new SourceSchemaReader(c).read(current);
+            Map<TableId, TableSchema> schemas = new LinkedHashMap<>();
+            for (int i = 0; i < specTables.size(); i++) {
+                schemas.put(specTables.get(i), new TableSchema(specTables.get(i), read.get(current.get(i)).columns()));
+            }
+            return schemas;
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, SourceOperation.of("reading the source tables", ctx.source(),
+                    ctx.mirrorSource()));
+        }
+    }
+
+    /**
+     * What the mirror follows at the source: its tables by relation OID, with what the stream
+     * compares Relation messages against.
+     *
+     * @param currentNames the spec's tables by the names they have now
+     * @param knownNames the spec's tables by the names the mirror last recorded for them
+     */
+    private record Followed(FollowedTables tables, Map<TableId, TableId> currentNames,
+            Map<TableId, TableId> knownNames, Map<Long, TableId> oids) {
+
+        SourceTableWatch watch(String mirror, SourceTableWatch.SourceConnections source) {
+            Map<Long, SourceTableWatch.Watched> watched = new LinkedHashMap<>();
+            oids.forEach((oid, table) -> watched.put(oid, new SourceTableWatch.Watched(table, knownNames.get(table))));
+            return new SourceTableWatch(mirror, source, watched, SOURCE_TABLE_CHECK_INTERVAL);
+        }
+    }
+
+    /**
+     * Finds the mirror's source tables by the relation OIDs recorded in the catalog, and records
+     * the OIDs of tables that have none yet by their spec names (new mirrors, and mirrors set up
+     * before OIDs were recorded). A recorded table that no longer exists fails the mirror: it was
+     * dropped, and a table now called the same is another table whose rows were never copied.
+     */
+    private Followed follow(MirrorContext ctx, Connection c) {
+        long mirrorId = ctx.row().id();
+        Map<String, SourceTable> recorded = new HashMap<>();
+        catalog.sourceTables().list(mirrorId).forEach(t -> recorded.put(t.sourceTable(), t));
+        Map<Integer, FollowedTables.Table> byOid = new HashMap<>();
+        Map<TableId, TableId> currentNames = new HashMap<>();
+        Map<TableId, TableId> knownNames = new HashMap<>();
+        Map<Long, TableId> oids = new LinkedHashMap<>();
+        try {
+            SourceTableLookup tables = new SourceTableLookup(c);
+            for (TableMapping mapping : ctx.mappings()) {
+                TableId table = mapping.source();
+                SourceTable known = recorded.get(table.toString());
+                Optional<SourceTableLookup.Found> found;
+                TableId knownName;
+                if (known != null) {
+                    knownName = TableId.parse(known.currentName());
+                    found = tables.byOid(known.relationOid());
+                    if (found.isEmpty()) {
+                        throw new SourceConfigurationException(SourceConfigurationException.Problem.TABLE_MISSING,
+                                tables.droppedMessage(ctx.name(), table, knownName, known.relationOid()), null);
+                    }
+                } else {
+                    knownName = table;
+                    found = tables.byName(table);
+                    if (found.isEmpty()) {
+                        // Reading its schema fails with the usual message for a missing table.
+                        continue;
+                    }
+                    catalog.sourceTables().recordIfAbsent(mirrorId, table.toString(), found.get().relationOid(),
+                            found.get().currentName().toString());
+                }
+                SourceTableLookup.Found f = found.get();
+                byOid.put((int) f.relationOid(), new FollowedTables.Table(table, knownName, f.columns()));
+                currentNames.put(table, f.currentName());
+                knownNames.put(table, knownName);
+                oids.put(f.relationOid(), table);
+            }
+            // Read after the columns: a transaction committed later was made with them or newer ones.
+            Lsn shapesReadAt;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                shapesReadAt = Lsn.valueOf(rs.getString(1));
+            }
+            return new Followed(new FollowedTables(byOid, shapesReadAt), currentNames, knownNames, oids);
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, SourceOperation.of("finding the source tables", ctx.source(),
                     ctx.mirrorSource()));
         }
     }

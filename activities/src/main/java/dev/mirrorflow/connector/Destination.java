@@ -13,12 +13,16 @@ public interface Destination extends AutoCloseable {
      * Creates the destination tables for the mappings (source columns minus exclusions, same
      * types, same primary key) and the metadata the destination keeps. Idempotent: existing
      * tables are verified, columns the source gained since are added (their existing rows filled
-     * as the source's read) and columns it renamed are renamed.
+     * as the source's read) and columns it renamed are renamed. A column the source no longer has
+     * is kept with the values it has (rows inserted since leave it NULL) and reported, so the
+     * mirror can record it in its history.
      *
+     * @return the schema changes found and kept: a {@link SchemaChange.Kind#COLUMN_DROPPED} for
+     *     each destination column whose source column is gone (every time, as long as it is so)
      * @throws IllegalStateException with a one-line message when an existing table differs in
      *     a way that cannot be reconciled (a column of another type, a missing key)
      */
-    void prepare(String mirror, List<TableMapping> mappings, List<TableSchema> sourceSchemas);
+    List<SchemaChange> prepare(String mirror, List<TableMapping> mappings, List<TableSchema> sourceSchemas);
 
     /** The position of the last batch this destination committed for the mirror, if any. */
     Optional<String> checkpoint(String mirror);

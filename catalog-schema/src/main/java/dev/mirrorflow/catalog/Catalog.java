@@ -82,6 +82,10 @@ public final class Catalog implements AutoCloseable {
         return new SnapshotPartitionRepository(dsl);
     }
 
+    public SourceTableRepository sourceTables() {
+        return new SourceTableRepository(dsl);
+    }
+
     public CdcBatchRepository cdcBatches() {
         return new CdcBatchRepository(dsl);
     }

@@ -18,6 +18,8 @@ public record MirrorEvent(
         PHASE,
         ERROR,
         SIGNAL,
-        INFO
+        INFO,
+        /** A schema change noticed at the source; see {@link MirrorRepository#recordSchemaChange}. */
+        SCHEMA
     }
 }

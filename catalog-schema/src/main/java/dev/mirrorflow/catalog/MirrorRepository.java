@@ -157,6 +157,63 @@ public final class MirrorRepository {
                 appendEvent(tx.dsl(), mirrorId, kind, null, reason, null, detailsJson, idempotencyKey));
     }
 
+    /**
+     * Records a schema change the mirror noticed at its source, once per idempotency key (a batch
+     * applied again after a crash notices the same change again).
+     *
+     * @param table the source table as the spec names it
+     * <p>The event's details are {@code {"table": ..., "change": ..., "from": ..., "to": ...}}.
+     *
+     * @param change what kind of change, e.g. {@code TABLE_RENAMED} or {@code COLUMN_DROPPED}
+     * @param from what it was (the old name, the dropped column), or null
+     * @param to what it is now (the new name, the added column), or null
+     * @param reason the sentence history and status show, which says what mirrorflow did about it
+     * @return false when the key had been recorded already
+     */
+    public boolean recordSchemaChange(long mirrorId, String table, String change, String from, String to,
+            String reason, String idempotencyKey) {
+        return dsl.transactionResult(tx -> appendSchemaChange(tx.dsl(), mirrorId, table, change, from, to, reason,
+                idempotencyKey));
+    }
+
+    /** The mirror's schema-change events, newest first. */
+    public List<MirrorEvent> schemaChanges(long mirrorId, int limit) {
+        return dsl.selectFrom(MIRROR_EVENTS)
+                .where(MIRROR_EVENTS.MIRROR_ID.eq(mirrorId))
+                .and(MIRROR_EVENTS.KIND.eq(MirrorEvent.Kind.SCHEMA.name()))
+                .orderBy(MIRROR_EVENTS.OCCURRED_AT.desc(), MIRROR_EVENTS.ID.desc())
+                .limit(limit)
+                .fetch(MirrorRepository::toEvent);
+    }
+
+    static boolean appendSchemaChange(DSLContext t, long mirrorId, String table, String change, String from,
+            String to, String reason, String idempotencyKey) {
+        String details = "{\"table\": " + jsonString(table) + ", \"change\": " + jsonString(change)
+                + ", \"from\": " + jsonString(from) + ", \"to\": " + jsonString(to) + "}";
+        return appendEvent(t, mirrorId, MirrorEvent.Kind.SCHEMA, null, reason, null, details, idempotencyKey);
+    }
+
+    private static String jsonString(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+
     /** Replaces the stored spec, e.g. after updateConfig changed the batch size. */
     public void updateSpec(long mirrorId, String specJson) {
         dsl.update(MIRRORS)

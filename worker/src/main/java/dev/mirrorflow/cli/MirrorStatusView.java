@@ -2,11 +2,14 @@ package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CdcBatch;
+import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorOutcome;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.SnapshotPartition;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +26,11 @@ record MirrorStatusView(
         Instant loadStarted,
         CdcBatch.Totals stream,
         Optional<MirrorOutcome> outcome,
-        SourceLag lag) {
+        SourceLag lag,
+        List<MirrorEvent> schemaChanges) {
+
+    /** How many of the newest schema changes status shows; history has them all. */
+    static final int SCHEMA_CHANGES_SHOWN = 10;
 
     /** @param lag how far behind the source, or null when not asked (ended mirrors) */
     static MirrorStatusView read(Catalog catalog, MirrorRow mirror, SourceLag lag) {
@@ -32,7 +39,14 @@ record MirrorStatusView(
         Instant loadStarted = partitions.stream().map(SnapshotPartition::startedAt)
                 .filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
         return new MirrorStatusView(mirror, generation, catalog.snapshotPartitions().progress(mirror.id(), generation),
-                loadStarted, catalog.cdcBatches().totals(mirror.id()), catalog.mirrors().latestOutcome(mirror.id()), lag);
+                loadStarted, catalog.cdcBatches().totals(mirror.id()), catalog.mirrors().latestOutcome(mirror.id()), lag,
+                oldestFirst(catalog.mirrors().schemaChanges(mirror.id(), SCHEMA_CHANGES_SHOWN)));
+    }
+
+    private static List<MirrorEvent> oldestFirst(List<MirrorEvent> newestFirst) {
+        List<MirrorEvent> events = new ArrayList<>(newestFirst);
+        Collections.reverse(events);
+        return events;
     }
 
     String render(Instant now) {
@@ -76,6 +90,11 @@ record MirrorStatusView(
         if (lag != null) {
             out.append("  lag      ").append(lag.render()).append('\n');
         }
+        // Differences between the source and the destination that the mirror keeps on purpose
+        // (a column dropped at the source) and changes it followed (a renamed table).
+        for (MirrorEvent change : schemaChanges) {
+            out.append("  schema   ").append(change.occurredAt()).append("  ").append(change.reason()).append('\n');
+        }
         outcome.filter(o -> m.phase().isTerminal()).ifPresent(o -> out.append("  outcome  ").append(o.finalPhase())
                 .append(" at ").append(o.closedAt()).append(": ").append(count(o.rowsSnapshotted()))
                 .append(" rows loaded, ").append(count(o.rowsApplied())).append(" rows streamed")
@@ -106,6 +125,14 @@ record MirrorStatusView(
         s.put("lastPosition", stream.lastPosition());
         s.put("lastBatchAt", stream.lastEndedAt() == null ? null : stream.lastEndedAt().toString());
         json.put("stream", s);
+        List<Map<String, Object>> changes = new ArrayList<>();
+        for (MirrorEvent change : schemaChanges) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("at", change.occurredAt().toString());
+            c.put("reason", change.reason());
+            changes.add(c);
+        }
+        json.put("schemaChanges", changes);
         if (lag != null) {
             Map<String, Object> l2 = new LinkedHashMap<>();
             l2.put("bytes", lag.bytes());

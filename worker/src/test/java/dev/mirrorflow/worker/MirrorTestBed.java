@@ -100,6 +100,24 @@ final class MirrorTestBed implements AutoCloseable {
         await(name + " " + phase, timeout, () -> mirror(name).phase() == phase);
     }
 
+    /**
+     * Waits until the mirror's stream reads its slot. A mirror without an initial load creates its
+     * slot when it starts streaming, some time after it is RUNNING (longer while other sessions'
+     * transactions keep the slot from its consistent point): what the source writes before that is
+     * not the mirror's to copy.
+     */
+    void awaitStreaming(String name, Duration timeout) throws InterruptedException {
+        await(name + " streaming from its slot", timeout, () -> {
+            try {
+                return count(source, "SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r"
+                        + " ON r.pid = s.active_pid WHERE s.slot_name = 'mirrorflow_" + name + "'"
+                        + " AND r.state IN ('catchup', 'streaming')") == 1;
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {

@@ -9,6 +9,7 @@ import dev.mirrorflow.catalog.jooq.tables.MaintenancePausedMirrors;
 import dev.mirrorflow.catalog.jooq.tables.MaintenanceRuns;
 import dev.mirrorflow.catalog.jooq.tables.MirrorEvents;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes;
+import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables;
 import dev.mirrorflow.catalog.jooq.tables.Mirrors;
 import dev.mirrorflow.catalog.jooq.tables.Peers;
 import dev.mirrorflow.catalog.jooq.tables.Settings;
@@ -63,6 +64,11 @@ public class Mirrorflow extends SchemaImpl {
     public final MirrorOutcomes MIRROR_OUTCOMES = MirrorOutcomes.MIRROR_OUTCOMES;
 
     /**
+     * The table <code>mirrorflow.mirror_source_tables</code>.
+     */
+    public final MirrorSourceTables MIRROR_SOURCE_TABLES = MirrorSourceTables.MIRROR_SOURCE_TABLES;
+
+    /**
      * The table <code>mirrorflow.mirrors</code>.
      */
     public final Mirrors MIRRORS = Mirrors.MIRRORS;
@@ -113,6 +119,7 @@ public class Mirrorflow extends SchemaImpl {
             MaintenanceRuns.MAINTENANCE_RUNS,
             MirrorEvents.MIRROR_EVENTS,
             MirrorOutcomes.MIRROR_OUTCOMES,
+            MirrorSourceTables.MIRROR_SOURCE_TABLES,
             Mirrors.MIRRORS,
             Peers.PEERS,
             Settings.SETTINGS,

@@ -9,6 +9,7 @@ import dev.mirrorflow.catalog.jooq.tables.MaintenancePausedMirrors;
 import dev.mirrorflow.catalog.jooq.tables.MaintenanceRuns;
 import dev.mirrorflow.catalog.jooq.tables.MirrorEvents;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes;
+import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables;
 import dev.mirrorflow.catalog.jooq.tables.Mirrors;
 import dev.mirrorflow.catalog.jooq.tables.Peers;
 import dev.mirrorflow.catalog.jooq.tables.Settings;
@@ -47,6 +48,11 @@ public class Tables {
      * The table <code>mirrorflow.mirror_outcomes</code>.
      */
     public static final MirrorOutcomes MIRROR_OUTCOMES = MirrorOutcomes.MIRROR_OUTCOMES;
+
+    /**
+     * The table <code>mirrorflow.mirror_source_tables</code>.
+     */
+    public static final MirrorSourceTables MIRROR_SOURCE_TABLES = MirrorSourceTables.MIRROR_SOURCE_TABLES;
 
     /**
      * The table <code>mirrorflow.mirrors</code>.

@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * Creates, verifies and evolves the destination table of one mapping. A destination table has
  * the source's columns minus the excluded ones, with the same types and the same primary key.
  * The differences it repairs are a column the source gained (that is how {@code ALTER TABLE
- * ADD COLUMN} at the source reaches the destination) and a column the source renamed; any other
- * difference would silently lose or bend data, so it fails with a one-line message that says to
- * resync.
+ * ADD COLUMN} at the source reaches the destination) and a column the source renamed, and a
+ * column the source dropped is kept; any other difference would silently lose or bend data, so
+ * it fails with a one-line message that says to resync.
  *
  * <p>A column added at the source is added here so that the rows the destination already has
  * read what the source's existing rows read ({@link ColumnSchema#existingRows()}): the value
@@ -109,7 +109,8 @@ final class DestinationTables {
             if (renameColumns(connection, existing, columns, source.id())) {
                 existing = describe(connection, destination, relation, recorded, excluded);
             }
-            List<ColumnSchema> missing = compare(existing, columns, types, source.id(), sourceIsCurrent);
+            List<ColumnSchema> missing = compare(existing, columns, types, source.id(), sourceIsCurrent,
+                    mapping.excludedColumns());
             if (!missing.isEmpty()) {
                 addColumns(connection, destination, missing, source.id());
             }
@@ -269,7 +270,8 @@ final class DestinationTables {
     }
 
     private static List<ColumnSchema> compare(Described existing, List<ColumnSchema> columns,
-            Map<String, ResolvedType> types, TableId source, boolean sourceIsCurrent) {
+            Map<String, ResolvedType> types, TableId source, boolean sourceIsCurrent,
+            java.util.Set<String> excluded) {
         TableId destination = existing.table().id();
         String sourceKey = columns.stream().filter(ColumnSchema::isKey)
                 .sorted((a, b) -> Integer.compare(a.keyPosition(), b.keyPosition()))
@@ -309,10 +311,14 @@ final class DestinationTables {
                         + (column.isGenerated() ? " is" : " is not") + "; resync the mirror to recreate the table");
             }
         }
+        // A column the source dropped stays, as Debezium and PeerDB keep it: its values are still
+        // the source's values of before the drop (the caller reports it). One the spec excludes
+        // would hold values the spec says not to mirror.
+        present.keySet().retainAll(excluded);
         if (sourceIsCurrent && !present.isEmpty()) {
             throw new IllegalStateException("destination table " + destination + " has column(s) "
-                    + String.join(", ", present.keySet()) + " that source table " + source
-                    + " no longer has or that are now excluded; resync the mirror to recreate the table");
+                    + String.join(", ", new java.util.TreeSet<>(present.keySet())) + " that the mirror excludes from"
+                    + " source table " + source + "; resync the mirror to recreate the table");
         }
         return missing;
     }

@@ -4,6 +4,7 @@ import dev.mirrorflow.connector.Change;
 import dev.mirrorflow.connector.ChangeBatch;
 import dev.mirrorflow.connector.ColumnSchema;
 import dev.mirrorflow.connector.Destination;
+import dev.mirrorflow.connector.SchemaChange;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
@@ -67,7 +68,8 @@ public final class PostgresDestination implements Destination {
      *     repairs
      */
     @Override
-    public synchronized void prepare(String mirror, List<TableMapping> mappings, List<TableSchema> sourceSchemas) {
+    public synchronized List<SchemaChange> prepare(String mirror, List<TableMapping> mappings,
+            List<TableSchema> sourceSchemas) {
         Map<TableId, TableSchema> schemas = new HashMap<>();
         sourceSchemas.forEach(schema -> schemas.put(schema.id(), schema));
         Set<TableId> destinations = new HashSet<>();
@@ -82,6 +84,7 @@ public final class PostgresDestination implements Destination {
             }
         }
         Map<TableId, MirroredTable> tables = new HashMap<>();
+        List<SchemaChange> kept = new ArrayList<>();
         inTransaction(mirror, "preparing the destination", c -> {
             try (Statement statement = c.createStatement()) {
                 statement.execute(LOCK_SCHEMA_CHANGES);
@@ -91,8 +94,15 @@ public final class PostgresDestination implements Destination {
             for (TableMapping mapping : mappings) {
                 TableSchema source = schemas.get(mapping.source());
                 DestinationTable table = DestinationTables.reconcile(c, mapping, source, true);
-                tables.put(mapping.source(), new MirroredTable(mapping, table,
-                        DestinationTables.mappedColumns(mapping, source, table.excludedSourceColumns())));
+                List<ColumnSchema> mapped = DestinationTables.mappedColumns(mapping, source,
+                        table.excludedSourceColumns());
+                tables.put(mapping.source(), new MirroredTable(mapping, table, mapped));
+                // Reconciling refused any other extra column, so these are the ones the source dropped.
+                Set<String> mappedNames = new HashSet<>();
+                mapped.forEach(column -> mappedNames.add(column.name()));
+                table.columns().stream().filter(column -> !mappedNames.contains(column.name()))
+                        .forEach(column -> kept.add(new SchemaChange(mapping.source(), SchemaChange.Kind.COLUMN_DROPPED,
+                                column.name(), null, null)));
             }
             c.commit();
             return null;
@@ -101,6 +111,7 @@ public final class PostgresDestination implements Destination {
         // shape changed keeps the mirror's other tables usable.
         mirrors.computeIfAbsent(mirror, m -> new HashMap<>()).putAll(tables);
         log.info("Prepared destination for mirror {}: {} table(s)", mirror, tables.size());
+        return kept;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.mirrorflow.connector.postgres.stream;
 
 import dev.mirrorflow.connector.Change;
 import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.SchemaChange;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.Value;
@@ -26,6 +27,7 @@ import dev.mirrorflow.connector.postgres.pgoutput.TypeMessage;
 import dev.mirrorflow.connector.postgres.pgoutput.UpdateMessage;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +38,12 @@ import java.util.Set;
  * destination already has them (a crash after the destination commit and before the
  * acknowledgement to the source replays them). Changes of tables the mirror does not map (the
  * publication may have more) are skipped too. One per stream, one thread.
+ *
+ * <p>With {@link FollowedTables} the mirror's tables are recognised by relation OID, not by the
+ * name in the Relation message: a table renamed at the source keeps its changes flowing under the
+ * spec's table id, and the rename, like a dropped column, is noticed as a {@link SchemaChange}
+ * that travels with the next batch. Changes are noticed only in transactions the destination does
+ * not have yet, so a replay does not notice again what the history has already.
  */
 final class ChangeAssembler implements PgOutputHandler {
 
@@ -44,12 +52,19 @@ final class ChangeAssembler implements PgOutputHandler {
     private final RelationAttributes relationAttributes;
     private final Lsn resumeAfter;
     private final Set<TableId> tables;
+    /** The followed tables by relation OID, or null when the mirror's tables are known by name. */
+    private final Map<Integer, Followed> followed;
+    private final Lsn shapesReadAt;
     private final Map<Integer, Relation> relations = new HashMap<>();
 
     private List<Change> pending = new ArrayList<>();
+    private List<SchemaChange> pendingSchemaChanges = new ArrayList<>();
     private int pendingRows;
     private boolean inTransaction;
     private boolean skipping;
+    private Lsn transactionCommit = Lsn.INVALID;
+    private boolean cutInTransaction;
+    private boolean positionPending;
     private Lsn committedPosition;
     private Lsn lastCommitEnd;
     private long skippedTransactions;
@@ -59,10 +74,21 @@ final class ChangeAssembler implements PgOutputHandler {
      * @param relationAttributes what the source's catalog says of a relation's columns beyond
      *     its Relation message: attribute numbers, current names, and what existing rows read in
      *     a column added since
-     * @param tables the tables whose changes to deliver; empty for all
+     * @param tables the tables whose changes to deliver, by name; empty for all
      */
     ChangeAssembler(TypeNames typeNames, RelationKeys relationKeys, RelationAttributes relationAttributes,
             Lsn resumeAfter, Set<TableId> tables) {
+        this(typeNames, relationKeys, relationAttributes, resumeAfter, tables, null);
+    }
+
+    /** Delivers the changes of the followed tables, recognised by relation OID. */
+    ChangeAssembler(TypeNames typeNames, RelationKeys relationKeys, RelationAttributes relationAttributes,
+            Lsn resumeAfter, FollowedTables followedTables) {
+        this(typeNames, relationKeys, relationAttributes, resumeAfter, Set.of(), followedTables);
+    }
+
+    private ChangeAssembler(TypeNames typeNames, RelationKeys relationKeys, RelationAttributes relationAttributes,
+            Lsn resumeAfter, Set<TableId> tables, FollowedTables followedTables) {
         this.typeNames = typeNames;
         this.relationKeys = relationKeys;
         this.relationAttributes = relationAttributes;
@@ -70,14 +96,28 @@ final class ChangeAssembler implements PgOutputHandler {
         this.tables = Set.copyOf(tables);
         this.committedPosition = resumeAfter;
         this.lastCommitEnd = resumeAfter;
+        if (followedTables == null) {
+            this.followed = null;
+            this.shapesReadAt = Lsn.INVALID;
+        } else {
+            this.followed = new HashMap<>();
+            followedTables.byOid().forEach((oid, t) -> followed.put(oid, new Followed(t)));
+            this.shapesReadAt = followedTables.shapesReadAt();
+        }
     }
 
     int pendingRows() {
         return pendingRows;
     }
 
+    /**
+     * Whether there is something to hand over: changes, a noticed schema change, or the end of a
+     * transaction whose rows were all handed over before its commit arrived (the batches cut
+     * inside it kept the previous position, so without a batch of its own the destination's
+     * checkpoint, and what the mirror shows, would stay before it).
+     */
     boolean hasPending() {
-        return !pending.isEmpty();
+        return !pending.isEmpty() || positionPending || !pendingSchemaChanges.isEmpty();
     }
 
     boolean inTransaction() {
@@ -100,17 +140,21 @@ final class ChangeAssembler implements PgOutputHandler {
      * position, so the checkpoint never claims a transaction that is only partly applied.
      */
     Drained drain() {
-        Drained d = new Drained(pending, committedPosition);
+        Drained d = new Drained(pending, committedPosition, pendingSchemaChanges);
         pending = new ArrayList<>();
+        pendingSchemaChanges = new ArrayList<>();
         pendingRows = 0;
+        positionPending = false;
+        cutInTransaction |= inTransaction;
         return d;
     }
 
-    record Drained(List<Change> changes, Lsn position) {}
+    record Drained(List<Change> changes, Lsn position, List<SchemaChange> schemaChanges) {}
 
     @Override
     public void onBegin(BeginMessage m) {
         inTransaction = true;
+        transactionCommit = m.finalLsn();
         // The commit record of an applied transaction lies before its end, which is what the
         // checkpoint holds; the next transaction's commit record can start exactly there.
         skipping = resumeAfter.isValid() && m.finalLsn().compareTo(resumeAfter) < 0;
@@ -126,15 +170,77 @@ final class ChangeAssembler implements PgOutputHandler {
             return;
         }
         committedPosition = m.endLsn();
+        if (cutInTransaction && pending.isEmpty()) {
+            positionPending = true;
+        }
+        cutInTransaction = false;
     }
 
     @Override
     public void onRelation(RelationMessage m) {
         TableId table = Relation.tableId(m);
+        if (followed != null) {
+            Followed f = followed.get(m.relationOid());
+            if (f == null) {
+                // Another table, even one that has the name of a followed table now: the one the
+                // mirror follows was renamed or dropped, and the source tables' check says which.
+                relations.put(m.relationOid(), Relation.skipped(m, table));
+                return;
+            }
+            notice(f, m, table);
+            relations.put(m.relationOid(), Relation.of(m, typeNames, f.table, relationKeys.of(m.relationOid()),
+                    relationAttributes.of(m)));
+            return;
+        }
         // Type lookups only for the tables delivered; the others need their id alone.
         relations.put(m.relationOid(), tables.isEmpty() || tables.contains(table)
-                ? Relation.of(m, typeNames, relationKeys.of(m.relationOid()), relationAttributes.of(m))
+                ? Relation.of(m, typeNames, table, relationKeys.of(m.relationOid()), relationAttributes.of(m))
                 : Relation.skipped(m, table));
+    }
+
+    /**
+     * Notices how a followed table's Relation message differs from what the stream knew: another
+     * name is a rename; a column gone while none appeared is a dropped column (one gone while
+     * another appeared may be a renamed column, which is not decided here). In a transaction the
+     * destination has already, only what the stream knows is updated: the history has it.
+     */
+    private void notice(Followed f, RelationMessage m, TableId name) {
+        List<String> columns = m.columns().stream().map(RelationColumn::name).toList();
+        if (!skipping) {
+            if (!name.equals(f.knownName)) {
+                pendingSchemaChanges.add(new SchemaChange(f.table, SchemaChange.Kind.TABLE_RENAMED,
+                        f.knownName.toString(), name.toString(), transactionCommit.toString()));
+            }
+            // The columns read at the start only say what a transaction committed after they
+            // were read must have; an older transaction may predate columns added since.
+            if (!f.columnsFromStart || transactionCommit.compareTo(shapesReadAt) > 0) {
+                Set<String> gone = new LinkedHashSet<>(f.columns);
+                gone.removeAll(columns);
+                if (!gone.isEmpty() && f.columns.containsAll(columns)) {
+                    for (String column : gone) {
+                        pendingSchemaChanges.add(new SchemaChange(f.table, SchemaChange.Kind.COLUMN_DROPPED, column,
+                                null, null));
+                    }
+                }
+            }
+        }
+        f.knownName = name;
+        f.columns = columns;
+        f.columnsFromStart = false;
+    }
+
+    /** What the stream knows about a followed table, updated by every Relation message of it. */
+    private static final class Followed {
+        final TableId table;
+        TableId knownName;
+        List<String> columns;
+        boolean columnsFromStart = true;
+
+        Followed(FollowedTables.Table t) {
+            this.table = t.table();
+            this.knownName = t.knownName();
+            this.columns = t.columns();
+        }
     }
 
     /**
@@ -274,7 +380,7 @@ final class ChangeAssembler implements PgOutputHandler {
         for (int column : relation.enumColumns()) {
             typeNames.forget(relation.message().columns().get(column).typeOid());
         }
-        Relation reread = Relation.of(relation.message(), typeNames, relation.key(),
+        Relation reread = Relation.of(relation.message(), typeNames, relation.schema().id(), relation.key(),
                 relationAttributes.of(relation.message()));
         relations.put(oid, reread);
         return reread.schema();
@@ -298,12 +404,13 @@ final class ChangeAssembler implements PgOutputHandler {
         }
 
         /**
+         * @param table the id the relation's changes carry (the spec's, for a followed table)
          * @param key the key's column names in key order, from {@link RelationKeys}
          * @param attributes the message's columns as the catalog knows them now: a column is
          *     named as it is called now, so that a change made before a rename goes to the
          *     renamed column, and carries what a destination needs to add it
          */
-        static Relation of(RelationMessage m, TypeNames typeNames, List<String> key,
+        static Relation of(RelationMessage m, TypeNames typeNames, TableId table, List<String> key,
                 List<RelationAttributes.Attribute> attributes) {
             List<ColumnSchema> columns = new ArrayList<>(m.columns().size());
             List<Integer> enumColumns = new ArrayList<>();
@@ -324,7 +431,7 @@ final class ChangeAssembler implements PgOutputHandler {
             for (int i = 0; i < arrays.length; i++) {
                 arrays[i] = enumArrays.get(i);
             }
-            return new Relation(m, new TableSchema(tableId(m), columns), List.copyOf(key),
+            return new Relation(m, new TableSchema(table, columns), List.copyOf(key),
                     enumColumns.stream().mapToInt(Integer::intValue).toArray(), enumLabels, arrays, false);
         }
 

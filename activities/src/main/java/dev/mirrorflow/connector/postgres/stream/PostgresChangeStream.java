@@ -66,12 +66,16 @@ public final class PostgresChangeStream implements AutoCloseable {
     private long lastStatusNanos = System.nanoTime();
 
     private PostgresChangeStream(PGReplicationStream stream, Connection sql, ChangeStreamSettings settings,
-            Lsn resumeAfter, long firstBatchId) {
+            Lsn resumeAfter, long firstBatchId, FollowedTables followed) {
         this.stream = stream;
         this.sql = sql;
         this.settings = settings;
-        this.assembler = new ChangeAssembler(new TypeNames(sql), new RelationKeys(sql), new RelationAttributes(sql),
-                resumeAfter, settings.tables());
+        TypeNames typeNames = new TypeNames(sql);
+        RelationKeys relationKeys = new RelationKeys(sql);
+        RelationAttributes relationAttributes = new RelationAttributes(sql);
+        this.assembler = followed == null
+                ? new ChangeAssembler(typeNames, relationKeys, relationAttributes, resumeAfter, settings.tables())
+                : new ChangeAssembler(typeNames, relationKeys, relationAttributes, resumeAfter, followed);
         this.confirmed = resumeAfter;
         this.acknowledged = new AtomicLong(resumeAfter.asLong());
         this.nextBatchId = firstBatchId;
@@ -92,6 +96,16 @@ public final class PostgresChangeStream implements AutoCloseable {
      */
     public static PostgresChangeStream start(Connection replication, Connection sql, ChangeStreamSettings settings,
             Lsn resumeAfter, long firstBatchId) throws SQLException {
+        return start(replication, sql, settings, resumeAfter, firstBatchId, null);
+    }
+
+    /**
+     * Starts streaming the followed tables, recognised by relation OID whatever they are called
+     * now ({@link ChangeStreamSettings#tables()} is then not used); the batches carry the schema
+     * changes the stream noticed ({@link ChangeBatch#schemaChanges()}).
+     */
+    public static PostgresChangeStream start(Connection replication, Connection sql, ChangeStreamSettings settings,
+            Lsn resumeAfter, long firstBatchId, FollowedTables followed) throws SQLException {
         PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI()
                 .replicationStream()
                 .logical()
@@ -104,7 +118,8 @@ public final class PostgresChangeStream implements AutoCloseable {
                 .start();
         log.info("streaming slot {} (publication {}) after {}", settings.slotName(), settings.publicationName(),
                 resumeAfter);
-        PostgresChangeStream changeStream = new PostgresChangeStream(stream, sql, settings, resumeAfter, firstBatchId);
+        PostgresChangeStream changeStream = new PostgresChangeStream(stream, sql, settings, resumeAfter, firstBatchId,
+                followed);
         changeStream.reader.start();
         return changeStream;
     }
@@ -193,7 +208,7 @@ public final class PostgresChangeStream implements AutoCloseable {
     /** Hands the pending changes over, waiting while the caller still has the previous batch. */
     private void handOver() throws InterruptedException, SQLException {
         ChangeAssembler.Drained d = assembler.drain();
-        ChangeBatch batch = new ChangeBatch(nextBatchId++, d.changes(), d.position().toString());
+        ChangeBatch batch = new ChangeBatch(nextBatchId++, d.changes(), d.position().toString(), d.schemaChanges());
         unacknowledged.incrementAndGet();
         while (!closed && !ready.offer(batch, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
             // A slow apply must not look like a dead client to the server.

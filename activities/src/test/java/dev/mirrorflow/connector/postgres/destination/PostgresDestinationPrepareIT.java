@@ -8,6 +8,7 @@ import dev.mirrorflow.connector.Change;
 import dev.mirrorflow.connector.Change.Kind;
 import dev.mirrorflow.connector.ChangeBatch;
 import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.SchemaChange;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
@@ -176,14 +177,29 @@ class PostgresDestinationPrepareIT {
     }
 
     @Test
-    void shouldRejectAColumnDroppedAtTheSource() {
+    void shouldKeepAndReportAColumnDroppedAtTheSource() throws SQLException {
         prepare(SCHEMA, Set.of());
+        destination.apply(MIRROR, batch(1, insert(SCHEMA, "eu", "1", "9.99", "{a}", "2024-01-01 00:00:00+00", "s")));
         TableSchema dropped = new TableSchema(SOURCE, COLUMNS.stream().filter(c -> !c.name().equals("tags")).toList());
 
-        assertThatThrownBy(() -> prepare(dropped, Set.of()))
+        List<SchemaChange> kept = destination.prepare(MIRROR, List.of(new TableMapping(SOURCE, DESTINATION, Set.of())),
+                List.of(dropped));
+
+        assertThat(kept).containsExactly(new SchemaChange(SOURCE, SchemaChange.Kind.COLUMN_DROPPED, "tags", null, null));
+        destination.apply(MIRROR, batch(2, insert(dropped, "eu", "2", "1.00", "2024-01-02 00:00:00+00", "t"),
+                update(dropped, "eu", "1", "10.00", "2024-01-01 00:00:00+00", "s")));
+        assertThat(rows()).containsExactly("(eu,1,10.00,{a},\"2024-01-01 00:00:00+00\",s)",
+                "(eu,2,1.00,,\"2024-01-02 00:00:00+00\",t)");
+    }
+
+    @Test
+    void shouldRejectADestinationColumnThatTheMirrorExcludes() {
+        prepare(SCHEMA, Set.of());
+
+        assertThatThrownBy(() -> prepare(SCHEMA, Set.of("secret")))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("mirror shop: destination table mirror.orders has column(s) tags that source table"
-                        + " public.orders no longer has or that are now excluded; resync the mirror to recreate the table");
+                .hasMessage("mirror shop: destination table mirror.orders has column(s) secret that the mirror excludes"
+                        + " from source table public.orders; resync the mirror to recreate the table");
     }
 
     @Test

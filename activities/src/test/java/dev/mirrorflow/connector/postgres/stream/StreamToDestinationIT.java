@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mirrorflow.catalog.ScratchDatabase;
 import dev.mirrorflow.connector.ChangeBatch;
 import dev.mirrorflow.connector.Destination;
+import dev.mirrorflow.connector.SchemaChange;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
@@ -122,8 +123,8 @@ class StreamToDestinationIT {
             // The worker dies right after the destination committed its second batch: the ack
             // to the source never happens.
             Destination crashing = new Destination() {
-                public void prepare(String mirror, List<TableMapping> m, List<TableSchema> s) {
-                    real.prepare(mirror, m, s);
+                public List<SchemaChange> prepare(String mirror, List<TableMapping> m, List<TableSchema> s) {
+                    return real.prepare(mirror, m, s);
                 }
 
                 public Optional<String> checkpoint(String mirror) {

@@ -12,6 +12,7 @@ import dev.mirrorflow.catalog.jooq.tables.MaintenancePausedMirrors.MaintenancePa
 import dev.mirrorflow.catalog.jooq.tables.MaintenanceRuns.MaintenanceRunsPath;
 import dev.mirrorflow.catalog.jooq.tables.MirrorEvents.MirrorEventsPath;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes.MirrorOutcomesPath;
+import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables.MirrorSourceTablesPath;
 import dev.mirrorflow.catalog.jooq.tables.SnapshotPartitions.SnapshotPartitionsPath;
 import dev.mirrorflow.catalog.jooq.tables.SourceCheckpoints.SourceCheckpointsPath;
 import dev.mirrorflow.catalog.jooq.tables.records.MirrorsRecord;
@@ -266,6 +267,19 @@ public class Mirrors extends TableImpl<MirrorsRecord> {
             _mirrorOutcomes = new MirrorOutcomesPath(this, null, Keys.MIRROR_OUTCOMES__MIRROR_OUTCOMES_MIRROR_ID_FKEY.getInverseKey());
 
         return _mirrorOutcomes;
+    }
+
+    private transient MirrorSourceTablesPath _mirrorSourceTables;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>mirrorflow.mirror_source_tables</code> table
+     */
+    public MirrorSourceTablesPath mirrorSourceTables() {
+        if (_mirrorSourceTables == null)
+            _mirrorSourceTables = new MirrorSourceTablesPath(this, null, Keys.MIRROR_SOURCE_TABLES__MIRROR_SOURCE_TABLES_MIRROR_ID_FKEY.getInverseKey());
+
+        return _mirrorSourceTables;
     }
 
     private transient SnapshotPartitionsPath _snapshotPartitions;
