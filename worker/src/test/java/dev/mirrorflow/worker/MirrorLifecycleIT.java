@@ -43,14 +43,16 @@ class MirrorLifecycleIT {
     }
 
     @AfterAll
-    static void teardown() {
+    static void teardown() throws Exception {
         if (worker != null) {
             worker.close();
         }
         bed.close();
-        // What the worker, its activities and the CLI logged, in every test of this class.
+        // What the worker, its activities and the CLI logged, and what Temporal keeps of every
+        // mirror, in every test of this class.
         logs.detach();
         logs.assertNoSecretLogged("streaming slot");
+        SecretScan.assertNoSecretOnTaskQueue(bed.queue, bed.password);
     }
 
     @Test

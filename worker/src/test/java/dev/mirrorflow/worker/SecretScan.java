@@ -34,10 +34,15 @@ final class SecretScan {
      * Temporal dev server keeps them.
      */
     static List<String> histories(String workflowId) throws Exception {
-        JsonNode runs = JSON.readTree(MirrorTestBed.temporal("workflow", "list", "--query",
-                "WorkflowId = '" + workflowId + "'", "--output", "json"));
+        return historiesOf("WorkflowId = '" + workflowId + "'");
+    }
+
+    /** The decoded text of every run that the visibility query {@code query} lists. */
+    private static List<String> historiesOf(String query) throws Exception {
+        JsonNode runs = JSON.readTree(MirrorTestBed.temporal("workflow", "list", "--query", query, "--output", "json"));
         List<String> histories = new ArrayList<>();
         for (JsonNode run : runs) {
+            String workflowId = run.path("execution").path("workflowId").asText();
             String runId = run.path("execution").path("runId").asText();
             String history = MirrorTestBed.temporal("workflow", "show", "--workflow-id", workflowId, "--run-id", runId,
                     "--output", "json");
@@ -79,6 +84,22 @@ final class SecretScan {
         for (int i = 0; i < histories.size(); i++) {
             assertThat(histories.get(i)).as("decoded history of run %d of mirror/%s", i, mirror)
                     .contains("\"name\":\"" + mirror + "\"")
+                    .doesNotContain(secret);
+        }
+        return histories.size();
+    }
+
+    /**
+     * Asserts that no run of any workflow on task queue {@code queue} holds {@code secret}: every
+     * mirror a test class made, whatever state its tests left it in.
+     *
+     * @return how many runs were scanned
+     */
+    static int assertNoSecretOnTaskQueue(String queue, String secret) throws Exception {
+        List<String> histories = historiesOf("TaskQueue = '" + queue + "'");
+        assertThat(histories).as("runs on task queue %s", queue).isNotEmpty();
+        for (String history : histories) {
+            assertThat(history).as("a decoded history on task queue %s", queue).contains("\"name\":\"")
                     .doesNotContain(secret);
         }
         return histories.size();
