@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -50,7 +51,14 @@ final class PrivateCluster implements AutoCloseable {
         Path dir = Files.createTempDirectory("mirrorflow-private-pg-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         if (root) {
-            UserPrincipal owner = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(OS_USER);
+            UserPrincipal owner;
+            try {
+                owner = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(OS_USER);
+            } catch (UserPrincipalNotFoundException e) {
+                Files.delete(dir);
+                throw new AssertionError("as root, the private cluster runs as system user " + OS_USER
+                        + ", which does not exist; scripts/dev-env.sh up creates it (or set MIRRORFLOW_DEV_PG_OS_USER)");
+            }
             Files.setOwner(dir, owner);
         }
         int port;
