@@ -10,6 +10,7 @@ import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.Value;
 import dev.mirrorflow.connector.postgres.snapshot.ConnectionFactory;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
@@ -140,7 +141,30 @@ class MirrorTelemetryTest {
                     STARTED, STARTED.plusMillis(1));
         }
         assertThat(sourceConnections).hasValue(0);
+        // What makes it cost nothing: the instruments it was given say they record nothing, so
+        // it skips the span and the per-table counting altogether.
+        assertThat(telemetry.tracer().isEnabled()).isFalse();
+        assertThat(telemetry.cdcRows.isEnabled()).isFalse();
+        assertThat(telemetry.cdcBytes.isEnabled()).isFalse();
+    }
+
+    @Test
+    void shouldReportNothingToTheProcessWideOpenTelemetryWithTheNoopApi() {
+        // Even where an SDK is installed for the whole process (a Java agent would do that), the
+        // noop telemetry of a worker whose telemetry is off reports nothing to it.
+        GlobalOpenTelemetry.resetForTest();
+        GlobalOpenTelemetry.set(sdk);
+        try {
+            MirrorTelemetry telemetry = MirrorTelemetry.noop();
+            try (StreamTelemetry stream = telemetry.stream("shop", "mirrorflow_shop", unreachableSource)) {
+                stream.batchApplied(new ChangeBatch(1, List.of(row("orders")), "0/10"),
+                        new Destination.ApplyResult(1, 10), STARTED, STARTED.plusMillis(1));
+            }
+        } finally {
+            GlobalOpenTelemetry.resetForTest();
+        }
         assertThat(spans.getFinishedSpanItems()).isEmpty();
+        assertThat(metrics.collectAllMetrics()).noneMatch(m -> m.getName().startsWith("mirrorflow."));
     }
 
     private static Change.Row row(String table) {

@@ -176,8 +176,13 @@ class MirrorStatusHistoryIT {
         assertThat(status.exit()).isZero();
         assertThat(status.out()).contains("(dropped").contains("TERMINATED").contains("10 rows streamed");
         Run history = run("mirror", "history", "gone");
+        assertThat(history.exit()).as(history.err()).isZero();
         assertThat(history.out()).contains("PHASE  RUNNING").contains("outcome: TERMINATED");
-        assertThat(run("mirror", "list").out()).doesNotContain("gone");
+        // The list shows exactly the live mirrors, each with its phase and peers; the dropped one is not among them.
+        Run list = run("mirror", "list");
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.out().lines().map(line -> String.join(" ", List.of(line.split("\\s+")).subList(0, 4))))
+                .containsExactly("NAME PHASE SOURCE DESTINATION", "orders SNAPSHOT src dst");
     }
 
     @Test

@@ -133,11 +133,24 @@ final class MirrorTestBed implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(Files.isExecutable(cli) ? cli.toString() : "temporal"));
         command.addAll(List.of(args));
         command.addAll(List.of("--address", TEMPORAL));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as("temporal %s: %s", String.join(" ", args), out).isZero();
-        return out;
+        // The output goes to a file, and the wait is bounded: a CLI that hangs fails the test.
+        Path output = Files.createTempFile("temporal-cli", ".out");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // A developer's TEMPORAL_ADDRESS or TEMPORAL_NAMESPACE must not send it elsewhere.
+        builder.environment().keySet().removeIf(variable -> variable.startsWith("TEMPORAL_"));
+        Process p = builder.start();
+        try {
+            assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES))
+                    .as("temporal %s finished within 2 minutes", String.join(" ", args)).isTrue();
+            String out = Files.readString(output);
+            assertThat(p.exitValue()).as("temporal %s: %s", String.join(" ", args), out).isZero();
+            return out;
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(output);
+        }
     }
 
     static long count(ScratchDatabase db, String query) throws SQLException {

@@ -4,16 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mirrorflow.catalog.ScratchDatabase;
 import dev.mirrorflow.catalog.WorkerRow;
-import dev.mirrorflow.cli.MirrorflowCommand;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,6 +43,35 @@ class WorkerPingIT {
         catalogDb.close();
     }
 
+    /**
+     * Reads the process's output on a thread of its own until a line contains {@code marker}, and
+     * keeps draining it afterwards; fails with what it printed when the line does not come within
+     * {@code timeout} (a read from a process cannot be interrupted, so it must not block the test).
+     */
+    private static void awaitOutputLine(Process process, String marker, Duration timeout) throws InterruptedException {
+        StringBuffer seen = new StringBuffer();
+        CountDownLatch found = new CountDownLatch(1);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (found.getCount() > 0) {
+                        seen.append(line).append('\n');
+                    }
+                    if (line.contains(marker)) {
+                        found.countDown();
+                    }
+                }
+            } catch (IOException closed) {
+                // The process exited and its output closed: nothing more to read.
+            }
+        }, "worker-output");
+        reader.setDaemon(true);
+        reader.start();
+        assertThat(found.await(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                .as("worker printed '%s' within %s; its output:%n%s", marker, timeout, seen).isTrue();
+    }
+
     @Test
     void shouldAnswerPingThroughTheDevServerAndStopOnSigterm(@TempDir Path stateDir) throws Exception {
         String queue = "it-" + UUID.randomUUID();
@@ -49,29 +80,12 @@ class WorkerPingIT {
                 "--temporal-address", TEMPORAL,
                 "--task-queue", queue);
 
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                MirrorflowCommand.class.getName(), "worker", "--state-dir", stateDir.toString()));
+        List<String> command = new ArrayList<>(List.of("worker", "--state-dir", stateDir.toString()));
         command.addAll(connection);
-        Process worker = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process worker = MirrorflowProcess.builder(stateDir, command.toArray(String[]::new))
+                .redirectErrorStream(true).start();
         try {
-            BufferedReader lines = new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8));
-            String line;
-            StringBuilder seen = new StringBuilder();
-            while ((line = lines.readLine()) != null && !line.contains("running; stop with")) {
-                seen.append(line).append('\n');
-            }
-            assertThat(line).as("worker start output:\n%s", seen).isNotNull();
-            Thread drain = new Thread(() -> {
-                try {
-                    lines.lines().forEach(l -> {});
-                } catch (java.io.UncheckedIOException closed) {
-                    // The worker exited and its output closed: nothing more to drain.
-                }
-            });
-            drain.setDaemon(true);
-            drain.start();
+            awaitOutputLine(worker, "running; stop with", Duration.ofSeconds(120));
 
             String instanceId = Files.readString(stateDir.resolve("instance-id")).strip();
             assertThat(UUID.fromString(instanceId).version()).isEqualTo(4);

@@ -21,6 +21,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -103,13 +104,13 @@ class SlotAcquirerIT {
             assertThat(startReplicationFailure(source)).isInstanceOfSatisfying(SlotBusyException.class,
                     e -> assertThat(e.holderPid()).hasValue(walsender));
 
-            foreign.destroyForcibly().waitFor();
+            foreign.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             try (AcquiredSlot slot = ActivityRetry.acquire(acquirer, ScratchPeers.of(db), source, 4, Duration.ofSeconds(30))) {
                 assertThat(slot.slot()).isEqualTo(source.slot());
                 assertThat(slot.connection().isValid(2)).isTrue();
             }
         } finally {
-            foreign.destroyForcibly().waitFor();
+            foreign.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             Files.deleteIfExists(output);
         }
     }

@@ -8,12 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.ThrowingSupplier;
 
 /**
- * Every permanent source problem that can be set up on the shared dev-env server ends in a
+ * Every permanent source problem that can be set up on the dev-env server (or, for a server
+ * without a free replication slot, on a private cluster, see {@link PrivateCluster}) ends in a
  * non-retryable error with its own message. One cannot: wal_level other than logical needs a
  * restart with other settings, so it is covered by SourceFailureClassifierTest on the same check.
  */
@@ -161,32 +159,22 @@ class SourceValidatorIT {
 
     @Test
     void shouldRejectAServerWithoutAFreeSlotWhenValidatingAndWhenCreatingTheSlot() throws Exception {
-        MirrorSource source = mirror("orders");
-        List<String> fillers = new ArrayList<>();
-        try (Connection c = ScratchPeers.server("postgres").connect(); Statement s = c.createStatement()) {
-            // Physical slots count against max_replication_slots as logical ones do, and cost less.
-            try (ResultSet free = s.executeQuery("SELECT current_setting('max_replication_slots')::int"
-                    + " - (SELECT count(*) FROM pg_replication_slots)")) {
-                free.next();
-                for (int i = 0; i < free.getInt(1); i++) {
-                    fillers.add("mf_fill_" + SUFFIX + "_" + i);
-                }
+        // A cluster of this test's own, with two slots: filling the shared server's would break
+        // every test that runs beside this one.
+        try (PrivateCluster cluster = PrivateCluster.start(2)) {
+            MirrorSource source = mirror("orders");
+            PostgresPeer peer = cluster.peer("postgres");
+            try (Connection c = cluster.connect("postgres"); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE orders (id bigint PRIMARY KEY, note text)");
+                // Physical slots count against max_replication_slots as logical ones do, and cost less.
+                s.execute("SELECT pg_create_physical_replication_slot('mf_fill_1')");
+                s.execute("SELECT pg_create_physical_replication_slot('mf_fill_2')");
             }
-            try {
-                for (String filler : fillers) {
-                    s.execute("SELECT pg_create_physical_replication_slot('" + filler + "')");
-                }
-                assertPermanent(() -> validate(ScratchPeers.of(db), source), Problem.NO_FREE_REPLICATION_SLOTS)
+            assertPermanent(() -> validate(peer, source), Problem.NO_FREE_REPLICATION_SLOTS)
+                    .hasMessageContaining("max_replication_slots");
+            try (AcquiredSlot slot = acquirer.acquire(peer, source, 1)) {
+                assertPermanent(() -> SourceSetup.createSlotIfMissing(slot), Problem.NO_FREE_REPLICATION_SLOTS)
                         .hasMessageContaining("max_replication_slots");
-                try (AcquiredSlot slot = acquirer.acquire(ScratchPeers.of(db), source, 1)) {
-                    assertPermanent(() -> SourceSetup.createSlotIfMissing(slot), Problem.NO_FREE_REPLICATION_SLOTS)
-                            .hasMessageContaining("max_replication_slots");
-                }
-            } finally {
-                for (String filler : fillers) {
-                    s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                            + " WHERE slot_name = '" + filler + "'");
-                }
             }
         }
     }

@@ -28,6 +28,8 @@ class ChangeStreamIT {
     // Slot names are cluster-wide: a suffix keeps concurrent runs of this test apart.
     private static final String SLOT = "mirrorflow_stream_it_" + ScratchDatabase.randomSuffix();
     private static final String PUBLICATION = "mirrorflow_stream_it";
+    /** Far longer than any batch here takes to arrive (their idle timeouts are at most 5 s). */
+    private static final Duration BATCH_DEADLINE = Duration.ofSeconds(30);
 
     private ScratchDatabase source;
     private Connection sql;
@@ -75,7 +77,7 @@ class ChangeStreamIT {
             List<Change.Row> rows = new ArrayList<>();
             ChangeBatch last = null;
             while (rows.size() < 4) {
-                ChangeBatch batch = stream.nextBatch(() -> false, () -> {}).orElseThrow();
+                ChangeBatch batch = nextBatch(stream);
                 batch.changes().forEach(c -> rows.add((Change.Row) c));
                 last = batch;
             }
@@ -105,7 +107,7 @@ class ChangeStreamIT {
         try (Connection repl = replication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings(1000, Duration.ofMillis(200)),
                         Lsn.INVALID, 1)) {
-            ChangeBatch batch = stream.nextBatch(() -> false, () -> {}).orElseThrow();
+            ChangeBatch batch = nextBatch(stream);
             assertThat(batch.changes()).hasSize(1);
             checkpoint = batch.position();
         }
@@ -115,7 +117,7 @@ class ChangeStreamIT {
         try (Connection repl = replication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings(1000, Duration.ofMillis(200)),
                         Lsn.valueOf(checkpoint), 2)) {
-            ChangeBatch batch = stream.nextBatch(() -> false, () -> {}).orElseThrow();
+            ChangeBatch batch = nextBatch(stream);
             assertThat(batch.changes()).hasSize(1);
             assertThat(((Change.Row) batch.changes().get(0)).values()[0]).isEqualTo(Value.text("2"));
             assertThat(batch.batchId()).isEqualTo(2);
@@ -130,9 +132,9 @@ class ChangeStreamIT {
         try (Connection repl = replication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings(100, Duration.ofSeconds(5)),
                         Lsn.INVALID, 1)) {
-            ChangeBatch b1 = stream.nextBatch(() -> false, () -> {}).orElseThrow();
-            ChangeBatch b2 = stream.nextBatch(() -> false, () -> {}).orElseThrow();
-            ChangeBatch b3 = stream.nextBatch(() -> false, () -> {}).orElseThrow();
+            ChangeBatch b1 = nextBatch(stream);
+            ChangeBatch b2 = nextBatch(stream);
+            ChangeBatch b3 = nextBatch(stream);
 
             assertThat(List.of(b1.changes().size(), b2.changes().size(), b3.changes().size())).containsExactly(100, 100, 50);
             assertThat(Lsn.valueOf(b1.position())).as("mid-transaction").isLessThan(start);
@@ -154,7 +156,7 @@ class ChangeStreamIT {
                         Lsn.INVALID, 1)) {
             List<Change> changes = new ArrayList<>();
             while (changes.size() < 4) {
-                changes.addAll(stream.nextBatch(() -> false, () -> {}).orElseThrow().changes());
+                changes.addAll(nextBatch(stream).changes());
             }
             Change.Row nameUpdate = (Change.Row) changes.get(1);
             assertThat(nameUpdate.values()[2]).isEqualTo(Value.UNCHANGED);
@@ -178,7 +180,7 @@ class ChangeStreamIT {
                         Lsn.INVALID, 1)) {
             List<Change> changes = new ArrayList<>();
             while (changes.size() < 2) {
-                changes.addAll(stream.nextBatch(() -> false, () -> {}).orElseThrow().changes());
+                changes.addAll(nextBatch(stream).changes());
             }
             assertThat(((Change.Row) changes.get(0)).schema().columns()).hasSize(3);
             Change.Row second = (Change.Row) changes.get(1);
@@ -206,6 +208,16 @@ class ChangeStreamIT {
             assertThat(stream.confirmedPosition()).isGreaterThanOrEqualTo(afterNoise);
         }
         assertThat(confirmedFlush()).isGreaterThan(initial).isGreaterThanOrEqualTo(afterNoise);
+    }
+
+    /**
+     * The next batch, or a failure once {@link #BATCH_DEADLINE} passed without one: a stream that
+     * delivers nothing must fail the test, not wait for ever.
+     */
+    private static ChangeBatch nextBatch(PostgresChangeStream stream) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + BATCH_DEADLINE.toNanos();
+        return stream.nextBatch(() -> System.nanoTime() > deadline, () -> {})
+                .orElseThrow(() -> new AssertionError("no batch within " + BATCH_DEADLINE));
     }
 
     private void exec(String statement) throws SQLException {
