@@ -69,18 +69,20 @@ class FollowedTablesIT {
     @Test
     void shouldStreamARenamedTableUnderItsSpecNameAndNoticeEachChangeAgainAlikeWhenReplayed() throws Exception {
         FollowedTables followed = followed();
-        source.execute("INSERT INTO orders VALUES (1, 1, 'before')",
-                "ALTER TABLE orders RENAME TO orders_renamed",
-                "INSERT INTO orders_renamed VALUES (2, 2, 'renamed')",
-                "UPDATE orders_renamed SET qty = 10 WHERE id = 1",
-                "ALTER TABLE orders_renamed DROP COLUMN note",
-                "INSERT INTO orders_renamed VALUES (3, 3)",
-                "ALTER TABLE orders_renamed RENAME TO orders",
-                "DELETE FROM orders WHERE id = 2",
-                "INSERT INTO orders VALUES (4, 4)");
         List<SchemaChange> noticed = new ArrayList<>();
         try (PostgresDestination real = destination()) {
+            // The destination is prepared before the source changes, as a mirror's setup is before
+            // the changes its slot streams.
             real.prepare("m", mappings, List.of(schemaOf(ORDERS)));
+            source.execute("INSERT INTO orders VALUES (1, 1, 'before')",
+                    "ALTER TABLE orders RENAME TO orders_renamed",
+                    "INSERT INTO orders_renamed VALUES (2, 2, 'renamed')",
+                    "UPDATE orders_renamed SET qty = 10 WHERE id = 1",
+                    "ALTER TABLE orders_renamed DROP COLUMN note",
+                    "INSERT INTO orders_renamed VALUES (3, 3)",
+                    "ALTER TABLE orders_renamed RENAME TO orders",
+                    "DELETE FROM orders WHERE id = 2",
+                    "INSERT INTO orders VALUES (4, 4)");
             // The worker dies before its first batch is applied, once.
             AtomicBoolean crashed = new AtomicBoolean();
             Destination crashing = new ForwardingDestination(real) {
