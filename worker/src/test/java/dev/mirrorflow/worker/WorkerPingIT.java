@@ -101,7 +101,7 @@ class WorkerPingIT {
             assertThat(out.toString())
                     .contains("instance id " + instanceId)
                     .contains("mirrorflow@")
-                    .contains("catalog schema version 001");
+                    .contains("catalog schema version " + newestMigration());
 
             try (var catalog = dev.mirrorflow.catalog.Catalog.open(catalogDb.catalogConfig())) {
                 List<WorkerRow> workers = catalog.workers().list();
@@ -114,6 +114,17 @@ class WorkerPingIT {
             assertThat(worker.exitValue()).isEqualTo(143);
         } finally {
             worker.destroyForcibly();
+        }
+    }
+
+    /** The version of the newest migration the catalog module ships, e.g. 002 for V002__....sql. */
+    private static String newestMigration() throws Exception {
+        java.net.URI dir = dev.mirrorflow.catalog.Catalog.class.getClassLoader().getResource("db/migration").toURI();
+        try (java.nio.file.FileSystem jar = "jar".equals(dir.getScheme())
+                ? java.nio.file.FileSystems.newFileSystem(dir, java.util.Map.of()) : null;
+                java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(java.nio.file.Path.of(dir))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*\\.sql"))
+                    .map(n -> n.substring(1, n.indexOf("__"))).max(java.util.Comparator.naturalOrder()).orElseThrow();
         }
     }
 }
