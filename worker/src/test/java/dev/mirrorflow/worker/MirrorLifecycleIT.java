@@ -70,7 +70,6 @@ class MirrorLifecycleIT {
                 idleTimeout: 200ms
                 """.formatted(name)).toString());
         bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
-        bed.awaitStreaming(name, PHASE_TIMEOUT);
 
         bed.source.execute("INSERT INTO orders SELECT g, g, 'n' || g FROM generate_series(1, 500) g",
                 "UPDATE orders SET qty = qty * 2 WHERE id % 2 = 0",

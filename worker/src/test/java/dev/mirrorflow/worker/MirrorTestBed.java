@@ -40,6 +40,22 @@ final class MirrorTestBed implements AutoCloseable {
     final String password = "s3cret-" + UUID.randomUUID();
     final String queue = "e2e-" + UUID.randomUUID();
 
+    /** A worker in this JVM on the bed's task queue, when the bed was made {@link #withWorker}. */
+    private WorkerRuntime worker;
+
+    /** The databases, role and task queue of one test class, and a worker in this JVM polling it. */
+    static MirrorTestBed withWorker(Path state) throws Exception {
+        MirrorTestBed bed = new MirrorTestBed(state);
+        try {
+            bed.worker = WorkerRuntime.start(bed.catalogDb.catalogConfig(),
+                    new TemporalConnection.Settings(TEMPORAL, "default", bed.queue), state);
+        } catch (Exception | Error e) {
+            bed.close();
+            throw e;
+        }
+        return bed;
+    }
+
     MirrorTestBed(Path state) throws Exception {
         this.state = state;
         catalogDb = ScratchDatabase.create("mirrorflow_e2e_catalog");
@@ -100,23 +116,6 @@ final class MirrorTestBed implements AutoCloseable {
         await(name + " " + phase, timeout, () -> mirror(name).phase() == phase);
     }
 
-    /**
-     * Waits until the mirror's stream reads its slot. A mirror without an initial load creates its
-     * slot when it starts streaming, some time after it is RUNNING (longer while other sessions'
-     * transactions keep the slot from its consistent point): what the source writes before that is
-     * not the mirror's to copy.
-     */
-    void awaitStreaming(String name, Duration timeout) throws InterruptedException {
-        await(name + " streaming from its slot", timeout, () -> {
-            try {
-                return count(source, "SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r"
-                        + " ON r.pid = s.active_pid WHERE s.slot_name = 'mirrorflow_" + name + "'"
-                        + " AND r.state IN ('catchup', 'streaming')") == 1;
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-    }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -171,6 +170,9 @@ final class MirrorTestBed implements AutoCloseable {
 
     @Override
     public void close() {
+        if (worker != null) {
+            worker.close();
+        }
         source.close();
         destination.close();
         catalogDb.close();
