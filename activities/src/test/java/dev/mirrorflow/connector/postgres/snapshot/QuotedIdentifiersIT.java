@@ -57,12 +57,13 @@ class QuotedIdentifiersIT extends SnapshotFixture {
                     "Order Id" int, "Line" int, "Qty Value" numeric(10,2), "Note" text, "say ""hi\""" text,
                     "MixedCase" text, PRIMARY KEY ("Order Id", "Line"));
                 CREATE SCHEMA "Sales";
-                CREATE TABLE "Sales"."Q1" (id int PRIMARY KEY, "Amount" numeric(12,2));
+                CREATE TYPE "Sales"."Order Status" AS ENUM ('New', 'Shipped Out');
+                CREATE TABLE "Sales"."Q1" (id int PRIMARY KEY, "Amount" numeric(12,2), "Status" "Sales"."Order Status");
                 CREATE TABLE "données" (id int PRIMARY KEY, "prénom" text);
                 CREATE TABLE a$b (id int PRIMARY KEY, "v" text);
                 INSERT INTO "Order Items" SELECT g / 10, g % 10, g * 1.5, 'note ' || g, 'hi ' || g, 'Mixed ' || g
                   FROM generate_series(1, 500) g;
-                INSERT INTO "Sales"."Q1" SELECT g, g * 2.25 FROM generate_series(1, 200) g;
+                INSERT INTO "Sales"."Q1" SELECT g, g * 2.25, 'New' FROM generate_series(1, 200) g;
                 INSERT INTO "données" SELECT g, 'Zoë ' || g FROM generate_series(1, 200) g;
                 INSERT INTO a$b SELECT g, 'v' || g FROM generate_series(1, 200) g""");
         List<TableMapping> mappings = SPEC_TABLES.stream()
@@ -92,8 +93,8 @@ class QuotedIdentifiersIT extends SnapshotFixture {
                     UPDATE "Order Items" SET "Line" = 42, "MixedCase" = 'key changed' WHERE "Order Id" = 7 AND "Line" = 5;
                     UPDATE "Order Items" SET "Qty Value" = 0 WHERE "Order Id" = 8;
                     DELETE FROM "Order Items" WHERE "Line" = 9;
-                    INSERT INTO "Sales"."Q1" VALUES (1001, 1.00);
-                    UPDATE "Sales"."Q1" SET "Amount" = -1 WHERE id % 3 = 0;
+                    INSERT INTO "Sales"."Q1" VALUES (1001, 1.00, NULL);
+                    UPDATE "Sales"."Q1" SET "Amount" = -1, "Status" = 'Shipped Out' WHERE id % 3 = 0;
                     UPDATE "Sales"."Q1" SET id = 5000 WHERE id = 10;
                     DELETE FROM "Sales"."Q1" WHERE id % 7 = 0;
                     INSERT INTO "données" VALUES (1001, 'Ærøskøbing');
