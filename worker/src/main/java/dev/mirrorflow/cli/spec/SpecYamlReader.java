@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -32,6 +33,12 @@ final class SpecYamlReader {
 
     private static final String SYNTAX_HINT =
             "check the indentation (spaces, not tabs), the colons after keys and the quotes around values";
+
+    /** A double-quoted name joined to another by a dot, as SQL writes {@code "Sales"."Q1"}. */
+    private static final Pattern SQL_QUOTED_NAME = Pattern.compile("\"\\s*\\.|\\.\\s*\"");
+
+    private static final String QUOTED_NAME_HINT = "a table name in SQL double quotes must be inside a YAML string: "
+            + "write it in single quotes, e.g. source: '\"Sales\".\"Q1\"'";
 
     private final String file;
     private final YAMLParser parser;
@@ -59,10 +66,10 @@ final class SpecYamlReader {
             }
             return mapping;
         } catch (JacksonException e) {
-            throw syntaxError(file, e);
+            throw syntaxError(file, yaml, e);
         } catch (YAMLException e) {
             // SnakeYAML's own limits (document size, nesting, aliases) surface unwrapped.
-            throw syntaxError(file, e);
+            throw syntaxError(file, yaml, e);
         } catch (IOException e) {
             // The text is already in memory; only a broken parser could get here.
             throw new UncheckedIOException(e);
@@ -123,16 +130,21 @@ final class SpecYamlReader {
         return new SpecNode.Sequence(line, items);
     }
 
-    private static SpecException syntaxError(String file, Exception e) {
+    private static SpecException syntaxError(String file, String yaml, Exception e) {
         MarkedYAMLException marked = markedCause(e);
         if (marked != null && marked.getProblemMark() != null) {
             Mark at = marked.getProblemMark();
+            String hint = SYNTAX_HINT;
+            if (SQL_QUOTED_NAME.matcher(yaml.lines().skip(at.getLine()).findFirst().orElse("")).find()) {
+                // YAML took the SQL name's double quotes as its own; the name must be inside a YAML string.
+                hint = QUOTED_NAME_HINT;
+            }
             String context = "";
             if (marked.getContext() != null && marked.getContextMark() != null) {
                 context = " (" + marked.getContext() + " at line " + (marked.getContextMark().getLine() + 1) + ")";
             }
             return new SpecException(file + " line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1)
-                    + ": not valid YAML: " + marked.getProblem() + context + "; " + SYNTAX_HINT, e);
+                    + ": not valid YAML: " + marked.getProblem() + context + "; " + hint, e);
         }
         if (e instanceof JacksonException je && je.getLocation() != null && je.getLocation().getLineNr() > 0) {
             String problem = firstLine(je.getOriginalMessage());

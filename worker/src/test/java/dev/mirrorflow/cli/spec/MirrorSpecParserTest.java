@@ -391,6 +391,19 @@ class MirrorSpecParserTest {
     }
 
     @Test
+    void shouldSayHowToWriteAQuotedNameThatYamlTookForItsOwnQuotes() throws IOException {
+        assertRejection(MINIMAL.replace("source: public.orders", "source: \"Sales\".\"Q1\""))
+                .startsWith("orders.yaml line 5, column ")
+                .endsWith("a table name in SQL double quotes must be inside a YAML string: write it in single quotes, "
+                        + "e.g. source: '\"Sales\".\"Q1\"'");
+        // YAML's own quotes alone are not SQL's: the name is folded like any unquoted one, and
+        // a name PostgreSQL would only take quoted is refused with the way to write it.
+        assertRejection(MINIMAL.replace("source: public.orders", "source: \"Order Items\""))
+                .startsWith("orders.yaml line 5: tables[0].source: 'Order Items' is not a table name: a space cannot be part "
+                        + "of a name without double quotes; write table or schema.table, and put a name with capitals");
+    }
+
+    @Test
     void shouldRefuseANulInAQuotedName() throws IOException {
         // YAML's double-quoted strings write a NUL as \0.
         assertRejection(MINIMAL.replace("source: public.orders", "source: \"\\\"a\\0b\\\"\""))
