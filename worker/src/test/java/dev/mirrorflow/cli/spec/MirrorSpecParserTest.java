@@ -350,6 +350,19 @@ class MirrorSpecParserTest {
     }
 
     @Test
+    void shouldReadTheDocumentedQuotedNamesAsTheDocsSay() throws IOException {
+        String docs = Files.readString(REPOSITORY.resolve("docs/mirror-spec.md"));
+        Matcher blocks = Pattern.compile("```yaml\n(tables:\n.*?)```", Pattern.DOTALL).matcher(docs);
+        assertThat(blocks.find()).as("docs/mirror-spec.md shows quoted names").isTrue();
+        MirrorSpec spec = MirrorSpecParser.parse("name: orders\nsource: shop\ndestination: warehouse\n" + blocks.group(1),
+                "docs/mirror-spec.md");
+        assertThat(spec.tables()).containsExactly(
+                new TableSpec("\"Sales\".\"Q1\"", "\"Archive\".\"Q1 2024\"", List.of()),
+                new TableSpec("public.\"Order Items\"", "public.\"Order Items\"", List.of("Qty Value", "email")),
+                new TableSpec("public.\"données\"", "public.\"données\"", List.of()));
+    }
+
+    @Test
     void shouldTreatTwoSpellingsOfOneQuotedTableAsOne() throws IOException {
         assertRejection(MINIMAL + "  - source: '\"public\".\"orders\"'\n")
                 .startsWith("orders.yaml line 6: tables[1].source: table public.orders is listed twice (first at line 5)");
