@@ -80,11 +80,14 @@ class QuotedIdentifiersIT extends SnapshotFixture {
         try (Connection sql = sourceDatabase.connect(); PostgresDestination destination = destination()) {
             Map<TableId, TableSchema> schemas = new SourceSchemaReader(sql).read(sources);
             destination.prepare("quoted", mappings, sources.stream().map(schemas::get).toList());
+            // A row the destination has already sends its partition through the staging table's upsert.
+            execute(destinationDatabase, "INSERT INTO \"Archive\".\"Order Items\" VALUES (0, 1, 'stale', 'stale', 'stale')");
             List<TableLoad> loads = mappings.stream().map(m -> new TableLoad(m, schemas.get(m.source()))).toList();
             SnapshotLoadResult loaded = loader(2, 100).run(newLoad(), loads, Optional.empty(),
                     SnapshotProgressListener.NONE, () -> false);
             assertThat(loaded.isComplete()).isTrue();
             assertThat(loaded.rowsCopied()).isEqualTo(500 + 200 * 3);
+            assertThat(loaded.partitions()).extracting(PartitionCopy::how).contains(PartitionCopy.How.UPSERTED);
             assertMirrored();
 
             execute(sourceDatabase, """
