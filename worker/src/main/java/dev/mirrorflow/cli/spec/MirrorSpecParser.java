@@ -259,9 +259,24 @@ public final class MirrorSpecParser {
             throw m.error(entry, SpecValues.quote(written) + " is not a table name: " + e.getMessage()
                     + "; write table or schema.table, " + QUOTING_HINT);
         }
+        if (foldedInsideYamlQuotes((SpecNode.Scalar) entry.value())) {
+            String exact = parts.size() == 1 ? parts.get(0) : parts.get(1);
+            throw m.error(entry, SpecValues.quote(written) + " is in YAML's double quotes, which are not SQL's, so it would "
+                    + "name " + IdentifierSyntax.written(parts.size() == 1 ? TableSpec.DEFAULT_SCHEMA : parts.get(0), exact)
+                    + " in lower case; put SQL's double quotes inside single quotes for the exact name, e.g. "
+                    + entry.key() + ": '\"" + written.replace(".", "\".\"") + "\"'");
+        }
         return parts.size() == 1
                 ? IdentifierSyntax.written(TableSpec.DEFAULT_SCHEMA, parts.get(0))
                 : IdentifierSyntax.written(parts.get(0), parts.get(1));
+    }
+
+    /**
+     * Whether a name in YAML's double quotes has capitals that PostgreSQL folds: the writer most
+     * likely meant SQL's quotes, and the folded name may be another table.
+     */
+    private static boolean foldedInsideYamlQuotes(SpecNode.Scalar scalar) {
+        return scalar.doubleQuoted() && scalar.text().indexOf('"') < 0 && scalar.text().chars().anyMatch(c -> c >= 'A' && c <= 'Z');
     }
 
     /** How to write a name PostgreSQL would fold or refuse, told with every name refused. */
@@ -288,6 +303,11 @@ public final class MirrorSpecParser {
                 throw SpecException.at(m.file(), item.line(), where, SpecValues.quote(written) + " is not a column name: "
                         + e.getMessage() + "; put a name with capitals, spaces or other characters in double quotes "
                         + "inside a YAML string, e.g. exclude: ['\"Qty Value\"']");
+            }
+            if (foldedInsideYamlQuotes((SpecNode.Scalar) item)) {
+                throw SpecException.at(m.file(), item.line(), where, SpecValues.quote(written) + " is in YAML's double quotes, "
+                        + "which are not SQL's, so it would name the column " + column + "; put SQL's double quotes inside "
+                        + "single quotes for the exact name, e.g. exclude: ['\"" + written + "\"']");
             }
             if (!columns.add(column)) {
                 throw SpecException.at(m.file(), item.line(), where, "column " + SpecValues.quote(written)

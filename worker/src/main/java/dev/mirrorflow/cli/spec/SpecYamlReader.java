@@ -41,9 +41,11 @@ final class SpecYamlReader {
             + "write it in single quotes, e.g. source: '\"Sales\".\"Q1\"'";
 
     private final String file;
+    private final String yaml;
     private final YAMLParser parser;
 
-    private SpecYamlReader(String file, YAMLParser parser) {
+    private SpecYamlReader(String file, String yaml, YAMLParser parser) {
+        this.yaml = yaml;
         this.file = file;
         this.parser = parser;
     }
@@ -51,7 +53,7 @@ final class SpecYamlReader {
     /** The spec's root mapping; every problem is a {@link SpecException} naming {@code file}. */
     static SpecNode.Mapping read(String yaml, String file) {
         try (YAMLParser parser = (YAMLParser) YAML.createParser(yaml)) {
-            SpecYamlReader reader = new SpecYamlReader(file, parser);
+            SpecYamlReader reader = new SpecYamlReader(file, yaml, parser);
             if (parser.nextToken() == null) {
                 throw new SpecException(file + " is empty; write a mirror spec into it (see docs/mirror-spec.md)");
             }
@@ -88,8 +90,15 @@ final class SpecYamlReader {
             case START_OBJECT -> readMapping(line);
             case START_ARRAY -> readSequence(line);
             case VALUE_NUMBER_INT -> new SpecNode.Scalar(line, token, parser.getText(), parser.getBigIntegerValue());
+            case VALUE_STRING -> new SpecNode.Scalar(line, token, parser.getText(), null, startsWithDoubleQuote());
             default -> new SpecNode.Scalar(line, token, parser.getText(), null);
         };
+    }
+
+    /** Whether the current scalar is written in YAML's double quotes. */
+    private boolean startsWithDoubleQuote() {
+        long offset = parser.currentTokenLocation().getCharOffset();
+        return offset >= 0 && offset < yaml.length() && yaml.charAt((int) offset) == '"';
     }
 
     private SpecNode.Mapping readMapping(int line) throws IOException {

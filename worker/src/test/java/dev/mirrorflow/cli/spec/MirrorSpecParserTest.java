@@ -417,6 +417,26 @@ class MirrorSpecParserTest {
     }
 
     @Test
+    void shouldRefuseCapitalsInYamlDoubleQuotesThatWouldBeFolded() throws IOException {
+        assertRejection(MINIMAL.replace("source: public.orders", "source: \"Orders\""))
+                .isEqualTo("orders.yaml line 5: tables[0].source: 'Orders' is in YAML's double quotes, which are not SQL's, "
+                        + "so it would name public.orders in lower case; put SQL's double quotes inside single quotes for the "
+                        + "exact name, e.g. source: '\"Orders\"'");
+        assertRejection(MINIMAL.replace("source: public.orders", "source: \"Sales.Q1\""))
+                .contains("so it would name sales.q1 in lower case; put SQL's double quotes inside single quotes for the "
+                        + "exact name, e.g. source: '\"Sales\".\"Q1\"'");
+        assertRejection(MINIMAL + "    exclude: [\"Email\"]\n")
+                .isEqualTo("orders.yaml line 6: tables[0].exclude: 'Email' is in YAML's double quotes, which are not SQL's, "
+                        + "so it would name the column email; put SQL's double quotes inside single quotes for the exact "
+                        + "name, e.g. exclude: ['\"Email\"']");
+        // Lowercase names mean the same either way, and SQL's quotes inside YAML's are taken as written.
+        assertThat(parse(MINIMAL.replace("source: public.orders", "source: \"public.orders\"")).tables().get(0).source())
+                .isEqualTo("public.orders");
+        assertThat(parse(MINIMAL.replace("source: public.orders", "source: \"\\\"Orders\\\"\"")).tables().get(0).source())
+                .isEqualTo("public.\"Orders\"");
+    }
+
+    @Test
     void shouldRefuseANulInAQuotedName() throws IOException {
         // YAML's double-quoted strings write a NUL as \0.
         assertRejection(MINIMAL.replace("source: public.orders", "source: \"\\\"a\\0b\\\"\""))
