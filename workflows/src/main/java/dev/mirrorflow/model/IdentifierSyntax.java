@@ -83,7 +83,8 @@ public final class IdentifierSyntax {
                     throw new InvalidIdentifierException("a double quote may only enclose a whole name");
                 }
                 if (part.isEmpty()) {
-                    throw new InvalidIdentifierException(parts.isEmpty() ? "a name is missing before the dot" : "a name is missing after the dot");
+                    throw new InvalidIdentifierException(
+                            parts.isEmpty() ? "a name is missing before the dot" : "a name is missing after the dot");
                 }
             }
             parts.add(requireExact(part.toString()));

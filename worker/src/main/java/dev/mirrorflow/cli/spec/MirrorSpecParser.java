@@ -276,7 +276,8 @@ public final class MirrorSpecParser {
      * likely meant SQL's quotes, and the folded name may be another table.
      */
     private static boolean foldedInsideYamlQuotes(SpecNode.Scalar scalar) {
-        return scalar.doubleQuoted() && scalar.text().indexOf('"') < 0 && scalar.text().chars().anyMatch(c -> c >= 'A' && c <= 'Z');
+        return scalar.doubleQuoted() && scalar.text().indexOf('"') < 0
+                && scalar.text().chars().anyMatch(c -> c >= 'A' && c <= 'Z');
     }
 
     /** How to write a name PostgreSQL would fold or refuse, told with every name refused. */

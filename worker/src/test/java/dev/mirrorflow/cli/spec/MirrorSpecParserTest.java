@@ -368,7 +368,8 @@ class MirrorSpecParserTest {
                 .startsWith("orders.yaml line 6: tables[1].source: table public.orders is listed twice (first at line 5)");
         assertRejection(MINIMAL.replace("source: public.orders", "source: '\"Q1\"'") + "  - source: '\"q1\"'\n"
                 + "    destination: '\"Q1\"'\n")
-                .startsWith("orders.yaml line 7: tables[1].destination: table public.\"Q1\" is also the destination of public.\"Q1\"");
+                .startsWith("orders.yaml line 7: tables[1].destination: table public.\"Q1\" is also the destination of "
+                        + "public.\"Q1\"");
     }
 
     @Test
