@@ -60,6 +60,10 @@ public final class MirrorSpecParser {
     /** A spec is a few lines; anything this large is the wrong file, not a spec. */
     static final int MAX_FILE_BYTES = 1 << 20;
 
+    /** How to write a name PostgreSQL would fold or refuse, told with every name refused. */
+    private static final String QUOTING_HINT = "and put a name with capitals, spaces or other characters in double "
+            + "quotes inside a YAML string, e.g. source: '\"Sales\".\"Q1\"'";
+
     private static final Pattern DIGITS = Pattern.compile("[+-]?[0-9][0-9_]*");
 
     /**
@@ -251,7 +255,7 @@ public final class MirrorSpecParser {
      * equal.
      */
     private static String tableName(SpecMapping m, SpecNode.Entry entry) {
-        String written = text(m, entry, "a table name", "write table or schema.table; " + QUOTING_HINT);
+        String written = text(m, entry, "a table name", "write table or schema.table, " + QUOTING_HINT);
         List<String> parts;
         try {
             parts = IdentifierSyntax.parseQualified(written);
@@ -279,10 +283,6 @@ public final class MirrorSpecParser {
         return scalar.doubleQuoted() && scalar.text().indexOf('"') < 0
                 && scalar.text().chars().anyMatch(c -> c >= 'A' && c <= 'Z');
     }
-
-    /** How to write a name PostgreSQL would fold or refuse, told with every name refused. */
-    private static final String QUOTING_HINT = "and put a name with capitals, spaces or other characters in double "
-            + "quotes inside a YAML string, e.g. source: '\"Sales\".\"Q1\"'";
 
     /** Exact column names, written in PostgreSQL's identifier syntax. */
     private static List<String> columns(SpecMapping m, SpecNode.Entry entry) {
