@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector;
 
+import dev.mirrorflow.model.IdentifierSyntax;
+import java.util.List;
 import java.util.Objects;
 
 /** A table by schema and name, as the source or destination database knows it. */
@@ -14,13 +16,15 @@ public record TableId(String schema, String name) implements Comparable<TableId>
     }
 
     /**
-     * Parses {@code schema.table} or {@code table} (schema {@code public}). Names are taken as
-     * written; quoting rules of SQL are not applied.
+     * Parses {@code schema.table} or {@code table} (schema {@code public}) in PostgreSQL's
+     * identifier syntax, as specs and the catalog write them (see {@link IdentifierSyntax}):
+     * {@code public."Order Items"} is the table {@code Order Items}.
+     *
+     * @throws IllegalArgumentException when it is not a table name
      */
     public static TableId parse(String qualified) {
-        int dot = qualified.indexOf('.');
-        return dot < 0 ? new TableId("public", qualified)
-                : new TableId(qualified.substring(0, dot), qualified.substring(dot + 1));
+        List<String> parts = IdentifierSyntax.parseQualified(qualified);
+        return parts.size() == 1 ? new TableId("public", parts.get(0)) : new TableId(parts.get(0), parts.get(1));
     }
 
     /** The name quoted for SQL: {@code "schema"."table"}. */
@@ -38,8 +42,12 @@ public record TableId(String schema, String name) implements Comparable<TableId>
         return c != 0 ? c : name.compareTo(o.name);
     }
 
+    /**
+     * The name as specs, the catalog and messages write it: {@code public.orders}, and names that
+     * are not plain lowercase in double quotes, {@code "Sales"."Q1"}; {@link #parse} reads it back.
+     */
     @Override
     public String toString() {
-        return schema + "." + name;
+        return IdentifierSyntax.written(schema, name);
     }
 }

@@ -7,7 +7,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * One table of a mirror: which source table, where it goes, and which of its columns stay
@@ -15,16 +14,18 @@ import java.util.regex.Pattern;
  *
  * <p>Table names are {@code schema.table}; a spec that names only a table means the schema
  * {@value #DEFAULT_SCHEMA}, and the parser writes it out, so two spellings of one table are
- * one name here. Names are plain lowercase identifiers, because quoted SQL names are not
- * supported.
+ * one name here. They are in {@link IdentifierSyntax}'s written form: a name that is not plain
+ * lowercase letters, digits and underscores is in double quotes, so {@code public."Order Items"}
+ * names a table exactly. Excluded columns are exact names, unquoted.
  *
  * <p>The JSON property names are stored in the catalog and carried in Temporal histories: do
  * not rename them.
  *
- * @param source the source table, {@code schema.table}; required
- * @param destination the destination table, {@code schema.table}; defaults to the source's name
- * @param exclude columns of the source table that are not copied, in the order written, each
- *     once; defaults to none
+ * @param source the source table, {@code schema.table} in the written form; required
+ * @param destination the destination table, {@code schema.table} in the written form; defaults
+ *     to the source's name
+ * @param exclude exact names of columns of the source table that are not copied, in the order
+ *     written, each once; defaults to none
  */
 @JsonPropertyOrder({"source", "destination", "exclude"})
 public record TableSpec(
@@ -35,20 +36,17 @@ public record TableSpec(
     /** The schema of a table named without one: PostgreSQL's default schema. */
     public static final String DEFAULT_SCHEMA = "public";
 
-    /** PostgreSQL truncates longer identifiers, which would silently rename a table. */
-    public static final int MAX_IDENTIFIER_LENGTH = 63;
-
-    /** One schema, table or column name: lowercase letters, digits and underscores. */
-    public static final Pattern IDENTIFIER = Pattern.compile("[a-z0-9_]{1," + MAX_IDENTIFIER_LENGTH + "}");
-
     public TableSpec {
-        requireQualifiedName("source", source);
-        requireQualifiedName("destination", destination);
+        source = requireQualifiedName("source", source);
+        destination = requireQualifiedName("destination", destination);
         exclude = List.copyOf(Objects.requireNonNull(exclude, "exclude"));
         Set<String> seen = new HashSet<>();
         for (String column : exclude) {
-            if (!IDENTIFIER.matcher(column).matches()) {
-                throw new IllegalArgumentException("excluded column '" + column + "' of " + source + " is not a plain column name");
+            try {
+                IdentifierSyntax.requireExact(column);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("excluded column " + IdentifierSyntax.written(column) + " of " + source
+                        + " is not a column name: " + e.getMessage());
             }
             if (!seen.add(column)) {
                 throw new IllegalArgumentException("column '" + column + "' of " + source + " is excluded twice");
@@ -61,19 +59,19 @@ public record TableSpec(
         return new TableSpec(source, source, List.of());
     }
 
-    /** Whether a name is {@code schema.table} with both parts plain identifiers. */
-    public static boolean isQualifiedName(String name) {
-        int dot = name.indexOf('.');
-        return dot > 0
-                && IDENTIFIER.matcher(name.substring(0, dot)).matches()
-                && IDENTIFIER.matcher(name.substring(dot + 1)).matches();
-    }
-
-    private static void requireQualifiedName(String role, String name) {
+    /** The name in the written form, so that two spellings of one table are one string. */
+    private static String requireQualifiedName(String role, String name) {
         Objects.requireNonNull(name, role);
-        if (!isQualifiedName(name)) {
-            throw new IllegalArgumentException(role + " table '" + name + "' is not schema.table in plain lowercase names");
+        List<String> parts;
+        try {
+            parts = IdentifierSyntax.parseQualified(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(role + " table '" + name + "' is not a table name: " + e.getMessage());
         }
+        if (parts.size() != 2) {
+            throw new IllegalArgumentException(role + " table '" + name + "' is not schema.table");
+        }
+        return IdentifierSyntax.written(parts.get(0), parts.get(1));
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mirrorflow.cli.DurationConverter;
+import dev.mirrorflow.model.IdentifierSyntax;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.RetrySettings;
 import dev.mirrorflow.model.SnapshotSpec;
@@ -58,6 +59,10 @@ public final class MirrorSpecParser {
 
     /** A spec is a few lines; anything this large is the wrong file, not a spec. */
     static final int MAX_FILE_BYTES = 1 << 20;
+
+    /** How to write a name PostgreSQL would fold or refuse, told with every name refused. */
+    private static final String QUOTING_HINT = "and put a name with capitals, spaces or other characters in double "
+            + "quotes inside a YAML string, e.g. source: '\"Sales\".\"Q1\"'";
 
     private static final Pattern DIGITS = Pattern.compile("[+-]?[0-9][0-9_]*");
 
@@ -245,28 +250,43 @@ public final class MirrorSpecParser {
     }
 
     /**
-     * A table name as {@code schema.table}; a bare {@code table} is in the default schema, so
-     * that two spellings of one table compare equal.
+     * A table name as {@code schema.table} in the written form of {@link IdentifierSyntax}; a
+     * bare {@code table} is in the default schema, so that two spellings of one table compare
+     * equal.
      */
     private static String tableName(SpecMapping m, SpecNode.Entry entry) {
-        String hint = "write table or schema.table in lowercase letters, digits and underscores (quoted names are not supported)";
-        String written = text(m, entry, "a table name", hint);
-        String[] parts = written.split("\\.", -1);
-        if (parts.length > 2 || !TableSpec.IDENTIFIER.matcher(parts[parts.length - 1]).matches()
-                || (parts.length == 2 && !TableSpec.IDENTIFIER.matcher(parts[0]).matches())) {
-            for (String part : parts) {
-                if (part.length() > TableSpec.MAX_IDENTIFIER_LENGTH) {
-                    throw m.error(entry, SpecValues.quote(written) + " has a name longer than "
-                            + TableSpec.MAX_IDENTIFIER_LENGTH + " characters, which PostgreSQL would cut short; use a shorter name");
-                }
-            }
-            throw m.error(entry, SpecValues.quote(written) + " is not a table name; " + hint);
+        String written = text(m, entry, "a table name", "write table or schema.table, " + QUOTING_HINT);
+        List<String> parts;
+        try {
+            parts = IdentifierSyntax.parseQualified(written);
+        } catch (IdentifierSyntax.InvalidIdentifierException e) {
+            throw m.error(entry, SpecValues.quote(written) + " is not a table name: " + e.getMessage()
+                    + "; write table or schema.table, " + QUOTING_HINT);
         }
-        return parts.length == 1 ? TableSpec.DEFAULT_SCHEMA + "." + written : written;
+        if (foldedInsideYamlQuotes((SpecNode.Scalar) entry.value())) {
+            String exact = parts.size() == 1 ? parts.get(0) : parts.get(1);
+            throw m.error(entry, SpecValues.quote(written) + " is in YAML's double quotes, which are not SQL's, so it would "
+                    + "name " + IdentifierSyntax.written(parts.size() == 1 ? TableSpec.DEFAULT_SCHEMA : parts.get(0), exact)
+                    + " in lower case; put SQL's double quotes inside single quotes for the exact name, e.g. "
+                    + entry.key() + ": '\"" + written.replace(".", "\".\"") + "\"'");
+        }
+        return parts.size() == 1
+                ? IdentifierSyntax.written(TableSpec.DEFAULT_SCHEMA, parts.get(0))
+                : IdentifierSyntax.written(parts.get(0), parts.get(1));
     }
 
+    /**
+     * Whether a name in YAML's double quotes has capitals that PostgreSQL folds: the writer most
+     * likely meant SQL's quotes, and the folded name may be another table.
+     */
+    private static boolean foldedInsideYamlQuotes(SpecNode.Scalar scalar) {
+        return scalar.doubleQuoted() && scalar.text().indexOf('"') < 0
+                && scalar.text().chars().anyMatch(c -> c >= 'A' && c <= 'Z');
+    }
+
+    /** Exact column names, written in PostgreSQL's identifier syntax. */
     private static List<String> columns(SpecMapping m, SpecNode.Entry entry) {
-        String hint = "write the column names as a list, e.g. exclude: [email, phone]";
+        String hint = "write the column names as a list, e.g. exclude: [email, '\"Qty Value\"']";
         if (!(entry.value() instanceof SpecNode.Sequence list)) {
             throw m.wrongValue(entry, "a list of columns", hint);
         }
@@ -276,14 +296,22 @@ public final class MirrorSpecParser {
             if (!SpecValues.isText(item)) {
                 throw SpecException.at(m.file(), item.line(), where, SpecMapping.whatIsWrong(item, "a column name") + "; " + hint);
             }
-            String column = ((SpecNode.Scalar) item).text();
-            if (!TableSpec.IDENTIFIER.matcher(column).matches()) {
-                throw SpecException.at(m.file(), item.line(), where, SpecValues.quote(column) + " is not a column name; use "
-                        + "lowercase letters, digits and underscores, at most " + TableSpec.MAX_IDENTIFIER_LENGTH
-                        + " (quoted names are not supported)");
+            String written = ((SpecNode.Scalar) item).text();
+            String column;
+            try {
+                column = IdentifierSyntax.parseSingle(written);
+            } catch (IdentifierSyntax.InvalidIdentifierException e) {
+                throw SpecException.at(m.file(), item.line(), where, SpecValues.quote(written) + " is not a column name: "
+                        + e.getMessage() + "; put a name with capitals, spaces or other characters in double quotes "
+                        + "inside a YAML string, e.g. exclude: ['\"Qty Value\"']");
+            }
+            if (foldedInsideYamlQuotes((SpecNode.Scalar) item)) {
+                throw SpecException.at(m.file(), item.line(), where, SpecValues.quote(written) + " is in YAML's double quotes, "
+                        + "which are not SQL's, so it would name the column " + column + "; put SQL's double quotes inside "
+                        + "single quotes for the exact name, e.g. exclude: ['\"" + written + "\"']");
             }
             if (!columns.add(column)) {
-                throw SpecException.at(m.file(), item.line(), where, "column " + SpecValues.quote(column)
+                throw SpecException.at(m.file(), item.line(), where, "column " + SpecValues.quote(written)
                         + " is listed twice; list each excluded column once");
             }
         }

@@ -23,7 +23,13 @@ sealed interface SpecNode {
 
     /**
      * A scalar as YAML typed it: text, a whole number (with its exact value), another number, a
-     * boolean or null. {@code text} is the scalar as written.
+     * boolean or null. {@code text} is the scalar as written; {@code doubleQuoted} says whether
+     * it was in YAML's double quotes, which a user may have meant as SQL's.
      */
-    record Scalar(int line, JsonToken token, String text, BigInteger integer) implements SpecNode {}
+    record Scalar(int line, JsonToken token, String text, BigInteger integer, boolean doubleQuoted) implements SpecNode {
+
+        Scalar(int line, JsonToken token, String text, BigInteger integer) {
+            this(line, token, text, integer, false);
+        }
+    }
 }

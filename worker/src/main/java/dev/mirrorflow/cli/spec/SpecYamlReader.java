@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -33,10 +34,18 @@ final class SpecYamlReader {
     private static final String SYNTAX_HINT =
             "check the indentation (spaces, not tabs), the colons after keys and the quotes around values";
 
+    /** A double-quoted name joined to another by a dot, as SQL writes {@code "Sales"."Q1"}. */
+    private static final Pattern SQL_QUOTED_NAME = Pattern.compile("\"\\s*\\.|\\.\\s*\"");
+
+    private static final String QUOTED_NAME_HINT = "a table name in SQL double quotes must be inside a YAML string: "
+            + "write it in single quotes, e.g. source: '\"Sales\".\"Q1\"'";
+
     private final String file;
+    private final String yaml;
     private final YAMLParser parser;
 
-    private SpecYamlReader(String file, YAMLParser parser) {
+    private SpecYamlReader(String file, String yaml, YAMLParser parser) {
+        this.yaml = yaml;
         this.file = file;
         this.parser = parser;
     }
@@ -44,7 +53,7 @@ final class SpecYamlReader {
     /** The spec's root mapping; every problem is a {@link SpecException} naming {@code file}. */
     static SpecNode.Mapping read(String yaml, String file) {
         try (YAMLParser parser = (YAMLParser) YAML.createParser(yaml)) {
-            SpecYamlReader reader = new SpecYamlReader(file, parser);
+            SpecYamlReader reader = new SpecYamlReader(file, yaml, parser);
             if (parser.nextToken() == null) {
                 throw new SpecException(file + " is empty; write a mirror spec into it (see docs/mirror-spec.md)");
             }
@@ -59,10 +68,10 @@ final class SpecYamlReader {
             }
             return mapping;
         } catch (JacksonException e) {
-            throw syntaxError(file, e);
+            throw syntaxError(file, yaml, e);
         } catch (YAMLException e) {
             // SnakeYAML's own limits (document size, nesting, aliases) surface unwrapped.
-            throw syntaxError(file, e);
+            throw syntaxError(file, yaml, e);
         } catch (IOException e) {
             // The text is already in memory; only a broken parser could get here.
             throw new UncheckedIOException(e);
@@ -81,8 +90,15 @@ final class SpecYamlReader {
             case START_OBJECT -> readMapping(line);
             case START_ARRAY -> readSequence(line);
             case VALUE_NUMBER_INT -> new SpecNode.Scalar(line, token, parser.getText(), parser.getBigIntegerValue());
+            case VALUE_STRING -> new SpecNode.Scalar(line, token, parser.getText(), null, startsWithDoubleQuote());
             default -> new SpecNode.Scalar(line, token, parser.getText(), null);
         };
+    }
+
+    /** Whether the current scalar is written in YAML's double quotes. */
+    private boolean startsWithDoubleQuote() {
+        long offset = parser.currentTokenLocation().getCharOffset();
+        return offset >= 0 && offset < yaml.length() && yaml.charAt((int) offset) == '"';
     }
 
     private SpecNode.Mapping readMapping(int line) throws IOException {
@@ -123,16 +139,21 @@ final class SpecYamlReader {
         return new SpecNode.Sequence(line, items);
     }
 
-    private static SpecException syntaxError(String file, Exception e) {
+    private static SpecException syntaxError(String file, String yaml, Exception e) {
         MarkedYAMLException marked = markedCause(e);
         if (marked != null && marked.getProblemMark() != null) {
             Mark at = marked.getProblemMark();
+            String hint = SYNTAX_HINT;
+            if (SQL_QUOTED_NAME.matcher(yaml.lines().skip(at.getLine()).findFirst().orElse("")).find()) {
+                // YAML took the SQL name's double quotes as its own; the name must be inside a YAML string.
+                hint = QUOTED_NAME_HINT;
+            }
             String context = "";
             if (marked.getContext() != null && marked.getContextMark() != null) {
                 context = " (" + marked.getContext() + " at line " + (marked.getContextMark().getLine() + 1) + ")";
             }
             return new SpecException(file + " line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1)
-                    + ": not valid YAML: " + marked.getProblem() + context + "; " + SYNTAX_HINT, e);
+                    + ": not valid YAML: " + marked.getProblem() + context + "; " + hint, e);
         }
         if (e instanceof JacksonException je && je.getLocation() != null && je.getLocation().getLineNr() > 0) {
             String problem = firstLine(je.getOriginalMessage());

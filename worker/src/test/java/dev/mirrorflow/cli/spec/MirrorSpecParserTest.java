@@ -316,19 +316,145 @@ class MirrorSpecParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Public.Orders", "a.b.c", "orders-2024", ".orders", "public.", "\"\\\"Orders\\\"\"", "'my orders'"})
-    void shouldRejectATableNameThatIsNotTableOrSchemaTable(String name) throws IOException {
-        assertRejection(MINIMAL.replace("source: public.orders", "source: " + name))
-                .startsWith("orders.yaml line 5: tables[0].source: '")
-                .endsWith("' is not a table name; write table or schema.table in lowercase letters, digits and underscores "
-                        + "(quoted names are not supported)");
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        // written in the YAML file                 | stored exactly, in the written form
+        "public.orders                              | public.orders",
+        "Public.Orders                              | public.orders",
+        "ORDERS                                     | public.orders",
+        "'\"Order Items\"'                          | public.\"Order Items\"",
+        "'\"Sales\".\"Q1\"'                         | \"Sales\".\"Q1\"",
+        "'sales.\"Q1\"'                             | sales.\"Q1\"",
+        "données                                    | public.\"données\"",
+        "'\"données\"'                              | public.\"données\"",
+        "DONNÉES                                    | public.\"donnÉes\"",
+        "a$b                                        | public.\"a$b\"",
+        "'\"a.b\".\"say \"\"hi\"\"\"'               | \"a.b\".\"say \"\"hi\"\"\"",
+        "'\"orders\"'                               | public.orders",
+        "public.2024_sales                          | public.2024_sales",
+    })
+    void shouldReadTableNamesInPostgresIdentifierSyntax(String written, String stored) throws IOException {
+        MirrorSpec spec = parse(MINIMAL.replace("source: public.orders", "source: " + written.strip()));
+        assertThat(spec.tables().get(0).source()).isEqualTo(stored.strip());
+        assertThat(spec.tables().get(0).destination()).isEqualTo(stored.strip());
+        assertThat(MirrorSpecParser.fromJson(MirrorSpecParser.toJson(spec))).isEqualTo(spec);
     }
 
     @Test
-    void shouldRejectATableNameLongerThanPostgresAllows() throws IOException {
+    void shouldKeepExactColumnNamesOfExcludedQuotedColumns() throws IOException {
+        MirrorSpec spec = parse(MINIMAL.replace("source: public.orders", "source: '\"Order Items\"'")
+                + "    destination: '\"Archive\".\"Order Items\"'\n"
+                + "    exclude: ['\"Qty Value\"', Email, '\"say \"\"hi\"\"\"', données]\n");
+        assertThat(spec.tables()).containsExactly(new TableSpec("public.\"Order Items\"", "\"Archive\".\"Order Items\"",
+                List.of("Qty Value", "email", "say \"hi\"", "données")));
+        assertThat(MirrorSpecParser.fromJson(MirrorSpecParser.toJson(spec))).isEqualTo(spec);
+    }
+
+    @Test
+    void shouldReadTheDocumentedQuotedNamesAsTheDocsSay() throws IOException {
+        String docs = Files.readString(REPOSITORY.resolve("docs/mirror-spec.md"));
+        Matcher blocks = Pattern.compile("```yaml\n(tables:\n.*?)```", Pattern.DOTALL).matcher(docs);
+        assertThat(blocks.find()).as("docs/mirror-spec.md shows quoted names").isTrue();
+        MirrorSpec spec = MirrorSpecParser.parse("name: orders\nsource: shop\ndestination: warehouse\n" + blocks.group(1),
+                "docs/mirror-spec.md");
+        assertThat(spec.tables()).containsExactly(
+                new TableSpec("\"Sales\".\"Q1\"", "\"Archive\".\"Q1 2024\"", List.of()),
+                new TableSpec("public.\"Order Items\"", "public.\"Order Items\"", List.of("Qty Value", "email")),
+                new TableSpec("public.\"données\"", "public.\"données\"", List.of()));
+    }
+
+    @Test
+    void shouldTreatTwoSpellingsOfOneQuotedTableAsOne() throws IOException {
+        assertRejection(MINIMAL + "  - source: '\"public\".\"orders\"'\n")
+                .startsWith("orders.yaml line 6: tables[1].source: table public.orders is listed twice (first at line 5)");
+        assertRejection(MINIMAL.replace("source: public.orders", "source: '\"Q1\"'") + "  - source: '\"q1\"'\n"
+                + "    destination: '\"Q1\"'\n")
+                .startsWith("orders.yaml line 7: tables[1].destination: table public.\"Q1\" is also the destination of "
+                        + "public.\"Q1\"");
+    }
+
+    @Test
+    void shouldReadASpecStoredBeforeQuotedNamesWereSupported() {
+        MirrorSpec spec = MirrorSpecParser.fromJson("{\"name\":\"orders\",\"source\":\"shop\",\"destination\":"
+                + "\"warehouse\",\"tables\":[{\"source\":\"public.orders\",\"destination\":\"crm.2024_orders\","
+                + "\"exclude\":[\"email\"]}]}");
+        assertThat(spec.tables()).containsExactly(new TableSpec("public.orders", "crm.2024_orders", List.of("email")));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "a.b.c                      | it has more than two parts; write table or schema.table",
+        "orders-2024                | '-' cannot be part of a name without double quotes",
+        "'my orders'                | a space cannot be part of a name without double quotes",
+        ".orders                    | a name is missing before the dot",
+        "public.                    | a name is missing after the dot",
+        "'\"Order Items'            | a double quote is not closed",
+        "'\"\"'                     | \"\" is an empty name",
+        "'public.\"\"'              | \"\" is an empty name",
+        "'Order\"Items\"'           | a double quote may only enclose a whole name",
+        "'\"Order\"Items'           | a quoted name must be followed by a dot or end there",
+        "$orders                    | '$' cannot be part of a name without double quotes",
+    })
+    void shouldRefuseATableNameThatIsNotAnIdentifier(String written, String why) throws IOException {
+        String value = written.strip();
+        assertRejection(MINIMAL.replace("source: public.orders", "source: " + value))
+                .startsWith("orders.yaml line 5: tables[0].source: '")
+                .contains("' is not a table name: " + why.strip() + "; write table or schema.table, and put a name with "
+                        + "capitals, spaces or other characters in double quotes inside a YAML string, e.g. "
+                        + "source: '\"Sales\".\"Q1\"'")
+                .doesNotContain("\n");
+    }
+
+    @Test
+    void shouldSayHowToWriteAQuotedNameThatYamlTookForItsOwnQuotes() throws IOException {
+        assertRejection(MINIMAL.replace("source: public.orders", "source: \"Sales\".\"Q1\""))
+                .startsWith("orders.yaml line 5, column ")
+                .endsWith("a table name in SQL double quotes must be inside a YAML string: write it in single quotes, "
+                        + "e.g. source: '\"Sales\".\"Q1\"'");
+        // YAML's own quotes alone are not SQL's: the name is folded like any unquoted one, and
+        // a name PostgreSQL would only take quoted is refused with the way to write it.
+        assertRejection(MINIMAL.replace("source: public.orders", "source: \"Order Items\""))
+                .startsWith("orders.yaml line 5: tables[0].source: 'Order Items' is not a table name: a space cannot be part "
+                        + "of a name without double quotes; write table or schema.table, and put a name with capitals");
+    }
+
+    @Test
+    void shouldRefuseCapitalsInYamlDoubleQuotesThatWouldBeFolded() throws IOException {
+        assertRejection(MINIMAL.replace("source: public.orders", "source: \"Orders\""))
+                .isEqualTo("orders.yaml line 5: tables[0].source: 'Orders' is in YAML's double quotes, which are not SQL's, "
+                        + "so it would name public.orders in lower case; put SQL's double quotes inside single quotes for the "
+                        + "exact name, e.g. source: '\"Orders\"'");
+        assertRejection(MINIMAL.replace("source: public.orders", "source: \"Sales.Q1\""))
+                .contains("so it would name sales.q1 in lower case; put SQL's double quotes inside single quotes for the "
+                        + "exact name, e.g. source: '\"Sales\".\"Q1\"'");
+        assertRejection(MINIMAL + "    exclude: [\"Email\"]\n")
+                .isEqualTo("orders.yaml line 6: tables[0].exclude: 'Email' is in YAML's double quotes, which are not SQL's, "
+                        + "so it would name the column email; put SQL's double quotes inside single quotes for the exact "
+                        + "name, e.g. exclude: ['\"Email\"']");
+        // Lowercase names mean the same either way, and SQL's quotes inside YAML's are taken as written.
+        assertThat(parse(MINIMAL.replace("source: public.orders", "source: \"public.orders\"")).tables().get(0).source())
+                .isEqualTo("public.orders");
+        assertThat(parse(MINIMAL.replace("source: public.orders", "source: \"\\\"Orders\\\"\"")).tables().get(0).source())
+                .isEqualTo("public.\"Orders\"");
+    }
+
+    @Test
+    void shouldRefuseANulInAQuotedName() throws IOException {
+        // YAML's double-quoted strings write a NUL as \0.
+        assertRejection(MINIMAL.replace("source: public.orders", "source: \"\\\"a\\0b\\\"\""))
+                .startsWith("orders.yaml line 5: tables[0].source: '\"a\\u0000b\"' is not a table name: it contains a NUL "
+                        + "character, which PostgreSQL names cannot hold; write table or schema.table");
+    }
+
+    @Test
+    void shouldRefuseATableNameLongerThanPostgresKeepsInBytes() throws IOException {
         assertRejection(MINIMAL.replace("source: public.orders", "source: public." + "t".repeat(64)))
-                .contains("line 5: tables[0].source: 'public.ttt")
-                .endsWith("has a name longer than 63 characters, which PostgreSQL would cut short; use a shorter name");
+                .startsWith("orders.yaml line 5: tables[0].source: 'public.ttt")
+                .contains("is not a table name: a name is 64 bytes long in UTF-8, longer than the 63 that PostgreSQL keeps");
+        // 32 two-byte letters are 32 characters but 64 bytes, which PostgreSQL would cut short.
+        assertRejection(MINIMAL.replace("source: public.orders", "source: '\"" + "é".repeat(32) + "\"'"))
+                .contains("is not a table name: a name is 64 bytes long in UTF-8");
+        assertThat(parse(MINIMAL.replace("source: public.orders", "source: '\"" + "é".repeat(31) + "x\"'"))
+                .tables().get(0).source()).isEqualTo("public.\"" + "é".repeat(31) + "x\"");
     }
 
     @Test
@@ -338,9 +464,18 @@ class MirrorSpecParserTest {
     }
 
     @Test
-    void shouldRejectAnExcludedColumnThatIsNotAPlainName() throws IOException {
-        assertRejection(MINIMAL + "    exclude: [Email]\n")
-                .startsWith("orders.yaml line 6: tables[0].exclude: 'Email' is not a column name; use lowercase letters");
+    void shouldRefuseAnExcludedColumnThatIsNotAnIdentifier() throws IOException {
+        assertRejection(MINIMAL + "    exclude: [Qty Value]\n")
+                .isEqualTo("orders.yaml line 6: tables[0].exclude: 'Qty Value' is not a column name: a space cannot be part of "
+                        + "a name without double quotes; put a name with capitals, spaces or other characters in double "
+                        + "quotes inside a YAML string, e.g. exclude: ['\"Qty Value\"']");
+        assertRejection(MINIMAL + "    exclude: ['public.\"Qty\"']\n")
+                .startsWith("orders.yaml line 6: tables[0].exclude: 'public.\"Qty\"' is not a column name: it has a dot "
+                        + "outside double quotes");
+        assertRejection(MINIMAL + "    exclude: ['\"Qty']\n")
+                .startsWith("orders.yaml line 6: tables[0].exclude: '\"Qty' is not a column name: a double quote is not closed");
+        assertRejection(MINIMAL + "    exclude: [email, EMAIL]\n")
+                .startsWith("orders.yaml line 6: tables[0].exclude: column 'EMAIL' is listed twice");
         assertRejection(MINIMAL + "    exclude: [7]\n")
                 .startsWith("orders.yaml line 6: tables[0].exclude: the number '7' is not a column name");
     }

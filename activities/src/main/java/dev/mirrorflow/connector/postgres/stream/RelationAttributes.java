@@ -1,6 +1,7 @@
 package dev.mirrorflow.connector.postgres.stream;
 
 import dev.mirrorflow.connector.ExistingRows;
+import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.postgres.ExistingRowsReading;
 import dev.mirrorflow.connector.postgres.pgoutput.RelationMessage;
 import java.sql.Connection;
@@ -95,7 +96,7 @@ final class RelationAttributes {
             String name = m.columns().get(i).name();
             if (matched[i] < 0) {
                 attributes.add(new Attribute(0, name, ExistingRows.unknown("column " + name + " of source table "
-                        + m.namespace() + "." + m.name() + " is no longer in the source's catalog under that name"
+                        + new TableId(m.namespace(), m.name()) + " is no longer in the source's catalog under that name"
                         + " (renamed or dropped since the change was made)")));
             } else {
                 CatalogAttribute a = catalog.get(matched[i]);
