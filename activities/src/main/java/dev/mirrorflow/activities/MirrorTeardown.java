@@ -13,6 +13,7 @@ import dev.mirrorflow.connector.postgres.SlotAcquirer;
 import dev.mirrorflow.connector.postgres.SlotBusyException;
 import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.SourceSetup;
+import dev.mirrorflow.connector.postgres.destination.DestinationValidator;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
@@ -105,9 +106,20 @@ final class MirrorTeardown {
         try {
             PostgresPeer destinationPeer = peers.get().postgres(spec.destination());
             destinationAt = destinationPeer.location();
+            List<TableMapping> droppable = mappings;
+            if (request.dropDestination() && sourcePeer != null) {
+                // Only tables mirrorflow created are dropped, which a source table never is; a
+                // mirror created before source and destination were compared is checked anyway.
+                try {
+                    droppable = DestinationValidator.withoutSourceTables(sourcePeer, destinationPeer, mappings);
+                } catch (RuntimeException e) {
+                    log.warn("mirror {}: cannot compare source and destination ({}); dropping only the tables"
+                            + " mirrorflow recorded as created", spec.name(), reason(e));
+                }
+            }
             try (PostgresDestination destination = new PostgresDestination(
                     new PeerDataSource(destinationPeer))) {
-                destination.forget(spec.name(), mappings, request.dropDestination());
+                destination.forget(spec.name(), droppable, request.dropDestination());
             }
         } catch (RuntimeException e) {
             left.add(destinationLeftover(spec.name(), mappings, request.dropDestination(), destinationAt, reason(e),
