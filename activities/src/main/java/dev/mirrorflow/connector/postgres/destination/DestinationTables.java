@@ -87,7 +87,7 @@ final class DestinationTables {
         TableId destination = mapping.destination();
         long relation = relationOid(connection, destination);
         Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
-                : MirrorTablesTable.claimOf(connection, relation);
+                : MirrorTablesTable.claimOf(connection, relation, destination);
         if (claim.isPresent() && !claim.get().mirror().equals(mirror)) {
             throw new IllegalStateException(belongsToAnotherMirror(destination, claim.get().mirror()));
         }
@@ -110,7 +110,7 @@ final class DestinationTables {
             // Rows of a dropped table that had this oid describe another table.
             SourceColumnsTable.forget(connection, relation);
             recorded.clear();
-            MirrorTablesTable.write(connection, relation, mirror, true);
+            MirrorTablesTable.write(connection, relation, destination, mirror, true);
         } else {
             try {
                 Described existing = describe(connection, destination, relation, recorded, excluded);
@@ -126,12 +126,14 @@ final class DestinationTables {
                 if (claim.isPresent() && claim.get().created()) {
                     throw e;
                 }
-                throw new IllegalStateException(notOwnedAdvice(e.getMessage(), destination), e);
+                // Without the cause: the mirror's outcome reports the innermost message, which
+                // would be the advice this replaces.
+                throw new IllegalStateException(notOwnedAdvice(e.getMessage(), destination));
             }
             if (claim.isEmpty()) {
                 // A table that existed before, matching the source: the mirror writes to it, but
                 // it stays the user's (never dropped).
-                MirrorTablesTable.write(connection, relation, mirror, false);
+                MirrorTablesTable.write(connection, relation, destination, mirror, false);
             }
         }
         Described described = describe(connection, destination, relation, recorded, excluded);

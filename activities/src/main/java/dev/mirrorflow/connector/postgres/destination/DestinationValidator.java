@@ -147,7 +147,7 @@ public final class DestinationValidator {
         if (relation == 0) {
             return;
         }
-        Optional<MirrorTablesTable.Claim> claim = MirrorTablesTable.claimOf(c, relation);
+        Optional<MirrorTablesTable.Claim> claim = MirrorTablesTable.claimOf(c, relation, destination);
         if (claim.isPresent()) {
             if (!claim.get().mirror().equals(mirror)) {
                 throw new IllegalStateException(DestinationTables.belongsToAnotherMirror(destination,

@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres.destination;
 
+import dev.mirrorflow.connector.TableId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,8 +16,9 @@ import java.util.Optional;
  * CREATE TABLE, so no table mirrorflow created can lack it and no row can name a table it did
  * not create.
  *
- * <p>Rows are keyed by the table's oid, so a user's table that later takes the name of a dropped
- * mirrorflow table is not mirrorflow's. A table without a row (one that existed before, or one
+ * <p>Rows are keyed by the table's oid and hold its name, and a row counts only while both match:
+ * a user's table that later takes the name of a dropped mirrorflow table is not mirrorflow's, nor
+ * is one that, after the oid counter wrapped around, got the oid of a table dropped by hand. A table without a row (one that existed before, or one
  * prepared before this record was kept) is not mirrorflow's: not knowing who created it, mirrorflow
  * keeps it.
  */
@@ -28,14 +30,17 @@ final class MirrorTablesTable {
     private static final String CREATE = """
             CREATE TABLE IF NOT EXISTS _mirrorflow.mirror_tables (
                 destination_table oid PRIMARY KEY,
+                table_name text NOT NULL,
                 mirror text NOT NULL,
                 created boolean NOT NULL,
                 recorded_at timestamptz NOT NULL DEFAULT now())""";
 
     private static final String WRITE = """
-            INSERT INTO _mirrorflow.mirror_tables AS t (destination_table, mirror, created) VALUES (?::oid, ?, ?)
+            INSERT INTO _mirrorflow.mirror_tables AS t (destination_table, table_name, mirror, created)
+            VALUES (?::oid, ?, ?, ?)
             ON CONFLICT (destination_table) DO UPDATE
-            SET mirror = excluded.mirror, created = excluded.created, recorded_at = now()""";
+            SET table_name = excluded.table_name, mirror = excluded.mirror, created = excluded.created,
+                recorded_at = now()""";
 
     private MirrorTablesTable() {
     }
@@ -56,14 +61,19 @@ final class MirrorTablesTable {
         }
     }
 
-    /** Who table {@code relation} belongs to; empty when to no mirror (or the record does not exist yet). */
-    static Optional<Claim> claimOf(Connection connection, long relation) throws SQLException {
+    /**
+     * Who table {@code relation}, named {@code table}, belongs to; empty when to no mirror (or the
+     * record does not exist yet).
+     */
+    static Optional<Claim> claimOf(Connection connection, long relation, TableId table) throws SQLException {
         if (!exists(connection)) {
             return Optional.empty();
         }
         try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT mirror, created FROM _mirrorflow.mirror_tables WHERE destination_table = ?::oid")) {
+                "SELECT mirror, created FROM _mirrorflow.mirror_tables WHERE destination_table = ?::oid"
+                        + " AND table_name = ?")) {
             statement.setLong(1, relation);
+            statement.setString(2, table.quoted());
             try (ResultSet rows = statement.executeQuery()) {
                 return rows.next() ? Optional.of(new Claim(rows.getString(1), rows.getBoolean(2))) : Optional.empty();
             }
@@ -71,11 +81,13 @@ final class MirrorTablesTable {
     }
 
     /** Records, in the caller's transaction, that {@code relation} belongs to {@code mirror}. */
-    static void write(Connection connection, long relation, String mirror, boolean created) throws SQLException {
+    static void write(Connection connection, long relation, TableId table, String mirror, boolean created)
+            throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(WRITE)) {
             statement.setLong(1, relation);
-            statement.setString(2, mirror);
-            statement.setBoolean(3, created);
+            statement.setString(2, table.quoted());
+            statement.setString(3, mirror);
+            statement.setBoolean(4, created);
             statement.executeUpdate();
         }
     }

@@ -186,7 +186,7 @@ public final class PostgresDestination implements Destination {
                 for (TableMapping mapping : mappings) {
                     long relation = tableOid(c, mapping.destination());
                     Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
-                            : MirrorTablesTable.claimOf(c, relation);
+                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
                     if (claim.isEmpty() || !claim.get().mirror().equals(mirror)) {
                         if (dropTables && relation != 0) {
                             kept.add(mapping.destination());
@@ -228,7 +228,7 @@ public final class PostgresDestination implements Destination {
                 for (TableMapping mapping : mappings) {
                     long relation = tableOid(c, mapping.destination());
                     Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
-                            : MirrorTablesTable.claimOf(c, relation);
+                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
                     if (claim.isEmpty() || !claim.get().mirror().equals(mirror)) {
                         continue;
                     }
