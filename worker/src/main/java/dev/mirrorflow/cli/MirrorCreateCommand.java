@@ -108,7 +108,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
         try {
             DestinationValidator.validate(mirror.name(), source, destination, mappings);
             Set<TableId> ours = mappings.stream().map(TableMapping::destination).collect(Collectors.toSet());
-            String identity = null;
+            DestinationValidator.DatabaseIdentity identity = null;
             Map<String, Boolean> sameDatabase = new HashMap<>();
             for (MirrorRow other : catalog.mirrors().listLive()) {
                 MirrorSpec otherSpec;
@@ -125,11 +125,11 @@ final class MirrorCreateCommand implements Callable<Integer> {
                 if (identity == null) {
                     identity = DestinationValidator.databaseIdentity(destination);
                 }
-                String mine = identity;
+                DestinationValidator.DatabaseIdentity mine = identity;
                 boolean same = sameDatabase.computeIfAbsent(otherSpec.destination(), peer -> {
                     try {
                         return peer.equals(mirror.destination())
-                                || DestinationValidator.databaseIdentity(peers.postgres(peer)).equals(mine);
+                                || DestinationValidator.databaseIdentity(peers.postgres(peer)).sameDatabaseAs(mine);
                     } catch (RuntimeException unreachable) {
                         return false;
                     }

@@ -27,14 +27,34 @@ import java.util.stream.Collectors;
  * already and mirrorflow did not create it, exactly the shape the mirror would create. Run by
  * {@code mirror create} (nothing is written on a refusal) and again in SETUP.
  *
- * <p>Databases are compared by identity, the cluster's system identifier and the database's
- * oid, never by peer names or host names, which differ for one database reached two ways.
+ * <p>Databases are compared by identity, the cluster's system identifier (or the server's start
+ * time) and the database's oid, never by peer names or host names, which differ for one
+ * database reached two ways.
  */
 public final class DestinationValidator {
 
+    // pg_control_system() may be revoked from PUBLIC on a hardened server; the postmaster's start
+    // time, readable by everyone, tells one running server from another as well.
     private static final String IDENTITY = """
-            SELECT (SELECT system_identifier FROM pg_control_system())::text || '/'
-                   || (SELECT oid FROM pg_database WHERE datname = current_database())::text""";
+            SELECT CASE WHEN has_function_privilege('pg_control_system()', 'EXECUTE')
+                        THEN (SELECT system_identifier FROM pg_control_system())::text END,
+                   pg_postmaster_start_time()::text,
+                   (SELECT oid FROM pg_database WHERE datname = current_database())::bigint""";
+
+    /**
+     * Which database of which server a peer reaches.
+     *
+     * @param systemIdentifier the cluster's system identifier; null when the login may not read it
+     */
+    public record DatabaseIdentity(String systemIdentifier, String serverStarted, long databaseOid) {
+
+        /** The same database when its oid is and the server is: same system identifier, or same postmaster. */
+        public boolean sameDatabaseAs(DatabaseIdentity other) {
+            boolean sameServer = serverStarted.equals(other.serverStarted)
+                    || (systemIdentifier != null && systemIdentifier.equals(other.systemIdentifier));
+            return sameServer && databaseOid == other.databaseOid;
+        }
+    }
 
     private static final String DESCRIBE = """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, coalesce(k.ord, 0),
@@ -97,11 +117,11 @@ public final class DestinationValidator {
     }
 
     /** The identity of the database {@code peer} reaches: system identifier and database oid. */
-    public static String databaseIdentity(PostgresPeer peer) {
+    public static DatabaseIdentity databaseIdentity(PostgresPeer peer) {
         try (Connection c = peer.connect(); PreparedStatement statement = c.prepareStatement(IDENTITY);
                 ResultSet rows = statement.executeQuery()) {
             rows.next();
-            return rows.getString(1);
+            return new DatabaseIdentity(rows.getString(1), rows.getString(2), rows.getLong(3));
         } catch (SQLException e) {
             throw new DestinationException("cannot identify the database at " + peer.location() + ": "
                     + BatchApplier.oneLine(e), e);
@@ -116,7 +136,7 @@ public final class DestinationValidator {
      */
     public static List<TableMapping> withoutSourceTables(PostgresPeer source, PostgresPeer destination,
             List<TableMapping> mappings) {
-        if (!databaseIdentity(source).equals(databaseIdentity(destination))) {
+        if (!databaseIdentity(source).sameDatabaseAs(databaseIdentity(destination))) {
             return mappings;
         }
         Set<TableId> sources = mappings.stream().map(TableMapping::source).collect(Collectors.toSet());
@@ -125,8 +145,7 @@ public final class DestinationValidator {
 
     private static void refuseSourceTablesAsDestination(PostgresPeer source, PostgresPeer destination,
             List<TableMapping> mappings) {
-        String identity = databaseIdentity(source);
-        if (!identity.equals(databaseIdentity(destination))) {
+        if (!databaseIdentity(source).sameDatabaseAs(databaseIdentity(destination))) {
             return;
         }
         Set<TableId> sources = mappings.stream().map(TableMapping::source).collect(Collectors.toSet());
