@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * The differences it repairs are a column the source gained (that is how {@code ALTER TABLE
  * ADD COLUMN} at the source reaches the destination) and a column the source renamed, and a
  * column the source dropped is kept; any other difference would silently lose or bend data, so
- * it fails with a one-line message that says to resync.
+ * it fails with a one-line message that says to resync. A resync recreates only a table that
+ * mirrorflow created ({@link MirrorTablesTable}); for any other, the message says what the user
+ * can do instead.
  *
  * <p>A column added at the source is added here so that the rows the destination already has
  * read what the source's existing rows read ({@link ColumnSchema#existingRows()}): the value
