@@ -73,6 +73,38 @@ class DestinationSafetyIT {
     }
 
     @Test
+    void shouldMirrorIntoAPreCreatedTableOfTheSourcesShapeAndKeepItOnResyncAndDrop() throws Exception {
+        String name = "precreated_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)", "INSERT INTO " + table
+                + " SELECT g, 'v' || g FROM generate_series(1, 50) g");
+        // Created by the user, as PeerDB and Debezium users do, with an index of their own.
+        bed.destination.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
+                "CREATE INDEX " + table + "_v ON " + table + " (v)");
+        bed.peers(name);
+        bed.ok("mirror", "create", "-f", spec(name, table, "public." + table).toString());
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
+
+        // A resync reloads it in place: emptied, not dropped, so the user's index stays.
+        bed.destination.execute("UPDATE " + table + " SET v = 'damaged'");
+        bed.ok("mirror", "resync", name);
+        MirrorTestBed.await("the reload", PHASE_TIMEOUT, () -> {
+            try {
+                return checksum(bed.destination, table).equals(checksum(bed.source, table));
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(count(bed.destination, "SELECT count(*) FROM pg_indexes WHERE indexname = '" + table + "_v'"))
+                .isEqualTo(1);
+
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+        assertThat(checksum(bed.destination, table)).as("kept with its rows").isEqualTo(checksum(bed.source, table));
+    }
+
+    @Test
     void shouldNeverDropOrEmptyAUsersTableThatReplacedTheMirrorsOwnOnResyncOrDrop() throws Exception {
         String name = "foreign_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
