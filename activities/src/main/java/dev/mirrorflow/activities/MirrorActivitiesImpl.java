@@ -21,6 +21,7 @@ import dev.mirrorflow.connector.postgres.SourceSetup;
 import dev.mirrorflow.connector.postgres.SourceTableLookup;
 import dev.mirrorflow.connector.postgres.SourceValidator;
 import dev.mirrorflow.connector.postgres.ExportedSnapshot;
+import dev.mirrorflow.connector.postgres.destination.DestinationValidator;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoad;
 import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadOptions;
@@ -98,6 +99,9 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         try {
             MirrorContext ctx = context(mirror);
             SourceValidator.validate(ctx.source(), ctx.mirrorSource());
+            // Checked again here, as mirror create did: another mirror or a user may have taken
+            // a destination table since.
+            DestinationValidator.validate(mirror, ctx.source(), ctx.destination(), ctx.mappings());
             SourceSetup.ensurePublication(ctx.source(), ctx.mirrorSource());
             try (Connection sql = connectToSource(ctx);
                     PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
@@ -259,7 +263,9 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                 PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
             // A fresh slot gives the reload an exported snapshot that matches the stream.
             SourceSetup.dropSlotIfExists(slot);
-            destination.forget(ctx.name(), ctx.mappings(), true);
+            // A mirror created before this was refused may map a source table onto itself.
+            destination.forgetForResync(ctx.name(),
+                    DestinationValidator.withoutSourceTables(ctx.source(), ctx.destination(), ctx.mappings()));
             // The reload copies the tables that have the spec's names now, and follows those.
             catalog.sourceTables().forget(ctx.row().id());
             telemetry.forget(ctx.name());

@@ -13,6 +13,7 @@ import dev.mirrorflow.connector.postgres.SlotAcquirer;
 import dev.mirrorflow.connector.postgres.SlotBusyException;
 import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.SourceSetup;
+import dev.mirrorflow.connector.postgres.destination.DestinationValidator;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
@@ -56,7 +57,7 @@ final class MirrorTeardown {
     }
 
     /** A piece left behind: what it is, why it stayed, and the SQL that removes it. */
-    private record Leftover(String what, String because, String sql, boolean mayClearUp) {
+    record Leftover(String what, String because, String sql, boolean mayClearUp) {
 
         @Override
         public String toString() {
@@ -105,9 +106,20 @@ final class MirrorTeardown {
         try {
             PostgresPeer destinationPeer = peers.get().postgres(spec.destination());
             destinationAt = destinationPeer.location();
+            List<TableMapping> droppable = mappings;
+            if (request.dropDestination() && sourcePeer != null) {
+                // Only tables mirrorflow created are dropped, which a source table never is; a
+                // mirror created before source and destination were compared is checked anyway.
+                try {
+                    droppable = DestinationValidator.withoutSourceTables(sourcePeer, destinationPeer, mappings);
+                } catch (RuntimeException e) {
+                    log.warn("mirror {}: cannot compare source and destination ({}); dropping only the tables"
+                            + " mirrorflow recorded as created", spec.name(), reason(e));
+                }
+            }
             try (PostgresDestination destination = new PostgresDestination(
                     new PeerDataSource(destinationPeer))) {
-                destination.forget(spec.name(), mappings, request.dropDestination());
+                destination.forget(spec.name(), droppable, request.dropDestination());
             }
         } catch (RuntimeException e) {
             left.add(destinationLeftover(spec.name(), mappings, request.dropDestination(), destinationAt, reason(e),
@@ -147,15 +159,19 @@ final class MirrorTeardown {
                 "DROP PUBLICATION " + TableId.quote(source.publication()), mayClearUp);
     }
 
-    private static Leftover destinationLeftover(String mirror, List<TableMapping> mappings, boolean dropTables,
+    static Leftover destinationLeftover(String mirror, List<TableMapping> mappings, boolean dropTables,
             String at, String because, boolean mayClearUp) {
         String literal = "'" + mirror.replace("'", "''") + "'";
         String sql = "DELETE FROM _mirrorflow.checkpoints WHERE mirror = " + literal
                 + "; DELETE FROM _mirrorflow.snapshot_partitions WHERE mirror = " + literal;
         String what = "its checkpoint at the destination " + at;
         if (dropTables) {
-            String tables = mappings.stream().map(m -> m.destination().quoted()).collect(Collectors.joining(", "));
-            sql += "; DROP TABLE " + tables;
+            // Only the tables mirrorflow recorded as created for this mirror: a plain DROP TABLE of
+            // the spec's tables would destroy a user's table that the mirror wrote to.
+            sql += "; DO $$ DECLARE t regclass; BEGIN FOR t IN SELECT destination_table::regclass FROM"
+                    + " _mirrorflow.mirror_tables WHERE mirror = " + literal + " AND created"
+                    + " AND to_regclass(table_name) = destination_table LOOP EXECUTE 'DROP TABLE ' || t; END LOOP;"
+                    + " DELETE FROM _mirrorflow.mirror_tables WHERE mirror = " + literal + "; END $$";
             what = "its destination tables and checkpoint on " + at;
         }
         return new Leftover(what, because, sql, mayClearUp);

@@ -36,8 +36,8 @@ public interface Destination extends AutoCloseable {
 
     /**
      * Forgets the mirror at the destination: its checkpoint and any progress the destination
-     * keeps for it, and with {@code dropTables} its tables too. Used by resync (which reloads
-     * from scratch) and by drop. Idempotent.
+     * keeps for it, and with {@code dropTables} the tables it created for the mirror too (never
+     * a table that existed before the mirror, or another mirror's). Used by drop. Idempotent.
      */
     void forget(String mirror, List<TableMapping> mappings, boolean dropTables);
 

@@ -386,7 +386,8 @@ final class MirrorCommand implements Runnable {
                     "A slot another process streams from is not dropped; whatever could not be removed is named "
                             + "with the SQL that removes it, and the command exits 1."})
     static final class Drop extends Signalling {
-        @Option(names = "--drop-destination", description = "Also drop the destination tables.")
+        @Option(names = "--drop-destination", description = "Also drop the destination tables mirrorflow created "
+                + "(a table that existed before the mirror, or another mirror's, is kept).")
         boolean dropDestination;
 
         @Option(names = "--timeout", defaultValue = "5m", converter = DurationConverter.class,

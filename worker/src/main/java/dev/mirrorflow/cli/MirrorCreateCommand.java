@@ -5,10 +5,14 @@ import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.NewMirror;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
 import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.postgres.MirrorSource;
 import dev.mirrorflow.connector.postgres.PeerProbe;
 import dev.mirrorflow.connector.postgres.PostgresPeer;
 import dev.mirrorflow.connector.postgres.SourceValidator;
+import dev.mirrorflow.connector.postgres.destination.DestinationException;
+import dev.mirrorflow.connector.postgres.destination.DestinationValidator;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.MirrorState;
 import dev.mirrorflow.worker.MirrorControl;
@@ -16,7 +20,14 @@ import dev.mirrorflow.worker.SecretKeySource;
 import dev.mirrorflow.worker.TemporalConnection;
 import dev.mirrorflow.workflow.MirrorWorkflow;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,6 +68,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
             refuseSharedSourceObjects(catalog, mirror);
             SourceValidator.validateNewMirror(source, MirrorSource.of(mirror));
             PeerProbe.ping(mirror.destination(), destination);
+            refuseUnsafeDestination(catalog, peers, mirror, source, destination);
 
             // Temporal is checked before the catalog is written, so an unreachable Temporal
             // leaves nothing behind.
@@ -79,6 +91,56 @@ final class MirrorCreateCommand implements Callable<Integer> {
                     + "mirrorflow mirror status %s --watch%n", mirror.name(), MirrorWorkflow.workflowId(mirror.name()),
                     mirror.name());
             return 0;
+        }
+    }
+
+    /**
+     * A mirror must not write where it would destroy data it does not own (see {@link
+     * DestinationValidator}), nor into a table another live mirror writes: the catalog knows the
+     * mirrors not set up yet, which the destination's own record does not. Their destination
+     * peers are compared by database identity; one that cannot be reached is left to the
+     * record, which SETUP checks again.
+     */
+    private static void refuseUnsafeDestination(Catalog catalog, PeerStore peers, MirrorSpec mirror,
+            PostgresPeer source, PostgresPeer destination) {
+        List<TableMapping> mappings = mirror.tables().stream().map(t -> new TableMapping(TableId.parse(t.source()),
+                TableId.parse(t.destination()), new HashSet<>(t.exclude()))).toList();
+        try {
+            DestinationValidator.validate(mirror.name(), source, destination, mappings);
+            Set<TableId> ours = mappings.stream().map(TableMapping::destination).collect(Collectors.toSet());
+            DestinationValidator.DatabaseIdentity identity = null;
+            Map<String, Boolean> sameDatabase = new HashMap<>();
+            for (MirrorRow other : catalog.mirrors().listLive()) {
+                MirrorSpec otherSpec;
+                try {
+                    otherSpec = MirrorSpecParser.fromJson(other.spec());
+                } catch (RuntimeException e) {
+                    continue;
+                }
+                Optional<TableId> shared = otherSpec.tables().stream().map(t -> TableId.parse(t.destination()))
+                        .filter(ours::contains).findFirst();
+                if (shared.isEmpty()) {
+                    continue;
+                }
+                if (identity == null) {
+                    identity = DestinationValidator.databaseIdentity(destination);
+                }
+                DestinationValidator.DatabaseIdentity mine = identity;
+                boolean same = sameDatabase.computeIfAbsent(otherSpec.destination(), peer -> {
+                    try {
+                        return peer.equals(mirror.destination())
+                                || DestinationValidator.databaseIdentity(peers.postgres(peer)).sameDatabaseAs(mine);
+                    } catch (RuntimeException unreachable) {
+                        return false;
+                    }
+                });
+                if (same) {
+                    throw new UserError("destination table " + shared.get() + " belongs to mirror " + other.name()
+                            + ", which writes to it in the same database; map this mirror to another destination table");
+                }
+            }
+        } catch (IllegalStateException | DestinationException e) {
+            throw new UserError(e.getMessage());
         }
     }
 

@@ -91,8 +91,9 @@ class MirrorDropIT {
     void shouldDropAMirrorThatFailedInSetupAfterTemporalForgotItsWorkflow() throws Exception {
         String name = "dropsetup_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
-        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, amount numeric(12,2))");
-        bed.destination.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, amount text)");
+        // The source's column has a type the destination lacks: setup fails.
+        bed.source.execute("CREATE DOMAIN " + table + "_amount AS numeric(12,2)",
+                "CREATE TABLE " + table + " (id int PRIMARY KEY, amount " + table + "_amount)");
         bed.peers(name);
         bed.ok("mirror", "create", "-f", bed.spec(name, """
                 name: %1$s
@@ -116,8 +117,6 @@ class MirrorDropIT {
         bed.ok("mirror", "drop", name, "--timeout", "60s");
 
         assertThat(publications("mirrorflow_" + name)).as("publication gone").isZero();
-        assertThat(count(bed.destination, "SELECT count(*) FROM pg_tables WHERE tablename = '" + table + "'"))
-                .as("the destination table stays without --drop-destination").isEqualTo(1);
         assertDroppedInTheCatalog(name);
     }
 

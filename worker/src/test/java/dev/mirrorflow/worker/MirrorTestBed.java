@@ -96,7 +96,7 @@ final class MirrorTestBed implements AutoCloseable {
                 "--password-file", state.resolve("password").toString());
     }
 
-    private String url(ScratchDatabase db) {
+    String url(ScratchDatabase db) {
         return "postgres://" + role + "@127.0.0.1:" + db.jdbcUrl().replaceAll(".*:(\\d+)/.*", "$1") + "/" + db.name();
     }
 

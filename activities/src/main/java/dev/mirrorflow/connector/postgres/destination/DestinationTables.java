@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -28,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * The differences it repairs are a column the source gained (that is how {@code ALTER TABLE
  * ADD COLUMN} at the source reaches the destination) and a column the source renamed, and a
  * column the source dropped is kept; any other difference would silently lose or bend data, so
- * it fails with a one-line message that says to resync.
+ * it fails with a one-line message that says to resync. A resync recreates only a table that
+ * mirrorflow created ({@link MirrorTablesTable}); for any other, the message says what the user
+ * can do instead.
  *
  * <p>A column added at the source is added here so that the rows the destination already has
  * read what the source's existing rows read ({@link ColumnSchema#existingRows()}): the value
@@ -81,10 +84,15 @@ final class DestinationTables {
      *     destination already has; those are then simply not part of the change.
      * @throws IllegalStateException with a one-line message when the tables cannot be reconciled
      */
-    static DestinationTable reconcile(Connection connection, TableMapping mapping, TableSchema source,
+    static DestinationTable reconcile(Connection connection, String mirror, TableMapping mapping, TableSchema source,
             boolean sourceIsCurrent) throws SQLException {
         TableId destination = mapping.destination();
         long relation = relationOid(connection, destination);
+        Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
+                : MirrorTablesTable.claimOf(connection, relation, destination);
+        if (claim.isPresent() && !claim.get().mirror().equals(mirror)) {
+            throw new IllegalStateException(belongsToAnotherMirror(destination, claim.get().mirror()));
+        }
         Map<Integer, SourceColumnsTable.Entry> recorded = relation == 0 ? new HashMap<>()
                 : SourceColumnsTable.read(connection, relation);
         Set<Integer> excluded = excludedSourceColumns(mapping, recorded);
@@ -104,15 +112,30 @@ final class DestinationTables {
             // Rows of a dropped table that had this oid describe another table.
             SourceColumnsTable.forget(connection, relation);
             recorded.clear();
+            MirrorTablesTable.write(connection, relation, destination, mirror, true);
         } else {
-            Described existing = describe(connection, destination, relation, recorded, excluded);
-            if (renameColumns(connection, existing, columns, source.id())) {
-                existing = describe(connection, destination, relation, recorded, excluded);
+            try {
+                Described existing = describe(connection, destination, relation, recorded, excluded);
+                if (renameColumns(connection, existing, columns, source.id())) {
+                    existing = describe(connection, destination, relation, recorded, excluded);
+                }
+                List<ColumnSchema> missing = compare(existing, columns, types, source.id(), sourceIsCurrent,
+                        mapping.excludedColumns());
+                if (!missing.isEmpty()) {
+                    addColumns(connection, destination, missing, source.id());
+                }
+            } catch (IllegalStateException e) {
+                if (claim.isPresent() && claim.get().created()) {
+                    throw e;
+                }
+                // Without the cause: the mirror's outcome reports the innermost message, which
+                // would be the advice this replaces.
+                throw new IllegalStateException(notOwnedAdvice(e.getMessage(), destination));
             }
-            List<ColumnSchema> missing = compare(existing, columns, types, source.id(), sourceIsCurrent,
-                    mapping.excludedColumns());
-            if (!missing.isEmpty()) {
-                addColumns(connection, destination, missing, source.id());
+            if (claim.isEmpty()) {
+                // A table that existed before, matching the source: the mirror writes to it, but
+                // it stays the user's (never dropped).
+                MirrorTablesTable.write(connection, relation, destination, mirror, false);
             }
         }
         Described described = describe(connection, destination, relation, recorded, excluded);
@@ -120,6 +143,30 @@ final class DestinationTables {
             described = describe(connection, destination, relation, recorded, excludedSourceColumns(mapping, recorded));
         }
         return described.table();
+    }
+
+    private static final java.util.regex.Pattern RESYNC_ADVICE =
+            java.util.regex.Pattern.compile("; resync the mirror to (recreate|reload) the table$");
+
+    /**
+     * A resync drops and recreates only the tables mirrorflow created: for any other table the
+     * advice to resync would not repair it (and, before ownership was recorded, destroyed the
+     * user's table), so it is replaced by what the user can do.
+     */
+    static String notOwnedAdvice(String message, TableId destination) {
+        java.util.regex.Matcher advice = RESYNC_ADVICE.matcher(message);
+        if (!advice.find()) {
+            return message;
+        }
+        return message.substring(0, advice.start()) + "; mirrorflow did not create destination table " + destination
+                + " and never drops it: change it to match the source, or drop it yourself if its rows may go"
+                + " (mirrorflow then creates it), or map the mirror to another destination table";
+    }
+
+    static String belongsToAnotherMirror(TableId destination, String owner) {
+        return "destination table " + destination + " belongs to mirror " + owner + "; map this mirror to another"
+                + " destination table (if mirror " + owner + " no longer exists, release the table with: DELETE FROM "
+                + CheckpointTable.SCHEMA + ".mirror_tables WHERE mirror = '" + owner.replace("'", "''") + "')";
     }
 
     /**
@@ -420,7 +467,7 @@ final class DestinationTables {
         }
     }
 
-    private static long relationOid(Connection connection, TableId table) throws SQLException {
+    static long relationOid(Connection connection, TableId table) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
                 "SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = to_regclass(?)")) {
             statement.setString(1, table.quoted());

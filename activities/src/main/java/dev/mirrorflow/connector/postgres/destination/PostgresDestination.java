@@ -91,9 +91,10 @@ public final class PostgresDestination implements Destination {
             }
             CheckpointTable.create(c);
             SourceColumnsTable.create(c);
+            MirrorTablesTable.create(c);
             for (TableMapping mapping : mappings) {
                 TableSchema source = schemas.get(mapping.source());
-                DestinationTable table = DestinationTables.reconcile(c, mapping, source, true);
+                DestinationTable table = DestinationTables.reconcile(c, mirror, mapping, source, true);
                 List<ColumnSchema> mapped = DestinationTables.mappedColumns(mapping, source,
                         table.excludedSourceColumns());
                 tables.put(mapping.source(), new MirroredTable(mapping, table, mapped));
@@ -167,26 +168,38 @@ public final class PostgresDestination implements Destination {
         return new ApplyResult(collapsed.rows(), collapsed.bytes());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Only the tables mirrorflow created for this mirror are dropped. A table that existed
+     * before the mirror (a user's) is kept with its rows, and handed back to the user, as is
+     * every table without {@code dropTables}; a table of another mirror, or one no mirror
+     * claims, is not touched.
+     */
     @Override
     public synchronized void forget(String mirror, List<TableMapping> mappings, boolean dropTables) {
+        List<TableId> kept = new ArrayList<>();
         inTransaction(mirror, "forgetting the mirror at the destination", c -> {
             try (Statement statement = c.createStatement()) {
                 statement.execute(LOCK_SCHEMA_CHANGES);
-                for (String metadata : List.of(CheckpointTable.SCHEMA + ".checkpoints",
-                        CheckpointTable.SCHEMA + ".snapshot_partitions")) {
-                    // The load's markers exist only once a load ran here.
-                    statement.execute("DO $$ BEGIN IF to_regclass('" + metadata + "') IS NOT NULL THEN DELETE FROM "
-                            + metadata + " WHERE mirror = " + quoteLiteral(mirror) + "; END IF; END $$");
-                }
-                if (dropTables) {
-                    for (TableMapping mapping : mappings) {
-                        String table = quoteLiteral(mapping.destination().quoted());
+                forgetProgress(statement, mirror);
+                for (TableMapping mapping : mappings) {
+                    long relation = tableOid(c, mapping.destination());
+                    Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
+                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
+                    if (claim.isEmpty() || !claim.get().mirror().equals(mirror)) {
+                        if (dropTables && relation != 0) {
+                            kept.add(mapping.destination());
+                        }
+                        continue;
+                    }
+                    MirrorTablesTable.release(c, relation);
+                    if (dropTables && claim.get().created()) {
                         // What was recorded of the table's columns goes with it.
-                        statement.execute("DO $$ BEGIN IF to_regclass('" + CheckpointTable.SCHEMA + ".source_columns')"
-                                + " IS NOT NULL AND to_regclass(" + table + ") IS NOT NULL THEN DELETE FROM "
-                                + CheckpointTable.SCHEMA + ".source_columns WHERE destination_table = to_regclass("
-                                + table + "); END IF; END $$");
-                        statement.execute("DROP TABLE IF EXISTS " + mapping.destination().quoted());
+                        SourceColumnsTable.forget(c, relation);
+                        statement.execute("DROP TABLE " + mapping.destination().quoted());
+                    } else if (dropTables) {
+                        kept.add(mapping.destination());
                     }
                 }
             }
@@ -194,7 +207,65 @@ public final class PostgresDestination implements Destination {
             return null;
         });
         mirrors.remove(mirror);
+        if (!kept.isEmpty()) {
+            log.info("Mirror {}: kept destination table(s) {} as mirrorflow did not create them for it", mirror, kept);
+        }
         log.info("Forgot mirror {} at the destination{}", mirror, dropTables ? ", tables dropped" : "");
+    }
+
+    /**
+     * Forgets the mirror's progress for a resync, which loads the tables again: the tables
+     * mirrorflow created for this mirror are dropped (the load creates them as the source is
+     * now), and a table that existed before the mirror, which mirrorflow never drops, is emptied
+     * with TRUNCATE and keeps its definition, indexes and grants. A table of another mirror or
+     * one no mirror claims is not touched.
+     */
+    public synchronized void forgetForResync(String mirror, List<TableMapping> mappings) {
+        inTransaction(mirror, "resetting the destination for a resync", c -> {
+            try (Statement statement = c.createStatement()) {
+                statement.execute(LOCK_SCHEMA_CHANGES);
+                forgetProgress(statement, mirror);
+                for (TableMapping mapping : mappings) {
+                    long relation = tableOid(c, mapping.destination());
+                    Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
+                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
+                    if (claim.isEmpty() || !claim.get().mirror().equals(mirror)) {
+                        continue;
+                    }
+                    if (claim.get().created()) {
+                        MirrorTablesTable.release(c, relation);
+                        SourceColumnsTable.forget(c, relation);
+                        statement.execute("DROP TABLE " + mapping.destination().quoted());
+                    } else {
+                        statement.execute("TRUNCATE " + mapping.destination().quoted());
+                    }
+                }
+            }
+            c.commit();
+            return null;
+        });
+        mirrors.remove(mirror);
+        log.info("Reset mirror {} at the destination for a resync", mirror);
+    }
+
+    /** The oid of the relation named {@code table}; 0 when there is none. */
+    private static long tableOid(Connection c, TableId table) throws SQLException {
+        try (java.sql.PreparedStatement statement = c.prepareStatement("SELECT coalesce(to_regclass(?)::oid, 0)")) {
+            statement.setString(1, table.quoted());
+            try (java.sql.ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    private static void forgetProgress(Statement statement, String mirror) throws SQLException {
+        for (String metadata : List.of(CheckpointTable.SCHEMA + ".checkpoints",
+                CheckpointTable.SCHEMA + ".snapshot_partitions")) {
+            // The load's markers exist only once a load ran here.
+            statement.execute("DO $$ BEGIN IF to_regclass('" + metadata + "') IS NOT NULL THEN DELETE FROM "
+                    + metadata + " WHERE mirror = " + quoteLiteral(mirror) + "; END IF; END $$");
+        }
     }
 
     private static String quoteLiteral(String text) {
@@ -241,7 +312,7 @@ public final class PostgresDestination implements Destination {
             }
             for (TableSchema schema : unfit) {
                 MirroredTable current = evolved.getOrDefault(schema.id(), tables.get(schema.id()));
-                DestinationTable table = DestinationTables.reconcile(c, current.mapping(), schema, false);
+                DestinationTable table = DestinationTables.reconcile(c, mirror, current.mapping(), schema, false);
                 List<ColumnSchema> accepted = new ArrayList<>(current.acceptedColumns());
                 // A column renamed since is replaced too: it keeps its attribute number.
                 accepted.removeIf(column -> schema.indexOf(column.name()) >= 0 || (column.attributeNumber() > 0
