@@ -189,7 +189,13 @@ public final class SourceSetup {
         }
     }
 
+    /**
+     * The tables as a publication's table list, each {@code ONLY}: without it PostgreSQL adds the
+     * tables that inherit from one ({@code INHERITS}) too, which are not the mirror's, and a child
+     * without a replica identity would then refuse its own application's UPDATEs and DELETEs. A
+     * partitioned table's partitions are published through it (via the root) either way.
+     */
     private static String quoted(List<TableId> tables) {
-        return tables.stream().map(TableId::quoted).collect(Collectors.joining(", "));
+        return tables.stream().map(t -> "ONLY " + t.quoted()).collect(Collectors.joining(", "));
     }
 }

@@ -52,6 +52,21 @@ class SourceSetupIT {
     }
 
     @Test
+    void shouldPublishATableWithoutTheTablesThatInheritFromItSoTheirWritesKeepWorking() throws SQLException {
+        db.execute("CREATE TABLE ledger (id bigint PRIMARY KEY, amount int)",
+                // No key of its own: published, its UPDATEs and DELETEs would fail.
+                "CREATE TABLE ledger_2020 (closed boolean) INHERITS (ledger)",
+                "INSERT INTO ledger_2020 VALUES (1, 10, false), (2, 20, false)");
+        MirrorSource source = mirror(TableId.parse("ledger"));
+
+        SourceSetup.ensurePublication(ScratchPeers.of(db), source);
+
+        assertThat(publishedTables(source.publication())).containsExactly("public.ledger");
+        db.execute("UPDATE ledger_2020 SET amount = amount + 1 WHERE id = 1", "DELETE FROM ledger_2020 WHERE id = 2",
+                "UPDATE ledger SET amount = 0 WHERE id = 1");
+    }
+
+    @Test
     void shouldAddATableMissingFromAnExistingPublication() throws SQLException {
         MirrorSource source = mirror(ORDERS, ITEMS);
         db.execute("CREATE PUBLICATION " + source.publication() + " FOR TABLE orders");

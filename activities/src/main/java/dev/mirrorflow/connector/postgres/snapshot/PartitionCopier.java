@@ -3,6 +3,8 @@ package dev.mirrorflow.connector.postgres.snapshot;
 import dev.mirrorflow.catalog.SnapshotPartition;
 import dev.mirrorflow.connector.TableId;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -89,10 +91,10 @@ public final class PartitionCopier {
         }
 
         BlockRange range = BlockRange.of(partition);
-        String copyOut = copyOutSql(table, range);
         boolean exported = snapshot.begin(source);
         boolean sourceOpen = true;
         try {
+            String copyOut = copyOutSql(table, range, isPartitioned(source, table.source()));
             PartitionCopy.How how = PartitionCopy.How.COPIED;
             Transfer transfer;
             try {
@@ -225,10 +227,28 @@ public final class PartitionCopier {
         return transfer;
     }
 
-    static String copyOutSql(TableLoad table, BlockRange range) {
+    /**
+     * The source's COPY of one partition. A plain table is read {@code ONLY}: rows of tables that
+     * inherit from it ({@code INHERITS}) are not its rows in the change stream, which publishes
+     * them under the child's own name, and their ctids would fall into the parent's block ranges
+     * too. A partitioned table has no rows of its own: its partitions' rows are its rows, both in
+     * the load and, published via the partition root, in the stream.
+     */
+    static String copyOutSql(TableLoad table, BlockRange range, boolean partitioned) {
         String condition = range.ctidCondition();
-        return "COPY (SELECT " + table.quotedColumnList() + " FROM " + table.source().quoted()
-                + (condition.isEmpty() ? "" : " WHERE " + condition) + ") TO STDOUT (FORMAT binary)";
+        return "COPY (SELECT " + table.quotedColumnList() + " FROM " + (partitioned ? "" : "ONLY ")
+                + table.source().quoted() + (condition.isEmpty() ? "" : " WHERE " + condition)
+                + ") TO STDOUT (FORMAT binary)";
+    }
+
+    private static boolean isPartitioned(Connection source, TableId table) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement(
+                "SELECT relkind = 'p' FROM pg_class WHERE oid = ?::regclass")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     static String copyInSql(TableId destination, List<String> columns) {
