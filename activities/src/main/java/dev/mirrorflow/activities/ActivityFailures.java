@@ -4,6 +4,7 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.SecretDecryptionException;
 import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.destination.DestinationException;
+import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import org.slf4j.Logger;
@@ -45,6 +46,17 @@ final class ActivityFailures {
             message = "mirror " + mirror + ": " + e.getMessage();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
+        } else if (e instanceof DestinationException d
+                && DestinationFailureClassifier.permanentAdvice(mirror, d).isPresent()) {
+            // A privilege or an object that is gone fails the same way on every attempt.
+            message = d.getMessage() + "; " + DestinationFailureClassifier.permanentAdvice(mirror, d).get();
+            type = DESTINATION_CONFIGURATION;
+            retryable = false;
+            // The workflow reports the innermost message of a failure, which would be the driver's
+            // bare "permission denied": the failure carries this message alone, and the log the cause.
+            log.error(message, e);
+            recordError(catalog, mirror, message);
+            return ApplicationFailure.newNonRetryableFailure(message, type);
         } else if (e instanceof DestinationException d) {
             message = d.getMessage();
             type = "DestinationUnavailable";
@@ -55,18 +67,21 @@ final class ActivityFailures {
             retryable = true;
         }
         int attempt = Activity.getExecutionContext().getInfo().getAttempt();
-        try {
-            String recorded = retryable ? message + " (attempt " + attempt + ", retrying)" : message;
-            catalog.mirrors().findLive(mirror).ifPresent(m -> catalog.mirrors().recordError(m.id(), recorded, null));
-        } catch (RuntimeException catalogDown) {
-            log.warn("could not record the error of mirror {} in the catalog: {}", mirror, catalogDown.getMessage());
-        }
+        recordError(catalog, mirror, retryable ? message + " (attempt " + attempt + ", retrying)" : message);
         if (retryable) {
             log.warn("{} (attempt {}, will be retried)", message, attempt);
             return ApplicationFailure.newFailureWithCause(message, type, e);
         }
         log.error(message);
         return ApplicationFailure.newNonRetryableFailureWithCause(message, type, e);
+    }
+
+    private static void recordError(Catalog catalog, String mirror, String recorded) {
+        try {
+            catalog.mirrors().findLive(mirror).ifPresent(m -> catalog.mirrors().recordError(m.id(), recorded, null));
+        } catch (RuntimeException catalogDown) {
+            log.warn("could not record the error of mirror {} in the catalog: {}", mirror, catalogDown.getMessage());
+        }
     }
 
     private static String firstLine(Throwable e) {

@@ -283,7 +283,7 @@ final class MirrorCommand implements Runnable {
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a paused mirror.")
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a paused mirror (a FAILED one starts again with resync).")
     static final class Resume extends Signalling {
         @Override
         String action() {
@@ -293,6 +293,14 @@ final class MirrorCommand implements Runnable {
         @Override
         void check(Catalog catalog, MirrorRow mirror) {
             CatalogSession.refuseDuringMaintenance(catalog, "resume mirror " + name);
+            // A FAILED mirror's workflow has ended, and it cannot go on from its checkpoint: after
+            // some failures (a lost slot) the changes since are gone. A resync starts it afresh.
+            if (mirror.phase() == MirrorPhase.FAILED) {
+                throw new UserError("mirror " + name + " has FAILED and its workflow has ended, so it cannot be"
+                        + " resumed; fix the cause (mirrorflow mirror status " + name + " shows it), then run"
+                        + " mirrorflow mirror resync " + name + " to load it afresh and stream again, or"
+                        + " mirrorflow mirror drop " + name + " to remove it");
+            }
         }
 
         /**

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = {"Creates a mirror from a YAML spec (see docs/mirror-spec.md) and starts its workflow.",
-                "The spec, both peers and the source tables (keys, privileges, wal_level) are checked first; "
+                "The spec, both peers, the source tables (keys, privileges, wal_level), the excluded columns and the "
+                        + "destination user's privileges are checked first; "
                         + "on any problem nothing is written."})
 final class MirrorCreateCommand implements Callable<Integer> {
 
@@ -57,6 +58,9 @@ final class MirrorCreateCommand implements Callable<Integer> {
             refuseSharedSourceObjects(catalog, mirror);
             SourceValidator.validateNewMirror(source, MirrorSource.of(mirror));
             PeerProbe.ping(mirror.destination(), destination);
+            // What the spec asks of the source's columns and of the destination user's privileges.
+            ExcludedColumnsCheck.check(source, mirror);
+            DestinationPrivilegesCheck.check(mirror.destination(), destination, mirror);
 
             // Temporal is checked before the catalog is written, so an unreachable Temporal
             // leaves nothing behind.
