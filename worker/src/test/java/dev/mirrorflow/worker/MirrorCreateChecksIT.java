@@ -85,56 +85,77 @@ class MirrorCreateChecksIT {
     }
 
     @Test
-    void shouldRefuseADestinationUserWithoutCreateAndFailAtOnceWhenAPrivilegeIsRevokedWhileStreaming()
-            throws Exception {
+    void shouldRefuseADestinationUserWithoutCreateOnTheDatabaseOrTheSchemaAndWriteNothing() throws Exception {
         String name = "priv_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
-        String user = "mf_e2e_dst_" + ScratchDatabase.randomSuffix();
-        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
-                "INSERT INTO " + table + " VALUES (1, 'loaded')");
-        // A destination user with no more than PostgreSQL 15 gives every role: CONNECT, and USAGE
-        // on schema public, but CREATE neither on the database nor on public.
-        bed.destination.execute("CREATE ROLE " + user + " LOGIN PASSWORD '" + bed.password + "'");
+        // A database of its own, which no other mirror has given a _mirrorflow schema yet.
+        ScratchDatabase destination = ScratchDatabase.create("mirrorflow_e2e_dst");
+        String user = destinationUser(name, table, destination);
         try {
-            bed.ok("peer", "create", name + "_src", "--type", "postgres", "--url", url(bed.source, bed.role),
-                    "--password-file", state.resolve("password").toString());
-            bed.ok("peer", "create", name + "_dst", "--type", "postgres", "--url", url(bed.destination, user),
-                    "--password-file", state.resolve("password").toString());
             Path spec = spec(name, "public." + table, "[]");
 
             MirrorTestBed.Run noDatabaseCreate = bed.cli("mirror", "create", "-f", spec.toString());
             assertThat(noDatabaseCreate.exit()).isEqualTo(1);
             assertThat(noDatabaseCreate.err().strip()).isEqualTo("mirrorflow: mirror " + name + ": user " + user
-                    + " of destination peer " + name + "_dst lacks CREATE on database " + bed.destination.name()
+                    + " of destination peer " + name + "_dst lacks CREATE on database " + destination.name()
                     + " (for mirrorflow's schema _mirrorflow and new schemas); run GRANT CREATE ON DATABASE \""
-                    + bed.destination.name() + "\" TO \"" + user + "\" as the owner or a superuser, then run mirror"
+                    + destination.name() + "\" TO \"" + user + "\" as the owner or a superuser, then run mirror"
                     + " create again");
-            assertNothingWritten(name, table);
+            assertNothingWritten(name, table, destination);
 
-            bed.destination.execute("GRANT CREATE ON DATABASE " + bed.destination.name() + " TO " + user);
+            destination.execute("GRANT CREATE ON DATABASE " + destination.name() + " TO " + user);
             MirrorTestBed.Run noSchemaCreate = bed.cli("mirror", "create", "-f", spec.toString());
             assertThat(noSchemaCreate.exit()).isEqualTo(1);
             assertThat(noSchemaCreate.err().strip()).isEqualTo("mirrorflow: mirror " + name + ": user " + user
                     + " of destination peer " + name + "_dst lacks CREATE on schema public; run GRANT CREATE ON"
                     + " SCHEMA \"public\" TO \"" + user + "\" as the owner or a superuser, then run mirror create"
                     + " again");
-            assertNothingWritten(name, table);
+            assertNothingWritten(name, table, destination);
 
-            bed.destination.execute("GRANT CREATE ON SCHEMA public TO " + user);
-            bed.ok("mirror", "create", "-f", spec.toString());
+            // An existing table the user may read but not write.
+            destination.execute("GRANT CREATE ON SCHEMA public TO " + user,
+                    "CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
+                    "GRANT SELECT, UPDATE ON " + table + " TO " + user);
+            MirrorTestBed.Run noInsert = bed.cli("mirror", "create", "-f", spec.toString());
+            assertThat(noInsert.exit()).isEqualTo(1);
+            assertThat(noInsert.err().strip()).isEqualTo("mirrorflow: mirror " + name + ": user " + user
+                    + " of destination peer " + name + "_dst lacks INSERT, DELETE, TRUNCATE on table public." + table
+                    + "; run GRANT INSERT, DELETE, TRUNCATE ON \"public\".\"" + table + "\" TO \"" + user
+                    + "\" as the owner or a superuser, then run mirror create again");
+            try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+                assertThat(catalog.mirrors().findLatest(name)).isEmpty();
+            }
+        } finally {
+            destination.close();
+            bed.source.execute("DROP ROLE IF EXISTS " + user);
+        }
+    }
+
+    @Test
+    void shouldFailAtOnceWithTheCauseWhenADestinationPrivilegeIsRevokedWhileStreaming() throws Exception {
+        String name = "revoke_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        // A database of its own, which no other mirror has given a _mirrorflow schema yet.
+        ScratchDatabase destination = ScratchDatabase.create("mirrorflow_e2e_dst");
+        String user = destinationUser(name, table, destination);
+        try {
+            destination.execute("GRANT CREATE ON DATABASE " + destination.name() + " TO " + user,
+                    "GRANT CREATE ON SCHEMA public TO " + user);
+            bed.ok("mirror", "create", "-f", spec(name, "public." + table, "[]").toString());
             bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
             bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
-            assertThat(count(bed.destination, "SELECT count(*) FROM " + table)).isEqualTo(1);
+            assertThat(count(destination, "SELECT count(*) FROM " + table)).isEqualTo(1);
 
             // The table's owner takes the privileges away from the user the mirror writes as.
-            bed.destination.execute("ALTER TABLE " + table + " OWNER TO " + ScratchDatabase.USER);
+            destination.execute("ALTER TABLE " + table + " OWNER TO " + ScratchDatabase.USER);
             bed.source.execute("INSERT INTO " + table + " VALUES (2, 'streamed')");
             bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
 
             MirrorRow failed = bed.mirror(name);
-            assertThat(failed.lastError()).contains("permission denied for table " + table)
-                    .contains("the destination user lacks a privilege")
-                    .endsWith("then run mirrorflow mirror resync " + name);
+            assertThat(failed.lastError()).isEqualTo("mirror " + name + ", batch 1: applying 1 row(s) to destination"
+                    + " table public." + table + " failed: ERROR: permission denied for table " + table + "; the"
+                    + " destination user lacks a privilege; grant it (mirror create names what the user needs), then"
+                    + " run mirrorflow mirror resync " + name);
             try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
                 List<MirrorEvent> errors = catalog.mirrors().history(failed.id(), 1000).stream()
                         .filter(e -> e.kind() == MirrorEvent.Kind.ERROR).toList();
@@ -145,12 +166,32 @@ class MirrorCreateChecksIT {
             // A FAILED mirror's workflow has ended: resume says what starts it again.
             MirrorTestBed.Run resume = bed.cli("mirror", "resume", name);
             assertThat(resume.exit()).isEqualTo(1);
-            assertThat(resume.err().strip()).doesNotContain("\n").doesNotContain("no running workflow")
-                    .contains("mirrorflow: mirror " + name + " has FAILED").contains("mirrorflow mirror resync " + name);
+            assertThat(resume.err().strip()).isEqualTo("mirrorflow: mirror " + name + " has FAILED and its workflow"
+                    + " has ended, so it cannot be resumed; fix the cause (mirrorflow mirror status " + name
+                    + " shows it), then run mirrorflow mirror resync " + name + " to load it afresh and stream again,"
+                    + " or mirrorflow mirror drop " + name + " to remove it");
             bed.ok("mirror", "drop", name, "--timeout", "60s");
         } finally {
-            bed.destination.execute("DROP OWNED BY " + user, "DROP ROLE IF EXISTS " + user);
+            destination.close();
+            bed.source.execute("DROP ROLE IF EXISTS " + user);
         }
+    }
+
+    /**
+     * A source table with a row, the mirror's peers, and as the destination peer's user a role
+     * with no more than PostgreSQL 15 gives every role: CONNECT, and USAGE on schema public, but
+     * CREATE neither on the database nor on public.
+     */
+    private static String destinationUser(String name, String table, ScratchDatabase destination) throws Exception {
+        String user = "mf_e2e_dst_" + ScratchDatabase.randomSuffix();
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
+                "INSERT INTO " + table + " VALUES (1, 'loaded')");
+        destination.execute("CREATE ROLE " + user + " LOGIN PASSWORD '" + bed.password + "'");
+        bed.ok("peer", "create", name + "_src", "--type", "postgres", "--url", url(bed.source, bed.role),
+                "--password-file", state.resolve("password").toString());
+        bed.ok("peer", "create", name + "_dst", "--type", "postgres", "--url", url(destination, user),
+                "--password-file", state.resolve("password").toString());
+        return user;
     }
 
     private static void assertRefused(String name, String table, String source, String exclude, String message)
@@ -163,6 +204,11 @@ class MirrorCreateChecksIT {
 
     /** No catalog row, no publication, no slot, no destination table. */
     private static void assertNothingWritten(String name, String table) throws Exception {
+        assertNothingWritten(name, table, bed.destination);
+    }
+
+    private static void assertNothingWritten(String name, String table, ScratchDatabase destination)
+            throws Exception {
         try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
             assertThat(catalog.mirrors().findLatest(name)).isEmpty();
         }
@@ -170,7 +216,7 @@ class MirrorCreateChecksIT {
                 .isZero();
         assertThat(count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'mirrorflow_"
                 + name + "'")).isZero();
-        assertThat(count(bed.destination, "SELECT count(*) FROM pg_class WHERE relname = '" + table + "'")).isZero();
+        assertThat(count(destination, "SELECT count(*) FROM pg_class WHERE relname = '" + table + "'")).isZero();
     }
 
     private static Path spec(String name, String source, String exclude) throws Exception {
