@@ -125,6 +125,25 @@ class MirrorCreateChecksIT {
             try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
                 assertThat(catalog.mirrors().findLatest(name)).isEmpty();
             }
+
+            // mirrorflow's schema, made by another mirror's user: setup writes its checkpoints there.
+            destination.execute("GRANT INSERT, DELETE, TRUNCATE ON " + table + " TO " + user,
+                    "CREATE SCHEMA _mirrorflow", "CREATE TABLE _mirrorflow.checkpoints (mirror text PRIMARY KEY)");
+            MirrorTestBed.Run noMetadataSchema = bed.cli("mirror", "create", "-f", spec.toString());
+            assertThat(noMetadataSchema.exit()).isEqualTo(1);
+            assertThat(noMetadataSchema.err().strip()).endsWith("lacks USAGE, CREATE on schema _mirrorflow; run GRANT"
+                    + " USAGE, CREATE ON SCHEMA \"_mirrorflow\" TO \"" + user + "\" as the owner or a superuser, then"
+                    + " run mirror create again");
+            destination.execute("GRANT USAGE, CREATE ON SCHEMA _mirrorflow TO " + user);
+            MirrorTestBed.Run noCheckpoints = bed.cli("mirror", "create", "-f", spec.toString());
+            assertThat(noCheckpoints.exit()).isEqualTo(1);
+            assertThat(noCheckpoints.err().strip()).endsWith("lacks SELECT, INSERT, UPDATE, DELETE on table"
+                    + " _mirrorflow.checkpoints; run GRANT SELECT, INSERT, UPDATE, DELETE ON"
+                    + " \"_mirrorflow\".\"checkpoints\" TO \"" + user + "\" as the owner or a superuser, then run"
+                    + " mirror create again");
+            try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+                assertThat(catalog.mirrors().findLatest(name)).isEmpty();
+            }
         } finally {
             destination.close();
             bed.source.execute("DROP ROLE IF EXISTS " + user);
