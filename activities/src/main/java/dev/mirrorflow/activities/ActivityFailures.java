@@ -22,6 +22,9 @@ final class ActivityFailures {
     /** Error type of destination problems a user must fix (incompatible tables). */
     static final String DESTINATION_CONFIGURATION = "DestinationConfiguration";
 
+    /** What the stream activity says it was doing. */
+    static final String STREAMING = "streaming changes";
+
     private ActivityFailures() {}
 
     static RuntimeException toFailure(Catalog catalog, String mirror, String doing, Throwable e) {
@@ -47,9 +50,10 @@ final class ActivityFailures {
             type = DESTINATION_CONFIGURATION;
             retryable = false;
         } else if (e instanceof DestinationException d
-                && DestinationFailureClassifier.permanentAdvice(mirror, d).isPresent()) {
+                && DestinationFailureClassifier.permanentAdvice(mirror, d, STREAMING.equals(doing)).isPresent()) {
             // A privilege or an object that is gone fails the same way on every attempt.
-            message = d.getMessage() + "; " + DestinationFailureClassifier.permanentAdvice(mirror, d).get();
+            message = d.getMessage() + "; "
+                    + DestinationFailureClassifier.permanentAdvice(mirror, d, STREAMING.equals(doing)).get();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
             // The workflow reports the innermost message of a failure, which would be the driver's

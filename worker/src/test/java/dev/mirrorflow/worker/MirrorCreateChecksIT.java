@@ -151,7 +151,7 @@ class MirrorCreateChecksIT {
     }
 
     @Test
-    void shouldFailAtOnceWithTheCauseWhenADestinationPrivilegeIsRevokedWhileStreaming() throws Exception {
+    void shouldFailAtOnceWhenADestinationPrivilegeIsRevokedWhileStreamingAndResumeOnceItIsBack() throws Exception {
         String name = "revoke_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
         // A database of its own, which no other mirror has given a _mirrorflow schema yet.
@@ -174,7 +174,7 @@ class MirrorCreateChecksIT {
             assertThat(failed.lastError()).isEqualTo("mirror " + name + ", batch 1: applying 1 row(s) to destination"
                     + " table public." + table + " failed: ERROR: permission denied for table " + table + "; the"
                     + " destination user lacks a privilege; grant it (mirror create names what the user needs), then"
-                    + " run mirrorflow mirror resync " + name);
+                    + " run mirrorflow mirror resume " + name);
             try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
                 List<MirrorEvent> errors = catalog.mirrors().history(failed.id(), 1000).stream()
                         .filter(e -> e.kind() == MirrorEvent.Kind.ERROR).toList();
@@ -182,13 +182,33 @@ class MirrorCreateChecksIT {
                 assertThat(errors.get(0).error()).doesNotContain("retrying");
             }
 
-            // A FAILED mirror's workflow has ended: resume says what starts it again.
+            // Once the privilege is back, resume goes on from the checkpoint: the row that failed arrives.
+            destination.execute("ALTER TABLE " + table + " OWNER TO " + user);
+            assertThat(bed.ok("mirror", "resume", name).out()).contains("resume requested for mirror " + name);
+            bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
+            bed.source.execute("INSERT INTO " + table + " VALUES (3, 'after the resume')");
+            bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+            assertThat(MirrorTestBed.checksum(destination, table)).isEqualTo(MirrorTestBed.checksum(bed.source, table))
+                    .startsWith("3:");
+
+            // A destination table dropped under the mirror: a retry would create it empty and stream
+            // into it, so the mirror fails, and resume, which could not bring the rows back, names resync.
+            destination.execute("DROP TABLE " + table);
+            bed.source.execute("INSERT INTO " + table + " VALUES (4, 'into a dropped table')");
+            bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
+            assertThat(bed.mirror(name).lastError()).contains("a table is missing at the destination; only a resync"
+                    + " restores the destination: fix it, then run mirrorflow mirror resync " + name);
             MirrorTestBed.Run resume = bed.cli("mirror", "resume", name);
             assertThat(resume.exit()).isEqualTo(1);
-            assertThat(resume.err().strip()).isEqualTo("mirrorflow: mirror " + name + " has FAILED and its workflow"
-                    + " has ended, so it cannot be resumed; fix the cause (mirrorflow mirror status " + name
-                    + " shows it), then run mirrorflow mirror resync " + name + " to load it afresh and stream again,"
-                    + " or mirrorflow mirror drop " + name + " to remove it");
+            assertThat(resume.err().strip()).isEqualTo("mirrorflow: mirror " + name + " has FAILED with its"
+                    + " destination tables gone or unusable, so it cannot be resumed; fix the cause (mirrorflow mirror"
+                    + " status " + name + " shows it), then run mirrorflow mirror resync " + name + " to load it"
+                    + " afresh and stream again, or mirrorflow mirror drop " + name + " to remove it");
+            bed.ok("mirror", "resync", name);
+            bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
+            bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+            assertThat(MirrorTestBed.checksum(destination, table)).isEqualTo(MirrorTestBed.checksum(bed.source, table))
+                    .startsWith("4:");
             bed.ok("mirror", "drop", name, "--timeout", "60s");
         } finally {
             destination.close();

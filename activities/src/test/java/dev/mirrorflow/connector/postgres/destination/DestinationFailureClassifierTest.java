@@ -14,8 +14,9 @@ class DestinationFailureClassifierTest {
         DestinationException e = new DestinationException("mirror orders, batch 3: applying failed",
                 new SQLException("ERROR: no", sqlState));
 
-        assertThat(DestinationFailureClassifier.permanentAdvice("orders", e)).hasValueSatisfying(advice ->
-                assertThat(advice).endsWith(", then run mirrorflow mirror resync orders"));
+        assertThat(DestinationFailureClassifier.permanentAdvice("orders", e, false)).hasValueSatisfying(advice ->
+                assertThat(advice).endsWith("; only a resync restores the destination: fix it, then run mirrorflow"
+                        + " mirror resync orders"));
     }
 
     @ParameterizedTest
@@ -24,16 +25,18 @@ class DestinationFailureClassifierTest {
         DestinationException e = new DestinationException("mirror orders: committing failed",
                 new SQLException("ERROR: no", sqlState));
 
-        assertThat(DestinationFailureClassifier.permanentAdvice("orders", e)).isEmpty();
+        assertThat(DestinationFailureClassifier.permanentAdvice("orders", e, true)).isEmpty();
     }
 
     @org.junit.jupiter.api.Test
-    void shouldSayWhatToGrantForAPermissionDenied() {
+    void shouldSayToResumeOnceAPrivilegeMissingWhileStreamingIsGranted() {
         DestinationException e = new DestinationException("mirror orders: applying failed",
                 new RuntimeException(new SQLException("ERROR: permission denied for table t", "42501")));
 
-        assertThat(DestinationFailureClassifier.permanentAdvice("orders", e)).contains("the destination user lacks a"
-                + " privilege; grant it (mirror create names what the user needs), then run mirrorflow mirror resync"
+        assertThat(DestinationFailureClassifier.permanentAdvice("orders", e, true)).contains("the destination user lacks"
+                + " a privilege; grant it (mirror create names what the user needs), then run mirrorflow mirror resume"
                 + " orders");
+        assertThat(DestinationFailureClassifier.permanentAdvice("orders", e, false)).hasValueSatisfying(advice ->
+                assertThat(advice).endsWith("then run mirrorflow mirror resync orders"));
     }
 }
