@@ -7,6 +7,7 @@ import dev.mirrorflow.connector.postgres.destination.DestinationException;
 import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,8 @@ final class ActivityFailures {
         String message;
         String type;
         boolean retryable;
+        Optional<String> permanentAdvice = e instanceof DestinationException
+                ? DestinationFailureClassifier.permanentAdvice(mirror, e, STREAMING.equals(doing)) : Optional.empty();
         if (e instanceof SourceException s) {
             message = s.getMessage();
             type = s.type();
@@ -49,18 +52,11 @@ final class ActivityFailures {
             message = "mirror " + mirror + ": " + e.getMessage();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
-        } else if (e instanceof DestinationException d
-                && DestinationFailureClassifier.permanentAdvice(mirror, d, STREAMING.equals(doing)).isPresent()) {
+        } else if (e instanceof DestinationException d && permanentAdvice.isPresent()) {
             // A privilege or an object that is gone fails the same way on every attempt.
-            message = d.getMessage() + "; "
-                    + DestinationFailureClassifier.permanentAdvice(mirror, d, STREAMING.equals(doing)).get();
+            message = d.getMessage() + "; " + permanentAdvice.get();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
-            // The workflow reports the innermost message of a failure, which would be the driver's
-            // bare "permission denied": the failure carries this message alone, and the log the cause.
-            log.error(message, e);
-            recordError(catalog, mirror, message);
-            return ApplicationFailure.newNonRetryableFailure(message, type);
         } else if (e instanceof DestinationException d) {
             message = d.getMessage();
             type = "DestinationUnavailable";
@@ -76,8 +72,11 @@ final class ActivityFailures {
             log.warn("{} (attempt {}, will be retried)", message, attempt);
             return ApplicationFailure.newFailureWithCause(message, type, e);
         }
-        log.error(message);
-        return ApplicationFailure.newNonRetryableFailureWithCause(message, type, e);
+        // The workflow reports the innermost message of a failure, which for one with a cause would
+        // be the driver's bare text ("permission denied for table t") rather than what to do: the
+        // failure carries this message alone, and the log the cause.
+        log.error(message, e);
+        return ApplicationFailure.newNonRetryableFailure(message, type);
     }
 
     private static void recordError(Catalog catalog, String mirror, String recorded) {
