@@ -5,6 +5,7 @@ import dev.mirrorflow.catalog.SecretDecryptionException;
 import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.destination.DestinationException;
 import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
+import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadException;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Optional;
@@ -36,7 +37,9 @@ final class ActivityFailures {
         String type;
         boolean retryable;
         Optional<String> permanentAdvice = e instanceof DestinationException
-                ? DestinationFailureClassifier.permanentAdvice(mirror, e, STREAMING.equals(doing)) : Optional.empty();
+                ? DestinationFailureClassifier.permanentAdvice(mirror, e, STREAMING.equals(doing))
+                : e instanceof SnapshotLoadException ? DestinationFailureClassifier.permanentLoadAdvice(mirror, e)
+                : Optional.empty();
         if (e instanceof SourceException s) {
             message = s.getMessage();
             type = s.type();
@@ -52,9 +55,10 @@ final class ActivityFailures {
             message = "mirror " + mirror + ": " + e.getMessage();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
-        } else if (e instanceof DestinationException d && permanentAdvice.isPresent()) {
+        } else if ((e instanceof DestinationException || e instanceof SnapshotLoadException)
+                && permanentAdvice.isPresent()) {
             // A privilege or an object that is gone fails the same way on every attempt.
-            message = d.getMessage() + "; " + permanentAdvice.get();
+            message = e.getMessage() + "; " + permanentAdvice.get();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
         } else if (e instanceof DestinationException d) {

@@ -216,6 +216,39 @@ class MirrorCreateChecksIT {
         }
     }
 
+    @Test
+    void shouldFailTheLoadAtOnceWhenTheDestinationRefusesItsRowsForLackOfAPrivilege() throws Exception {
+        String name = "loadpriv_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
+                "INSERT INTO " + table + " VALUES (1, 'loaded')");
+        // A destination table of the source's shape whose writes a policy of the destination refuses
+        // as PostgreSQL refuses a missing privilege (SQLSTATE 42501), from the load's first row.
+        bed.destination.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
+                "CREATE FUNCTION " + name + "_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                        + " RAISE EXCEPTION 'writes to this table are not allowed' USING ERRCODE = '42501'; END $$",
+                "CREATE TRIGGER refuse BEFORE INSERT ON " + table + " FOR EACH ROW EXECUTE FUNCTION " + name
+                        + "_refuse()");
+        bed.peers(name);
+        bed.ok("mirror", "create", "-f", spec(name, "public." + table, "[]").toString());
+
+        bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
+        MirrorRow failed = bed.mirror(name);
+        assertThat(failed.lastError()).contains("writes to this table are not allowed")
+                .endsWith("a privilege is missing or a name does not resolve (SQLSTATE 42501), which no retry changes;"
+                        + " fix it, then run mirrorflow mirror resync " + name);
+        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+            List<MirrorEvent> errors = catalog.mirrors().history(failed.id(), 1000).stream()
+                    .filter(e -> e.kind() == MirrorEvent.Kind.ERROR).toList();
+            assertThat(errors).as("one error, not a retry loop: %s", errors).hasSize(1);
+        }
+        MirrorTestBed.Run resume = bed.cli("mirror", "resume", name);
+        assertThat(resume.exit()).isEqualTo(1);
+        assertThat(resume.err()).contains("has FAILED in SNAPSHOT, before it streamed (there is no checkpoint to go"
+                + " on from), so it cannot be resumed").contains("mirrorflow mirror resync " + name);
+        bed.ok("mirror", "drop", name, "--timeout", "60s");
+    }
+
     /**
      * A source table with a row, the mirror's peers, and as the destination peer's user a role
      * with no more than PostgreSQL 15 gives every role: CONNECT, and USAGE on schema public, but

@@ -32,6 +32,23 @@ public final class DestinationFailureClassifier {
     private DestinationFailureClassifier() {}
 
     /**
+     * What to tell the user when {@code failure}, an initial load's failure, is one of the same
+     * permanent kinds; empty when a retry may help. A load reads the source and writes the
+     * destination, so the advice names neither; a resync starts the load again.
+     */
+    public static Optional<String> permanentLoadAdvice(String mirror, Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException e && e.getSQLState() != null) {
+                return PERMANENT.containsKey(e.getSQLState())
+                        ? Optional.of("a privilege is missing or a name does not resolve (SQLSTATE " + e.getSQLState()
+                                + "), which no retry changes; fix it, then run mirrorflow mirror resync " + mirror)
+                        : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * What to tell the user when {@code failure}, an error raised while writing to the destination,
      * is permanent; empty when a retry may help.
      *
