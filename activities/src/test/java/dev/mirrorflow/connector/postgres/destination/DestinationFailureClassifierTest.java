@@ -39,4 +39,14 @@ class DestinationFailureClassifierTest {
         assertThat(DestinationFailureClassifier.permanentAdvice("orders", e, false)).hasValueSatisfying(advice ->
                 assertThat(advice).endsWith("then run mirrorflow mirror resync orders"));
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldNotRetryALoadRefusedForAPrivilegeAndRetryOneThatLostItsConnection() {
+        assertThat(DestinationFailureClassifier.permanentLoadAdvice("orders", new RuntimeException("copying failed",
+                new SQLException("ERROR: permission denied for table t", "42501")))).contains("a privilege is missing"
+                        + " or a name does not resolve (SQLSTATE 42501), which no retry changes; fix it, then run"
+                        + " mirrorflow mirror resync orders");
+        assertThat(DestinationFailureClassifier.permanentLoadAdvice("orders", new RuntimeException("copying failed",
+                new SQLException("An I/O error occurred", "08006")))).isEmpty();
+    }
 }
