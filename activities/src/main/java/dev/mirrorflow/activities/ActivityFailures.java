@@ -4,8 +4,11 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.SecretDecryptionException;
 import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.destination.DestinationException;
+import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
+import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadException;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +24,9 @@ final class ActivityFailures {
     /** Error type of destination problems a user must fix (incompatible tables). */
     static final String DESTINATION_CONFIGURATION = "DestinationConfiguration";
 
+    /** What the stream activity says it was doing. */
+    static final String STREAMING = "streaming changes";
+
     private ActivityFailures() {}
 
     static RuntimeException toFailure(Catalog catalog, String mirror, String doing, Throwable e) {
@@ -30,6 +36,10 @@ final class ActivityFailures {
         String message;
         String type;
         boolean retryable;
+        Optional<String> permanentAdvice = e instanceof DestinationException
+                ? DestinationFailureClassifier.permanentAdvice(mirror, e, STREAMING.equals(doing))
+                : e instanceof SnapshotLoadException ? DestinationFailureClassifier.permanentLoadAdvice(mirror, e)
+                : Optional.empty();
         if (e instanceof SourceException s) {
             message = s.getMessage();
             type = s.type();
@@ -45,6 +55,12 @@ final class ActivityFailures {
             message = "mirror " + mirror + ": " + e.getMessage();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
+        } else if ((e instanceof DestinationException || e instanceof SnapshotLoadException)
+                && permanentAdvice.isPresent()) {
+            // A privilege or an object that is gone fails the same way on every attempt.
+            message = e.getMessage() + "; " + permanentAdvice.get();
+            type = DESTINATION_CONFIGURATION;
+            retryable = false;
         } else if (e instanceof DestinationException d) {
             message = d.getMessage();
             type = "DestinationUnavailable";
@@ -55,18 +71,24 @@ final class ActivityFailures {
             retryable = true;
         }
         int attempt = Activity.getExecutionContext().getInfo().getAttempt();
-        try {
-            String recorded = retryable ? message + " (attempt " + attempt + ", retrying)" : message;
-            catalog.mirrors().findLive(mirror).ifPresent(m -> catalog.mirrors().recordError(m.id(), recorded, null));
-        } catch (RuntimeException catalogDown) {
-            log.warn("could not record the error of mirror {} in the catalog: {}", mirror, catalogDown.getMessage());
-        }
+        recordError(catalog, mirror, retryable ? message + " (attempt " + attempt + ", retrying)" : message);
         if (retryable) {
             log.warn("{} (attempt {}, will be retried)", message, attempt);
             return ApplicationFailure.newFailureWithCause(message, type, e);
         }
-        log.error(message);
-        return ApplicationFailure.newNonRetryableFailureWithCause(message, type, e);
+        // The workflow reports the innermost message of a failure, which for one with a cause would
+        // be the driver's bare text ("permission denied for table t") rather than what to do: the
+        // failure carries this message alone, and the log the cause.
+        log.error(message, e);
+        return ApplicationFailure.newNonRetryableFailure(message, type);
+    }
+
+    private static void recordError(Catalog catalog, String mirror, String recorded) {
+        try {
+            catalog.mirrors().findLive(mirror).ifPresent(m -> catalog.mirrors().recordError(m.id(), recorded, null));
+        } catch (RuntimeException catalogDown) {
+            log.warn("could not record the error of mirror {} in the catalog: {}", mirror, catalogDown.getMessage());
+        }
     }
 
     private static String firstLine(Throwable e) {

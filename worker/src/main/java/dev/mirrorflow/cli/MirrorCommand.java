@@ -8,6 +8,7 @@ import dev.mirrorflow.catalog.MirrorOutcome;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.MirrorState;
 import dev.mirrorflow.worker.MirrorControl;
@@ -283,7 +284,8 @@ final class MirrorCommand implements Runnable {
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a paused mirror.")
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Resumes a paused mirror, or from its checkpoint a mirror that FAILED while streaming.")
     static final class Resume extends Signalling {
         @Override
         String action() {
@@ -293,6 +295,41 @@ final class MirrorCommand implements Runnable {
         @Override
         void check(Catalog catalog, MirrorRow mirror) {
             CatalogSession.refuseDuringMaintenance(catalog, "resume mirror " + name);
+            if (mirror.phase() == MirrorPhase.FAILED) {
+                String whyNot = whyNotResumable(catalog, mirror);
+                if (whyNot != null) {
+                    throw new UserError("mirror " + name + " has FAILED " + whyNot + ", so it cannot be resumed; fix"
+                            + " the cause (mirrorflow mirror status " + name + " shows it), then run mirrorflow mirror"
+                            + " resync " + name + " to load it afresh and stream again, or mirrorflow mirror drop "
+                            + name + " to remove it");
+                }
+            }
+        }
+
+        /**
+         * Why a FAILED mirror cannot go on from its checkpoint, or null when it can: it failed
+         * while streaming, after its load, and still has its slot. The stream checks the slot
+         * again itself; a failure before the load completed leaves no checkpoint to go on from,
+         * and after a lost slot the changes since the checkpoint are gone.
+         */
+        private String whyNotResumable(Catalog catalog, MirrorRow mirror) {
+            if (mirror.lastError() != null && mirror.lastError().contains("replication slot ")
+                    && mirror.lastError().contains(" no longer exists")) {
+                return "after losing its replication slot (the changes since its checkpoint are gone)";
+            }
+            if (mirror.lastError() != null && mirror.lastError().contains(DestinationFailureClassifier.RESYNC_NEEDED)) {
+                return "with its destination tables gone or unusable";
+            }
+            java.util.List<MirrorEvent> history = catalog.mirrors().history(mirror.id(), 1000);
+            for (int i = history.size() - 1; i >= 0; i--) {
+                MirrorEvent event = history.get(i);
+                if (event.kind() == MirrorEvent.Kind.PHASE && event.phase() != null
+                        && event.phase() != MirrorPhase.FAILED) {
+                    return event.phase() == MirrorPhase.RUNNING ? null
+                            : "in " + event.phase() + ", before it streamed (there is no checkpoint to go on from)";
+                }
+            }
+            return "before it streamed (there is no checkpoint to go on from)";
         }
 
         /**
@@ -308,6 +345,22 @@ final class MirrorCommand implements Runnable {
         @Override
         void signal(MirrorControl control) {
             control.resume(name);
+        }
+
+        /**
+         * A FAILED mirror's workflow has ended; one that failed while streaming (the check above
+         * made sure) goes on from its checkpoint in a new run, as it would after a pause.
+         */
+        @Override
+        void notRunning(MirrorControl control, Catalog catalog, MirrorRow mirror,
+                MirrorControl.MirrorNotRunningException e) {
+            if (mirror.phase() != MirrorPhase.FAILED) {
+                throw new UserError(e.getMessage());
+            }
+            MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
+            control.start(name, MirrorState.resumeAfterFailure(
+                    Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), stored.batchSize(),
+                    stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size()));
         }
     }
 

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = {"Creates a mirror from a YAML spec (see docs/mirror-spec.md) and starts its workflow.",
-                "The spec, both peers and the source tables (keys, privileges, wal_level) are checked first; "
+                "The spec, both peers, the source tables (keys, privileges, wal_level), the excluded columns and the "
+                        + "destination user's privileges are checked first; "
                         + "on any problem nothing is written."})
 final class MirrorCreateCommand implements Callable<Integer> {
 
@@ -69,6 +70,9 @@ final class MirrorCreateCommand implements Callable<Integer> {
             SourceValidator.validateNewMirror(source, MirrorSource.of(mirror));
             PeerProbe.ping(mirror.destination(), destination);
             refuseUnsafeDestination(catalog, peers, mirror, source, destination);
+            // What the spec asks of the source's columns and of the destination user's privileges.
+            ExcludedColumnsCheck.check(source, mirror);
+            DestinationPrivilegesCheck.check(mirror.destination(), destination, mirror);
 
             // Temporal is checked before the catalog is written, so an unreachable Temporal
             // leaves nothing behind.

@@ -101,6 +101,14 @@ class NoLoadMirrorSlotIT {
                 .contains("mirrorflow mirror resync " + name);
         assertThat(count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'mirrorflow_"
                 + name + "'")).as("no slot made up").isZero();
+        // Resume cannot go on from the checkpoint: the changes since are gone with the slot.
+        MirrorTestBed.Run resume = bed.cli("mirror", "resume", name);
+        assertThat(resume.exit()).isEqualTo(1);
+        assertThat(resume.err()).contains("mirror " + name + " has FAILED after losing its replication slot (the"
+                + " changes since its checkpoint are gone), so it cannot be resumed").contains("mirrorflow mirror"
+                + " resync " + name);
+        assertThat(count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'mirrorflow_"
+                + name + "'")).as("no slot made up by the resume").isZero();
 
         // A resync loads the table, the row it missed included, and streams on.
         bed.ok("mirror", "resync", name);

@@ -55,6 +55,19 @@ public record MirrorState(
     }
 
     /**
+     * The state of a new run for a mirror whose workflow ended FAILED while it streamed, asking to
+     * go on from its checkpoint: setup and the load are done, so the run streams at once, and
+     * the stream checks on its own that the slot still holds the changes since the checkpoint.
+     *
+     * @param eventsSoFar how many events the catalog holds for the mirror
+     */
+    public static MirrorState resumeAfterFailure(int loadGeneration, int batchSize, long idleTimeoutMillis,
+            RetrySettings retry, long eventsSoFar) {
+        return new MirrorState(Phase.FAILED, loadGeneration, true, true, null, false, false, false, false,
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar);
+    }
+
+    /**
      * The state of a new run that only drops the mirror, for a mirror whose workflow has ended
      * (FAILED) or that Temporal no longer knows (retention): the run tears it down and records
      * the outcome, as a terminate signal would have.

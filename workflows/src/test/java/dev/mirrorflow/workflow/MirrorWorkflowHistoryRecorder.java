@@ -68,6 +68,7 @@ public final class MirrorWorkflowHistoryRecorder {
         recorder.configAndPauseCarriedThroughContinueAsNew();
         recorder.setupRetriedThenFailed();
         recorder.resyncAfterFailure();
+        recorder.resumeAfterFailure();
         recorder.dropAfterFailure();
         recorder.teardownIncomplete();
         recorder.streamFailsAsItIsDropped();
@@ -160,6 +161,16 @@ public final class MirrorWorkflowHistoryRecorder {
             waitFor(() -> bench.activities.streams.size() == 1);
             bench.current().terminate(false);
             bench.save("mirror-resync-after-failure", Phase.TERMINATED);
+        }
+    }
+
+    /** `mirror resume` of a mirror that FAILED while streaming: a new run that streams at once. */
+    void resumeAfterFailure() throws Exception {
+        try (Bench bench = bench()) {
+            bench.start("resumed", MirrorState.resumeAfterFailure(1, 1000, 5000, FAST_RETRY, 4));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().terminate(false);
+            bench.save("mirror-resume-after-failure", Phase.TERMINATED);
         }
     }
 

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * The source is set up so that the mirror cannot work, and retrying will not change that: someone
- * has to fix the source or the mirror, then resume it. Permanent (non-retryable).
+ * has to fix the source or the mirror, then resync it. Permanent (non-retryable).
  */
 public final class SourceConfigurationException extends SourceException {
 

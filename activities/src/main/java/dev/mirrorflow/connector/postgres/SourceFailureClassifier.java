@@ -108,7 +108,7 @@ public final class SourceFailureClassifier {
             return permanent(AUTHENTICATION_FAILED, e, subject + ": PostgreSQL at " + at
                     + " requires a password for user " + user + " and " + op.peerToFix() + " has none; "
                     + (op.forMirror() ? "create the source peer again with --password-file FILE (a file holding the "
-                            + "password), then resume the mirror"
+                            + "password), then run mirrorflow mirror resync " + op.mirror()
                             : "a password is required: pass --password-file FILE (a file holding the password) when "
                                     + "creating the peer, then run the command again"));
         }

@@ -78,12 +78,15 @@ public record SourceOperation(String action, PostgresPeer peer, String mirror, S
         return String.join(", ", parts);
     }
 
-    /** How a message ends once the user has fixed the cause. */
+    /**
+     * How a message ends once the user has fixed the cause. Such a problem fails a mirror, and a
+     * FAILED mirror's workflow has ended: a resync starts it again, a resume cannot.
+     */
     String thenAgain() {
         if (creating) {
             return "then run mirror create again";
         }
-        return forMirror() ? "then resume the mirror" : "then run the command again";
+        return forMirror() ? "then run mirrorflow mirror resync " + mirror : "then run the command again";
     }
 
     /** Said of a transient failure: a mirror retries by itself, a command does not. */

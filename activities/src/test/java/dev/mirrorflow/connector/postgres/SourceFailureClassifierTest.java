@@ -153,7 +153,7 @@ class SourceFailureClassifierTest {
         SourceException e = classify(sqlState, "ERROR: no");
 
         assertPermanent(e, Problem.OTHER);
-        assertThat(e.getMessage()).contains("SQLSTATE " + sqlState, "then resume the mirror");
+        assertThat(e.getMessage()).contains("SQLSTATE " + sqlState, "then run mirrorflow mirror resync ");
     }
 
     @Test
@@ -171,7 +171,7 @@ class SourceFailureClassifierTest {
                 .isInstanceOfSatisfying(SourceConfigurationException.class,
                         e -> assertThat(e.problem()).isEqualTo(Problem.WAL_LEVEL_NOT_LOGICAL))
                 .hasMessage("mirror orders: wal_level is replica, not logical on db.example:5432; run ALTER SYSTEM "
-                        + "SET wal_level = logical and restart PostgreSQL, then resume the mirror");
+                        + "SET wal_level = logical and restart PostgreSQL, then run mirrorflow mirror resync orders");
         SourceValidator.requireLogicalWalLevel("logical", op);
     }
 

@@ -113,7 +113,7 @@ class SourceTableIdentityIT {
             return null;
         }, Problem.NO_REPLICA_IDENTITY).hasMessage(problem + "then run mirror create again");
         assertPermanent(() -> validate(source), Problem.NO_REPLICA_IDENTITY)
-                .hasMessage(problem + "then resume the mirror");
+                .hasMessage(problem + "then run mirrorflow mirror resync id_events");
     }
 
     @Test
@@ -174,7 +174,7 @@ class SourceTableIdentityIT {
                 "mirrorflow_id_named");
         String message = "mirror id_named: publication theirs publishes the changes of partitioned table"
                 + " public.measures under its partitions' names, which the mirror would miss; run ALTER PUBLICATION"
-                + " \"theirs\" SET (publish_via_partition_root = true), then resume the mirror";
+                + " \"theirs\" SET (publish_via_partition_root = true), then run mirrorflow mirror resync id_named";
         assertPermanent(() -> validate(named), Problem.PUBLICATION_NOT_VIA_ROOT).hasMessage(message);
         assertPermanent(() -> SourceSetup.ensurePublication(ScratchPeers.of(db), named),
                 Problem.PUBLICATION_NOT_VIA_ROOT).hasMessage(message);
@@ -195,12 +195,12 @@ class SourceTableIdentityIT {
         assertPermanent(() -> validate(MirrorSource.of("id_both", List.of(TableId.parse("readings"), partition))),
                 Problem.NO_REPLICA_IDENTITY).hasMessage("mirror id_both: table public.readings_2025 is a partition of"
                         + " public.readings, which the mirror also names; remove public.readings_2025 from the mirror"
-                        + " (its rows come with public.readings), then resume the mirror");
+                        + " (its rows come with public.readings), then run mirrorflow mirror resync id_both");
         assertPermanent(() -> validate(new MirrorSource("id_rooted", List.of(partition), "rooted", "mirrorflow_rooted")),
                 Problem.PUBLICATION_NOT_VIA_ROOT).hasMessage("mirror id_rooted: table public.readings_2025 is a"
                         + " partition of public.readings, and publication rooted publishes its changes under"
                         + " public.readings's name, which the mirror would miss; name public.readings in the mirror"
-                        + " instead, then resume the mirror");
+                        + " instead, then run mirrorflow mirror resync id_rooted");
     }
 
     @Test
@@ -217,7 +217,7 @@ class SourceTableIdentityIT {
                 .hasMessage("mirror id_ship: partition(s) shipments_us (of public.shipments) have a replica identity without"
                         + " their table's key, so their updates and deletes cannot be mirrored (and may fail at the"
                         + " source once published); run ALTER TABLE <partition> REPLICA IDENTITY DEFAULT (with the"
-                        + " table's primary key) or FULL on each, then resume the mirror");
+                        + " table's primary key) or FULL on each, then run mirrorflow mirror resync id_ship");
     }
 
     private static List<String> keyOf(TableSchema schema) {

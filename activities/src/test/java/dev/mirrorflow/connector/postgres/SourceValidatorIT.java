@@ -71,8 +71,8 @@ class SourceValidatorIT {
 
         assertPermanent(() -> validate(peer, source), Problem.MISSING_REPLICATION_PRIVILEGE)
                 .hasMessage("mirror %s: user %s has neither the REPLICATION attribute nor superuser on %s; run ALTER "
-                        + "ROLE %s REPLICATION as a superuser, then resume the mirror",
-                        source.mirror(), NO_REPLICATION_ROLE, peer.location(), NO_REPLICATION_ROLE);
+                        + "ROLE %s REPLICATION as a superuser, then run mirrorflow mirror resync %s",
+                        source.mirror(), NO_REPLICATION_ROLE, peer.location(), NO_REPLICATION_ROLE, source.mirror());
         assertPermanent(() -> acquirer.acquire(peer, source, 1), Problem.MISSING_REPLICATION_PRIVILEGE)
                 .hasMessageContaining("user " + NO_REPLICATION_ROLE + " may not use replication on " + peer.location())
                 .hasMessageContaining("run ALTER ROLE " + NO_REPLICATION_ROLE + " REPLICATION as a superuser");
@@ -99,8 +99,8 @@ class SourceValidatorIT {
 
         assertPermanent(() -> validate(peer, source), Problem.DATABASE_MISSING)
                 .hasMessage("mirror %s: database missing_%s does not exist on %s:%d; create it or point the source "
-                        + "peer at the right database, then resume the mirror",
-                        source.mirror(), SUFFIX, peer.host(), peer.port());
+                        + "peer at the right database, then run mirrorflow mirror resync %s",
+                        source.mirror(), SUFFIX, peer.host(), peer.port(), source.mirror());
         assertPermanent(() -> acquirer.acquire(peer, source, 1), Problem.DATABASE_MISSING);
     }
 
@@ -110,7 +110,8 @@ class SourceValidatorIT {
 
         assertPermanent(() -> validate(ScratchPeers.of(db), source), Problem.TABLE_MISSING)
                 .hasMessage("mirror %s: table public.missing does not exist in %s; create it or remove it from the "
-                        + "mirror, then resume the mirror", source.mirror(), ScratchPeers.of(db).location());
+                        + "mirror, then run mirrorflow mirror resync %s", source.mirror(),
+                        ScratchPeers.of(db).location(), source.mirror());
     }
 
     @Test
@@ -120,8 +121,8 @@ class SourceValidatorIT {
 
         assertPermanent(() -> validate(peer, source), Problem.MISSING_TABLE_PRIVILEGE)
                 .hasMessage("mirror %s: user %s may not read table public.orders; run GRANT SELECT ON "
-                        + "\"public\".\"orders\" TO %s, then resume the mirror",
-                        source.mirror(), NO_SELECT_ROLE, NO_SELECT_ROLE);
+                        + "\"public\".\"orders\" TO %s, then run mirrorflow mirror resync %s",
+                        source.mirror(), NO_SELECT_ROLE, NO_SELECT_ROLE, source.mirror());
     }
 
     @Test
@@ -132,8 +133,8 @@ class SourceValidatorIT {
             assertPermanent(() -> validate(ScratchPeers.of(db), source), Problem.SLOT_WRONG_PLUGIN)
                     .hasMessage("mirror %s, slot %s: replication slot %s exists but uses plugin test_decoding, not "
                             + "pgoutput; drop it (SELECT pg_drop_replication_slot('%s')) or give the mirror another "
-                            + "slot name, then resume the mirror",
-                            source.mirror(), source.slot(), source.slot(), source.slot());
+                            + "slot name, then run mirrorflow mirror resync %s",
+                            source.mirror(), source.slot(), source.slot(), source.slot(), source.mirror());
             try (AcquiredSlot slot = acquirer.acquire(ScratchPeers.of(db), source, 1)) {
                 assertPermanent(() -> SourceSetup.createSlotIfMissing(slot), Problem.SLOT_WRONG_PLUGIN);
             }
@@ -150,8 +151,8 @@ class SourceValidatorIT {
             assertPermanent(() -> validate(ScratchPeers.of(db), source), Problem.SLOT_OTHER_DATABASE)
                     .hasMessage("mirror %s, slot %s: replication slot %s exists but belongs to database %s, not %s; "
                             + "give the mirror another slot name or point the source peer at database %s, then "
-                            + "resume the mirror", source.mirror(), source.slot(), source.slot(), otherDb.name(),
-                            db.name(), otherDb.name());
+                            + "run mirrorflow mirror resync %s", source.mirror(), source.slot(), source.slot(),
+                            otherDb.name(), db.name(), otherDb.name(), source.mirror());
         } finally {
             otherDb.dropSlots();
         }

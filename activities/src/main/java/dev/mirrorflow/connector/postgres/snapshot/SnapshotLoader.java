@@ -344,9 +344,10 @@ public final class SnapshotLoader {
         String state = cause instanceof SQLException e ? String.valueOf(e.getSQLState()) : "";
         return switch (state) {
             case "22P03", "08P01" -> "; the destination table's columns must have the source's types;"
-                    + " fix the destination table (or let the mirror create it) and resume";
+                    + " fix the destination table, and the load's next retry goes on (or run mirrorflow mirror resync to"
+                    + " let the mirror create it)";
             case "42P01", "42703" -> "; the destination table must exist with the source's columns;"
-                    + " let the mirror create it, then resume";
+                    + " run mirrorflow mirror resync to let the mirror create it";
             default -> "";
         };
     }
