@@ -31,20 +31,13 @@ class MirrorCreateChecksIT {
     static Path state;
 
     private static MirrorTestBed bed;
-    private static WorkerRuntime worker;
-
     @BeforeAll
     static void environment() throws Exception {
-        bed = new MirrorTestBed(state);
-        worker = WorkerRuntime.start(bed.catalogDb.catalogConfig(),
-                new TemporalConnection.Settings(MirrorTestBed.TEMPORAL, "default", bed.queue), state);
+        bed = MirrorTestBed.withWorker(state);
     }
 
     @AfterAll
     static void teardown() {
-        if (worker != null) {
-            worker.close();
-        }
         bed.close();
     }
 
