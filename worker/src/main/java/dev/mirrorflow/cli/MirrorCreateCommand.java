@@ -69,10 +69,17 @@ final class MirrorCreateCommand implements Callable<Integer> {
             refuseSharedSourceObjects(catalog, mirror);
             SourceValidator.validateNewMirror(source, MirrorSource.of(mirror));
             PeerProbe.ping(mirror.destination(), destination);
-            refuseUnsafeDestination(catalog, peers, mirror, source, destination);
-            // What the spec asks of the source's columns and of the destination user's privileges.
+            // mirrorflow's own and PostgreSQL's schemas first: no GRANT is the way out there.
+            try {
+                mirror.tables().forEach(t -> DestinationValidator.refuseReservedSchema(TableId.parse(t.destination())));
+            } catch (IllegalStateException e) {
+                throw new UserError(e.getMessage());
+            }
+            // What the spec asks of the source's columns and of the destination user's privileges,
+            // which the checks of what the destination holds need too.
             ExcludedColumnsCheck.check(source, mirror);
             DestinationPrivilegesCheck.check(mirror.destination(), destination, mirror);
+            refuseUnsafeDestination(catalog, peers, mirror, source, destination);
 
             // Temporal is checked before the catalog is written, so an unreachable Temporal
             // leaves nothing behind.
