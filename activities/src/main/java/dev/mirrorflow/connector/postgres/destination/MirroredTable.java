@@ -120,8 +120,10 @@ final class MirroredTable {
                 accepted = acceptedColumns.values().stream()
                         .filter(a -> a.attributeNumber() == column.attributeNumber()).findFirst().orElse(accepted);
             }
+            // An enum only gains labels at the source (ADD VALUE): changes made before it gained one
+            // fit the destination's type, which has every label they can hold, after it gained it.
             if (accepted == null || !accepted.type().equals(column.type())
-                    || !accepted.enumLabels().equals(column.enumLabels())
+                    || !accepted.enumLabels().containsAll(column.enumLabels())
                     || accepted.keyPosition() != column.keyPosition()
                     || (accepted.attributeNumber() > 0 && column.attributeNumber() > 0
                             && accepted.attributeNumber() != column.attributeNumber())) {

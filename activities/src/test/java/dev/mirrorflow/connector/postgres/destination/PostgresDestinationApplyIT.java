@@ -53,6 +53,29 @@ class PostgresDestinationApplyIT {
     }
 
     @Test
+    void shouldApplyOneBatchHoldingChangesMadeBeforeAndAfterTheSourceEnumGainedALabel() throws SQLException {
+        // ALTER TYPE ... ADD VALUE between two transactions of one batch: the older changes carry
+        // the type's labels of before, the newer ones the labels of after.
+        TableId source = new TableId("public", "moods");
+        TableId target = new TableId("mirror", "moods");
+        TableSchema before = new TableSchema(source, List.of(new ColumnSchema("id", "integer", false, 1),
+                new ColumnSchema("mood", "public.mood", true, 0, List.of("sad", "happy"))));
+        TableSchema after = new TableSchema(source, List.of(new ColumnSchema("id", "integer", false, 1),
+                new ColumnSchema("mood", "public.mood", true, 0, List.of("sad", "happy", "content"))));
+        List<TableMapping> mappings = List.of(new TableMapping(source, target, Set.of()));
+        destination.prepare(MIRROR, mappings, List.of(before));
+
+        destination.apply(MIRROR, new ChangeBatch(1, List.of(
+                new Change.Row(before, Kind.INSERT, values("1", "sad"), null),
+                new Change.Row(after, Kind.INSERT, values("2", "content"), null),
+                new Change.Row(before, Kind.INSERT, values("3", "happy"), null)), "0/1"));
+
+        try (Connection c = database.connect()) {
+            assertThat(SourceTables.rowTexts(c, target, "id")).containsExactly("(1,sad)", "(2,content)", "(3,happy)");
+        }
+    }
+
+    @Test
     void shouldKeepTheLastChangePerKeyWithinABatch() throws SQLException {
         apply(1, insert(1, "a", 1, "x"), update(1, "b", 2, "y"), insert(2, "c", 3, "z"), update(1, "d", 4, "w"),
                 update(2, "e", 5, "v"));
