@@ -61,6 +61,10 @@ public record PostgresPeer(
         return host + ":" + port + "/" + database;
     }
 
+    /** Session settings under which every value's text form reads back as exactly that value. */
+    static final String EXACT_TEXT_OUTPUT = "-c IntervalStyle=postgres -c extra_float_digits=3 -c bytea_output=hex"
+            + " -c DateStyle=ISO,MDY";
+
     /** A normal SQL session. */
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(jdbcUrl(), connectionProperties());
@@ -76,6 +80,13 @@ public record PostgresPeer(
         PGProperty.REPLICATION.set(p, "database");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "9.4");
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+        // pgoutput writes values as text with the walsender session's settings, which a database
+        // or role may change (ALTER DATABASE ... SET IntervalStyle = sql_standard prints a
+        // negative interval's time without its sign; a low extra_float_digits rounds floats).
+        // The destination reads them back in PostgreSQL's default, exact forms, so those are the
+        // forms this session prints in; they come last, after any options the peer sets.
+        String user = PGProperty.OPTIONS.getOrDefault(p);
+        PGProperty.OPTIONS.set(p, (user == null || user.isBlank() ? "" : user + " ") + EXACT_TEXT_OUTPUT);
         return DriverManager.getConnection(jdbcUrl(), p);
     }
 

@@ -23,6 +23,8 @@ public final class SourceConfigurationException extends SourceException {
         NO_REPLICA_IDENTITY,
         /** A partitioned table's changes would arrive under its partitions' names. */
         PUBLICATION_NOT_VIA_ROOT,
+        /** A publication the spec names publishes only some operations, rows or columns. */
+        PUBLICATION_FILTERS_CHANGES,
         SLOT_WRONG_PLUGIN,
         SLOT_OTHER_DATABASE,
         NO_FREE_REPLICATION_SLOTS,

@@ -5,6 +5,7 @@ import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Pro
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.MISSING_TABLE_PRIVILEGE;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.NO_FREE_REPLICATION_SLOTS;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.NO_REPLICA_IDENTITY;
+import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.PUBLICATION_FILTERS_CHANGES;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.PUBLICATION_NOT_VIA_ROOT;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.SLOT_OTHER_DATABASE;
 import static dev.mirrorflow.connector.postgres.SourceConfigurationException.Problem.SLOT_WRONG_PLUGIN;
@@ -244,6 +245,57 @@ public final class SourceValidator {
         }
         for (TableId table : source.tables()) {
             requireChangesUnderOwnName(c, source, table, op);
+        }
+        requireEveryChangePublished(c, source, op);
+    }
+
+    /**
+     * A publication the spec names may publish less than every change of the mirror's tables:
+     * only some operations ({@code publish = 'insert'}), only some rows (a row filter) or only some
+     * columns (a column list). The load copies everything and the stream would then leave what
+     * it does not publish behind, without a word; so such a publication is refused. The JSON
+     * detour reads row filters and column lists, which PostgreSQL 15 introduced, on older servers
+     * too.
+     */
+    private static void requireEveryChangePublished(Connection c, MirrorSource source, SourceOperation op)
+            throws SQLException {
+        String publication = TableId.quote(source.publication());
+        try (PreparedStatement ps = c.prepareStatement("SELECT pubinsert AND pubupdate AND pubdelete AND pubtruncate"
+                + " FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, source.publication());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && !rs.getBoolean(1)) {
+                    throw new SourceConfigurationException(PUBLICATION_FILTERS_CHANGES, op.subject() + ": publication "
+                            + source.publication() + " does not publish every kind of change, so the mirror would"
+                            + " miss some; run ALTER PUBLICATION " + publication
+                            + " SET (publish = 'insert, update, delete, truncate'), " + op.thenAgain(), null);
+                }
+            }
+        }
+        String sql = """
+                SELECT t.schemaname, t.tablename, row_to_json(t)->>'rowfilter' IS NOT NULL,
+                       coalesce(json_array_length(row_to_json(t)->'attnames'), -1) <> -1
+                         AND json_array_length(row_to_json(t)->'attnames') < (
+                             SELECT count(*) FROM pg_attribute a
+                              WHERE a.attrelid = format('%I.%I', t.schemaname, t.tablename)::regclass
+                                AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '')
+                  FROM pg_publication_tables t WHERE t.pubname = ?""";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, source.publication());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    TableId table = new TableId(rs.getString(1), rs.getString(2));
+                    if (!source.tables().contains(table) || !(rs.getBoolean(3) || rs.getBoolean(4))) {
+                        continue;
+                    }
+                    throw new SourceConfigurationException(PUBLICATION_FILTERS_CHANGES, op.subject() + ": publication "
+                            + source.publication() + " publishes only some " + (rs.getBoolean(3) ? "rows" : "columns")
+                            + " of table " + table + " (a " + (rs.getBoolean(3) ? "row filter" : "column list")
+                            + "), so the mirror would miss changes; run ALTER PUBLICATION " + publication
+                            + " SET TABLE ... without it, or leave publication: out of the spec so that mirrorflow"
+                            + " makes its own, " + op.thenAgain(), null);
+                }
+            }
         }
     }
 

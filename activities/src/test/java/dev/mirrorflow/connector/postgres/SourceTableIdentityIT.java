@@ -224,6 +224,28 @@ class SourceTableIdentityIT {
         return schema.key().stream().map(c -> c.name()).toList();
     }
 
+    @Test
+    void shouldRefuseANamedPublicationThatPublishesOnlySomeChangesRowsOrColumnsOfAMirroredTable() throws Exception {
+        db.execute("CREATE TABLE ledger (id int PRIMARY KEY, amount int, secret text)",
+                "CREATE PUBLICATION inserts_only FOR TABLE ledger WITH (publish = 'insert')",
+                "CREATE PUBLICATION some_rows FOR TABLE ledger WHERE (id > 50)",
+                "CREATE PUBLICATION some_columns FOR TABLE ledger (id, amount)",
+                "CREATE PUBLICATION all_of_it FOR TABLE ledger");
+        List<TableId> ledger = List.of(TableId.parse("ledger"));
+
+        assertPermanent(() -> validate(new MirrorSource("id_ops", ledger, "inserts_only", "mirrorflow_id_ops")),
+                Problem.PUBLICATION_FILTERS_CHANGES).hasMessageContaining("does not publish every kind of change")
+                .hasMessageContaining("SET (publish = 'insert, update, delete, truncate')");
+        assertPermanent(() -> validate(new MirrorSource("id_rows", ledger, "some_rows", "mirrorflow_id_rows")),
+                Problem.PUBLICATION_FILTERS_CHANGES).hasMessageContaining("publishes only some rows of table"
+                        + " public.ledger (a row filter)");
+        assertPermanent(() -> validate(new MirrorSource("id_cols", ledger, "some_columns", "mirrorflow_id_cols")),
+                Problem.PUBLICATION_FILTERS_CHANGES).hasMessageContaining("publishes only some columns of table"
+                        + " public.ledger (a column list)");
+        assertThatCode(() -> validate(new MirrorSource("id_all", ledger, "all_of_it", "mirrorflow_id_all")))
+                .doesNotThrowAnyException();
+    }
+
     private static Object validate(MirrorSource source) {
         SourceValidator.validate(ScratchPeers.of(db), source);
         return null;

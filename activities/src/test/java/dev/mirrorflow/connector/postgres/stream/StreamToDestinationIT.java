@@ -219,6 +219,36 @@ class StreamToDestinationIT {
     }
 
     @Test
+    void shouldStreamValuesExactlyWhateverOutputSettingsTheSourceDatabaseHas() throws Exception {
+        // Settings a DBA may give the source database: they change how pgoutput prints values.
+        source.execute("ALTER DATABASE " + source.name() + " SET IntervalStyle = 'sql_standard'",
+                "ALTER DATABASE " + source.name() + " SET extra_float_digits = -10",
+                "ALTER DATABASE " + source.name() + " SET bytea_output = 'escape'",
+                "CREATE TABLE vals (id int PRIMARY KEY, iv interval, f float8, r real, b bytea)",
+                "ALTER PUBLICATION " + PUBLICATION + " ADD TABLE vals");
+        TableId vals = new TableId("public", "vals");
+        List<TableMapping> both = List.of(mappings.get(0), new TableMapping(vals, vals, Set.of()));
+        try (PostgresDestination destination = destination()) {
+            destination.prepare("m", both, List.copyOf(new SourceSchemaReader(sql).read(List.of(ORDERS, vals)).values()));
+            source.execute("INSERT INTO vals VALUES (1, '-1 day -02:00:00', 0.1234567890123456789, 1.2345678,"
+                    + " '\\x00ff5c27'), (2, '-5 days -01:00:00', 2.718281828459045, 3.4e38, 'abc')");
+            mappings = both;
+            streamUntilCaughtUp(destination);
+        }
+        String exact = "SELECT string_agg(id || ':' || extract(epoch FROM iv) || ':' || encode(float8send(f), 'hex') || ':'"
+                + " || encode(float4send(r), 'hex') || ':' || encode(b, 'hex'), ';' ORDER BY id) FROM vals";
+        assertThat(text(destinationDb, exact)).isEqualTo(text(source, exact))
+                .startsWith("1:-93600.000000:");
+    }
+
+    private static String text(ScratchDatabase db, String query) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
     void shouldAddEnumLabelsTheSourceGainsWhileStreaming() throws Exception {
         TableId moods = new TableId("public", "moods");
         source.execute("CREATE TYPE mood AS ENUM ('sad', 'happy')",
