@@ -166,10 +166,7 @@ class DestinationSafetyIT {
         bed.ok("mirror", "create", "-f", spec(first, table, "public." + table).toString());
         // The second mirror's peers have other names for the same databases.
         bed.peers(second);
-        Path secondSpec = bed.spec(second, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        Path secondSpec = bed.mirrorSpec(second, """
                 tables:
                   - source: public.%2$s
                     destination: public.%3$s
@@ -211,10 +208,7 @@ class DestinationSafetyIT {
     }
 
     private static Path spec(String name, String table, String destination) throws Exception {
-        return bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        return bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                     destination: %3$s

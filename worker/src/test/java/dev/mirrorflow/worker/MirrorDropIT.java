@@ -53,10 +53,7 @@ class MirrorDropIT {
         bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
                 "INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(1, 100) g");
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 idleTimeout: 200ms
@@ -95,10 +92,7 @@ class MirrorDropIT {
         bed.source.execute("CREATE DOMAIN " + table + "_amount AS numeric(12,2)",
                 "CREATE TABLE " + table + " (id int PRIMARY KEY, amount " + table + "_amount)");
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 """.formatted(name, table)).toString());
@@ -128,10 +122,7 @@ class MirrorDropIT {
         bed.peers(name);
         // No worker polls this task queue.
         String idle = "e2e-idle-" + UUID.randomUUID();
-        Path spec = bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        Path spec = bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 """.formatted(name, table));
@@ -160,10 +151,7 @@ class MirrorDropIT {
             bed.ok("peer", "create", name + "_dst", "--type", "postgres", "--url", "postgres://" + bed.role
                     + "@127.0.0.1:" + port(bed.destination) + "/" + bed.destination.name(),
                     "--password-file", state.resolve("password").toString());
-            bed.ok("mirror", "create", "-f", bed.spec(name, """
-                    name: %1$s
-                    source: %1$s_src
-                    destination: %1$s_dst
+            bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                     tables:
                       - source: public.%2$s
                     initialLoad: false
@@ -216,10 +204,7 @@ class MirrorDropIT {
         try {
             MirrorTestBed.await("pg_recvlogical holding the slot", PHASE_TIMEOUT, () -> activePid(slot) != null);
             bed.peers(name);
-            bed.ok("mirror", "create", "-f", bed.spec(name, """
-                    name: %1$s
-                    source: %1$s_src
-                    destination: %1$s_dst
+            bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                     tables:
                       - source: public.%2$s
                     initialLoad: false

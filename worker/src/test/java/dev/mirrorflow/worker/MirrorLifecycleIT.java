@@ -59,10 +59,7 @@ class MirrorLifecycleIT {
     void shouldMirrorChangesPauseResumeAndDropWithHistoryKeptInTheCatalog() throws Exception {
         String name = "e2e_" + ScratchDatabase.randomSuffix();
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.orders
                 initialLoad: false
@@ -126,10 +123,7 @@ class MirrorLifecycleIT {
                     "INSERT INTO " + t + " SELECT g, g, md5(g::text) FROM generate_series(1, 20000) g");
         }
         bed.peers(name);
-        Path spec = bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        Path spec = bed.mirrorSpec(name, """
                 tables:
                   - source: public.%1$s_a
                   - source: public.%1$s_b
@@ -188,10 +182,7 @@ class MirrorLifecycleIT {
             }
         });
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 initialLoad: false
@@ -277,10 +268,7 @@ class MirrorLifecycleIT {
     void shouldRefuseAMirrorOfAMissingTableInOneLineAndWriteNothing() throws Exception {
         String name = "missing_" + ScratchDatabase.randomSuffix();
         bed.peers(name);
-        MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.does_not_exist
                 """.formatted(name)).toString());
@@ -302,10 +290,7 @@ class MirrorLifecycleIT {
         bed.source.execute("CREATE DOMAIN " + table + "_amount AS numeric(12,2)",
                 "CREATE TABLE " + table + " (id int PRIMARY KEY, amount " + table + "_amount)");
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 """.formatted(name, table)).toString());
@@ -402,10 +387,7 @@ class MirrorLifecycleIT {
         String name = "nons_" + ScratchDatabase.randomSuffix();
         bed.peers(name);
         String namespace = "no_such_ns_" + ScratchDatabase.randomSuffix();
-        MirrorTestBed.Run run = bed.cli("mirror", "create", "--temporal-namespace", namespace, "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        MirrorTestBed.Run run = bed.cli("mirror", "create", "--temporal-namespace", namespace, "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.orders
                 """.formatted(name)).toString());
@@ -431,10 +413,7 @@ class MirrorLifecycleIT {
         temporal("workflow", "start", "--workflow-id", "mirror/" + name, "--type", "Mirror",
                 "--task-queue", "nobody-" + name);
         try {
-            MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", bed.spec(name, """
-                    name: %1$s
-                    source: %1$s_src
-                    destination: %1$s_dst
+            MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", bed.mirrorSpec(name, """
                     tables:
                       - source: public.orders
                     """.formatted(name)).toString());
@@ -455,10 +434,7 @@ class MirrorLifecycleIT {
         bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)",
                 "INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(1, " + rows + ") g");
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 idleTimeout: 200ms

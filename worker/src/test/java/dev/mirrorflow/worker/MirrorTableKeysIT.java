@@ -64,10 +64,7 @@ class MirrorTableKeysIT {
                 "ALTER TABLE indexed REPLICA IDENTITY USING INDEX indexed_id",
                 "INSERT INTO indexed VALUES (1, 'a'), (2, 'b'), (3, 'c')");
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.t
                   - source: public.mixed
@@ -115,10 +112,7 @@ class MirrorTableKeysIT {
         bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY DEFERRABLE, v text)",
                 "INSERT INTO " + table + " VALUES (1, 'a'), (2, 'b')");
         bed.peers(name);
-        MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 """.formatted(name, table)).toString());
@@ -143,10 +137,7 @@ class MirrorTableKeysIT {
         bed.source.execute("CREATE TABLE " + table + " (id int NOT NULL, v text)",
                 "ALTER TABLE " + table + " REPLICA IDENTITY FULL");
         bed.peers(name);
-        Path spec = bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        Path spec = bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 """.formatted(name, table));

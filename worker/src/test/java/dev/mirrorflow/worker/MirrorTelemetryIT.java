@@ -76,10 +76,7 @@ class MirrorTelemetryIT {
                 "INSERT INTO " + table + " SELECT g, g, md5(g::text) FROM generate_series(1, 3000) g",
                 "ANALYZE " + table);
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 batchSize: 100

@@ -106,6 +106,14 @@ final class MirrorTestBed implements AutoCloseable {
         return file;
     }
 
+    /**
+     * A spec for mirror {@code name} from its peers {@code <name>_src} to {@code <name>_dst} (see
+     * {@link #peers}), with {@code rest} (its tables and settings) after those three keys.
+     */
+    Path mirrorSpec(String name, String rest) throws Exception {
+        return spec(name, "name: " + name + "\nsource: " + name + "_src\ndestination: " + name + "_dst\n" + rest);
+    }
+
     MirrorRow mirror(String name) {
         try (Catalog catalog = Catalog.open(catalogDb.catalogConfig())) {
             return catalog.mirrors().findLatest(name).orElseThrow();

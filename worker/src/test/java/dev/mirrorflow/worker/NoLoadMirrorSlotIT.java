@@ -120,10 +120,7 @@ class NoLoadMirrorSlotIT {
     }
 
     private static Path noLoadSpec(String name, String table) throws Exception {
-        return bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        return bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 initialLoad: false

@@ -51,10 +51,7 @@ class QuotedTableMirrorIT {
                 "INSERT INTO \"Sales\".\"Order Items\" SELECT g, g * 1.5, 'Note ' || g, 'hi ' || g"
                         + " FROM generate_series(1, 300) g");
         bed.peers(name);
-        Path spec = bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        Path spec = bed.mirrorSpec(name, """
                 tables:
                   - source: '"Sales"."Order Items"'
                     destination: '"Archive"."Order Items"'

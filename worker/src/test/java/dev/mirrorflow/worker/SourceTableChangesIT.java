@@ -233,10 +233,7 @@ class SourceTableChangesIT {
 
     private static void createMirror(String name, String table) throws Exception {
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.spec(name, """
-                name: %1$s
-                source: %1$s_src
-                destination: %1$s_dst
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 batchSize: 100

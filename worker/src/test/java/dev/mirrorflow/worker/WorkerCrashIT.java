@@ -87,10 +87,7 @@ class WorkerCrashIT {
         bed.peers(name);
         startWorker();
         try (MirrorLifecycleIT.SourceWriter writer = MirrorLifecycleIT.SourceWriter.start(bed.source, tables, ROWS)) {
-            bed.ok("mirror", "create", "-f", bed.spec(name, """
-                    name: %1$s
-                    source: %1$s_src
-                    destination: %1$s_dst
+            bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                     tables:
                       - source: public.%1$s_a
                       - source: public.%1$s_b
