@@ -32,8 +32,12 @@ import dev.mirrorflow.connector.postgres.stream.ChangeStreamRunner;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamSettings;
 import dev.mirrorflow.connector.postgres.stream.FollowedTables;
 import dev.mirrorflow.connector.postgres.stream.PostgresChangeStream;
+import dev.mirrorflow.model.EditRequest;
+import dev.mirrorflow.model.EditResult;
 import dev.mirrorflow.model.LoadRequest;
 import dev.mirrorflow.model.LoadResult;
+import dev.mirrorflow.model.MirrorSpec;
+import dev.mirrorflow.model.SpecEdit;
 import dev.mirrorflow.model.StreamRequest;
 import dev.mirrorflow.model.TeardownRequest;
 import dev.mirrorflow.workflow.MirrorWorkflow;
@@ -240,6 +244,118 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             throw ActivityFailures.toFailure(catalog, ctx.name(), "streaming changes", e);
         } catch (RuntimeException e) {
             throw ActivityFailures.toFailure(catalog, ctx.name(), "streaming changes", e);
+        }
+    }
+
+    @Override
+    public EditResult applyEdit(EditRequest request) {
+        ActivityExecutionContext activity = Activity.getExecutionContext();
+        MirrorContext ctx = contextOrFail(request.mirror(), "applying a spec edit");
+        ActivityHeartbeat heartbeat = new ActivityHeartbeat(activity);
+        long mirrorId = ctx.row().id();
+        long rows = 0;
+        try {
+            // A user may replace the saved edit while this runs (the mirror failed meanwhile): the
+            // newest one is applied, and the workflow takes its settings up from its own signal.
+            for (int round = 0; round < 3; round++) {
+                Optional<String> pending = catalog.mirrors().pendingSpec(mirrorId);
+                if (pending.isEmpty()) {
+                    return new EditResult(true, rows);
+                }
+                MirrorSpec next = MirrorContext.readSpec(ctx.name(), pending.get());
+                SpecEdit edit = SpecEdit.between(ctx.spec(), next);
+                MirrorContext edited = ctx.withSpec(next);
+                List<TableMapping> added = edited.mappings().stream()
+                        .filter(m -> edit.addedTables().contains(m.source().toString())).toList();
+                List<TableMapping> removed = ctx.mappings().stream()
+                        .filter(m -> edit.removedTables().contains(m.source().toString())).toList();
+                Map<TableId, TableSchema> schemas = Map.of();
+                if (!added.isEmpty()) {
+                    schemas = setUpAddedTables(edited, added, request.loadAddedTables());
+                }
+                if (!removed.isEmpty()) {
+                    letGoOf(ctx, removed, request.loadGeneration());
+                }
+                if (request.loadAddedTables() && !added.isEmpty()) {
+                    Map<TableId, TableSchema> known = schemas;
+                    List<TableLoad> tables = added.stream().map(m -> new TableLoad(m, known.get(m.source()))).toList();
+                    SnapshotLoader loader = new SnapshotLoader(catalog, edited.source()::connect,
+                            edited.destination()::connect, new SnapshotLoadOptions(next.snapshot().parallelism(),
+                                    next.snapshot().rowsPerPartition(), Duration.ofSeconds(5)));
+                    SnapshotLoad load = new SnapshotLoad(mirrorId, ctx.name(), request.loadGeneration());
+                    // Fresh snapshots, taken after the tables joined the publication: the stream
+                    // goes on from the checkpoint, before that, and replays what the copies already
+                    // hold onto the idempotent apply, as after a load whose exported snapshot was lost.
+                    SnapshotLoadResult result = loader.run(load, tables, Optional.empty(),
+                            progress -> heartbeat.beat(progress.partitionsDone()), heartbeat::stopRequested);
+                    rows += result.rowsCopied();
+                    if (result.partitionsRemaining() > 0) {
+                        log.info("mirror {}: the edit's load stopped at a partition boundary, {} partition(s) remain",
+                                ctx.name(), result.partitionsRemaining());
+                        return new EditResult(false, rows);
+                    }
+                }
+                long loaded = rows;
+                String reason = "spec edited: " + edit.description()
+                        + (edit.loadsRows() && request.loadAddedTables() ? " (" + loaded + " rows loaded)" : "");
+                if (catalog.mirrors().applyPendingSpec(mirrorId, pending.get(), reason, null)) {
+                    log.info("mirror {}: {}", ctx.name(), reason);
+                    telemetry.forget(ctx.name());
+                    return new EditResult(true, rows);
+                }
+            }
+            throw new IllegalStateException("the saved spec edit changed three times while it was being applied;"
+                    + " edit the mirror once more when nobody else does");
+        } catch (RuntimeException e) {
+            throw ActivityFailures.toFailure(catalog, ctx.name(), "applying a spec edit", e);
+        }
+    }
+
+    /**
+     * Checks and sets up the tables an edit adds as setup does for a new mirror: the source
+     * tables (keys, privileges) before the publication gets them, the destination tables (not
+     * another mirror's, nor holding rows a load would keep) before they are created.
+     *
+     * @return the source schemas of the edited mirror's tables
+     */
+    private Map<TableId, TableSchema> setUpAddedTables(MirrorContext edited, List<TableMapping> added,
+            boolean loading) {
+        SourceValidator.validate(edited.source(), edited.mirrorSource());
+        DestinationValidator.validate(edited.name(), edited.source(), edited.destination(), added);
+        if (loading) {
+            DestinationValidator.refuseRowsToKeep(edited.name(), edited.destination(), added);
+        }
+        SourceSetup.ensurePublication(edited.source(), edited.mirrorSource());
+        try (Connection sql = connectToSource(edited);
+                PostgresDestination destination = new PostgresDestination(edited.destinationDataSource())) {
+            Followed followed = follow(edited, sql);
+            Map<TableId, TableSchema> schemas = sourceSchemas(edited, sql, followed);
+            new SchemaChangeLog(catalog, edited).record(destination.prepare(edited.name(), added,
+                    added.stream().map(m -> schemas.get(m.source())).toList()));
+            return schemas;
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, SourceOperation.of("finding the source tables", edited.source(),
+                    edited.mirrorSource()));
+        }
+    }
+
+    /**
+     * Lets go of the tables an edit removes: out of the mirror's own publication (a named one may
+     * be shared and stays as it is; the stream ignores tables the mirror does not map), their
+     * destination tables kept with their rows and no longer the mirror's, and the catalog's
+     * record of them and of their load gone, so that adding one back loads it afresh.
+     */
+    private void letGoOf(MirrorContext ctx, List<TableMapping> removed, int loadGeneration) {
+        if (ctx.spec().hasDefaultPublication()) {
+            SourceSetup.removeFromPublication(ctx.source(), ctx.mirrorSource(),
+                    removed.stream().map(TableMapping::source).toList());
+        }
+        try (PostgresDestination destination = new PostgresDestination(ctx.destinationDataSource())) {
+            destination.release(ctx.name(), removed);
+        }
+        for (TableMapping mapping : removed) {
+            catalog.sourceTables().forget(ctx.row().id(), mapping.source().toString());
+            catalog.snapshotPartitions().deleteTable(ctx.row().id(), loadGeneration, mapping.source().toString());
         }
     }
 

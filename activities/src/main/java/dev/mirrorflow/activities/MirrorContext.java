@@ -32,18 +32,31 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, Postgr
     static MirrorContext load(Catalog catalog, PeerStore peers, String name) {
         MirrorRow row = catalog.mirrors().findLive(name).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
                 "mirror " + name + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
-        MirrorSpec spec;
+        MirrorSpec spec = readSpec(name, row.spec());
+        List<TableMapping> mappings = spec.tables().stream().map(MirrorContext::mapping).toList();
+        MirrorSource mirrorSource = MirrorSource.of(spec);
+        return new MirrorContext(row, spec, peers.postgres(spec.source()), peers.postgres(spec.destination()),
+                mirrorSource, mappings);
+    }
+
+    /** A spec as the catalog stores it. */
+    static MirrorSpec readSpec(String name, String json) {
         try {
-            spec = JSON.readValue(row.spec(), MirrorSpec.class);
+            return JSON.readValue(json, MirrorSpec.class);
         } catch (Exception e) {
             throw ApplicationFailure.newNonRetryableFailure("the stored spec of mirror " + name
                     + " cannot be read (" + e.getClass().getSimpleName() + "); recreate the mirror from its spec file",
                     "MirrorNotFound");
         }
-        List<TableMapping> mappings = spec.tables().stream().map(MirrorContext::mapping).toList();
-        MirrorSource mirrorSource = MirrorSource.of(spec);
-        return new MirrorContext(row, spec, peers.postgres(spec.source()), peers.postgres(spec.destination()),
-                mirrorSource, mappings);
+    }
+
+    /**
+     * The mirror as an edited spec describes it; the peers stay, as an edit cannot change them
+     * ({@link dev.mirrorflow.model.SpecEdit#between}).
+     */
+    MirrorContext withSpec(MirrorSpec edited) {
+        return new MirrorContext(row, edited, source, destination, MirrorSource.of(edited),
+                edited.tables().stream().map(MirrorContext::mapping).toList());
     }
 
     private static TableMapping mapping(TableSpec t) {

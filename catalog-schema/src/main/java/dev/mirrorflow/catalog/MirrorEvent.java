@@ -20,6 +20,8 @@ public record MirrorEvent(
         SIGNAL,
         INFO,
         /** A schema change noticed at the source; see {@link MirrorRepository#recordSchemaChange}. */
-        SCHEMA
+        SCHEMA,
+        /** A spec edit applied; see {@link MirrorRepository#applyPendingSpec}. */
+        EDIT
     }
 }

@@ -223,6 +223,59 @@ public final class MirrorRepository {
                 .execute();
     }
 
+    /**
+     * Saves a spec edit for the mirror's workflow to apply; replaces one saved before.
+     *
+     * @return false when the mirror is gone (dropped meanwhile)
+     */
+    public boolean savePendingSpec(long mirrorId, String specJson) {
+        return dsl.update(MIRRORS)
+                .set(MIRRORS.PENDING_SPEC, JSONB.valueOf(specJson))
+                .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(MIRRORS.ID.eq(mirrorId).and(MIRRORS.DROPPED_AT.isNull()))
+                .execute() == 1;
+    }
+
+    /** The spec edit waiting to be applied, if any. */
+    public Optional<String> pendingSpec(long mirrorId) {
+        return dsl.select(MIRRORS.PENDING_SPEC).from(MIRRORS).where(MIRRORS.ID.eq(mirrorId))
+                .fetchOptional(MIRRORS.PENDING_SPEC).map(JSONB::data);
+    }
+
+    /**
+     * Withdraws a saved edit that no workflow will apply (its signal could not be sent), as long
+     * as it is still the one saved.
+     */
+    public void withdrawPendingSpec(long mirrorId, String specJson) {
+        dsl.update(MIRRORS)
+                .setNull(MIRRORS.PENDING_SPEC)
+                .where(MIRRORS.ID.eq(mirrorId).and(MIRRORS.PENDING_SPEC.eq(JSONB.valueOf(specJson))))
+                .execute();
+    }
+
+    /**
+     * Makes the saved edit the mirror's spec and records it in the history, in one transaction,
+     * if {@code specJson} is still the edit saved (a user may have replaced it meanwhile).
+     *
+     * @param reason what the edit changed, as history shows it
+     * @return whether the edit was applied now; false when it was applied before or replaced
+     */
+    public boolean applyPendingSpec(long mirrorId, String specJson, String reason, String idempotencyKey) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            int updated = t.update(MIRRORS)
+                    .set(MIRRORS.SPEC, JSONB.valueOf(specJson))
+                    .setNull(MIRRORS.PENDING_SPEC)
+                    .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .where(MIRRORS.ID.eq(mirrorId).and(MIRRORS.PENDING_SPEC.eq(JSONB.valueOf(specJson))))
+                    .execute();
+            if (updated == 1) {
+                appendEvent(t, mirrorId, MirrorEvent.Kind.EDIT, null, reason, null, null, idempotencyKey);
+            }
+            return updated == 1;
+        });
+    }
+
     /** Marks the incarnation dropped: its name is free again, its history stays. */
     public void markDropped(long mirrorId) {
         dsl.update(MIRRORS)

@@ -107,6 +107,15 @@ public final class SnapshotPartitionRepository {
         return dsl.deleteFrom(SNAPSHOT_PARTITIONS).where(load(mirrorId, generation)).execute();
     }
 
+    /**
+     * Forgets one table's partitions in a load, for a table a spec edit removed: added again
+     * later, it is planned and copied afresh.
+     */
+    public int deleteTable(long mirrorId, int generation, String table) {
+        return dsl.deleteFrom(SNAPSHOT_PARTITIONS)
+                .where(load(mirrorId, generation).and(SNAPSHOT_PARTITIONS.TABLE_NAME.eq(table))).execute();
+    }
+
     private static Condition load(long mirrorId, int generation) {
         return SNAPSHOT_PARTITIONS.MIRROR_ID.eq(mirrorId).and(SNAPSHOT_PARTITIONS.LOAD_GENERATION.eq(generation));
     }

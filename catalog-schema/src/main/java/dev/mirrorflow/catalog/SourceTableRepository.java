@@ -73,6 +73,12 @@ public final class SourceTableRepository {
         dsl.deleteFrom(MIRROR_SOURCE_TABLES).where(MIRROR_SOURCE_TABLES.MIRROR_ID.eq(mirrorId)).execute();
     }
 
+    /** Forgets one table, which a spec edit removed from the mirror. */
+    public void forget(long mirrorId, String sourceTable) {
+        dsl.deleteFrom(MIRROR_SOURCE_TABLES).where(MIRROR_SOURCE_TABLES.MIRROR_ID.eq(mirrorId)
+                .and(MIRROR_SOURCE_TABLES.SOURCE_TABLE.eq(sourceTable))).execute();
+    }
+
     private static SourceTable toSourceTable(MirrorSourceTablesRecord r) {
         return new SourceTable(r.getMirrorId(), r.getSourceTable(), r.getRelationOid(), r.getCurrentName(),
                 Timestamps.instant(r.getRecordedAt()), Timestamps.instant(r.getRenamedAt()));

@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
         description = "Create, inspect and steer mirrors. Status and history read only the catalog.",
         subcommands = {
             MirrorCreateCommand.class,
+            MirrorEditCommand.class,
             MirrorCommand.List.class,
             MirrorCommand.Status.class,
             MirrorCommand.History.class,
@@ -196,6 +197,17 @@ final class MirrorCommand implements Runnable {
         }
     }
 
+    /**
+     * A new run of a FAILED mirror applies the edit saved meanwhile (`mirror edit` of a FAILED
+     * mirror) before anything else: that is how a mirror whose spec was wrong is repaired.
+     */
+    static MirrorState withSavedEdit(Catalog catalog, MirrorRow mirror, MirrorSpec stored, MirrorState state) {
+        return catalog.mirrors().pendingSpec(mirror.id())
+                .map(json -> state.withPendingEdit(dev.mirrorflow.model.SpecEdit.between(stored,
+                        MirrorSpecParser.fromJson(json))))
+                .orElse(state);
+    }
+
     /** The shared shape of the commands that signal one live mirror. */
     abstract static class Signalling implements Callable<Integer> {
         @Spec
@@ -325,7 +337,9 @@ final class MirrorCommand implements Runnable {
                 MirrorEvent event = history.get(i);
                 if (event.kind() == MirrorEvent.Kind.PHASE && event.phase() != null
                         && event.phase() != MirrorPhase.FAILED) {
-                    return event.phase() == MirrorPhase.RUNNING ? null
+                    boolean streamedBefore = event.phase() == MirrorPhase.RUNNING
+                            || (event.reason() != null && event.reason().startsWith(MirrorWorkflow.EDIT_LOAD_REASON));
+                    return streamedBefore ? null
                             : "in " + event.phase() + ", before it streamed (there is no checkpoint to go on from)";
                 }
             }
@@ -358,9 +372,9 @@ final class MirrorCommand implements Runnable {
                 throw new UserError(e.getMessage());
             }
             MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
-            control.start(name, MirrorState.resumeAfterFailure(
+            control.start(name, withSavedEdit(catalog, mirror, stored, MirrorState.resumeAfterFailure(
                     Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), stored.batchSize(),
-                    stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size()));
+                    stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size())));
         }
     }
 
@@ -426,9 +440,9 @@ final class MirrorCommand implements Runnable {
                 throw new UserError(e.getMessage());
             }
             MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
-            control.start(name, MirrorState.resyncAfterFailure(
+            control.start(name, withSavedEdit(catalog, mirror, stored, MirrorState.resyncAfterFailure(
                     Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), stored.batchSize(),
-                    stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size()));
+                    stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size())));
         }
     }
 

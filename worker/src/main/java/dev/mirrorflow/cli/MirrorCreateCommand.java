@@ -112,7 +112,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
      * peers are compared by database identity; one that cannot be reached is left to the
      * record, which SETUP checks again.
      */
-    private static void refuseUnsafeDestination(Catalog catalog, PeerStore peers, MirrorSpec mirror,
+    static void refuseUnsafeDestination(Catalog catalog, PeerStore peers, MirrorSpec mirror,
             PostgresPeer source, PostgresPeer destination) {
         List<TableMapping> mappings = mirror.tables().stream().map(t -> new TableMapping(TableId.parse(t.source()),
                 TableId.parse(t.destination()), new HashSet<>(t.exclude()))).toList();
@@ -123,6 +123,10 @@ final class MirrorCreateCommand implements Callable<Integer> {
             Map<String, Boolean> sameDatabase = new HashMap<>();
             for (MirrorRow other : catalog.mirrors().listLive()) {
                 MirrorSpec otherSpec;
+                if (other.name().equals(mirror.name())) {
+                    // The mirror itself, when an edit adds tables to it.
+                    continue;
+                }
                 try {
                     otherSpec = MirrorSpecParser.fromJson(other.spec());
                 } catch (RuntimeException e) {

@@ -64,6 +64,10 @@ public final class MirrorControl {
         signal(mirror, MirrorWorkflow::resync);
     }
 
+    public void editSpec(String mirror, dev.mirrorflow.model.SpecEdit edit) {
+        signal(mirror, w -> w.editSpec(edit));
+    }
+
     public void updateConfig(String mirror, ConfigUpdate update) {
         signal(mirror, w -> w.updateConfig(update));
     }

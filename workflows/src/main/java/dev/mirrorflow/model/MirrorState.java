@@ -12,6 +12,8 @@ package dev.mirrorflow.model;
  *     the destination tables go too
  * @param eventSeq numbers the catalog writes of this mirror so that a retried write is not
  *     written twice
+ * @param pendingEdit set by an editSpec signal until the edit is applied (the edited spec waits
+ *     in the catalog); null when there is none, also in states written before edits existed
  */
 public record MirrorState(
         Phase phase,
@@ -28,7 +30,15 @@ public record MirrorState(
         RetrySettings retry,
         String lastError,
         long phaseSinceMillis,
-        long eventSeq) {
+        long eventSeq,
+        SpecEdit pendingEdit) {
+
+    /** This state with a spec edit waiting, for a new run of a mirror edited while it had none. */
+    public MirrorState withPendingEdit(SpecEdit edit) {
+        return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
+                terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
+                phaseSinceMillis, eventSeq, edit);
+    }
 
     /**
      * The state of a new mirror.
@@ -38,7 +48,7 @@ public record MirrorState(
      */
     public static MirrorState initial(boolean initialLoad, int batchSize, long idleTimeoutMillis, RetrySettings retry) {
         return new MirrorState(Phase.CREATED, 1, false, !initialLoad, null, false, false, false, false, batchSize,
-                idleTimeoutMillis, retry, null, 0, 0);
+                idleTimeoutMillis, retry, null, 0, 0, null);
     }
 
     /**
@@ -51,7 +61,7 @@ public record MirrorState(
     public static MirrorState resyncAfterFailure(int lastLoadGeneration, int batchSize, long idleTimeoutMillis,
             RetrySettings retry, long eventsSoFar) {
         return new MirrorState(Phase.FAILED, lastLoadGeneration, false, false, null, false, false, false, true,
-                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar);
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null);
     }
 
     /**
@@ -64,7 +74,7 @@ public record MirrorState(
     public static MirrorState resumeAfterFailure(int loadGeneration, int batchSize, long idleTimeoutMillis,
             RetrySettings retry, long eventsSoFar) {
         return new MirrorState(Phase.FAILED, loadGeneration, true, true, null, false, false, false, false,
-                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar);
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null);
     }
 
     /**
@@ -78,6 +88,6 @@ public record MirrorState(
     public static MirrorState dropAfterEnd(Phase lastPhase, int loadGeneration, boolean dropDestination,
             int batchSize, long idleTimeoutMillis, RetrySettings retry, long eventsSoFar) {
         return new MirrorState(lastPhase, loadGeneration, false, false, null, false, true, dropDestination, false,
-                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar);
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null);
     }
 }

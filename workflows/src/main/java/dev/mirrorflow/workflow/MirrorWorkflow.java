@@ -4,6 +4,7 @@ import dev.mirrorflow.model.ConfigUpdate;
 import dev.mirrorflow.model.MirrorRef;
 import dev.mirrorflow.model.MirrorStatus;
 import dev.mirrorflow.model.Phase;
+import dev.mirrorflow.model.SpecEdit;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
@@ -20,6 +21,12 @@ public interface MirrorWorkflow {
     /** The reason of the phase change with which a run takes a resync up; tools look for it. */
     String RESYNC_REASON = "resync requested: reloading the destination";
 
+
+    /**
+     * How the phase change that starts loading the tables a spec edit added begins; a mirror
+     * in this phase had streamed before, so a failure in it still leaves a checkpoint.
+     */
+    String EDIT_LOAD_REASON = "loading the tables a spec edit added: ";
 
     String TYPE = "Mirror";
 
@@ -49,6 +56,15 @@ public interface MirrorWorkflow {
     /** Changes batch size or idle timeout; a running stream restarts with them. */
     @SignalMethod(name = "updateConfig")
     void updateConfig(ConfigUpdate update);
+
+    /**
+     * Applies the spec edit saved in the catalog: the stream stops after its batch (the load at
+     * its partition boundary), the added tables are set up and loaded, the removed ones let go,
+     * and the mirror goes on with the edited spec and settings. A paused mirror applies it when
+     * it resumes.
+     */
+    @SignalMethod(name = "editSpec")
+    void editSpec(SpecEdit edit);
 
     @QueryMethod(name = "status")
     MirrorStatus status();

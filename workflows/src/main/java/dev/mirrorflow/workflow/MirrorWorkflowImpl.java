@@ -1,6 +1,8 @@
 package dev.mirrorflow.workflow;
 
 import dev.mirrorflow.model.ConfigUpdate;
+import dev.mirrorflow.model.EditRequest;
+import dev.mirrorflow.model.EditResult;
 import dev.mirrorflow.model.LoadRequest;
 import dev.mirrorflow.model.LoadResult;
 import dev.mirrorflow.model.MirrorOutcomeRecord;
@@ -10,6 +12,7 @@ import dev.mirrorflow.model.MirrorStatus;
 import dev.mirrorflow.model.Phase;
 import dev.mirrorflow.model.PhaseChange;
 import dev.mirrorflow.model.RetrySettings;
+import dev.mirrorflow.model.SpecEdit;
 import dev.mirrorflow.model.StreamRequest;
 import dev.mirrorflow.model.TeardownRequest;
 import dev.mirrorflow.workflow.activity.MirrorActivities;
@@ -70,6 +73,9 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private String lastError;
     private long phaseSinceMillis;
     private long eventSeq;
+    private SpecEdit pendingEdit;
+    /** Set while the edit itself runs, which a pending edit must not stop. */
+    private boolean applyingEdit;
 
     /** Set while a long activity runs and a signal may need to stop it. */
     private CancellationScope running;
@@ -92,6 +98,12 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             while (true) {
                 if (terminateRequested) {
                     return terminate();
+                }
+                // Before a resync, so that the reload copies the edited tables; after a pause,
+                // which the edit waits for.
+                if (pendingEdit != null && pauseReason == null) {
+                    applyEdit(data);
+                    continue;
                 }
                 if (resyncRequested) {
                     resyncRequested = false;
@@ -173,6 +185,38 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         }
     }
 
+    /**
+     * Applies the pending spec edit. The added tables are loaded here only when the mirror has
+     * loaded its own and no resync follows; otherwise the coming load copies them. Once applied,
+     * a fresh run takes the new settings up (the retry policy is its activities' options).
+     */
+    private void applyEdit(MirrorActivities data) {
+        SpecEdit edit = pendingEdit;
+        boolean loadAdded = loadDone && !resyncRequested && edit.loadsRows();
+        if (loadAdded) {
+            record(Phase.SNAPSHOT, EDIT_LOAD_REASON + String.join(", ", edit.addedTables()), null);
+        }
+        applyingEdit = true;
+        EditResult result;
+        try {
+            result = runStoppable(() -> data.applyEdit(new EditRequest(name, loadGeneration, loadAdded)));
+        } finally {
+            applyingEdit = false;
+        }
+        if (result == null || !result.applied()) {
+            // Stopped at a partition boundary by a pause, resync or drop: the loop serves that,
+            // and the edit goes on afterwards from the partitions still to copy.
+            return;
+        }
+        log.info("mirror {}: spec edit applied: {}", name, edit.description());
+        batchSize = edit.batchSize();
+        idleTimeoutMillis = edit.idleTimeoutMillis();
+        retry = edit.retry();
+        pendingEdit = null;
+        configChanged = false;
+        Workflow.continueAsNew(new MirrorRef(name, snapshot()));
+    }
+
     private static boolean wouldRetry(ActivityFailure e) {
         return e.getCause() instanceof ApplicationFailure a && !a.isNonRetryable()
                 && !java.util.List.of(NON_RETRYABLE).contains(a.getType());
@@ -184,7 +228,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     }
 
     private boolean stopRequested() {
-        return pauseReason != null || terminateRequested || resyncRequested || configChanged;
+        return pauseReason != null || terminateRequested || resyncRequested || configChanged
+                || (pendingEdit != null && !applyingEdit);
     }
 
     private void waitWhilePaused() {
@@ -332,6 +377,14 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     }
 
     @Override
+    public void editSpec(SpecEdit edit) {
+        if (phase != null && phase.isTerminal()) {
+            return;
+        }
+        pendingEdit = edit;
+    }
+
+    @Override
     public MirrorStatus status() {
         return new MirrorStatus(name, phase, phaseSinceMillis, pauseReason, loadGeneration, loadDone, lastError,
                 batchSize, idleTimeoutMillis);
@@ -355,11 +408,12 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         lastError = s.lastError();
         phaseSinceMillis = s.phaseSinceMillis();
         eventSeq = s.eventSeq();
+        pendingEdit = s.pendingEdit();
     }
 
     private MirrorState snapshot() {
         return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
                 terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
-                phaseSinceMillis, eventSeq);
+                phaseSinceMillis, eventSeq, pendingEdit);
     }
 }

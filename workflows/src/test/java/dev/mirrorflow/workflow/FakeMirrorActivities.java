@@ -1,5 +1,7 @@
 package dev.mirrorflow.workflow;
 
+import dev.mirrorflow.model.EditRequest;
+import dev.mirrorflow.model.EditResult;
 import dev.mirrorflow.model.LoadRequest;
 import dev.mirrorflow.model.LoadResult;
 import dev.mirrorflow.model.MirrorOutcomeRecord;
@@ -29,6 +31,10 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
     final List<LoadRequest> resets = new CopyOnWriteArrayList<>();
     final List<TeardownRequest> teardowns = new CopyOnWriteArrayList<>();
     final List<Integer> setupAttempts = new CopyOnWriteArrayList<>();
+    final List<EditRequest> edits = new CopyOnWriteArrayList<>();
+    /** Partitions an edit's load of added tables has; each takes one heartbeat round. */
+    volatile int editPartitions = 2;
+    final AtomicInteger editPartitionsDone = new AtomicInteger();
 
     /** Called with the attempt number at each setup; may throw. */
     volatile IntConsumer setupBehaviour = attempt -> {};
@@ -95,6 +101,22 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
                 throw cancelled;
             }
         }
+    }
+
+    @Override
+    public EditResult applyEdit(EditRequest request) {
+        edits.add(request);
+        ActivityExecutionContext ctx = Activity.getExecutionContext();
+        while (request.loadAddedTables() && editPartitionsDone.get() < editPartitions) {
+            pauseBriefly();
+            editPartitionsDone.incrementAndGet();
+            try {
+                ctx.heartbeat(editPartitionsDone.get());
+            } catch (ActivityCompletionException cancelled) {
+                return new EditResult(false, editPartitionsDone.get() * 10L);
+            }
+        }
+        return new EditResult(true, request.loadAddedTables() ? editPartitions * 10L : 0);
     }
 
     @Override

@@ -62,6 +62,16 @@ public final class MirrorWorkflowHistoryRecorder {
         Path dir = Path.of(args.length > 0 ? args[0] : "src/test/resources/histories");
         Files.createDirectories(dir);
         MirrorWorkflowHistoryRecorder recorder = new MirrorWorkflowHistoryRecorder(dir, args.length > 1 ? args[1] : null);
+        // A third argument records only the named scenarios (comma-separated method names), so
+        // that adding one leaves the histories recorded by earlier versions as they are.
+        java.util.Set<String> only = args.length > 2 ? java.util.Set.of(args[2].split(",")) : java.util.Set.of();
+        if (!only.isEmpty()) {
+            for (String scenario : only) {
+                MirrorWorkflowHistoryRecorder.class.getDeclaredMethod(scenario).invoke(recorder);
+            }
+            System.out.println("recorded histories in " + dir.toAbsolutePath());
+            System.exit(0);
+        }
         recorder.loadPauseResumeConfigTerminate();
         recorder.streamPauseResume();
         recorder.streamResync();
@@ -74,6 +84,8 @@ public final class MirrorWorkflowHistoryRecorder {
         recorder.streamFailsAsItIsDropped();
         recorder.terminateWithTheFirstTask();
         recorder.ping();
+        recorder.streamEditLoadPauseResume();
+        recorder.editAppliedByResumeAfterFailure();
         System.out.println("recorded histories in " + dir.toAbsolutePath());
         System.exit(0);
     }
@@ -93,6 +105,40 @@ public final class MirrorWorkflowHistoryRecorder {
             waitFor(() -> bench.activities.streams.size() == 2);
             bench.current().terminate(true);
             bench.save("mirror-load-pause-resume-config-terminate", Phase.TERMINATED);
+        }
+    }
+
+    /**
+     * Stream, a spec edit that adds a table (its load stopped by a pause at a partition boundary,
+     * then finished after the resume), stream with the edited settings, terminate.
+     */
+    void streamEditLoadPauseResume() throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.editPartitions = 1000;
+            bench.start("edited", MirrorState.initial(false, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().editSpec(new dev.mirrorflow.model.SpecEdit(List.of("public.items"), List.of("public.notes"),
+                    true, 500, 2000, FAST_RETRY, "add public.items (loaded first); remove public.notes (recorded)"));
+            waitFor(() -> bench.activities.editPartitionsDone.get() >= 2);
+            bench.current().pause("recorded pause during the edit's load");
+            waitFor(() -> bench.activities.phaseNames().contains("PAUSED"));
+            bench.activities.editPartitions = bench.activities.editPartitionsDone.get() + 2;
+            bench.current().resume();
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(false);
+            bench.save("mirror-stream-edit-pause-resume", Phase.TERMINATED);
+        }
+    }
+
+    /** `mirror resume` of a FAILED mirror edited meanwhile: the new run applies the edit, then streams. */
+    void editAppliedByResumeAfterFailure() throws Exception {
+        try (Bench bench = bench()) {
+            bench.start("repaired", MirrorState.resumeAfterFailure(1, 1000, 5000, FAST_RETRY, 4).withPendingEdit(
+                    new dev.mirrorflow.model.SpecEdit(List.of(), List.of("public.doomed"), true, 1000, 5000, FAST_RETRY,
+                            "remove public.doomed (recorded)")));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().terminate(false);
+            bench.save("mirror-edit-resume-after-failure", Phase.TERMINATED);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.mirrorflow.model.MirrorRef;
 import dev.mirrorflow.model.MirrorState;
 import dev.mirrorflow.model.Phase;
 import dev.mirrorflow.model.RetrySettings;
+import dev.mirrorflow.model.SpecEdit;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -297,5 +298,96 @@ class MirrorWorkflowImplTest {
         assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, Phase.class)).isEqualTo(Phase.TERMINATED);
         assertThat(activities.teardowns).hasSize(1);
         assertThat(activities.outcomes).singleElement().satisfies(o -> assertThat(o.dropped()).isTrue());
+    }
+
+    private static SpecEdit edit(boolean addsTables, int batchSize) {
+        return new SpecEdit(addsTables ? java.util.List.of("public.items") : java.util.List.of(), java.util.List.of(),
+                true, batchSize, 2000, new RetrySettings(500, 2.0, 30_000, 0), "test edit");
+    }
+
+    @Test
+    void shouldStopTheStreamLoadTheAddedTablesAndStreamAgainWithTheEditedSettings() throws Exception {
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+
+        mirror.editSpec(edit(true, 250));
+        await("streaming again", () -> activities.streams.size() == 2);
+
+        assertThat(activities.edits).singleElement().satisfies(e -> {
+            assertThat(e.loadAddedTables()).isTrue();
+            assertThat(e.loadGeneration()).isEqualTo(1);
+        });
+        assertThat(activities.editPartitionsDone.get()).isEqualTo(2);
+        assertThat(activities.phaseNames()).containsExactly("SETUP", "SNAPSHOT", "RUNNING", "SNAPSHOT", "RUNNING");
+        assertThat(activities.phases.get(3).reason()).isEqualTo(MirrorWorkflow.EDIT_LOAD_REASON + "public.items");
+        assertThat(activities.streams.get(1).batchSize()).isEqualTo(250);
+        assertThat(activities.streams.get(1).idleTimeoutMillis()).isEqualTo(2000);
+        assertThat(mirror.status().batchSize()).isEqualTo(250);
+        mirror.terminate(false);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+    }
+
+    @Test
+    void shouldApplyASettingsOnlyEditWithoutALoadPhase() throws Exception {
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+        mirror.editSpec(edit(false, 42));
+        await("streaming again", () -> activities.streams.size() == 2);
+        assertThat(activities.edits).singleElement().satisfies(e -> assertThat(e.loadAddedTables()).isFalse());
+        assertThat(activities.phaseNames()).containsExactly("SETUP", "SNAPSHOT", "RUNNING", "RUNNING");
+        assertThat(activities.streams.get(1).batchSize()).isEqualTo(42);
+        mirror.terminate(false);
+        result();
+    }
+
+    @Test
+    void shouldLeaveTheAddedTablesToTheLoadWhenTheEditArrivesDuringIt() throws Exception {
+        activities.partitions = 1000;
+        start(true);
+        await("load running", () -> activities.partitionsDone.get() >= 2);
+        mirror.editSpec(edit(true, 1000));
+        await("load again", () -> activities.loads.size() == 2);
+        assertThat(activities.edits).singleElement().satisfies(e -> assertThat(e.loadAddedTables()).isFalse());
+        assertThat(activities.editPartitionsDone.get()).isZero();
+        activities.partitions = activities.partitionsDone.get() + 1;
+        await("streaming", () -> !activities.streams.isEmpty());
+        mirror.terminate(false);
+        result();
+    }
+
+    @Test
+    void shouldApplyAnEditToAPausedMirrorOnlyWhenItResumes() throws Exception {
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+        mirror.pause("by hand");
+        await("paused", () -> activities.phaseNames().contains("PAUSED"));
+        mirror.editSpec(edit(true, 300));
+        Thread.sleep(300);
+        assertThat(activities.edits).as("a paused mirror stays paused").isEmpty();
+        mirror.resume();
+        await("streaming again", () -> activities.streams.size() == 2);
+        assertThat(activities.edits).hasSize(1);
+        assertThat(activities.streams.get(1).batchSize()).isEqualTo(300);
+        mirror.terminate(false);
+        result();
+    }
+
+    @Test
+    void shouldGoOnWithTheEditsLoadAfterAPauseStoppedIt() throws Exception {
+        activities.editPartitions = 1000;
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+        mirror.editSpec(edit(true, 1000));
+        await("edit loading", () -> activities.editPartitionsDone.get() >= 2);
+        mirror.pause("in the middle");
+        await("paused", () -> activities.phaseNames().contains("PAUSED"));
+        assertThat(activities.streams).hasSize(1);
+        activities.editPartitions = activities.editPartitionsDone.get() + 2;
+        mirror.resume();
+        await("streaming again", () -> activities.streams.size() == 2);
+        assertThat(activities.edits).hasSize(2);
+        assertThat(activities.editPartitionsDone.get()).isEqualTo(activities.editPartitions);
+        mirror.terminate(false);
+        result();
     }
 }

@@ -150,6 +150,31 @@ public final class SourceSetup {
         }
     }
 
+    /**
+     * Takes tables a spec edit removed out of the mirror's own publication, so that the source
+     * no longer decodes their changes for it. Tables the publication does not have are skipped.
+     *
+     * @return the tables taken out
+     */
+    public static List<TableId> removeFromPublication(PostgresPeer peer, MirrorSource source, List<TableId> tables) {
+        SourceOperation op = new SourceOperation("updating publication " + source.publication(), peer,
+                source.mirror(), null, null);
+        try (Connection c = peer.connect()) {
+            if (publicationForAllTables(c, source.publication()).orElse(true)) {
+                return List.of();
+            }
+            Set<TableId> present = publishedTables(c, source.publication());
+            List<TableId> leaving = tables.stream().filter(present::contains).toList();
+            if (!leaving.isEmpty()) {
+                execute(c, "ALTER PUBLICATION " + TableId.quote(source.publication()) + " DROP TABLE " + quoted(leaving));
+                log.info("took {} out of publication {} of mirror {}", leaving, source.publication(), source.mirror());
+            }
+            return leaving;
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, op);
+        }
+    }
+
     /** Drops the mirror's publication if it exists. */
     public static void dropPublicationIfExists(PostgresPeer peer, MirrorSource source) {
         SourceOperation op = SourceOperation.of("dropping publication " + source.publication(), peer, source);

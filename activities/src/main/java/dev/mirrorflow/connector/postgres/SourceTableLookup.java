@@ -79,7 +79,8 @@ public final class SourceTableLookup {
         return "mirror " + mirror + ": " + named + " (relation oid " + relationOid + ") was dropped at the source"
                 + namesake.map(f -> ", and " + knownName + " is now another table (relation oid " + f.relationOid()
                         + ") whose rows the mirror never copied").orElse("")
-                + "; the destination keeps the rows it had; run mirror resync " + mirror + " to copy the table anew";
+                + "; the destination keeps the rows it had; run mirror resync " + mirror + " to copy the table anew,"
+                + " or take it out of the spec with mirror edit " + mirror + " and then mirror resume " + mirror;
     }
 
     private Optional<Found> find(String sql, String parameter) throws SQLException {

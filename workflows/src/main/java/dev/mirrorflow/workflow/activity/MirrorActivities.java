@@ -1,5 +1,7 @@
 package dev.mirrorflow.workflow.activity;
 
+import dev.mirrorflow.model.EditRequest;
+import dev.mirrorflow.model.EditResult;
 import dev.mirrorflow.model.LoadRequest;
 import dev.mirrorflow.model.LoadResult;
 import dev.mirrorflow.model.StreamRequest;
@@ -40,6 +42,18 @@ public interface MirrorActivities {
      */
     @ActivityMethod(name = "StreamChanges")
     void stream(StreamRequest request);
+
+    /**
+     * Applies the spec edit waiting in the catalog: validates and sets up the tables it adds
+     * (publication, destination tables), lets go of the tables it removes (their destination
+     * tables stay, no longer the mirror's), copies the added tables' rows when asked, and then
+     * makes the edited spec the mirror's in one catalog transaction. Idempotent: an attempt
+     * after a crash goes on with the partitions not copied yet, and an edit applied already
+     * returns at once. Heartbeats; when cancelled it stops at a partition boundary and returns
+     * with {@code applied == false}.
+     */
+    @ActivityMethod(name = "ApplySpecEdit")
+    EditResult applyEdit(EditRequest request);
 
     /** Drops the destination tables and the load's progress for a resync. Idempotent. */
     @ActivityMethod(name = "ResetForResync")

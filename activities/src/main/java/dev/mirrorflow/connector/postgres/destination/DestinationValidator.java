@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +92,39 @@ public final class DestinationValidator {
                 TableSchema schema = schemas.get(mapping.source());
                 if (schema != null) {
                     requireWritableTable(c, mirror, mapping, schema);
+                }
+            }
+        } catch (SQLException e) {
+            throw new DestinationException("cannot read the destination tables at " + destination.location() + ": "
+                    + BatchApplier.oneLine(e), e);
+        }
+    }
+
+    /**
+     * The tables a spec edit adds are loaded into their destination tables: one that exists, is
+     * not this mirror's yet and holds rows would keep the rows the source does not have, so it is
+     * refused. (One the mirror claims already holds what an earlier attempt loaded.)
+     *
+     * @throws IllegalStateException with one line naming the table and what to do
+     */
+    public static void refuseRowsToKeep(String mirror, PostgresPeer destination, List<TableMapping> mappings) {
+        try (Connection c = destination.connect()) {
+            for (TableMapping mapping : mappings) {
+                long relation = DestinationTables.relationOid(c, mapping.destination());
+                if (relation == 0 || MirrorTablesTable.claimOf(c, relation, mapping.destination())
+                        .filter(claim -> claim.mirror().equals(mirror)).isPresent()) {
+                    continue;
+                }
+                try (Statement statement = c.createStatement();
+                        ResultSet rows = statement.executeQuery("SELECT EXISTS (SELECT FROM "
+                                + mapping.destination().quoted() + ")")) {
+                    rows.next();
+                    if (rows.getBoolean(1)) {
+                        throw new IllegalStateException("destination table " + mapping.destination() + " already"
+                                + " exists and holds rows; adding " + mapping.source() + " loads the source's rows into"
+                                + " it and would keep the ones the source does not have, so empty it first (TRUNCATE "
+                                + mapping.destination() + ") or map the table to another destination table");
+                    }
                 }
             }
         } catch (SQLException e) {

@@ -214,6 +214,47 @@ public final class PostgresDestination implements Destination {
     }
 
     /**
+     * Lets go of tables a spec edit removed from the mirror: each destination table stays as it
+     * is, with its rows, and is no longer the mirror's (a later drop with its destination keeps
+     * it); what was recorded of its columns and its load goes. A table another mirror claims, or
+     * none, is not touched. The mirror's checkpoint stays.
+     *
+     * @return the destination tables let go of
+     */
+    public synchronized List<TableId> release(String mirror, List<TableMapping> mappings) {
+        List<TableId> released = new ArrayList<>();
+        inTransaction(mirror, "letting go of the tables a spec edit removed", c -> {
+            try (Statement statement = c.createStatement()) {
+                statement.execute(LOCK_SCHEMA_CHANGES);
+                for (TableMapping mapping : mappings) {
+                    // Added again later, the table is loaded afresh rather than taken as loaded.
+                    statement.execute("DO $$ BEGIN IF to_regclass('" + CheckpointTable.SCHEMA
+                            + ".snapshot_partitions') IS NOT NULL THEN DELETE FROM " + CheckpointTable.SCHEMA
+                            + ".snapshot_partitions WHERE mirror = " + quoteLiteral(mirror) + " AND table_name = "
+                            + quoteLiteral(mapping.source().toString()) + "; END IF; END $$");
+                    long relation = tableOid(c, mapping.destination());
+                    Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
+                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
+                    if (claim.isEmpty() || !claim.get().mirror().equals(mirror)) {
+                        continue;
+                    }
+                    MirrorTablesTable.release(c, relation);
+                    SourceColumnsTable.forget(c, relation);
+                    released.add(mapping.destination());
+                }
+            }
+            c.commit();
+            return null;
+        });
+        Map<TableId, MirroredTable> prepared = mirrors.get(mirror);
+        if (prepared != null) {
+            mappings.forEach(m -> prepared.remove(m.source()));
+        }
+        log.info("Mirror {} let go of destination table(s) {}", mirror, released);
+        return released;
+    }
+
+    /**
      * Forgets the mirror's progress for a resync, which loads the tables again: the tables
      * mirrorflow created for this mirror are dropped (the load creates them as the source is
      * now), and a table that existed before the mirror, which mirrorflow never drops, is emptied

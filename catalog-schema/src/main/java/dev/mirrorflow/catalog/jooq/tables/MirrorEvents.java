@@ -210,7 +210,7 @@ public class MirrorEvents extends TableImpl<MirrorEventsRecord> {
     @Override
     public List<Check<MirrorEventsRecord>> getChecks() {
         return Arrays.asList(
-            Internal.createCheck(this, DSL.name("mirror_events_kind_known"), "((kind = ANY (ARRAY['PHASE'::text, 'ERROR'::text, 'SIGNAL'::text, 'INFO'::text, 'SCHEMA'::text])))", true)
+            Internal.createCheck(this, DSL.name("mirror_events_kind_known"), "((kind = ANY (ARRAY['PHASE'::text, 'ERROR'::text, 'SIGNAL'::text, 'INFO'::text, 'SCHEMA'::text, 'EDIT'::text])))", true)
         );
     }
 

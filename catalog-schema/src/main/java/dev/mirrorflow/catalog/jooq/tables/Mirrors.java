@@ -135,6 +135,11 @@ public class Mirrors extends TableImpl<MirrorsRecord> {
      */
     public final TableField<MirrorsRecord, OffsetDateTime> DROPPED_AT = createField(DSL.name("dropped_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
 
+    /**
+     * The column <code>mirrorflow.mirrors.pending_spec</code>.
+     */
+    public final TableField<MirrorsRecord, JSONB> PENDING_SPEC = createField(DSL.name("pending_spec"), SQLDataType.JSONB, this, "");
+
     private Mirrors(Name alias, Table<MirrorsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }

@@ -203,6 +203,20 @@ public class MirrorsRecord extends UpdatableRecordImpl<MirrorsRecord> {
         return (OffsetDateTime) get(12);
     }
 
+    /**
+     * Setter for <code>mirrorflow.mirrors.pending_spec</code>.
+     */
+    public void setPendingSpec(JSONB value) {
+        set(13, value);
+    }
+
+    /**
+     * Getter for <code>mirrorflow.mirrors.pending_spec</code>.
+     */
+    public JSONB getPendingSpec() {
+        return (JSONB) get(13);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -226,7 +240,7 @@ public class MirrorsRecord extends UpdatableRecordImpl<MirrorsRecord> {
     /**
      * Create a detached, initialised MirrorsRecord
      */
-    public MirrorsRecord(Long id, String name, String sourcePeer, String destinationPeer, JSONB spec, String workflowId, String phase, String phaseReason, String lastError, OffsetDateTime phaseSince, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime droppedAt) {
+    public MirrorsRecord(Long id, String name, String sourcePeer, String destinationPeer, JSONB spec, String workflowId, String phase, String phaseReason, String lastError, OffsetDateTime phaseSince, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime droppedAt, JSONB pendingSpec) {
         super(Mirrors.MIRRORS);
 
         setId(id);
@@ -242,6 +256,7 @@ public class MirrorsRecord extends UpdatableRecordImpl<MirrorsRecord> {
         setCreatedAt(createdAt);
         setUpdatedAt(updatedAt);
         setDroppedAt(droppedAt);
+        setPendingSpec(pendingSpec);
         resetChangedOnNotNull();
     }
 }
