@@ -4,8 +4,11 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CdcBatch;
 import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorOutcome;
+import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.SnapshotPartition;
+import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.model.SpecEdit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +30,8 @@ record MirrorStatusView(
         CdcBatch.Totals stream,
         Optional<MirrorOutcome> outcome,
         SourceLag lag,
-        List<MirrorEvent> schemaChanges) {
+        List<MirrorEvent> schemaChanges,
+        Optional<String> pendingEdit) {
 
     /** How many of the newest schema changes status shows; history has them all. */
     static final int SCHEMA_CHANGES_SHOWN = 10;
@@ -40,7 +44,20 @@ record MirrorStatusView(
                 .filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
         return new MirrorStatusView(mirror, generation, catalog.snapshotPartitions().progress(mirror.id(), generation),
                 loadStarted, catalog.cdcBatches().totals(mirror.id()), catalog.mirrors().latestOutcome(mirror.id()), lag,
-                oldestFirst(catalog.mirrors().schemaChanges(mirror.id(), SCHEMA_CHANGES_SHOWN)));
+                oldestFirst(catalog.mirrors().schemaChanges(mirror.id(), SCHEMA_CHANGES_SHOWN)),
+                pendingEdit(catalog, mirror));
+    }
+
+    /** What a saved edit not applied yet changes, as `mirror edit` described it. */
+    private static Optional<String> pendingEdit(Catalog catalog, MirrorRow mirror) {
+        return catalog.mirrors().pendingSpec(mirror.id()).map(json -> {
+            try {
+                return SpecEdit.between(MirrorSpecParser.fromJson(mirror.spec()), MirrorSpecParser.fromJson(json))
+                        .description();
+            } catch (RuntimeException unreadable) {
+                return "a saved edit (" + unreadable.getMessage() + ")";
+            }
+        });
     }
 
     private static List<MirrorEvent> oldestFirst(List<MirrorEvent> newestFirst) {
@@ -90,6 +107,8 @@ record MirrorStatusView(
         if (lag != null) {
             out.append("  lag      ").append(lag.render()).append('\n');
         }
+        pendingEdit.ifPresent(edit -> out.append("  edit     ").append(edit).append(m.phase() == MirrorPhase.FAILED
+                ? ": saved, applied first when the mirror is resumed or resynced" : ": being applied").append('\n'));
         // Differences between the source and the destination that the mirror keeps on purpose
         // (a column dropped at the source) and changes it followed (a renamed table).
         for (MirrorEvent change : schemaChanges) {
@@ -133,6 +152,7 @@ record MirrorStatusView(
             changes.add(c);
         }
         json.put("schemaChanges", changes);
+        json.put("pendingEdit", pendingEdit.orElse(null));
         if (lag != null) {
             Map<String, Object> l2 = new LinkedHashMap<>();
             l2.put("bytes", lag.bytes());

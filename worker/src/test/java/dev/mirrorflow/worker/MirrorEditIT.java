@@ -225,8 +225,11 @@ class MirrorEditIT {
                 bed.mirrorSpec(name, "tables:\n  - source: kept\nidleTimeout: 200ms\n").toString());
         assertThat(edit.out()).contains("has FAILED; the edit (remove public.doomed) is saved",
                 "mirrorflow mirror resume " + name);
+        assertThat(bed.ok("mirror", "status", name).out())
+                .contains("edit     remove public.doomed: saved, applied first when the mirror is resumed or resynced");
         bed.ok("mirror", "resume", name);
         bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
+        assertThat(bed.ok("mirror", "status", name).out()).doesNotContain("edit  ");
         bed.source.execute("DELETE FROM kept WHERE id > 90");
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
 

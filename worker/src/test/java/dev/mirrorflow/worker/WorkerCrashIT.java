@@ -53,6 +53,7 @@ class WorkerCrashIT {
     }
 
     private static void startWorker() throws Exception {
+        stopWorker(); // another test's
         worker = MirrorflowProcess.builder(state, "worker",
                 "--state-dir", state.toString(),
                 "--catalog-url", bed.catalogDb.jdbcUrl(),
@@ -141,6 +142,69 @@ class WorkerCrashIT {
         assertThat(SecretScan.assertNoSecretInHistories(name, bed.password)).as("runs scanned").isGreaterThan(1);
         bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "120s");
         logs.assertNoSecretLogged(null); // the CLI in this JVM; the workers logged to worker.log
+    }
+
+    /**
+     * A spec edit adds a table with many partitions while the source writes to it; the worker
+     * is killed in the middle of the edit's load. A new worker finishes the load from the
+     * partitions still to copy, applies the edit, and streams: the added table ends equal to the
+     * source, without duplicates.
+     */
+    @Test
+    void shouldFinishASpecEditsLoadWhenTheWorkerIsKilledDuringIt() throws Exception {
+        String name = "editcrash_" + ScratchDatabase.randomSuffix();
+        String first = name + "_first";
+        String added = name + "_added";
+        for (String t : List.of(first, added)) {
+            // The added table big enough for a few hundred partitions, so the kill meets its load.
+            bed.source.execute("CREATE TABLE " + t + " (id bigint PRIMARY KEY, v int NOT NULL, note text)",
+                    "INSERT INTO " + t + " SELECT g, g, md5(g::text) FROM generate_series(1, "
+                            + (t.equals(added) ? 3 * ROWS : ROWS) + ") g");
+        }
+        bed.peers(name);
+        startWorker();
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
+                tables:
+                  - source: public.%1$s
+                idleTimeout: 200ms
+                snapshot:
+                  rowsPerPartition: 1000
+                  parallelism: 1
+                """.formatted(first)).toString());
+        bed.awaitPhase(name, MirrorPhase.RUNNING, RECOVERY);
+        int loadedBefore = partitionsDone(name);
+        try (MirrorLifecycleIT.SourceWriter writer = MirrorLifecycleIT.SourceWriter.start(bed.source,
+                List.of(first, added), ROWS)) {
+            MirrorTestBed.Run edit = bed.ok("mirror", "edit", name, "-f", bed.mirrorSpec(name, """
+                    tables:
+                      - source: public.%1$s
+                      - source: public.%2$s
+                    idleTimeout: 200ms
+                    snapshot:
+                      rowsPerPartition: 1000
+                      parallelism: 1
+                    """.formatted(first, added)).toString(), "--timeout", "1s");
+            assertThat(edit.out()).contains("edit requested");
+            MirrorTestBed.await("some of the added table's partitions loaded", RECOVERY,
+                    () -> partitionsDone(name) >= loadedBefore + 2);
+            assertThat(bed.mirror(name).phase()).isEqualTo(MirrorPhase.SNAPSHOT);
+            killWorker();
+            startWorker();
+            MirrorTestBed.await("the edit applied", RECOVERY, () -> pendingEdit(name).isEmpty());
+            bed.awaitPhase(name, MirrorPhase.RUNNING, RECOVERY);
+        }
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "240s");
+        for (String t : List.of(first, added)) {
+            assertThat(count(bed.destination, "SELECT count(*) - count(DISTINCT id) FROM " + t)).isZero();
+            assertThat(checksum(bed.destination, t)).as(t).isEqualTo(checksum(bed.source, t));
+        }
+        stopWorker();
+    }
+
+    private static java.util.Optional<String> pendingEdit(String name) {
+        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+            return catalog.mirrors().pendingSpec(bed.mirror(name).id());
+        }
     }
 
     private static int partitionsDone(String name) {
