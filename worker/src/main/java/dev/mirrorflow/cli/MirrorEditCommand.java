@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
  * mirror's; the edited spec is saved in the catalog and the workflow applies it at a batch
  * boundary, loading the added tables before it streams again.
  */
-@Command(name = "edit", aliases = "update", mixinStandardHelpOptions = true,
+@Command(name = "edit", mixinStandardHelpOptions = true,
         description = {"Changes a mirror's spec: tables added (loaded first, then streamed) or removed (their "
                 + "destination tables stay, no longer the mirror's), batchSize, idleTimeout, retry and snapshot.",
                 "Peers, slot, publication, initialLoad and an existing table's destination or excluded columns "
