@@ -279,15 +279,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                 if (request.loadAddedTables() && !added.isEmpty()) {
                     Map<TableId, TableSchema> known = schemas;
                     List<TableLoad> tables = added.stream().map(m -> new TableLoad(m, known.get(m.source()))).toList();
-                    SnapshotLoader loader = new SnapshotLoader(catalog, edited.source()::connect,
-                            edited.destination()::connect, new SnapshotLoadOptions(next.snapshot().parallelism(),
-                                    next.snapshot().rowsPerPartition(), Duration.ofSeconds(5)));
-                    SnapshotLoad load = new SnapshotLoad(mirrorId, ctx.name(), request.loadGeneration());
-                    // Fresh snapshots, taken after the tables joined the publication: the stream
-                    // goes on from the checkpoint, before that, and replays what the copies already
-                    // hold onto the idempotent apply, as after a load whose exported snapshot was lost.
-                    SnapshotLoadResult result = loader.run(load, tables, Optional.empty(),
-                            progress -> heartbeat.beat(progress.partitionsDone()), heartbeat::stopRequested);
+                    SnapshotLoadResult result = loadAddedTables(edited, added, tables, request.loadGeneration(),
+                            heartbeat);
                     rows += result.rowsCopied();
                     if (result.partitionsRemaining() > 0) {
                         log.info("mirror {}: the edit's load stopped at a partition boundary, {} partition(s) remain",
@@ -308,6 +301,57 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                     + " edit the mirror once more when nobody else does");
         } catch (RuntimeException e) {
             throw ActivityFailures.toFailure(catalog, ctx.name(), "applying a spec edit", e);
+        }
+    }
+
+    /**
+     * Copies the added tables, every partition at one snapshot exported for this attempt and
+     * taken after the tables joined the publication. The stream then goes on from its checkpoint,
+     * before that, and replays onto the idempotent apply the changes the copy already holds: a
+     * row the snapshot has is there to be updated, and one it lacks was deleted before it, which
+     * a later change replays. A snapshot lives only as long as its exporting transaction, so an
+     * attempt that finds partitions of an earlier one (a crash, a pause) empties the added tables
+     * and copies them again: partitions read at two snapshots could both miss a row that an
+     * update moved between them, and a replayed update whose TOAST values were unchanged could
+     * not bring it back.
+     */
+    private SnapshotLoadResult loadAddedTables(MirrorContext edited, List<TableMapping> added, List<TableLoad> tables,
+            int loadGeneration, ActivityHeartbeat heartbeat) {
+        long mirrorId = edited.row().id();
+        SnapshotLoad load = new SnapshotLoad(mirrorId, edited.name(), loadGeneration);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        tables.forEach(t -> names.add(t.partitionTableName()));
+        boolean earlierAttempt = catalog.snapshotPartitions().list(mirrorId, loadGeneration).stream()
+                .anyMatch(p -> names.contains(p.tableName()));
+        if (earlierAttempt) {
+            log.info("mirror {}: an earlier attempt loaded part of {} at another snapshot; loading them again",
+                    edited.name(), names);
+            try (PostgresDestination destination = new PostgresDestination(edited.destinationDataSource())) {
+                destination.emptyForReload(edited.name(), added);
+            }
+            names.forEach(table -> catalog.snapshotPartitions().deleteTable(mirrorId, loadGeneration, table));
+        }
+        SnapshotLoader loader = new SnapshotLoader(catalog, edited.source()::connect, edited.destination()::connect,
+                new SnapshotLoadOptions(edited.spec().snapshot().parallelism(),
+                        edited.spec().snapshot().rowsPerPartition(), Duration.ofSeconds(5)));
+        try (Connection exporting = edited.source().connect(); Statement st = exporting.createStatement()) {
+            exporting.setAutoCommit(true);
+            st.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+            String snapshot;
+            try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+                rs.next();
+                snapshot = rs.getString(1);
+            }
+            SnapshotLoadResult result = loader.run(load, tables, Optional.of(snapshot),
+                    progress -> heartbeat.beat(progress.partitionsDone()), heartbeat::stopRequested);
+            if (result.exportedSnapshotLost()) {
+                // Retried: the next attempt loads the added tables again at one snapshot.
+                throw new IllegalStateException("the snapshot the edit's load read was lost with its connection");
+            }
+            return result;
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, SourceOperation.of("exporting a snapshot for the edit's load",
+                    edited.source(), edited.mirrorSource()));
         }
     }
 

@@ -56,7 +56,12 @@ record MergeStatements(String createStaging, String copy, String fillFromBase, S
                     .map(i -> TableId.quote(columns.get(i).name()) + " = " + keepUnchanged(columns, i, "t"))
                     .collect(Collectors.joining(", ")));
         }
-        merge.append(" WHEN NOT MATCHED AND NOT s.").append(DELETE).append(" THEN INSERT (").append(names)
+        // A row the destination lacks is inserted only when every value is known. An update whose
+        // unchanged (TOAST) values have no row to come from is a replayed change to a row deleted
+        // later (a stream replaying what a load read at a later snapshot), which that delete
+        // removes again; inserting it with NULLs would be a wrong row meanwhile, or fail a NOT NULL.
+        merge.append(" WHEN NOT MATCHED AND NOT s.").append(DELETE).append(" AND s.").append(UNCHANGED)
+                .append(" IS NULL THEN INSERT (").append(names)
                 .append(") VALUES (").append(columns.stream().map(c -> "s." + TableId.quote(c.name()))
                         .collect(Collectors.joining(", "))).append(')');
 

@@ -214,6 +214,37 @@ public final class PostgresDestination implements Destination {
     }
 
     /**
+     * Empties tables of this mirror and forgets their load's markers, for loading them again
+     * from the start (a spec edit's load that lost its snapshot). Only tables the mirror claims
+     * are touched: a spec edit claims its added tables before it loads them.
+     */
+    public synchronized void emptyForReload(String mirror, List<TableMapping> mappings) {
+        inTransaction(mirror, "emptying tables to load them again", c -> {
+            try (Statement statement = c.createStatement()) {
+                statement.execute(LOCK_SCHEMA_CHANGES);
+                for (TableMapping mapping : mappings) {
+                    forgetMarkers(statement, mirror, mapping.source());
+                    long relation = tableOid(c, mapping.destination());
+                    Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
+                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
+                    if (claim.isPresent() && claim.get().mirror().equals(mirror)) {
+                        statement.execute("TRUNCATE " + mapping.destination().quoted());
+                    }
+                }
+            }
+            c.commit();
+            return null;
+        });
+    }
+
+    private static void forgetMarkers(Statement statement, String mirror, TableId source) throws SQLException {
+        statement.execute("DO $$ BEGIN IF to_regclass('" + CheckpointTable.SCHEMA
+                + ".snapshot_partitions') IS NOT NULL THEN DELETE FROM " + CheckpointTable.SCHEMA
+                + ".snapshot_partitions WHERE mirror = " + quoteLiteral(mirror) + " AND table_name = "
+                + quoteLiteral(source.toString()) + "; END IF; END $$");
+    }
+
+    /**
      * Lets go of tables a spec edit removed from the mirror: each destination table stays as it
      * is, with its rows, and is no longer the mirror's (a later drop with its destination keeps
      * it); what was recorded of its columns and its load goes. A table another mirror claims, or
@@ -228,10 +259,7 @@ public final class PostgresDestination implements Destination {
                 statement.execute(LOCK_SCHEMA_CHANGES);
                 for (TableMapping mapping : mappings) {
                     // Added again later, the table is loaded afresh rather than taken as loaded.
-                    statement.execute("DO $$ BEGIN IF to_regclass('" + CheckpointTable.SCHEMA
-                            + ".snapshot_partitions') IS NOT NULL THEN DELETE FROM " + CheckpointTable.SCHEMA
-                            + ".snapshot_partitions WHERE mirror = " + quoteLiteral(mirror) + " AND table_name = "
-                            + quoteLiteral(mapping.source().toString()) + "; END IF; END $$");
+                    forgetMarkers(statement, mirror, mapping.source());
                     long relation = tableOid(c, mapping.destination());
                     Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
                             : MirrorTablesTable.claimOf(c, relation, mapping.destination());
