@@ -201,6 +201,40 @@ class WorkerCrashIT {
         stopWorker();
     }
 
+    /**
+     * A pause sent right after the worker was killed reaches a stream nobody runs: the stream
+     * cannot hear it, and the server ends it once its heartbeat is overdue. The mirror must end
+     * up PAUSED, not FAILED, and stream on after a resume.
+     */
+    @Test
+    void shouldPauseAMirrorWhoseWorkerWasKilledAndResumeIt() throws Exception {
+        String name = "killpause_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id bigint PRIMARY KEY, v int NOT NULL, note text)",
+                "INSERT INTO " + table + " SELECT g, g, md5(g::text) FROM generate_series(1, 1000) g");
+        bed.peers(name);
+        startWorker();
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
+                tables:
+                  - source: public.%s
+                idleTimeout: 200ms
+                """.formatted(table)).toString());
+        bed.awaitPhase(name, MirrorPhase.RUNNING, RECOVERY);
+        killWorker();
+        bed.ok("mirror", "pause", name, "--reason", "worker gone");
+        startWorker();
+        MirrorTestBed.await("paused", RECOVERY, () -> {
+            MirrorPhase phase = bed.mirror(name).phase();
+            assertThat(phase).as("the mirror's phase while the killed stream times out").isNotEqualTo(MirrorPhase.FAILED);
+            return phase == MirrorPhase.PAUSED;
+        });
+        bed.source.execute("UPDATE " + table + " SET v = v + 1 WHERE id % 10 = 0");
+        bed.ok("mirror", "resume", name);
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "120s");
+        assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
+        stopWorker();
+    }
+
     private static java.util.Optional<String> pendingEdit(String name) {
         try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
             return catalog.mirrors().pendingSpec(bed.mirror(name).id());

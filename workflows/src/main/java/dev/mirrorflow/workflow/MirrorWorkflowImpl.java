@@ -24,6 +24,7 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Functions;
@@ -217,7 +218,15 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         Workflow.continueAsNew(new MirrorRef(name, snapshot()));
     }
 
+    /**
+     * Whether the retry policy would have tried the activity again, had it not been stopped. A
+     * heartbeat timeout is what a stop meets when the activity's worker was killed: the activity
+     * cannot hear the cancellation, and the server ends it once its heartbeat is overdue.
+     */
     private static boolean wouldRetry(ActivityFailure e) {
+        if (e.getCause() instanceof TimeoutFailure) {
+            return true;
+        }
         return e.getCause() instanceof ApplicationFailure a && !a.isNonRetryable()
                 && !java.util.List.of(NON_RETRYABLE).contains(a.getType());
     }
