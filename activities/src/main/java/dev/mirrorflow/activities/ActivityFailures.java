@@ -52,7 +52,9 @@ final class ActivityFailures {
         } else if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
             // The destination and the stream refuse what they cannot reconcile (a column that
             // changed type, a table without a key) with one line that says what to do.
-            message = "mirror " + mirror + ": " + e.getMessage();
+            String prefix = "mirror " + mirror + ": ";
+            message = e.getMessage() != null && e.getMessage().startsWith(prefix) ? e.getMessage()
+                    : prefix + e.getMessage();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
         } else if ((e instanceof DestinationException || e instanceof SnapshotLoadException)

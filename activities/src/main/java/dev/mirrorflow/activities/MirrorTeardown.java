@@ -1,6 +1,7 @@
 package dev.mirrorflow.activities;
 
 import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.TableId;
@@ -119,7 +120,19 @@ final class MirrorTeardown {
             }
             try (PostgresDestination destination = new PostgresDestination(
                     new PeerDataSource(destinationPeer))) {
-                destination.forget(spec.name(), droppable, request.dropDestination());
+                List<TableId> kept = new java.util.ArrayList<>(destination.forget(spec.name(), droppable,
+                        request.dropDestination()));
+                // The tables left out as source tables were kept too.
+                List<TableMapping> considered = droppable;
+                mappings.stream().map(TableMapping::destination).filter(t -> !kept.contains(t))
+                        .filter(t -> request.dropDestination()).filter(t -> considered.stream()
+                                .noneMatch(m -> m.destination().equals(t))).forEach(kept::add);
+                if (!kept.isEmpty()) {
+                    // `mirror drop` reads it to say which tables it did not drop, and why.
+                    catalog.mirrors().recordEvent(row.id(), MirrorEvent.Kind.INFO, TeardownRequest.KEPT_TABLES + kept.stream()
+                            .map(TableId::toString).collect(Collectors.joining(", "))
+                            + " (mirrorflow did not create them for this mirror)", null, "teardown-kept-tables");
+                }
             }
         } catch (RuntimeException e) {
             left.add(destinationLeftover(spec.name(), mappings, request.dropDestination(), destinationAt, reason(e),

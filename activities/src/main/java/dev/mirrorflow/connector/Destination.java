@@ -38,8 +38,10 @@ public interface Destination extends AutoCloseable {
      * Forgets the mirror at the destination: its checkpoint and any progress the destination
      * keeps for it, and with {@code dropTables} the tables it created for the mirror too (never
      * a table that existed before the mirror, or another mirror's). Used by drop. Idempotent.
+     *
+     * @return with {@code dropTables}, the destination tables that exist and were kept
      */
-    void forget(String mirror, List<TableMapping> mappings, boolean dropTables);
+    List<TableId> forget(String mirror, List<TableMapping> mappings, boolean dropTables);
 
     @Override
     void close();

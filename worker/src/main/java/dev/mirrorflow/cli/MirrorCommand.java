@@ -534,8 +534,13 @@ final class MirrorCommand implements Runnable {
                 throw new UserError("mirror " + name + " dropped, but "
                         + (leftBehind.startsWith(self) ? "it " + leftBehind.substring(self.length()) : leftBehind));
             }
-            spec.commandLine().getOut().printf("mirror %s dropped%s%n", name,
-                    dropDestination ? " with its destination tables" : "");
+            String kept = catalog.mirrors().history(mirror.id(), 20).stream()
+                    .filter(e -> e.kind() == MirrorEvent.Kind.INFO && e.reason() != null
+                            && e.reason().startsWith(dev.mirrorflow.model.TeardownRequest.KEPT_TABLES))
+                    .map(MirrorEvent::reason).reduce((a, b) -> b).orElse(null);
+            spec.commandLine().getOut().printf("mirror %s dropped%s%n", name, !dropDestination ? ""
+                    : kept == null ? " with its destination tables" : " with the destination tables mirrorflow created"
+                            + " for it; " + kept);
         }
 
         private boolean ended(MirrorControl control, Duration wait) {

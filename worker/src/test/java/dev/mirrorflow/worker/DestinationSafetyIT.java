@@ -93,7 +93,9 @@ class DestinationSafetyIT {
         assertThat(count(bed.destination, "SELECT count(*) FROM pg_indexes WHERE indexname = '" + table + "_v'"))
                 .isEqualTo(1);
 
-        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+        assertThat(bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s").out())
+                .isEqualTo("mirror " + name + " dropped with the destination tables mirrorflow created for it; kept"
+                        + " destination table(s) public." + table + " (mirrorflow did not create them for this mirror)\n");
         assertThat(checksum(bed.destination, table)).as("kept with its rows").isEqualTo(checksum(bed.source, table));
     }
 

@@ -177,7 +177,7 @@ public final class PostgresDestination implements Destination {
      * claims, is not touched.
      */
     @Override
-    public synchronized void forget(String mirror, List<TableMapping> mappings, boolean dropTables) {
+    public synchronized List<TableId> forget(String mirror, List<TableMapping> mappings, boolean dropTables) {
         List<TableId> kept = new ArrayList<>();
         inTransaction(mirror, "forgetting the mirror at the destination", c -> {
             try (Statement statement = c.createStatement()) {
@@ -211,6 +211,7 @@ public final class PostgresDestination implements Destination {
             log.info("Mirror {}: kept destination table(s) {} as mirrorflow did not create them for it", mirror, kept);
         }
         log.info("Forgot mirror {} at the destination{}", mirror, dropTables ? ", tables dropped" : "");
+        return List.copyOf(kept);
     }
 
     /**

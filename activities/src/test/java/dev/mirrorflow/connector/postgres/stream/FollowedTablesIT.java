@@ -211,8 +211,8 @@ class FollowedTablesIT {
         }
 
         @Override
-        public void forget(String mirror, List<TableMapping> m, boolean dropTables) {
-            real.forget(mirror, m, dropTables);
+        public List<dev.mirrorflow.connector.TableId> forget(String mirror, List<TableMapping> m, boolean dropTables) {
+            return real.forget(mirror, m, dropTables);
         }
 
         @Override

@@ -139,8 +139,8 @@ class StreamToDestinationIT {
                     return result;
                 }
 
-                public void forget(String mirror, List<TableMapping> m, boolean dropTables) {
-                    real.forget(mirror, m, dropTables);
+                public List<dev.mirrorflow.connector.TableId> forget(String mirror, List<TableMapping> m, boolean dropTables) {
+                    return real.forget(mirror, m, dropTables);
                 }
 
                 public void close() {}
