@@ -79,6 +79,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
             // which the checks of what the destination holds need too.
             ExcludedColumnsCheck.check(source, mirror);
             DestinationPrivilegesCheck.check(mirror.destination(), destination, mirror);
+            DestinationTypesCheck.check(source, mirror.destination(), destination, mirror, "mirror create again");
             refuseUnsafeDestination(catalog, peers, mirror, source, destination);
 
             // Temporal is checked before the catalog is written, so an unreachable Temporal

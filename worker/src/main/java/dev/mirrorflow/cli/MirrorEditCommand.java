@@ -168,6 +168,7 @@ final class MirrorEditCommand implements Callable<Integer> {
         }
         ExcludedColumnsCheck.check(source, added);
         DestinationPrivilegesCheck.check(proposed.destination(), destination, added);
+        DestinationTypesCheck.check(source, proposed.destination(), destination, added, "mirror edit again");
         MirrorCreateCommand.refuseUnsafeDestination(catalog, peers, added, source, destination);
         if (proposed.initialLoad()) {
             List<TableMapping> mappings = addedTables.stream().map(t -> new TableMapping(TableId.parse(t.source()),

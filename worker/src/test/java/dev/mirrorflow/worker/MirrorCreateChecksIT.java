@@ -268,6 +268,31 @@ class MirrorCreateChecksIT {
     }
 
     /** No catalog row, no publication, no slot, no destination table. */
+    @Test
+    void shouldRefuseAColumnTypeTheDestinationLacksShowingItsDefinitionAndWriteNothing() throws Exception {
+        String name = "types_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE DOMAIN " + name + "_pos AS integer CHECK (VALUE > 0)",
+                "CREATE TABLE " + table + " (id int PRIMARY KEY, qty " + name + "_pos, tags " + name + "_pos[])");
+        bed.peers(name);
+        MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", spec(name, "public." + table, "[]").toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err().strip()).isEqualTo("mirrorflow: mirror " + name + ": column qty of source table public."
+                + table + " has type " + name + "_pos, which the destination database does not have; create it there"
+                + " first (at the source: CREATE DOMAIN " + name + "_pos AS integer CHECK ((VALUE > 0))) or exclude the"
+                + " column (mirrorflow creates enum types only), then run mirror create again");
+        assertNothingWritten(name, table);
+
+        // Created at the destination as the message says, the mirror copies both columns.
+        bed.destination.execute("CREATE DOMAIN " + name + "_pos AS integer CHECK (VALUE > 0)");
+        bed.source.execute("INSERT INTO " + table + " VALUES (1, 5, '{1,2}')");
+        bed.ok("mirror", "create", "-f", spec(name, "public." + table, "[]").toString());
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(count(bed.destination, "SELECT count(*) FROM " + table + " WHERE qty = 5 AND tags = '{1,2}'"))
+                .isEqualTo(1);
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
     private static void assertNothingWritten(String name, String table) throws Exception {
         assertNothingWritten(name, table, bed.destination);
     }

@@ -88,15 +88,23 @@ class MirrorDropIT {
     void shouldDropAMirrorThatFailedInSetupAfterTemporalForgotItsWorkflow() throws Exception {
         String name = "dropsetup_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
-        // The source's column has a type the destination lacks: setup fails.
+        // The source's column has a type the destination has when the mirror is created (create
+        // checks it) and lacks once a worker sets the mirror up: setup fails.
         bed.source.execute("CREATE DOMAIN " + table + "_amount AS numeric(12,2)",
                 "CREATE TABLE " + table + " (id int PRIMARY KEY, amount " + table + "_amount)");
+        bed.destination.execute("CREATE DOMAIN " + table + "_amount AS numeric(12,2)");
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
+        String later = "e2e-later-" + UUID.randomUUID();
+        MirrorTestBed.Run create = cliOnQueue(later, "mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
                 """.formatted(name, table)).toString());
-        bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
+        assertThat(create.exit()).as(create.err()).isZero();
+        bed.destination.execute("DROP DOMAIN " + table + "_amount");
+        try (WorkerRuntime worker = WorkerRuntime.start(bed.catalogDb.catalogConfig(),
+                new TemporalConnection.Settings(MirrorTestBed.TEMPORAL, "default", later), state)) {
+            bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
+        }
         assertThat(publications("mirrorflow_" + name)).as("setup made the publication").isEqualTo(1);
         // Temporal's retention expiring, simulated.
         temporal("workflow", "delete", "--workflow-id", "mirror/" + name, "--yes");
