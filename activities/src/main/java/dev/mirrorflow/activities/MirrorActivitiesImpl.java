@@ -123,7 +123,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                     && !catalog.mirrors().hasPhaseChange(ctx.row().id(), MirrorWorkflow.RESYNC_REASON)) {
                 int attempt = Activity.getExecutionContext().getInfo().getAttempt();
                 try (AcquiredSlot slot = slotsOf(ctx).acquire(ctx.source(), ctx.mirrorSource(), attempt)) {
-                    SourceSetup.createSlotIfMissing(slot);
+                    new SlotCreationWait(catalog, ctx, new ActivityHeartbeat(Activity.getExecutionContext()))
+                            .run(() -> SourceSetup.createSlotIfMissing(slot));
                 }
             }
         } catch (RuntimeException e) {
@@ -145,7 +146,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             if (catalog.snapshotPartitions().progress(ctx.row().id(), request.loadGeneration()).partitionsDone() > 0) {
                 SourceSetup.requireSlot(slot, "the partitions loaded so far no longer match any change stream");
             }
-            Optional<ExportedSnapshot> exported = SourceSetup.createSlotIfMissing(slot);
+            Optional<ExportedSnapshot> exported = new SlotCreationWait(catalog, ctx, heartbeat)
+                    .run(() -> SourceSetup.createSlotIfMissing(slot));
             if (exported.isEmpty()) {
                 log.info("mirror {}: the slot existed already, so the rest of the load reads fresh snapshots and the"
                         + " stream replays from the slot's position onto idempotent apply", ctx.name());

@@ -69,6 +69,33 @@ class NoLoadMirrorSlotIT {
     }
 
     @Test
+    void shouldSayWhatSlotCreationWaitsForAndGoOnOnceTheSourcesTransactionEnds() throws Exception {
+        String name = "slotwait_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)");
+        bed.peers(name);
+        // A transaction with an xid, open at the source: a logical slot cannot be created before it ends.
+        try (java.sql.Connection open = bed.source.connect(); java.sql.Statement st = open.createStatement()) {
+            open.setAutoCommit(false);
+            st.execute("INSERT INTO " + table + " VALUES (1, 'long transaction')");
+            bed.ok("mirror", "create", "-f", noLoadSpec(name, table).toString());
+            MirrorTestBed.await("the wait reported", Duration.ofSeconds(60), () -> {
+                String error = bed.mirror(name).lastError();
+                return error != null && error.startsWith("mirror " + name + ": creating replication slot mirrorflow_"
+                        + name + " has waited ") && error.contains(" for the transactions running at the source to end");
+            });
+            assertThat(bed.mirror(name).phase()).isEqualTo(MirrorPhase.SETUP);
+            assertThat(bed.ok("mirror", "status", name).out()).contains("for the transactions running at the source");
+            open.commit();
+        }
+        bed.awaitPhase(name, MirrorPhase.RUNNING, Duration.ofSeconds(60));
+        bed.source.execute("INSERT INTO " + table + " VALUES (2, 'after')");
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(count(bed.destination, "SELECT count(*) FROM " + table)).as("row 1 came before the slot").isEqualTo(1);
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
+    @Test
     void shouldFailRatherThanMakeUpANewSlotWhenItIsDroppedBeforeTheFirstBatch() throws Exception {
         String name = "nllost_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
