@@ -4,6 +4,7 @@ import dev.mirrorflow.model.LoadRequest;
 import dev.mirrorflow.model.LoadResult;
 import dev.mirrorflow.model.MirrorOutcomeRecord;
 import dev.mirrorflow.model.PhaseChange;
+import dev.mirrorflow.model.SignalNote;
 import dev.mirrorflow.model.StreamRequest;
 import dev.mirrorflow.model.TeardownRequest;
 import dev.mirrorflow.workflow.activity.MirrorActivities;
@@ -29,6 +30,7 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
     final List<LoadRequest> resets = new CopyOnWriteArrayList<>();
     final List<TeardownRequest> teardowns = new CopyOnWriteArrayList<>();
     final List<Integer> setupAttempts = new CopyOnWriteArrayList<>();
+    final List<SignalNote> signals = new CopyOnWriteArrayList<>();
 
     /** Called with the attempt number at each setup; may throw. */
     volatile IntConsumer setupBehaviour = attempt -> {};
@@ -55,6 +57,13 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
     @Override
     public void recordOutcome(MirrorOutcomeRecord outcome) {
         outcomes.add(outcome);
+    }
+
+    @Override
+    public void recordSignal(SignalNote note) {
+        if (signals.stream().noneMatch(n -> n.idempotencyKey().equals(note.idempotencyKey()))) {
+            signals.add(note);
+        }
     }
 
     @Override
