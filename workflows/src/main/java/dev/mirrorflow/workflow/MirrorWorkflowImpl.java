@@ -181,7 +181,15 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         }
     }
 
+    /**
+     * Whether the failed attempt would have been retried had it not been stopped. A heartbeat
+     * timeout is a worker that died while running it (killed during a pause or a maintenance
+     * window): retried, not a failure of the mirror.
+     */
     private static boolean wouldRetry(ActivityFailure e) {
+        if (e.getCause() instanceof io.temporal.failure.TimeoutFailure) {
+            return true;
+        }
         return e.getCause() instanceof ApplicationFailure a && !a.isNonRetryable()
                 && !java.util.List.of(NON_RETRYABLE).contains(a.getType());
     }
