@@ -8,6 +8,7 @@ import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
@@ -120,7 +121,8 @@ public final class MaintenanceWorkflowImpl implements MaintenanceWorkflow {
         for (int i = 0; i < names.size(); i++) {
             try {
                 sent.get(i).get();
-            } catch (SignalExternalWorkflowException e) {
+            } catch (SignalExternalWorkflowException | ApplicationFailure e) {
+                // The server answers a signal to a workflow that is not running with NOT_FOUND.
                 log.info("mirror {} has no running workflow to signal", names.get(i));
                 notRunning.add(names.get(i));
             }
