@@ -88,6 +88,42 @@ class MaintenanceCommandsIT {
     }
 
     @Test
+    void shouldNameTheMirrorsStillPausingAndWhereTheyAreAtTheTimeout() throws Exception {
+        String name = "mt_slow_" + dev.mirrorflow.catalog.ScratchDatabase.randomSuffix();
+        bed.peers(name);
+        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+            // A mirror 17 partitions into a load of 40 that a window is waiting for; no worker runs.
+            dev.mirrorflow.catalog.MirrorRow mirror = catalog.mirrors().create(new dev.mirrorflow.catalog.NewMirror(
+                    name, name + "_src", name + "_dst", "{\"name\":\"" + name + "\"}", "mirror/" + name));
+            catalog.mirrors().recordPhase(mirror.id(), dev.mirrorflow.catalog.MirrorPhase.SNAPSHOT, "initial load",
+                    null, "phase-1");
+            List<dev.mirrorflow.catalog.SnapshotPartition.Plan> plans = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                plans.add(new dev.mirrorflow.catalog.SnapshotPartition.Plan("public.t", i, "(" + i * 10 + ",0)", "(" + (i + 1) * 10 + ",0)"));
+            }
+            catalog.snapshotPartitions().plan(mirror.id(), 1, plans);
+            for (int i = 0; i < 17; i++) {
+                catalog.snapshotPartitions().markDone(mirror.id(), 1, "public.t", i, 10, 100);
+            }
+            MaintenanceRun run = catalog.maintenance().openWithFlag("maintenance", "slow load", "ops@host");
+            catalog.maintenance().recordPausing(run.id(), List.of(mirror.id()));
+            try {
+                MirrorTestBed.Run start = cli(MirrorTestBed.TEMPORAL, "maintenance", "start", "--timeout", "2s");
+                assertThat(start.exit()).isEqualTo(1);
+                // The window's workflow is gone (none runs), so start takes the open window over.
+                assertThat(start.out().lines().toList()).containsExactly(
+                        "0/1 paused, waiting for " + name + " (loading, partition 17/40)",
+                        "maintenance " + run.id() + ": not every mirror paused within 2s; 0/1 paused, waiting for "
+                                + name + " (loading, partition 17/40); the window goes on pausing them"
+                                + " (mirrorflow maintenance status)");
+            } finally {
+                catalog.maintenance().end(run.id());
+                MaintenanceWindows.endLeftoverWindow();
+            }
+        }
+    }
+
+    @Test
     void shouldEndNothingWithoutAWindowAndTimeOutAStartNoWorkerTakesUp() throws Exception {
         MirrorTestBed.Run end = cli(MirrorTestBed.TEMPORAL, "maintenance", "end");
         assertThat(end.exit()).as(end.err()).isZero();

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A maintenance window survives its worker: the worker process is killed with SIGKILL while
  * `maintenance start` is pausing a streaming and a loading mirror, and a new worker completes
  * the window: both end paused once (no mirror left running, none paused twice, none failed by
- * the activities the kill left behind), `end` resumes both, and both end equal to the source.
+ * the activities the kill left behind). Killed again as `end` begins, the next worker closes the
+ * window: both resumed once, the flag cleared, and both end equal to the source.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES) // heartbeat timeouts of the killed worker's activities
 class MaintenanceCrashIT {
@@ -92,9 +93,7 @@ class MaintenanceCrashIT {
             // The window is open and its mirrors recorded; the worker dies before it is done.
             MirrorTestBed.Run firstStart = bed.cli("maintenance", "start", "--reason", "crash test", "--timeout", "1ms");
             MirrorTestBed.await("the window recorded its mirrors", RECOVERY, () -> recorded() == 2);
-            worker.destroyForcibly();
-            assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(worker.exitValue()).isEqualTo(137);
+            killWorker();
             assertThat(firstStart.exit()).as(firstStart.out() + firstStart.err()).isEqualTo(1);
 
             startWorker();
@@ -109,7 +108,25 @@ class MaintenanceCrashIT {
                 assertThat(pausedEvents(name, ours)).as(name + " paused once").isEqualTo(1);
             }
 
-            bed.ok("maintenance", "end", "--timeout", "120s");
+            // The worker dies again as end begins; the next one closes the window.
+            MirrorTestBed.Run firstEnd = bed.cli("maintenance", "end", "--timeout", "1ms");
+            assertThat(firstEnd.exit()).as(firstEnd.out() + firstEnd.err()).isEqualTo(1);
+            killWorker();
+            startWorker();
+            MirrorTestBed.Run end = bed.ok("maintenance", "end", "--timeout", RECOVERY.toSeconds() + "s");
+            assertThat(end.out()).as("the window ended by the first end or by this one")
+                    .containsAnyOf("maintenance " + runId + " ended: resumed " + streaming + ", " + loading,
+                            "no maintenance window is open; nothing to end");
+            try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+                assertThat(catalog.maintenance().find(runId).orElseThrow().isOpen()).isFalse();
+                assertThat(catalog.settings().isMaintenanceOn()).as("the flag is cleared").isFalse();
+                assertThat(catalog.maintenance().mirrors(runId))
+                        .allMatch(m -> m.state() == dev.mirrorflow.catalog.MaintenanceMirror.State.RESUMED);
+            }
+            for (String name : List.of(streaming, loading)) {
+                assertThat(events(name, MirrorEvent.Kind.INFO, "resumed after maintenance " + runId))
+                        .as(name + " resumed once").isEqualTo(1);
+            }
             bed.awaitPhase(loading, MirrorPhase.RUNNING, RECOVERY);
         }
         bed.ok("mirror", "wait", streaming, "--caught-up", "--timeout", "240s");
@@ -118,6 +135,20 @@ class MaintenanceCrashIT {
         assertThat(checksum(bed.destination, loading)).isEqualTo(checksum(bed.source, loading));
         for (String name : List.of(streaming, loading)) {
             bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "120s");
+        }
+    }
+
+    private static void killWorker() throws InterruptedException {
+        worker.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye to Temporal or PostgreSQL
+        assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(worker.exitValue()).isEqualTo(137);
+    }
+
+    private static long events(String name, MirrorEvent.Kind kind, String reason) {
+        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+            return catalog.mirrors().history(bed.mirror(name).id(), 10_000).stream()
+                    .filter(e -> e.kind() == kind && reason.equals(e.reason()))
+                    .count();
         }
     }
 

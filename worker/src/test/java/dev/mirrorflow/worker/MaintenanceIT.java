@@ -185,6 +185,29 @@ class MaintenanceIT {
         }
     }
 
+    @Test
+    void shouldEndAWindowWhoseWorkflowIsGoneAndNeverLeaveTheFlagSet() throws Exception {
+        assertThat(bed.ok("maintenance", "start", "--reason", "short one", "--timeout", "60s").out())
+                .contains("no mirror paused");
+        long runId = openRunId();
+        // Someone terminates the window's workflow: the catalog still holds the window open.
+        MirrorTestBed.temporal("workflow", "terminate", "--workflow-id", "maintenance", "--reason", "by hand");
+        assertThat(bed.ok("maintenance", "status").out()).startsWith("maintenance " + runId + ": on since");
+        MirrorTestBed.Run refused = bed.cli("mirror", "create", "-f",
+                bed.mirrorSpec("mt_none", "tables:\n  - source: public.mt_none\n").toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("mirrorflow is in maintenance since").contains("(short one)");
+
+        // end takes the orphaned window over and closes it.
+        assertThat(bed.ok("maintenance", "end", "--timeout", "60s").out().strip())
+                .isEqualTo("maintenance " + runId + " ended: no mirror resumed");
+        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+            assertThat(catalog.settings().isMaintenanceOn()).isFalse();
+            assertThat(catalog.maintenance().find(runId).orElseThrow().isOpen()).isFalse();
+        }
+        assertThat(bed.ok("maintenance", "end").out().strip()).isEqualTo("no maintenance window is open; nothing to end");
+    }
+
     private static String extraName(String suffix) {
         return "mt_d_" + suffix;
     }
