@@ -53,6 +53,11 @@ class MaintenanceWorkflowImplTest {
         env.close();
     }
 
+    /** The mirror's current run, whichever it is after continue-as-new. */
+    private MirrorWorkflow current(String name) {
+        return env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, MirrorWorkflow.workflowId(name));
+    }
+
     private MirrorWorkflow startMirror(String name) {
         MirrorWorkflow mirror = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder()
                 .setWorkflowId(MirrorWorkflow.workflowId(name))
@@ -60,7 +65,7 @@ class MaintenanceWorkflowImplTest {
                 .build());
         WorkflowClient.start(mirror::run, new MirrorRef(name, MirrorState.initial(false, 1000, 5000,
                 new RetrySettings(1000, 2.0, 60_000, 0))));
-        return mirror;
+        return current(name);
     }
 
     private MaintenanceWorkflow startMaintenance() {
@@ -104,6 +109,7 @@ class MaintenanceWorkflowImplTest {
                 .satisfies(s -> assertThat(s.notRunning()).isEmpty());
 
         // What would move the mirror is refused and recorded while the window is open.
+        orders = current("orders");
         orders.resume();
         orders.resync();
         orders.updateConfig(new ConfigUpdate(10, null));
@@ -123,7 +129,7 @@ class MaintenanceWorkflowImplTest {
             assertThat(c.signalled()).containsExactly("orders");
             assertThat(c.notRunning()).isEmpty();
         });
-        orders.terminate(false);
+        current("orders").terminate(false);
     }
 
     @Test
@@ -151,6 +157,7 @@ class MaintenanceWorkflowImplTest {
         await("held streaming", () -> !mirrorActivities.streams.isEmpty());
         held.pause("held by its owner");
         await("held paused", () -> paused("held by its owner"));
+        held = current("held");
         maintenanceActivities.active = List.of("gone", "held");
         maintenanceActivities.toResume = List.of("gone", "held");
         MaintenanceWorkflow maintenance = startMaintenance();
@@ -169,7 +176,7 @@ class MaintenanceWorkflowImplTest {
         env.sleep(Duration.ofMinutes(1));
         assertThat(held.status().phase()).isEqualTo(Phase.PAUSED);
         assertThat(mirrorActivities.streams).hasSize(1);
-        held.resume();
+        current("held").resume();
         await("held streaming again", () -> mirrorActivities.streams.size() == 2);
     }
 }
