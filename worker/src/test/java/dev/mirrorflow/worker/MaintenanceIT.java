@@ -59,6 +59,7 @@ class MaintenanceIT {
         String streaming = "mt_a_" + suffix;
         String loading = "mt_b_" + suffix;
         String userPaused = "mt_c_" + suffix;
+        String droppedMeanwhile = "mt_e_" + suffix;
         bed.source.execute(
                 "CREATE TABLE " + streaming + " (id bigint PRIMARY KEY, v int NOT NULL, note text)",
                 "INSERT INTO " + streaming + " SELECT g, g, md5(g::text) FROM generate_series(1, 2000) g",
@@ -66,8 +67,9 @@ class MaintenanceIT {
                 "INSERT INTO " + loading + " SELECT g, g, md5(g::text) FROM generate_series(1, " + LOAD_ROWS + ") g",
                 "CREATE TABLE " + userPaused + " (id bigint PRIMARY KEY, v int NOT NULL, note text)",
                 "INSERT INTO " + userPaused + " SELECT g, g, 'c' FROM generate_series(1, 100) g",
-                "CREATE TABLE " + extraName(suffix) + " (id bigint PRIMARY KEY, v int NOT NULL, note text)");
-        for (String name : List.of(streaming, loading, userPaused)) {
+                "CREATE TABLE " + extraName(suffix) + " (id bigint PRIMARY KEY, v int NOT NULL, note text)",
+                "CREATE TABLE " + droppedMeanwhile + " (id bigint PRIMARY KEY, v int NOT NULL, note text)");
+        for (String name : List.of(streaming, loading, userPaused, droppedMeanwhile)) {
             bed.peers(name);
         }
 
@@ -77,6 +79,9 @@ class MaintenanceIT {
         bed.ok("mirror", "pause", userPaused, "--reason", "held by its owner");
         bed.awaitPhase(userPaused, MirrorPhase.PAUSED, PHASE_TIMEOUT);
         int userPausedEvents = history(userPaused).size();
+        // E: streaming, and dropped while the window is open.
+        create(droppedMeanwhile, "batchSize: 100\nidleTimeout: 200ms\n");
+        bed.awaitPhase(droppedMeanwhile, MirrorPhase.RUNNING, PHASE_TIMEOUT);
 
         // A: streaming under continuous writes.
         create(streaming, "batchSize: 50\nidleTimeout: 200ms\n");
@@ -93,7 +98,7 @@ class MaintenanceIT {
             long runId = openRunId();
             String ours = "paused for maintenance " + runId;
             assertThat(start.out()).contains("maintenance " + runId + " is on since")
-                    .contains("2 paused (" + streaming + ", " + loading + ")");
+                    .contains("3 paused (" + streaming + ", " + loading + ", " + droppedMeanwhile + ")");
             assertThat(bed.mirror(streaming).phase()).isEqualTo(MirrorPhase.PAUSED);
             assertThat(bed.mirror(streaming).phaseReason()).isEqualTo(ours);
             assertThat(bed.mirror(loading).phase()).isEqualTo(MirrorPhase.PAUSED);
@@ -146,9 +151,13 @@ class MaintenanceIT {
                     .contains("started by ");
             assertThat(status.lines().filter(l -> l.contains(streaming) || l.contains(loading)).toList())
                     .hasSize(2).allMatch(l -> l.contains(" paused "));
+            assertThat(status).contains(droppedMeanwhile);
             assertThat(status).doesNotContain(userPaused);
             assertThat(bed.ok("maintenance", "status", "--json").out()).contains("\"on\" : true")
                     .contains("\"state\" : \"paused\"");
+
+            // Dropping a mirror is allowed during the window; end then leaves it out, saying so.
+            bed.ok("mirror", "drop", droppedMeanwhile, "--drop-destination", "--timeout", "120s");
 
             // A second start attaches to the open window.
             MirrorTestBed.Run again = bed.ok("maintenance", "start");
@@ -158,7 +167,7 @@ class MaintenanceIT {
 
             MirrorTestBed.Run end = bed.ok("maintenance", "end", "--timeout", "120s");
             assertThat(end.out().strip()).isEqualTo("maintenance " + runId + " ended: resumed " + streaming + ", "
-                    + loading);
+                    + loading + "; not resumed: " + droppedMeanwhile + " (dropped during maintenance)");
             assertThat(bed.ok("maintenance", "end").out().strip()).isEqualTo("no maintenance window is open; nothing to end");
             assertThat(bed.ok("maintenance", "status").out()).startsWith("maintenance: off; the last window, " + runId);
 
