@@ -142,13 +142,18 @@ final class MaintenanceCommand implements Runnable {
         /** "3/5 paused, waiting for orders (loading, partition 17/40), events (streaming)". */
         private static String progress(Catalog catalog, List<MaintenanceMirror> mirrors) {
             List<String> waiting = new ArrayList<>();
+            List<String> lost = new ArrayList<>();
+            int paused = 0;
             for (MaintenanceMirror m : mirrors) {
-                if (m.state() == MaintenanceMirror.State.PAUSING) {
-                    waiting.add(m.name() + " (" + catalog.mirrors().findById(m.mirrorId())
+                switch (m.state()) {
+                    case PAUSING -> waiting.add(m.name() + " (" + catalog.mirrors().findById(m.mirrorId())
                             .map(row -> doing(catalog, row)).orElse("unknown") + ")");
+                    case PAUSED -> paused++;
+                    default -> lost.add(m.name() + " " + m.state().name().toLowerCase());
                 }
             }
-            return (mirrors.size() - waiting.size()) + "/" + mirrors.size() + " paused"
+            return paused + "/" + mirrors.size() + " paused"
+                    + (lost.isEmpty() ? "" : ", " + String.join(", ", lost))
                     + (waiting.isEmpty() ? "" : ", waiting for " + String.join(", ", waiting));
         }
 
