@@ -2,11 +2,13 @@ package dev.mirrorflow.activities;
 
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CdcBatch;
+import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorOutcome;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.model.MirrorOutcomeRecord;
 import dev.mirrorflow.model.PhaseChange;
+import dev.mirrorflow.model.SignalNote;
 import dev.mirrorflow.workflow.activity.MirrorCatalogActivities;
 import io.temporal.failure.ApplicationFailure;
 import org.slf4j.Logger;
@@ -46,6 +48,15 @@ public final class MirrorCatalogActivitiesImpl implements MirrorCatalogActivitie
         }
         log.info("mirror {} ended {}{}", outcome.mirror(), outcome.finalPhase(),
                 outcome.error() == null ? "" : ": " + outcome.error());
+    }
+
+    @Override
+    public void recordSignal(SignalNote note) {
+        MirrorRow mirror = liveMirror(note.mirror());
+        if (catalog.mirrors().recordEvent(mirror.id(), MirrorEvent.Kind.SIGNAL, note.text(), null,
+                note.idempotencyKey())) {
+            log.info("mirror {}: {}", note.mirror(), note.text());
+        }
     }
 
     private MirrorRow liveMirror(String name) {

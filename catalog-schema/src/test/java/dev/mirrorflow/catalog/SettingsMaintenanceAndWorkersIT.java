@@ -50,6 +50,44 @@ class SettingsMaintenanceAndWorkersIT extends CatalogFixture {
     }
 
     @Test
+    void shouldSetTheFlagWithTheWindowAndClearItWhenTheWindowEnds() {
+        catalog.peers().create(peer("mw_src"));
+        catalog.peers().create(peer("mw_dst"));
+        MirrorRow a = newMirror("mw_a", "mw_src", "mw_dst");
+        MirrorRow b = newMirror("mw_b", "mw_src", "mw_dst");
+        var maintenance = catalog.maintenance();
+
+        MaintenanceRun run = maintenance.openWithFlag("maintenance", "upgrade", "ops@host");
+        assertThat(catalog.settings().isMaintenanceOn()).isTrue();
+        assertThat(maintenance.openWithFlag("maintenance", "upgrade", "ops@host").id()).as("retried").isEqualTo(run.id());
+        assertThat(maintenance.find(run.id()).orElseThrow().startedBy()).isEqualTo("ops@host");
+
+        maintenance.recordPausing(run.id(), List.of(b.id(), a.id()));
+        assertThat(maintenance.mirrors(run.id())).extracting(MaintenanceMirror::name, MaintenanceMirror::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("mw_a", MaintenanceMirror.State.PAUSING),
+                        org.assertj.core.groups.Tuple.tuple("mw_b", MaintenanceMirror.State.PAUSING));
+        maintenance.setMirrorState(run.id(), a.id(), MaintenanceMirror.State.PAUSED, null);
+        maintenance.setMirrorState(run.id(), b.id(), MaintenanceMirror.State.SKIPPED, "paused by a user (mine)");
+        maintenance.setMirrorState(run.id(), a.id(), MaintenanceMirror.State.RESUMED, null);
+        // A retried end finds them settled and changes nothing.
+        maintenance.setMirrorState(run.id(), a.id(), MaintenanceMirror.State.PAUSED, null);
+        maintenance.setMirrorState(run.id(), b.id(), MaintenanceMirror.State.RESUMED, null);
+        List<MaintenanceMirror> settled = maintenance.mirrors(run.id());
+        assertThat(settled.get(0).state()).isEqualTo(MaintenanceMirror.State.RESUMED);
+        assertThat(settled.get(0).pausedAt()).isNotNull();
+        assertThat(settled.get(0).resumedAt()).isNotNull();
+        assertThat(settled.get(1).state()).isEqualTo(MaintenanceMirror.State.SKIPPED);
+        assertThat(settled.get(1).note()).isEqualTo("paused by a user (mine)");
+
+        maintenance.end(run.id());
+        assertThat(catalog.settings().isMaintenanceOn()).isFalse();
+        assertThat(maintenance.openRun()).isEmpty();
+        java.time.Instant endedAt = maintenance.find(run.id()).orElseThrow().endedAt();
+        maintenance.end(run.id());
+        assertThat(maintenance.find(run.id()).orElseThrow().endedAt()).as("ending twice").isEqualTo(endedAt);
+    }
+
+    @Test
     void shouldKeepOneRowPerWorkerInstanceAcrossRestarts() throws InterruptedException {
         UUID id = UUID.randomUUID();
         catalog.workers().register(id, "host-a", "0.1.0", "mirrorflow@host-a/" + id, Instant.parse("2026-11-22T09:00:00Z"));

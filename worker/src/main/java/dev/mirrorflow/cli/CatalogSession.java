@@ -26,11 +26,8 @@ final class CatalogSession {
                         : "no mirror named '" + name + "' in the catalog; see mirrorflow mirror list"));
     }
 
-    /** Creating, resuming and changing mirrors wait until maintenance ends. */
+    /** Creating, resuming and changing mirrors wait until maintenance ends (see {@link MaintenanceGuard}). */
     static void refuseDuringMaintenance(Catalog catalog, String action) {
-        if (catalog.settings().isMaintenanceOn()) {
-            throw new UserError("maintenance mode is on: cannot " + action
-                    + " now; wait for it to end (mirrorflow maintenance status)");
-        }
+        MaintenanceGuard.refuseIfActive(catalog);
     }
 }

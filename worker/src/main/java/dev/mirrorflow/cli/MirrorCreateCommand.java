@@ -85,6 +85,8 @@ final class MirrorCreateCommand implements Callable<Integer> {
             // Temporal is checked before the catalog is written, so an unreachable Temporal
             // leaves nothing behind.
             try (TemporalConnection temporal = TemporalConnection.open(connection.temporalSettings(), "mirrorflow-cli")) {
+                // The checks above take seconds: a maintenance window opened meanwhile still refuses.
+                MaintenanceGuard.refuseIfActive(catalog);
                 MirrorRow row = catalog.mirrors().create(new NewMirror(mirror.name(), mirror.source(),
                         mirror.destination(), MirrorSpecParser.toJson(mirror), MirrorWorkflow.workflowId(mirror.name())));
                 try {

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
         exitCodeOnExecutionException = MirrorflowCommand.FAILURE,
         versionProvider = MirrorflowCommand.Version.class,
         description = "Keeps destination tables continuously in sync with source databases (change data capture).",
-        subcommands = {WorkerCommand.class, PeerCommand.class, MirrorCommand.class, PingCommand.class,
+        subcommands = {WorkerCommand.class, PeerCommand.class, MirrorCommand.class, MaintenanceCommand.class,
+            PingCommand.class,
             CommandLine.HelpCommand.class})
 public final class MirrorflowCommand implements Runnable {
 

@@ -1,5 +1,6 @@
 package dev.mirrorflow.worker;
 
+import dev.mirrorflow.activities.MaintenanceActivitiesImpl;
 import dev.mirrorflow.activities.MirrorActivitiesImpl;
 import dev.mirrorflow.activities.MirrorCatalogActivitiesImpl;
 import dev.mirrorflow.activities.MirrorTelemetry;
@@ -15,6 +16,7 @@ import dev.mirrorflow.connector.TelemetryNames;
 import dev.mirrorflow.connector.postgres.SlotAcquirer;
 import dev.mirrorflow.connector.postgres.SlotAcquisitionMetrics;
 import dev.mirrorflow.connector.postgres.SlotRetryPolicy;
+import dev.mirrorflow.workflow.MaintenanceWorkflowImpl;
 import dev.mirrorflow.workflow.MirrorWorkflowImpl;
 import dev.mirrorflow.workflow.PingWorkflowImpl;
 import io.opentelemetry.api.OpenTelemetry;
@@ -116,7 +118,8 @@ public final class WorkerRuntime implements AutoCloseable {
                     // throttle lets them stop within seconds rather than most of a heartbeat timeout.
                     .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(2))
                     .build());
-            worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class, MirrorWorkflowImpl.class);
+            worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class, MirrorWorkflowImpl.class,
+                    MaintenanceWorkflowImpl.class);
             // A worker never creates the secret key (a new key could not decrypt the peers), and
             // looks for it when it needs it: `peer create` may make it after the worker started.
             SecretKeySource keys = new SecretKeySource(stateDir, System::getenv);
@@ -125,6 +128,7 @@ public final class WorkerRuntime implements AutoCloseable {
                     new WorkerActivitiesImpl(
                             new WorkerActivitiesImpl.Identity(instanceId.id().toString(), version, host, identity), catalog),
                     new MirrorCatalogActivitiesImpl(catalog),
+                    new MaintenanceActivitiesImpl(catalog),
                     new MirrorActivitiesImpl(catalog, peers,
                             new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics(),
                                     openTelemetry.getMeter(TelemetryNames.SCOPE)),

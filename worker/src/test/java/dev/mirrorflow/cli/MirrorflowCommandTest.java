@@ -76,7 +76,7 @@ class MirrorflowCommandTest {
     @Test
     void shouldTreatAnUnknownCommandAsAUsageErrorAlsoWithHelp() {
         assertThat(run(Map.of(), "nosuch", "--help")).isEqualTo(2);
-        assertThat(run(Map.of(), "maintenance", "start", "--help")).isEqualTo(2);
+        assertThat(run(Map.of(), "upgrade", "start", "--help")).isEqualTo(2);
         assertThat(run(Map.of(), "mirror", "nosuch", "--help")).isEqualTo(2);
         assertThat(run(Map.of(), "nosuch")).isEqualTo(2);
         assertThat(run(Map.of(), "mirorr", "list")).isEqualTo(2);
@@ -85,7 +85,7 @@ class MirrorflowCommandTest {
         assertThat(out.toString()).isEmpty();
         assertThat(err.toString().lines().toList()).containsExactly(
                 "mirrorflow: unknown command 'nosuch'; see mirrorflow --help",
-                "mirrorflow: unknown command 'maintenance'; see mirrorflow --help",
+                "mirrorflow: unknown command 'upgrade'; see mirrorflow --help",
                 "mirrorflow mirror: unknown command 'nosuch'; see mirrorflow mirror --help",
                 "mirrorflow: unknown command 'nosuch'; see mirrorflow --help",
                 "mirrorflow: unknown command 'mirorr' (did you mean mirror?); see mirrorflow --help",

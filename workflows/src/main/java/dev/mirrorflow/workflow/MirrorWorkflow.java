@@ -30,6 +30,17 @@ public interface MirrorWorkflow {
 
     String TYPE = "Mirror";
 
+    /**
+     * The pause reason with which maintenance window {@code runId} pauses a mirror. While a mirror
+     * is paused with it, the workflow refuses resume, resync and new settings, and only that
+     * window's {@link #resumeAfterMaintenance} resumes it; history and status show it.
+     */
+    static String maintenancePauseReason(long runId) {
+        return MAINTENANCE_PAUSE_PREFIX + runId;
+    }
+
+    String MAINTENANCE_PAUSE_PREFIX = "paused for maintenance ";
+
     static String workflowId(String mirror) {
         return "mirror/" + mirror;
     }
@@ -65,6 +76,13 @@ public interface MirrorWorkflow {
      */
     @SignalMethod(name = "editSpec")
     void editSpec(SpecEdit edit);
+
+    /**
+     * Resumes the mirror if maintenance window {@code maintenanceRunId} paused it and nobody has
+     * paused it for another reason since; otherwise changes nothing.
+     */
+    @SignalMethod(name = "resumeAfterMaintenance")
+    void resumeAfterMaintenance(long maintenanceRunId);
 
     @QueryMethod(name = "status")
     MirrorStatus status();

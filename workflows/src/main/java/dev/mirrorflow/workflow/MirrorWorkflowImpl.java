@@ -13,6 +13,7 @@ import dev.mirrorflow.model.Phase;
 import dev.mirrorflow.model.PhaseChange;
 import dev.mirrorflow.model.RetrySettings;
 import dev.mirrorflow.model.SpecEdit;
+import dev.mirrorflow.model.SignalNote;
 import dev.mirrorflow.model.StreamRequest;
 import dev.mirrorflow.model.TeardownRequest;
 import dev.mirrorflow.workflow.activity.MirrorActivities;
@@ -83,6 +84,12 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private boolean configChanged;
 
     /**
+     * Signals refused while the mirror is paused for maintenance, not yet written to its
+     * history. They are written before the run continues as new, so none is lost.
+     */
+    private final java.util.List<String> refusedSignals = new java.util.ArrayList<>();
+
+    /**
      * Restores the state before any signal handler runs: a signal that arrives with the run's
      * first workflow task (a drop right after create) is handled before {@link #run} starts, and
      * restoring there would overwrite what it asked for.
@@ -141,6 +148,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 // The stream returned (pause, terminate, resync, new settings): a fresh run keeps
                 // the history short. Everything signals set travels in the state.
                 configChanged = false;
+                recordRefusedSignals();
                 Workflow.continueAsNew(new MirrorRef(name, snapshot()));
             }
         } catch (ActivityFailure e) {
@@ -243,7 +251,14 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
 
     private void waitWhilePaused() {
         record(Phase.PAUSED, pauseReason, null);
-        Workflow.await(() -> resumeRequested || terminateRequested || resyncRequested);
+        while (true) {
+            Workflow.await(() -> resumeRequested || terminateRequested || resyncRequested
+                    || !refusedSignals.isEmpty());
+            recordRefusedSignals();
+            if (resumeRequested || terminateRequested || resyncRequested) {
+                break;
+            }
+        }
         if (resumeRequested) {
             log.info("mirror {} resumed", name);
             resumeRequested = false;
@@ -339,12 +354,21 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         if (phase != null && phase.isTerminal()) {
             return;
         }
+        // A mirror a user has paused already stays theirs: a maintenance window leaves it as it
+        // is, and its end does not resume it.
+        if (pauseReason != null && reason != null && reason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX)) {
+            return;
+        }
         pauseReason = reason == null || reason.isBlank() ? "paused by request" : reason;
         resumeRequested = false;
     }
 
     @Override
     public void resume() {
+        if (pausedForMaintenance()) {
+            refuse("resume");
+            return;
+        }
         if (pauseReason != null) {
             resumeRequested = true;
         }
@@ -358,11 +382,52 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
 
     @Override
     public void resync() {
+        if (pausedForMaintenance()) {
+            refuse("resync");
+            return;
+        }
         resyncRequested = true;
     }
 
     @Override
+    public void resumeAfterMaintenance(long maintenanceRunId) {
+        if (MirrorWorkflow.maintenancePauseReason(maintenanceRunId).equals(pauseReason)) {
+            resumeRequested = true;
+        } else {
+            log.info("mirror {}: not resumed after maintenance {}: {}", name, maintenanceRunId,
+                    pauseReason == null ? "not paused" : pauseReason);
+        }
+    }
+
+    /**
+     * A mirror paused by a maintenance window stays paused until that window ends: resume,
+     * resync and new settings sent some other way (the temporal CLI, a script) are refused and
+     * the refusal is written to the mirror's history.
+     */
+    private boolean pausedForMaintenance() {
+        return pauseReason != null && pauseReason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX);
+    }
+
+    private void refuse(String signal) {
+        log.info("mirror {}: {} refused while {}", name, signal, pauseReason);
+        refusedSignals.add(signal + " refused: the mirror is " + pauseReason
+                + "; run mirrorflow maintenance end first");
+    }
+
+    private void recordRefusedSignals() {
+        while (!refusedSignals.isEmpty()) {
+            String text = refusedSignals.remove(0);
+            eventSeq++;
+            catalog.recordSignal(new SignalNote(name, text, "signal-" + eventSeq));
+        }
+    }
+
+    @Override
     public void updateConfig(ConfigUpdate update) {
+        if (pausedForMaintenance()) {
+            refuse("updateConfig");
+            return;
+        }
         if (update.batchSize() != null) {
             if (update.batchSize() < 1 || update.batchSize() > 1_000_000) {
                 log.warn("mirror {}: ignoring batch size {} outside 1..1000000", name, update.batchSize());
@@ -388,6 +453,10 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     @Override
     public void editSpec(SpecEdit edit) {
         if (phase != null && phase.isTerminal()) {
+            return;
+        }
+        if (pausedForMaintenance()) {
+            refuse("editSpec");
             return;
         }
         pendingEdit = edit;

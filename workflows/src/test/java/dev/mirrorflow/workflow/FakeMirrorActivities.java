@@ -6,6 +6,7 @@ import dev.mirrorflow.model.LoadRequest;
 import dev.mirrorflow.model.LoadResult;
 import dev.mirrorflow.model.MirrorOutcomeRecord;
 import dev.mirrorflow.model.PhaseChange;
+import dev.mirrorflow.model.SignalNote;
 import dev.mirrorflow.model.StreamRequest;
 import dev.mirrorflow.model.TeardownRequest;
 import dev.mirrorflow.workflow.activity.MirrorActivities;
@@ -35,6 +36,7 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
     /** Partitions an edit's load of added tables has; each takes one heartbeat round. */
     volatile int editPartitions = 2;
     final AtomicInteger editPartitionsDone = new AtomicInteger();
+    final List<SignalNote> signals = new CopyOnWriteArrayList<>();
 
     /** Called with the attempt number at each setup; may throw. */
     volatile IntConsumer setupBehaviour = attempt -> {};
@@ -61,6 +63,13 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
     @Override
     public void recordOutcome(MirrorOutcomeRecord outcome) {
         outcomes.add(outcome);
+    }
+
+    @Override
+    public void recordSignal(SignalNote note) {
+        if (signals.stream().noneMatch(n -> n.idempotencyKey().equals(note.idempotencyKey()))) {
+            signals.add(note);
+        }
     }
 
     @Override

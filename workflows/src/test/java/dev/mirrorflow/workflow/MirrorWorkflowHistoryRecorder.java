@@ -72,6 +72,7 @@ public final class MirrorWorkflowHistoryRecorder {
             System.out.println("recorded histories in " + dir.toAbsolutePath());
             System.exit(0);
         }
+        recorder.maintenanceWindow();
         recorder.loadPauseResumeConfigTerminate();
         recorder.streamPauseResume();
         recorder.streamResync();
@@ -269,6 +270,43 @@ public final class MirrorWorkflowHistoryRecorder {
         }
     }
 
+    /**
+     * A maintenance window: the streaming mirror is paused for it, a resume sent meanwhile is
+     * refused and recorded, a second recorded mirror has no workflow; end resumes the first,
+     * which streams again until it is terminated. Both chains are saved.
+     */
+    void maintenanceWindow() throws Exception {
+        try (Bench bench = bench()) {
+            bench.start("maintenance", MirrorState.initial(false, 1000, 5000, FAST_RETRY));
+            String mirrorWorkflowId = bench.workflowId;
+            WorkflowExecution mirrorRun = bench.firstRun;
+            String name = mirrorWorkflowId.substring("mirror/".length());
+            waitFor(() -> bench.activities.streams.size() == 1);
+            String ours = MirrorWorkflow.maintenancePauseReason(FakeMaintenanceActivities.RUN_ID);
+            bench.maintenance.active = List.of(name, "recorded-gone-" + UUID.randomUUID().toString().substring(0, 8));
+            bench.maintenance.allPaused = () -> bench.activities.phases.stream()
+                    .anyMatch(p -> p.phase() == Phase.PAUSED && ours.equals(p.reason()));
+            String maintenanceId = "recorded-maintenance-" + UUID.randomUUID().toString().substring(0, 8);
+            MaintenanceWorkflow maintenance = bench.client.newWorkflowStub(MaintenanceWorkflow.class,
+                    WorkflowOptions.newBuilder().setWorkflowId(maintenanceId).setTaskQueue(bench.queue).build());
+            WorkflowExecution maintenanceRun = WorkflowClient.start(maintenance::run,
+                    new dev.mirrorflow.model.MaintenanceRequest("recorded window", "recorder@host", false));
+            waitFor(() -> maintenance.status().stage().equals("on"));
+            bench.current().resume();
+            waitFor(() -> bench.activities.signals.size() == 1);
+            maintenance.end();
+            bench.client.newUntypedWorkflowStub(maintenanceId).getResult(Long.class);
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(false);
+            bench.save("mirror-maintenance-pause-refuse-resume", Phase.TERMINATED);
+            bench.workflowId = maintenanceId;
+            bench.firstRun = maintenanceRun;
+            bench.writeChain("maintenance-window");
+            bench.workflowId = mirrorWorkflowId;
+            bench.firstRun = mirrorRun;
+        }
+    }
+
     void ping() throws Exception {
         try (Bench bench = bench()) {
             PingWorkflow ping = bench.client.newWorkflowStub(PingWorkflow.class, bench.options("ping"));
@@ -288,6 +326,7 @@ public final class MirrorWorkflowHistoryRecorder {
         final WorkflowClient client;
         final String queue;
         final FakeMirrorActivities activities = new FakeMirrorActivities();
+        final FakeMaintenanceActivities maintenance = new FakeMaintenanceActivities();
         private final AutoCloseable closer;
         String workflowId;
         WorkflowExecution firstRun;
@@ -298,8 +337,9 @@ public final class MirrorWorkflowHistoryRecorder {
             this.client = client;
             this.queue = queue;
             this.closer = closer;
-            worker.registerWorkflowImplementationTypes(MirrorWorkflowImpl.class, PingWorkflowImpl.class);
-            worker.registerActivitiesImplementations(activities, (WorkerActivities) () -> new WorkerDescription(
+            worker.registerWorkflowImplementationTypes(MirrorWorkflowImpl.class, PingWorkflowImpl.class,
+                    MaintenanceWorkflowImpl.class);
+            worker.registerActivitiesImplementations(activities, maintenance, (WorkerActivities) () -> new WorkerDescription(
                     "00000000-0000-4000-8000-000000000000", "recorded", "recorder-host",
                     "mirrorflow@recorder-host/recorded", true, "001"));
             start.run();

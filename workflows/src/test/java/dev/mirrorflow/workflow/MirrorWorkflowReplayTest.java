@@ -37,7 +37,7 @@ class MirrorWorkflowReplayTest {
     @MethodSource("histories")
     void shouldReplayRecordedHistoryWithoutNondeterminism(Path history) throws Exception {
         WorkflowReplayer.replayWorkflowExecution(Files.readString(history), MirrorWorkflowImpl.class,
-                PingWorkflowImpl.class);
+                PingWorkflowImpl.class, MaintenanceWorkflowImpl.class);
     }
 
     /** Guards the guard: the fixtures must keep covering every activity, signal and ending. */
@@ -71,10 +71,13 @@ class MirrorWorkflowReplayTest {
                 }
             }
         }
-        assertThat(workflowTypes).contains(MirrorWorkflow.TYPE, PingWorkflow.TYPE);
+        assertThat(workflowTypes).contains(MirrorWorkflow.TYPE, PingWorkflow.TYPE, MaintenanceWorkflow.TYPE);
         assertThat(activities).contains("SetUpMirror", "LoadSnapshot", "StreamChanges", "ResetForResync",
-                "TearDownMirror", "RecordPhase", "RecordOutcome", "DescribeWorker");
-        assertThat(signals).contains("pause", "resume", "terminate", "resync", "updateConfig");
+                "TearDownMirror", "RecordPhase", "RecordOutcome", "DescribeWorker", "RecordSignal",
+                "OpenMaintenance", "RecordActiveMirrors", "AwaitMirrorsPaused", "SelectMirrorsToResume",
+                "CloseMaintenance");
+        assertThat(signals).contains("pause", "resume", "terminate", "resync", "updateConfig",
+                "resumeAfterMaintenance", "end");
         assertThat(results).contains("\"TERMINATED\"", "\"FAILED\"");
         assertThat(continuedAsNew).isTrue();
         assertThat(signalBeforeFirstTask).as("a signal that arrives with the run's first task").isTrue();

@@ -2,6 +2,7 @@ package dev.mirrorflow.workflow.activity;
 
 import dev.mirrorflow.model.MirrorOutcomeRecord;
 import dev.mirrorflow.model.PhaseChange;
+import dev.mirrorflow.model.SignalNote;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 
@@ -18,4 +19,8 @@ public interface MirrorCatalogActivities {
 
     @ActivityMethod(name = "RecordOutcome")
     void recordOutcome(MirrorOutcomeRecord outcome);
+
+    /** Adds a SIGNAL event to the mirror's history, e.g. a signal refused during maintenance. */
+    @ActivityMethod(name = "RecordSignal")
+    void recordSignal(SignalNote note);
 }

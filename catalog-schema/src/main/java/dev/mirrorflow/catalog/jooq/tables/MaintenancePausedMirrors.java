@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
+import org.jooq.Check;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
@@ -35,6 +36,7 @@ import org.jooq.TableField;
 import org.jooq.TableOptions;
 import org.jooq.UniqueKey;
 import org.jooq.impl.DSL;
+import org.jooq.impl.Internal;
 import org.jooq.impl.SQLDataType;
 import org.jooq.impl.TableImpl;
 
@@ -80,6 +82,16 @@ public class MaintenancePausedMirrors extends TableImpl<MaintenancePausedMirrors
      * The column <code>mirrorflow.maintenance_paused_mirrors.resumed_at</code>.
      */
     public final TableField<MaintenancePausedMirrorsRecord, OffsetDateTime> RESUMED_AT = createField(DSL.name("resumed_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
+
+    /**
+     * The column <code>mirrorflow.maintenance_paused_mirrors.state</code>.
+     */
+    public final TableField<MaintenancePausedMirrorsRecord, String> STATE = createField(DSL.name("state"), SQLDataType.CLOB.nullable(false).defaultValue(DSL.field(DSL.raw("'PAUSING'::text"), SQLDataType.CLOB)), this, "");
+
+    /**
+     * The column <code>mirrorflow.maintenance_paused_mirrors.note</code>.
+     */
+    public final TableField<MaintenancePausedMirrorsRecord, String> NOTE = createField(DSL.name("note"), SQLDataType.CLOB, this, "");
 
     private MaintenancePausedMirrors(Name alias, Table<MaintenancePausedMirrorsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
@@ -189,6 +201,13 @@ public class MaintenancePausedMirrors extends TableImpl<MaintenancePausedMirrors
             _maintenanceRuns = new MaintenanceRunsPath(this, Keys.MAINTENANCE_PAUSED_MIRRORS__MAINTENANCE_PAUSED_MIRRORS_RUN_ID_FKEY, null);
 
         return _maintenanceRuns;
+    }
+
+    @Override
+    public List<Check<MaintenancePausedMirrorsRecord>> getChecks() {
+        return Arrays.asList(
+            Internal.createCheck(this, DSL.name("maintenance_paused_mirrors_state_known"), "((state = ANY (ARRAY['PAUSING'::text, 'PAUSED'::text, 'FAILED'::text, 'DROPPED'::text, 'RESUMED'::text, 'SKIPPED'::text])))", true)
+        );
     }
 
     @Override

@@ -91,6 +91,11 @@ public class MaintenanceRuns extends TableImpl<MaintenanceRunsRecord> {
      */
     public final TableField<MaintenanceRunsRecord, OffsetDateTime> ENDED_AT = createField(DSL.name("ended_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
 
+    /**
+     * The column <code>mirrorflow.maintenance_runs.started_by</code>.
+     */
+    public final TableField<MaintenanceRunsRecord, String> STARTED_BY = createField(DSL.name("started_by"), SQLDataType.CLOB, this, "");
+
     private MaintenanceRuns(Name alias, Table<MaintenanceRunsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }

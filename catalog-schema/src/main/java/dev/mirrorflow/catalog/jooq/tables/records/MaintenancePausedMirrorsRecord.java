@@ -76,6 +76,34 @@ public class MaintenancePausedMirrorsRecord extends UpdatableRecordImpl<Maintena
         return (OffsetDateTime) get(3);
     }
 
+    /**
+     * Setter for <code>mirrorflow.maintenance_paused_mirrors.state</code>.
+     */
+    public void setState(String value) {
+        set(4, value);
+    }
+
+    /**
+     * Getter for <code>mirrorflow.maintenance_paused_mirrors.state</code>.
+     */
+    public String getState() {
+        return (String) get(4);
+    }
+
+    /**
+     * Setter for <code>mirrorflow.maintenance_paused_mirrors.note</code>.
+     */
+    public void setNote(String value) {
+        set(5, value);
+    }
+
+    /**
+     * Getter for <code>mirrorflow.maintenance_paused_mirrors.note</code>.
+     */
+    public String getNote() {
+        return (String) get(5);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -99,13 +127,15 @@ public class MaintenancePausedMirrorsRecord extends UpdatableRecordImpl<Maintena
     /**
      * Create a detached, initialised MaintenancePausedMirrorsRecord
      */
-    public MaintenancePausedMirrorsRecord(Long runId, Long mirrorId, OffsetDateTime pausedAt, OffsetDateTime resumedAt) {
+    public MaintenancePausedMirrorsRecord(Long runId, Long mirrorId, OffsetDateTime pausedAt, OffsetDateTime resumedAt, String state, String note) {
         super(MaintenancePausedMirrors.MAINTENANCE_PAUSED_MIRRORS);
 
         setRunId(runId);
         setMirrorId(mirrorId);
         setPausedAt(pausedAt);
         setResumedAt(resumedAt);
+        setState(state);
+        setNote(note);
         resetChangedOnNotNull();
     }
 }

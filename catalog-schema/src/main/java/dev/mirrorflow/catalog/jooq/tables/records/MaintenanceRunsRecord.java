@@ -104,6 +104,20 @@ public class MaintenanceRunsRecord extends UpdatableRecordImpl<MaintenanceRunsRe
         return (OffsetDateTime) get(5);
     }
 
+    /**
+     * Setter for <code>mirrorflow.maintenance_runs.started_by</code>.
+     */
+    public void setStartedBy(String value) {
+        set(6, value);
+    }
+
+    /**
+     * Getter for <code>mirrorflow.maintenance_runs.started_by</code>.
+     */
+    public String getStartedBy() {
+        return (String) get(6);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -127,7 +141,7 @@ public class MaintenanceRunsRecord extends UpdatableRecordImpl<MaintenanceRunsRe
     /**
      * Create a detached, initialised MaintenanceRunsRecord
      */
-    public MaintenanceRunsRecord(Long id, String workflowId, String state, String reason, OffsetDateTime startedAt, OffsetDateTime endedAt) {
+    public MaintenanceRunsRecord(Long id, String workflowId, String state, String reason, OffsetDateTime startedAt, OffsetDateTime endedAt, String startedBy) {
         super(MaintenanceRuns.MAINTENANCE_RUNS);
 
         setId(id);
@@ -136,6 +150,7 @@ public class MaintenanceRunsRecord extends UpdatableRecordImpl<MaintenanceRunsRe
         setReason(reason);
         setStartedAt(startedAt);
         setEndedAt(endedAt);
+        setStartedBy(startedBy);
         resetChangedOnNotNull();
     }
 }
