@@ -43,12 +43,20 @@ final class MirrorTestBed implements AutoCloseable {
     /** A worker in this JVM on the bed's task queue, when the bed was made {@link #withWorker}. */
     private WorkerRuntime worker;
 
+    /** The Temporal server the CLI and the worker use: the dev environment's unless a test has its own. */
+    final String temporalAddress;
+
     /** The databases, role and task queue of one test class, and a worker in this JVM polling it. */
     static MirrorTestBed withWorker(Path state) throws Exception {
-        MirrorTestBed bed = new MirrorTestBed(state);
+        return withWorker(state, TEMPORAL);
+    }
+
+    /** As {@link #withWorker(Path)}, on the Temporal server at {@code temporalAddress}. */
+    static MirrorTestBed withWorker(Path state, String temporalAddress) throws Exception {
+        MirrorTestBed bed = new MirrorTestBed(state, temporalAddress);
         try {
             bed.worker = WorkerRuntime.start(bed.catalogDb.catalogConfig(),
-                    new TemporalConnection.Settings(TEMPORAL, "default", bed.queue), state);
+                    new TemporalConnection.Settings(temporalAddress, "default", bed.queue), state);
         } catch (Exception | Error e) {
             bed.close();
             throw e;
@@ -57,7 +65,12 @@ final class MirrorTestBed implements AutoCloseable {
     }
 
     MirrorTestBed(Path state) throws Exception {
+        this(state, TEMPORAL);
+    }
+
+    MirrorTestBed(Path state, String temporalAddress) throws Exception {
         this.state = state;
+        this.temporalAddress = temporalAddress;
         catalogDb = ScratchDatabase.create("mirrorflow_e2e_catalog");
         source = ScratchDatabase.create("mirrorflow_e2e_src");
         destination = ScratchDatabase.create("mirrorflow_e2e_dst");
@@ -72,7 +85,7 @@ final class MirrorTestBed implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--catalog-url", catalogDb.jdbcUrl()));
         if (!args[0].equals("peer")) {
-            all.addAll(List.of("--temporal-address", TEMPORAL, "--task-queue", queue));
+            all.addAll(List.of("--temporal-address", temporalAddress, "--task-queue", queue));
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -135,9 +148,14 @@ final class MirrorTestBed implements AutoCloseable {
         }
     }
 
-    static String temporal(String... args) throws Exception {
+    /** The temporal CLI of the dev environment (or on the PATH). */
+    static String temporalCli() {
         Path cli = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent().resolve(".dev/venv/bin/temporal");
-        List<String> command = new ArrayList<>(List.of(Files.isExecutable(cli) ? cli.toString() : "temporal"));
+        return Files.isExecutable(cli) ? cli.toString() : "temporal";
+    }
+
+    static String temporal(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(temporalCli()));
         command.addAll(List.of(args));
         command.addAll(List.of("--address", TEMPORAL));
         // The output goes to a file, and the wait is bounded: a CLI that hangs fails the test.
