@@ -60,6 +60,14 @@ public final class MaintenanceActivitiesImpl implements MaintenanceActivities {
     }
 
     @Override
+    public List<String> unrecorded(long runId) {
+        java.util.Set<Long> recorded = new java.util.HashSet<>();
+        catalog.maintenance().mirrors(runId).forEach(m -> recorded.add(m.mirrorId()));
+        return catalog.mirrors().listLive().stream().filter(m -> !recorded.contains(m.id()))
+                .filter(m -> !m.phase().isTerminal()).map(MirrorRow::name).toList();
+    }
+
+    @Override
     public void awaitPaused(MaintenanceSignals paused) {
         ActivityExecutionContext context = Activity.getExecutionContext();
         String ours = MirrorWorkflow.maintenancePauseReason(paused.runId());

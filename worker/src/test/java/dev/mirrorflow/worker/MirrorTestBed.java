@@ -155,9 +155,14 @@ final class MirrorTestBed implements AutoCloseable {
     }
 
     static String temporal(String... args) throws Exception {
+        return temporalAt(TEMPORAL, args);
+    }
+
+    /** The temporal CLI against the server at {@code address}; fails the test unless it exits 0. */
+    static String temporalAt(String address, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(temporalCli()));
         command.addAll(List.of(args));
-        command.addAll(List.of("--address", TEMPORAL));
+        command.addAll(List.of("--address", address));
         // The output goes to a file, and the wait is bounded: a CLI that hangs fails the test.
         Path output = Files.createTempFile("temporal-cli", ".out");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

@@ -3,6 +3,8 @@ package dev.mirrorflow.worker;
 import static dev.mirrorflow.worker.MirrorTestBed.checksum;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.ScratchDatabase;
 import java.nio.file.Path;
@@ -84,6 +86,13 @@ class TemporalRestartIT {
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("mirrorflow is in maintenance since");
         temporal.start();
+        // Sent past the CLI to the mirror its user paused: refused and recorded, it stays paused.
+        MirrorTestBed.temporalAt(temporal.address(), "workflow", "signal", "--workflow-id", "mirror/" + kept,
+                "--name", "resume");
+        MirrorTestBed.await("the refusal in the kept mirror's history", TIMEOUT, () -> history(kept).stream()
+                .anyMatch(e -> e.kind() == MirrorEvent.Kind.SIGNAL && e.reason() != null
+                        && e.reason().startsWith("resume refused: mirrorflow is in maintenance ")));
+        assertThat(bed.mirror(kept).phase()).isEqualTo(MirrorPhase.PAUSED);
 
         MirrorTestBed.Run end = bed.ok("maintenance", "end", "--timeout", "120s");
         assertThat(end.out()).contains("resumed " + name);
@@ -93,5 +102,11 @@ class TemporalRestartIT {
         assertThat(bed.mirror(kept).phase()).as("the mirror its user paused").isEqualTo(MirrorPhase.PAUSED);
         assertThat(bed.mirror(kept).phaseReason()).isEqualTo("held by its owner");
         assertThat(bed.ok("maintenance", "status").out()).startsWith("maintenance: off; the last window");
+    }
+
+    private static java.util.List<MirrorEvent> history(String name) {
+        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
+            return catalog.mirrors().history(bed.mirror(name).id(), 200);
+        }
     }
 }

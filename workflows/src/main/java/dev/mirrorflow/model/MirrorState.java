@@ -14,6 +14,9 @@ package dev.mirrorflow.model;
  *     written twice
  * @param pendingEdit set by an editSpec signal until the edit is applied (the edited spec waits
  *     in the catalog); null when there is none, also in states written before edits existed
+ * @param maintenanceRunId the maintenance window that holds the mirror as it is (one the window
+ *     did not pause, e.g. paused by its user), refusing resume, resync and edits until it ends;
+ *     0 when none
  */
 public record MirrorState(
         Phase phase,
@@ -31,13 +34,14 @@ public record MirrorState(
         String lastError,
         long phaseSinceMillis,
         long eventSeq,
-        SpecEdit pendingEdit) {
+        SpecEdit pendingEdit,
+        long maintenanceRunId) {
 
     /** This state with a spec edit waiting, for a new run of a mirror edited while it had none. */
     public MirrorState withPendingEdit(SpecEdit edit) {
         return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
                 terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
-                phaseSinceMillis, eventSeq, edit);
+                phaseSinceMillis, eventSeq, edit, maintenanceRunId);
     }
 
     /**
@@ -48,7 +52,7 @@ public record MirrorState(
      */
     public static MirrorState initial(boolean initialLoad, int batchSize, long idleTimeoutMillis, RetrySettings retry) {
         return new MirrorState(Phase.CREATED, 1, false, !initialLoad, null, false, false, false, false, batchSize,
-                idleTimeoutMillis, retry, null, 0, 0, null);
+                idleTimeoutMillis, retry, null, 0, 0, null, 0);
     }
 
     /**
@@ -61,7 +65,7 @@ public record MirrorState(
     public static MirrorState resyncAfterFailure(int lastLoadGeneration, int batchSize, long idleTimeoutMillis,
             RetrySettings retry, long eventsSoFar) {
         return new MirrorState(Phase.FAILED, lastLoadGeneration, false, false, null, false, false, false, true,
-                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null);
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null, 0);
     }
 
     /**
@@ -74,7 +78,7 @@ public record MirrorState(
     public static MirrorState resumeAfterFailure(int loadGeneration, int batchSize, long idleTimeoutMillis,
             RetrySettings retry, long eventsSoFar) {
         return new MirrorState(Phase.FAILED, loadGeneration, true, true, null, false, false, false, false,
-                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null);
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null, 0);
     }
 
     /**
@@ -88,6 +92,6 @@ public record MirrorState(
     public static MirrorState dropAfterEnd(Phase lastPhase, int loadGeneration, boolean dropDestination,
             int batchSize, long idleTimeoutMillis, RetrySettings retry, long eventsSoFar) {
         return new MirrorState(lastPhase, loadGeneration, false, false, null, false, true, dropDestination, false,
-                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null);
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null, 0);
     }
 }

@@ -54,6 +54,9 @@ public final class MaintenanceWorkflowImpl implements MaintenanceWorkflow {
                     .setRetryOptions(KEEP_TRYING)
                     .build());
 
+    /** The change id of holding the mirrors a window does not pause (see {@link Workflow#getVersion}). */
+    static final String HOLD_UNRECORDED = "hold-unrecorded-mirrors";
+
     private long runId;
     private String stage = "opening";
     private List<String> mirrors = List.of();
@@ -62,11 +65,18 @@ public final class MaintenanceWorkflowImpl implements MaintenanceWorkflow {
     @Override
     public long run(MaintenanceRequest request) {
         runId = catalog.open(request);
+        // Windows opened before mirrors the window does not pause were held recorded no such step.
+        boolean holdsTheOthers = Workflow.getVersion(HOLD_UNRECORDED, Workflow.DEFAULT_VERSION, 1) == 1;
         if (!request.endAtOnce()) {
             stage = "recording";
             mirrors = catalog.recordActive(runId);
             stage = "pausing";
             String reason = MirrorWorkflow.maintenancePauseReason(runId);
+            long id = runId;
+            if (holdsTheOthers) {
+                // A mirror its user paused stays as it is, and nothing sent past the CLI resumes it.
+                signalEach(catalog.unrecorded(runId), mirror -> mirror.holdForMaintenance(id));
+            }
             List<String> notRunning = signalEach(mirrors, mirror -> mirror.pause(reason));
             awaitPausedOrEnd(new MaintenanceSignals(runId, mirrors, notRunning));
             stage = "on";
@@ -78,6 +88,12 @@ public final class MaintenanceWorkflowImpl implements MaintenanceWorkflow {
         List<String> notRunning = signalEach(toResume, mirror -> mirror.resumeAfterMaintenance(id));
         List<String> resumed = new ArrayList<>(toResume);
         resumed.removeAll(notRunning);
+        if (holdsTheOthers) {
+            // Also after a window taken over from a lost workflow: whatever it held is let go.
+            List<String> held = new ArrayList<>(catalog.unrecorded(runId));
+            held.removeAll(toResume);
+            signalEach(held, mirror -> mirror.resumeAfterMaintenance(id));
+        }
         catalog.close(new MaintenanceSignals(runId, resumed, notRunning));
         stage = "ended";
         log.info("maintenance {} ended: {} mirrors resumed", runId, resumed.size());

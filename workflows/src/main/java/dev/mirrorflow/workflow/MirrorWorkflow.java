@@ -78,8 +78,16 @@ public interface MirrorWorkflow {
     void editSpec(SpecEdit edit);
 
     /**
+     * Holds the mirror as it is while maintenance window {@code maintenanceRunId} is open, for a
+     * mirror the window did not pause (paused by its user): resume, resync, edits and new
+     * settings are refused until {@link #resumeAfterMaintenance} of that window.
+     */
+    @SignalMethod(name = "holdForMaintenance")
+    void holdForMaintenance(long maintenanceRunId);
+
+    /**
      * Resumes the mirror if maintenance window {@code maintenanceRunId} paused it and nobody has
-     * paused it for another reason since; otherwise changes nothing.
+     * paused it for another reason since; releases a mirror the window held either way.
      */
     @SignalMethod(name = "resumeAfterMaintenance")
     void resumeAfterMaintenance(long maintenanceRunId);

@@ -76,6 +76,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private long phaseSinceMillis;
     private long eventSeq;
     private SpecEdit pendingEdit;
+    private long maintenanceRunId;
     /** Set while the edit itself runs, which a pending edit must not stop. */
     private boolean applyingEdit;
 
@@ -390,7 +391,15 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     }
 
     @Override
+    public void holdForMaintenance(long maintenanceRunId) {
+        this.maintenanceRunId = maintenanceRunId;
+    }
+
+    @Override
     public void resumeAfterMaintenance(long maintenanceRunId) {
+        if (this.maintenanceRunId == maintenanceRunId) {
+            this.maintenanceRunId = 0;
+        }
         if (MirrorWorkflow.maintenancePauseReason(maintenanceRunId).equals(pauseReason)) {
             resumeRequested = true;
         } else {
@@ -405,13 +414,15 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
      * the refusal is written to the mirror's history.
      */
     private boolean pausedForMaintenance() {
-        return pauseReason != null && pauseReason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX);
+        return maintenanceRunId != 0
+                || (pauseReason != null && pauseReason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX));
     }
 
     private void refuse(String signal) {
-        log.info("mirror {}: {} refused while {}", name, signal, pauseReason);
-        refusedSignals.add(signal + " refused: the mirror is " + pauseReason
-                + "; run mirrorflow maintenance end first");
+        String why = pauseReason != null && pauseReason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX)
+                ? "the mirror is " + pauseReason : "mirrorflow is in maintenance " + maintenanceRunId;
+        log.info("mirror {}: {} refused: {}", name, signal, why);
+        refusedSignals.add(signal + " refused: " + why + "; run mirrorflow maintenance end first");
     }
 
     private void recordRefusedSignals() {
@@ -487,11 +498,12 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         phaseSinceMillis = s.phaseSinceMillis();
         eventSeq = s.eventSeq();
         pendingEdit = s.pendingEdit();
+        maintenanceRunId = s.maintenanceRunId();
     }
 
     private MirrorState snapshot() {
         return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
                 terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
-                phaseSinceMillis, eventSeq, pendingEdit);
+                phaseSinceMillis, eventSeq, pendingEdit, maintenanceRunId);
     }
 }

@@ -23,6 +23,8 @@ final class FakeMaintenanceActivities implements MaintenanceActivities {
     final List<MaintenanceSignals> closed = new CopyOnWriteArrayList<>();
     volatile List<String> active = List.of();
     volatile List<String> toResume;
+    /** Live mirrors the window does not record; the window holds them. */
+    volatile List<String> unrecorded = List.of();
     volatile BooleanSupplier allPaused = () -> true;
     volatile boolean waitCancelled;
 
@@ -35,6 +37,11 @@ final class FakeMaintenanceActivities implements MaintenanceActivities {
     @Override
     public List<String> recordActive(long runId) {
         return active;
+    }
+
+    @Override
+    public List<String> unrecorded(long runId) {
+        return unrecorded;
     }
 
     @Override

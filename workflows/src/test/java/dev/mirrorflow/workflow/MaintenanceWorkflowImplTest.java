@@ -179,4 +179,36 @@ class MaintenanceWorkflowImplTest {
         current("held").resume();
         await("held streaming again", () -> mirrorActivities.streams.size() == 2);
     }
+
+    @Test
+    void shouldHoldAMirrorItsUserPausedUntilTheWindowEndsWhateverIsSentPastTheCli() throws Exception {
+        MirrorWorkflow kept = startMirror("kept");
+        await("kept streaming", () -> !mirrorActivities.streams.isEmpty());
+        kept.pause("held by its owner");
+        await("kept paused", () -> paused("held by its owner"));
+        maintenanceActivities.active = List.of();
+        maintenanceActivities.unrecorded = List.of("kept");
+        MaintenanceWorkflow maintenance = startMaintenance();
+        await("the window on", () -> maintenance.status().stage().equals("on"));
+
+        // Sent straight to the workflow (the temporal CLI): refused, recorded, the mirror stays paused.
+        current("kept").resume();
+        current("kept").resync();
+        await("two refusals", () -> mirrorActivities.signals.size() == 2);
+        assertThat(mirrorActivities.signals).extracting(n -> n.text()).containsExactly(
+                "resume refused: mirrorflow is in maintenance 7; run mirrorflow maintenance end first",
+                "resync refused: mirrorflow is in maintenance 7; run mirrorflow maintenance end first");
+        assertThat(current("kept").status().phase()).isEqualTo(Phase.PAUSED);
+        assertThat(mirrorActivities.resets).isEmpty();
+
+        maintenance.end();
+        WorkflowStub.fromTyped(maintenance).getResult(Long.class);
+        env.sleep(Duration.ofSeconds(10));
+        assertThat(current("kept").status().phase()).as("still its user's pause").isEqualTo(Phase.PAUSED);
+        assertThat(mirrorActivities.streams).hasSize(1);
+        // Released by the end: its user may resume it now.
+        current("kept").resume();
+        await("kept streaming again", () -> mirrorActivities.streams.size() == 2);
+        current("kept").terminate(false);
+    }
 }

@@ -73,6 +73,7 @@ public final class MirrorWorkflowHistoryRecorder {
             System.exit(0);
         }
         recorder.maintenanceWindow();
+        recorder.maintenanceWindowHoldingAUserPause();
         recorder.loadPauseResumeConfigTerminate();
         recorder.streamPauseResume();
         recorder.streamResync();
@@ -302,6 +303,43 @@ public final class MirrorWorkflowHistoryRecorder {
             bench.workflowId = maintenanceId;
             bench.firstRun = maintenanceRun;
             bench.writeChain("maintenance-window");
+            bench.workflowId = mirrorWorkflowId;
+            bench.firstRun = mirrorRun;
+        }
+    }
+
+    /**
+     * A window that holds a mirror its user paused (the window does not record it): a resume sent
+     * past the CLI is refused, the window's end releases the hold, the user's resume then works.
+     */
+    void maintenanceWindowHoldingAUserPause() throws Exception {
+        try (Bench bench = bench()) {
+            bench.start("held", MirrorState.initial(false, 1000, 5000, FAST_RETRY));
+            String mirrorWorkflowId = bench.workflowId;
+            WorkflowExecution mirrorRun = bench.firstRun;
+            String name = mirrorWorkflowId.substring("mirror/".length());
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().pause("held by its owner (recorded)");
+            waitFor(() -> bench.activities.phaseNames().contains("PAUSED"));
+            bench.maintenance.active = List.of();
+            bench.maintenance.unrecorded = List.of(name);
+            String maintenanceId = "recorded-maintenance-" + UUID.randomUUID().toString().substring(0, 8);
+            MaintenanceWorkflow maintenance = bench.client.newWorkflowStub(MaintenanceWorkflow.class,
+                    WorkflowOptions.newBuilder().setWorkflowId(maintenanceId).setTaskQueue(bench.queue).build());
+            WorkflowExecution maintenanceRun = WorkflowClient.start(maintenance::run,
+                    new dev.mirrorflow.model.MaintenanceRequest("recorded window", "recorder@host", false));
+            waitFor(() -> maintenance.status().stage().equals("on"));
+            bench.current().resume();
+            waitFor(() -> bench.activities.signals.size() == 1);
+            maintenance.end();
+            bench.client.newUntypedWorkflowStub(maintenanceId).getResult(Long.class);
+            bench.current().resume();
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(false);
+            bench.save("mirror-maintenance-hold-user-pause", Phase.TERMINATED);
+            bench.workflowId = maintenanceId;
+            bench.firstRun = maintenanceRun;
+            bench.writeChain("maintenance-window-holding");
             bench.workflowId = mirrorWorkflowId;
             bench.firstRun = mirrorRun;
         }

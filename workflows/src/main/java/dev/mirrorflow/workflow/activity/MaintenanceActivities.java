@@ -29,6 +29,13 @@ public interface MaintenanceActivities {
      * Waits, heartbeating, until no recorded mirror is still pausing: each is PAUSED, FAILED or
      * dropped (recorded as such), or could not be signalled. Marks the window ACTIVE then.
      */
+    /**
+     * The live mirrors the window did not record (paused by their users, failed): the window
+     * holds those that run as they are, and releases them at its end.
+     */
+    @ActivityMethod(name = "ListUnrecordedMirrors")
+    List<String> unrecorded(long runId);
+
     @ActivityMethod(name = "AwaitMirrorsPaused")
     void awaitPaused(MaintenanceSignals paused);
 
