@@ -26,11 +26,13 @@ import dev.mirrorflow.connector.postgres.pgoutput.TupleData;
 import dev.mirrorflow.connector.postgres.pgoutput.TypeMessage;
 import dev.mirrorflow.connector.postgres.pgoutput.UpdateMessage;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns decoded pgoutput messages into neutral {@link Change}s, keeping track of transaction
@@ -68,6 +70,14 @@ final class ChangeAssembler implements PgOutputHandler {
     private Lsn committedPosition;
     private Lsn lastCommitEnd;
     private long skippedTransactions;
+    private long transactionXid;
+    /**
+     * The transactions that truncated a published table, replayed ones included: a TRUNCATE of
+     * a partitioned table gives each of its partitions new storage, which the partition watch
+     * must not take for a partition's own TRUNCATE (which the stream never carries). Read by
+     * other threads.
+     */
+    private final Set<Long> truncatingTransactions = ConcurrentHashMap.newKeySet();
 
     /**
      * @param relationKeys where the key of a delivered table is read: never the Relation message
@@ -129,6 +139,11 @@ final class ChangeAssembler implements PgOutputHandler {
         return skippedTransactions;
     }
 
+    /** The ids of the transactions seen truncating published tables, applied or skipped. */
+    Set<Long> truncatingTransactions() {
+        return Collections.unmodifiableSet(truncatingTransactions);
+    }
+
     /** The end of the newest commit seen, applied or skipped. */
     Lsn lastCommitEnd() {
         return lastCommitEnd;
@@ -155,6 +170,7 @@ final class ChangeAssembler implements PgOutputHandler {
     public void onBegin(BeginMessage m) {
         inTransaction = true;
         transactionCommit = m.finalLsn();
+        transactionXid = m.xid();
         // The commit record of an applied transaction lies before its end, which is what the
         // checkpoint holds; the next transaction's commit record can start exactly there.
         skipping = resumeAfter.isValid() && m.finalLsn().compareTo(resumeAfter) < 0;
@@ -299,6 +315,7 @@ final class ChangeAssembler implements PgOutputHandler {
 
     @Override
     public void onTruncate(TruncateMessage m) {
+        truncatingTransactions.add(transactionXid);
         if (skipping) {
             return;
         }

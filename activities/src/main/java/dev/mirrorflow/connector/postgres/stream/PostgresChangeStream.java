@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -158,6 +159,14 @@ public final class PostgresChangeStream implements AutoCloseable {
     /** The newest position confirmed to the server by this stream. */
     public Lsn confirmedPosition() {
         return confirmed;
+    }
+
+    /**
+     * The ids of the transactions this stream has seen truncate published tables, those it
+     * skipped as applied included. Safe to call from any thread.
+     */
+    public Set<Long> truncatingTransactions() {
+        return assembler.truncatingTransactions();
     }
 
     /** How many replayed transactions were skipped because the destination already had them. */
