@@ -133,7 +133,7 @@ final class PartitionTreeWatch {
             }
             SourcePartition was = known.get(partition.relationOid());
             if (was == null) {
-                if (trees.holdsRowsFromBeforeJoining(table.relationOid(), partition)) {
+                if (trees.holdsRowsFromBeforeJoining(partition)) {
                     fail("table " + partition.name() + " was attached as a partition of source table " + tableName
                             + " with rows in it, which no change the stream carries brings to the destination");
                 }

@@ -20,6 +20,7 @@ public final class PartitionTree {
     /**
      * The partitioned table itself or one of its leaf partitions.
      *
+     * @param level how many links lie between it and the partitioned table (0 for the table)
      * @param relfilenode the relation's storage (0 for the partitioned table), which a TRUNCATE
      *     replaces, and so do VACUUM FULL, CLUSTER and an ALTER TABLE that rewrites it
      * @param storageChangedBy the transaction that last changed the relation's catalog row, as
@@ -28,28 +29,29 @@ public final class PartitionTree {
      *     (the youngest pg_inherits row on its path to it), as {@code xid:cid}; null for the
      *     partitioned table itself. A DETACH and an ATTACH replace it, even in one transaction
      */
-    public record Member(long relationOid, TableId name, boolean leaf, long relfilenode, long storageChangedBy,
-            String joinedBy) {}
+    public record Member(long relationOid, TableId name, boolean leaf, int level, long relfilenode,
+            long storageChangedBy, String joinedBy) {}
 
     // The youngest link on a partition's path to the partitioned table: pg_partition_ancestors
-    // lists the partition, its parents up to the table, then the table's own ancestors, which
-    // are not in the table's tree.
+    // lists the partition, then its parents up to the table and beyond; the first as many as
+    // the partition's level in the table's tree are the ones linked below the table.
     private static final String YOUNGEST_LINK = """
             SELECT i.xmin AS xid, i.cmin::text::bigint AS cid
-              FROM pg_partition_ancestors(%1$s) a JOIN pg_inherits i ON i.inhrelid = a.relid
-             WHERE a.relid <> %2$s AND a.relid IN (SELECT relid FROM pg_partition_tree(%2$s))
+              FROM pg_partition_ancestors(%1$s) WITH ORDINALITY a(relid, n)
+              JOIN pg_inherits i ON i.inhrelid = a.relid
+             WHERE a.n <= %2$s
              ORDER BY age(i.xmin), i.cmin::text::bigint DESC
              LIMIT 1""";
 
     private static final String READ = """
             WITH root AS (SELECT ?::oid::regclass AS relid)
-            SELECT c.oid, n.nspname, c.relname, t.isleaf, c.relfilenode::bigint, c.xmin::text::bigint,
+            SELECT c.oid, n.nspname, c.relname, t.isleaf, t.level, c.relfilenode::bigint, c.xmin::text::bigint,
                    (SELECT j.xid::text || ':' || j.cid FROM (%s) j)
               FROM root, pg_partition_tree(root.relid) t
               JOIN pg_class c ON c.oid = t.relid
               JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE t.isleaf OR t.level = 0
-             ORDER BY t.level, c.oid""".formatted(YOUNGEST_LINK.formatted("t.relid", "root.relid"));
+             ORDER BY t.level, c.oid""".formatted(YOUNGEST_LINK.formatted("t.relid", "t.level"));
 
     private final Connection connection;
 
@@ -78,8 +80,8 @@ public final class PartitionTree {
                 while (rs.next()) {
                     long oid = rs.getLong(1);
                     members.add(new Member(oid, new TableId(rs.getString(2), rs.getString(3)),
-                            oid != tableOid && rs.getBoolean(4), rs.getLong(5), rs.getLong(6),
-                            oid == tableOid ? null : rs.getString(7)));
+                            oid != tableOid && rs.getBoolean(4), rs.getInt(5), rs.getLong(6), rs.getLong(7),
+                            oid == tableOid ? null : rs.getString(8)));
                 }
             }
         }
@@ -104,14 +106,13 @@ public final class PartitionTree {
      * streamed. (Rows written in a subtransaction before the link, in the linking transaction,
      * look later; that is the one case this cannot tell.)
      */
-    public boolean holdsRowsFromBeforeJoining(long tableOid, Member partition) throws SQLException {
+    public boolean holdsRowsFromBeforeJoining(Member partition) throws SQLException {
         String sql = "SELECT EXISTS (SELECT FROM ONLY " + partition.name().quoted() + " r, ("
-                + YOUNGEST_LINK.formatted("?::oid::regclass", "?::oid::regclass") + ") j"
+                + YOUNGEST_LINK.formatted("?::oid::regclass", "?") + ") j"
                 + " WHERE age(r.xmin) > age(j.xid) OR (r.xmin = j.xid AND r.cmin::text::bigint < j.cid))";
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setLong(1, partition.relationOid());
-            ps.setLong(2, tableOid);
-            ps.setLong(3, tableOid);
+            ps.setInt(2, partition.level());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);

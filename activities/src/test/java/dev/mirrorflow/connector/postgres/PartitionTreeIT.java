@@ -116,7 +116,7 @@ class PartitionTreeIT {
     }
 
     private static boolean holdsOldRows(PartitionTree tree, long table, String partition) throws Exception {
-        return tree.holdsRowsFromBeforeJoining(table, member(tree, table, partition));
+        return tree.holdsRowsFromBeforeJoining(member(tree, table, partition));
     }
 
     private static PartitionTree.Member member(PartitionTree tree, long table, String name) throws Exception {
