@@ -71,6 +71,32 @@ class PartitionTreeChangesIT {
     }
 
     @Test
+    void shouldFailWhenOnePartitionIsTruncatedAfterTheTableWas() throws Exception {
+        String name = "ptwice_" + ScratchDatabase.randomSuffix();
+        String table = streamPartitionedTable(name);
+
+        // The table's truncate streams; the partition's, a moment later, does not.
+        bed.source.execute("TRUNCATE " + table,
+                "INSERT INTO " + table + " VALUES (10, '2024-02-01', 'after'), (11, '2025-02-01', 'after')",
+                "TRUNCATE " + table + "_2025");
+        assertFailed(name, table, "partition public." + table + "_2025 of source table public." + table
+                + " was truncated or rewritten at the source");
+    }
+
+    @Test
+    void shouldFailWhenAPartitionIsDetachedChangedAndAttachedAgain() throws Exception {
+        String name = "preatt_" + ScratchDatabase.randomSuffix();
+        String table = streamPartitionedTable(name);
+
+        bed.source.execute("BEGIN; ALTER TABLE " + table + " DETACH PARTITION " + table + "_2024;"
+                + " DELETE FROM " + table + "_2024 WHERE id = 1;"
+                + " ALTER TABLE " + table + " ATTACH PARTITION " + table + "_2024"
+                + " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); COMMIT");
+        assertFailed(name, table, "partition public." + table + "_2024 was detached from source table public." + table
+                + " and attached again");
+    }
+
+    @Test
     void shouldFailWhenATableHoldingRowsIsAttachedAsAPartition() throws Exception {
         String name = "pattach_" + ScratchDatabase.randomSuffix();
         String table = streamPartitionedTable(name);
