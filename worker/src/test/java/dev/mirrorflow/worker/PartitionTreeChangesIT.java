@@ -142,7 +142,7 @@ class PartitionTreeChangesIT {
     }
 
     @Test
-    void shouldStreamIntoAPartitionCreatedEmptyAndOneAttachedEmpty() throws Exception {
+    void shouldStreamIntoPartitionsCreatedOrAttachedEmpty() throws Exception {
         String name = "pnew_" + ScratchDatabase.randomSuffix();
         String table = streamPartitionedTable(name);
 
@@ -150,7 +150,11 @@ class PartitionTreeChangesIT {
                         + " FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
                 "CREATE TABLE " + table + "_2027 (id int, at date, v text, PRIMARY KEY (id, at))",
                 "ALTER TABLE " + table + " ATTACH PARTITION " + table + "_2027"
-                        + " FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')");
+                        + " FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')",
+                // Created and written through the table in one transaction: the rows stream.
+                "BEGIN; CREATE TABLE " + table + "_2028 PARTITION OF " + table
+                        + " FOR VALUES FROM ('2028-01-01') TO ('2029-01-01');"
+                        + " INSERT INTO " + table + " VALUES (80, '2028-05-01', 'with the create'); COMMIT");
         // Past one check of the partition watch, which records the two new partitions as empty.
         Thread.sleep(12_000);
         bed.source.execute("INSERT INTO " + table + " VALUES (60, '2026-05-01', 'into the created partition'),"
@@ -158,7 +162,7 @@ class PartitionTreeChangesIT {
                 "UPDATE " + table + " SET v = 'updated' WHERE id = 1");
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
         assertThat(rows(bed.destination, table)).isEqualTo(rows(bed.source, table))
-                .contains("(60,2026-05-01,\"into the created partition\")");
+                .contains("(60,2026-05-01,\"into the created partition\")").contains("(80,2028-05-01,\"with the create\")");
         // Another check after the rows arrived: they were streamed, so nothing is wrong.
         Thread.sleep(12_000);
         assertThat(bed.mirror(name).phase()).isEqualTo(MirrorPhase.RUNNING);

@@ -65,6 +65,8 @@ class PartitionTreeIT {
                         + " INSERT INTO m_2028 VALUES (5, '2028-02-01', 'before the attach');"
                         + " ALTER TABLE m ATTACH PARTITION m_2028 FOR VALUES FROM ('2028-01-01') TO ('2029-01-01');"
                         + " INSERT INTO m VALUES (6, '2028-03-01', 'after the attach'); COMMIT",
+                "BEGIN; CREATE TABLE m_2032 PARTITION OF m FOR VALUES FROM ('2032-01-01') TO ('2033-01-01');"
+                        + " INSERT INTO m VALUES (9, '2032-02-01', 'after the create'); COMMIT",
                 "CREATE TABLE m_2029 (id int, at date, v text, PRIMARY KEY (id, at))",
                 "ALTER TABLE m ATTACH PARTITION m_2029 FOR VALUES FROM ('2029-01-01') TO ('2030-01-01')",
                 "INSERT INTO m VALUES (7, '2029-02-01', 'after the attach')",
@@ -81,6 +83,8 @@ class PartitionTreeIT {
             assertThat(holdsOldRows(tree, m, "m_2027")).as("attached with a row").isTrue();
             assertThat(holdsOldRows(tree, m, "m_2028")).as("written and attached in one transaction").isTrue();
             assertThat(holdsOldRows(tree, m, "m_2029")).as("attached empty, then written").isFalse();
+            assertThat(holdsOldRows(tree, m, "m_2032")).as("created and written through the table in one transaction")
+                    .isFalse();
             assertThat(holdsOldRows(tree, m, "m_2030_h1")).as("below a partitioned table attached with rows")
                     .isTrue();
         }
