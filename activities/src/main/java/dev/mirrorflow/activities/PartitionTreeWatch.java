@@ -53,6 +53,7 @@ final class PartitionTreeWatch {
     private final StreamProgress stream;
     private final long intervalNanos;
     private long lastCheckNanos;
+    private boolean checkFailing;
     /**
      * Partitions with new storage that no truncate of their table seen by the stream explains
      * yet, by OID and storage, with the source position noted when they were first seen: once
@@ -97,9 +98,15 @@ final class PartitionTreeWatch {
             for (Watched table : tables) {
                 check(c, trees, table);
             }
+            checkFailing = false;
         } catch (SQLException e) {
             // The stream itself notices an unreachable source; this check tries again next time.
-            log.debug("mirror {}: could not check the partitions of its source tables: {}", mirror, e.getMessage());
+            // A check that keeps failing for another reason must not go unseen: it says so once.
+            if (!checkFailing) {
+                log.warn("mirror {}: could not check the partitions of its source tables (tried again every {} s): {}",
+                        mirror, intervalNanos / 1_000_000_000L, e.getMessage());
+            }
+            checkFailing = true;
         }
     }
 
@@ -133,7 +140,7 @@ final class PartitionTreeWatch {
             }
             SourcePartition was = known.get(partition.relationOid());
             if (was == null) {
-                if (trees.holdsRowsFromBeforeJoining(partition)) {
+                if (trees.holdsRowsFromBeforeJoining(now.get(0), partition)) {
                     fail("table " + partition.name() + " was attached as a partition of source table " + tableName
                             + " with rows in it, which no change the stream carries brings to the destination");
                 }

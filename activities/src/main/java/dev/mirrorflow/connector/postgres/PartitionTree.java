@@ -104,15 +104,30 @@ public final class PartitionTree {
      * table attached with rows in it, which no change carries. A row written by a later
      * transaction, or later in the linking transaction, was written through the table and
      * streamed. (Rows written in a subtransaction before the link, in the linking transaction,
-     * look later; that is the one case this cannot tell.)
+     * look later; that is the one case this cannot tell.) The rows are read through the table,
+     * which is what the mirror may read (a partition has privileges of its own), narrowed to the
+     * partition by its partition constraint so that only it is scanned.
+     *
+     * @param table the partitioned table, as {@link #read} gives it first
      */
-    public boolean holdsRowsFromBeforeJoining(Member partition) throws SQLException {
-        String sql = "SELECT EXISTS (SELECT FROM ONLY " + partition.name().quoted() + " r, ("
-                + YOUNGEST_LINK.formatted("?::oid::regclass", "?") + ") j"
-                + " WHERE age(r.xmin) > age(j.xid) OR (r.xmin = j.xid AND r.cmin::text::bigint < j.cid))";
+    public boolean holdsRowsFromBeforeJoining(Member table, Member partition) throws SQLException {
+        String constraint;
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_get_partition_constraintdef(?::oid)")) {
+            ps.setLong(1, partition.relationOid());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                // A default partition that is the only one has no constraint.
+                constraint = rs.getString(1) == null ? "true" : rs.getString(1);
+            }
+        }
+        String sql = "WITH link AS (" + YOUNGEST_LINK.formatted("?::oid::regclass", "?") + ")"
+                + " SELECT EXISTS (SELECT FROM " + table.name().quoted() + " r WHERE (" + constraint + ")"
+                + " AND r.tableoid = ?::oid AND (age(r.xmin) > (SELECT age(xid) FROM link)"
+                + " OR (r.xmin = (SELECT xid FROM link) AND r.cmin::text::bigint < (SELECT cid FROM link))))";
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setLong(1, partition.relationOid());
             ps.setInt(2, partition.level());
+            ps.setLong(3, partition.relationOid());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);

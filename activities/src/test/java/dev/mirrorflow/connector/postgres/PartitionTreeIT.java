@@ -91,6 +91,39 @@ class PartitionTreeIT {
     }
 
     @Test
+    void shouldTellRowsBeforeJoiningWithOnlyTheTablesPrivilegeAndAnyKindOfPartition() throws Exception {
+        String role = "mf_tree_" + ScratchDatabase.randomSuffix();
+        // Columns named like what the check reads of the link must not confuse it.
+        db.execute("CREATE TABLE h (id int PRIMARY KEY, xid int, cid int) PARTITION BY HASH (id)",
+                "CREATE TABLE h_0 PARTITION OF h FOR VALUES WITH (MODULUS 2, REMAINDER 0)",
+                "INSERT INTO h SELECT g, g, g FROM generate_series(1, 20) g WHERE satisfies_hash_partition("
+                        + "'h'::regclass, 2, 0, g)",
+                "CREATE TABLE h_1 (id int PRIMARY KEY, xid int, cid int)",
+                "INSERT INTO h_1 SELECT g, g, g FROM generate_series(1, 20) g WHERE satisfies_hash_partition("
+                        + "'h'::regclass, 2, 1, g)",
+                "ALTER TABLE h ATTACH PARTITION h_1 FOR VALUES WITH (MODULUS 2, REMAINDER 1)",
+                "CREATE TABLE l (id int, cid text, PRIMARY KEY (id, cid)) PARTITION BY LIST (cid)",
+                "CREATE TABLE l_a PARTITION OF l FOR VALUES IN ('a')",
+                "CREATE TABLE l_rest (id int, cid text, PRIMARY KEY (id, cid))",
+                "INSERT INTO l_rest VALUES (1, 'z')",
+                "ALTER TABLE l ATTACH PARTITION l_rest DEFAULT",
+                "INSERT INTO l VALUES (2, 'a'), (3, 'y')",
+                "CREATE ROLE " + role + " LOGIN PASSWORD 'tree'",
+                "GRANT SELECT ON h, l TO " + role);
+        try (Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), role, "tree")) {
+            PartitionTree tree = new PartitionTree(c);
+            long h = oid(c, "h");
+            long l = oid(c, "l");
+            assertThat(holdsOldRows(tree, h, "h_0")).as("hash partition written through the table").isFalse();
+            assertThat(holdsOldRows(tree, h, "h_1")).as("hash partition attached with rows").isTrue();
+            assertThat(holdsOldRows(tree, l, "l_a")).as("list partition written through the table").isFalse();
+            assertThat(holdsOldRows(tree, l, "l_rest")).as("default partition attached with a row").isTrue();
+        } finally {
+            db.execute("DROP OWNED BY " + role, "DROP ROLE " + role);
+        }
+    }
+
+    @Test
     void shouldGiveAPartitionDetachedAndAttachedAgainANewLink() throws Exception {
         db.execute("CREATE TABLE m_2031 PARTITION OF m FOR VALUES FROM ('2031-01-01') TO ('2032-01-01')");
         try (Connection c = db.connect()) {
@@ -120,7 +153,7 @@ class PartitionTreeIT {
     }
 
     private static boolean holdsOldRows(PartitionTree tree, long table, String partition) throws Exception {
-        return tree.holdsRowsFromBeforeJoining(member(tree, table, partition));
+        return tree.holdsRowsFromBeforeJoining(tree.read(table).get(0), member(tree, table, partition));
     }
 
     private static PartitionTree.Member member(PartitionTree tree, long table, String name) throws Exception {
