@@ -379,8 +379,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                         }
 
                         @Override
-                        public Set<Long> truncatingTransactions() {
-                            return stream.truncatingTransactions();
+                        public boolean truncated(long xid, long relationOid) {
+                            return stream.truncated(xid, relationOid);
                         }
                     }, SOURCE_TABLE_CHECK_INTERVAL);
         }

@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +40,8 @@ final class PartitionTreeWatch {
         /** The position up to which the destination has everything. */
         Lsn confirmedPosition();
 
-        /** The transactions the stream has seen truncate published tables. */
-        Set<Long> truncatingTransactions();
+        /** Whether the stream has seen the transaction truncate the table. */
+        boolean truncated(long xid, long relationOid);
     }
 
     private final String mirror;
@@ -164,7 +163,8 @@ final class PartitionTreeWatch {
      */
     private void storageChanged(Connection c, Watched table, TableId tableName, PartitionTree.Member partition)
             throws SQLException {
-        if (stream.truncatingTransactions().contains(partition.storageChangedBy())) {
+        // The stream carries a TRUNCATE of the partitioned table only, never of a partition.
+        if (stream.truncated(partition.storageChangedBy(), table.relationOid())) {
             recorded.record(mirrorId, recordOf(table, partition));
             unexplained.remove(partition.relationOid() + "/" + partition.relfilenode());
             return;

@@ -84,6 +84,20 @@ class PartitionTreeChangesIT {
     }
 
     @Test
+    void shouldFailWhenOnePartitionIsTruncatedWithAnotherMirroredTable() throws Exception {
+        String name = "pother_" + ScratchDatabase.randomSuffix();
+        String other = name + "_other";
+        bed.source.execute("CREATE TABLE " + other + " (id int PRIMARY KEY)", "INSERT INTO " + other + " VALUES (1)");
+        String table = streamPartitionedTable(name, "  - source: public." + other + "\n");
+
+        // The stream carries the other table's truncate, in the same transaction, and nothing of
+        // the partition's.
+        bed.source.execute("BEGIN; TRUNCATE " + other + "; TRUNCATE " + table + "_2025; COMMIT");
+        assertFailed(name, table, "partition public." + table + "_2025 of source table public." + table
+                + " was truncated or rewritten at the source");
+    }
+
+    @Test
     void shouldFailWhenAPartitionIsDetachedChangedAndAttachedAgain() throws Exception {
         String name = "preatt_" + ScratchDatabase.randomSuffix();
         String table = streamPartitionedTable(name);
@@ -174,6 +188,11 @@ class PartitionTreeChangesIT {
      * by a new mirror of it, which is then caught up.
      */
     private static String streamPartitionedTable(String name) throws Exception {
+        return streamPartitionedTable(name, "");
+    }
+
+    /** The same, with more tables in the mirror's spec ({@code moreTables}: YAML list items). */
+    private static String streamPartitionedTable(String name, String moreTables) throws Exception {
         String table = name + "_m";
         bed.source.execute("CREATE TABLE " + table + " (id int, at date, v text, PRIMARY KEY (id, at))"
                         + " PARTITION BY RANGE (at)",
@@ -186,9 +205,9 @@ class PartitionTreeChangesIT {
         bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%s
-                batchSize: 100
+                %sbatchSize: 100
                 idleTimeout: 200ms
-                """.formatted(table)).toString());
+                """.formatted(table, moreTables)).toString());
         bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
         bed.source.execute("INSERT INTO " + table + " VALUES (3, '2024-06-01', 'streamed'), (4, '2025-06-01', 'streamed')");
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");

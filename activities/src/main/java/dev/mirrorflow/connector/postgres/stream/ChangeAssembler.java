@@ -26,7 +26,6 @@ import dev.mirrorflow.connector.postgres.pgoutput.TupleData;
 import dev.mirrorflow.connector.postgres.pgoutput.TypeMessage;
 import dev.mirrorflow.connector.postgres.pgoutput.UpdateMessage;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,12 +71,13 @@ final class ChangeAssembler implements PgOutputHandler {
     private long skippedTransactions;
     private long transactionXid;
     /**
-     * The transactions that truncated a published table, replayed ones included: a TRUNCATE of
-     * a partitioned table gives each of its partitions new storage, which the partition watch
-     * must not take for a partition's own TRUNCATE (which the stream never carries). Read by
-     * other threads.
+     * The tables each transaction truncated, replayed ones included: a TRUNCATE of a partitioned
+     * table gives each of its partitions new storage, which the partition watch must not take
+     * for a partition's own TRUNCATE (which the stream never carries). Read by other threads.
      */
-    private final Set<Long> truncatingTransactions = ConcurrentHashMap.newKeySet();
+    private final Set<Truncated> truncated = ConcurrentHashMap.newKeySet();
+
+    private record Truncated(long xid, int relationOid) {}
 
     /**
      * @param relationKeys where the key of a delivered table is read: never the Relation message
@@ -139,9 +139,9 @@ final class ChangeAssembler implements PgOutputHandler {
         return skippedTransactions;
     }
 
-    /** The ids of the transactions seen truncating published tables, applied or skipped. */
-    Set<Long> truncatingTransactions() {
-        return Collections.unmodifiableSet(truncatingTransactions);
+    /** Whether the transaction was seen truncating the table, applied or skipped. */
+    boolean truncated(long xid, long relationOid) {
+        return truncated.contains(new Truncated(xid, (int) relationOid));
     }
 
     /** The end of the newest commit seen, applied or skipped. */
@@ -315,7 +315,9 @@ final class ChangeAssembler implements PgOutputHandler {
 
     @Override
     public void onTruncate(TruncateMessage m) {
-        truncatingTransactions.add(transactionXid);
+        for (int oid : m.relationOids()) {
+            truncated.add(new Truncated(transactionXid, oid));
+        }
         if (skipping) {
             return;
         }

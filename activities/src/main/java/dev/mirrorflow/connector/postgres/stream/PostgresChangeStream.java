@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -162,11 +161,11 @@ public final class PostgresChangeStream implements AutoCloseable {
     }
 
     /**
-     * The ids of the transactions this stream has seen truncate published tables, those it
-     * skipped as applied included. Safe to call from any thread.
+     * Whether this stream has seen the transaction truncate the table (a published table, by
+     * relation OID; a skipped, already applied transaction counts). Safe to call from any thread.
      */
-    public Set<Long> truncatingTransactions() {
-        return assembler.truncatingTransactions();
+    public boolean truncated(long xid, long relationOid) {
+        return assembler.truncated(xid, relationOid);
     }
 
     /** How many replayed transactions were skipped because the destination already had them. */
