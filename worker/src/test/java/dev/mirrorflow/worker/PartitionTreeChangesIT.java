@@ -129,7 +129,16 @@ class PartitionTreeChangesIT {
         String table = streamPartitionedTable(name);
 
         bed.source.execute("ALTER TABLE " + table + " DETACH PARTITION " + table + "_2024");
-        assertFailed(name, table, "partition public." + table + "_2024 was detached from source table public." + table);
+        String says = "partition public." + table + "_2024 was detached from source table public." + table;
+        bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
+
+        // A resume streams again from the checkpoint, and fails again: the record of the
+        // partitions is what the mirror compares with, not what it last saw.
+        long failures = failedPhases(name);
+        bed.ok("mirror", "resume", name);
+        MirrorTestBed.await(name + " failing again", PHASE_TIMEOUT, () -> failedPhases(name) > failures);
+        assertThat(bed.mirror(name).lastError()).startsWith("mirror " + name + ": " + says);
+        assertFailed(name, table, says);
     }
 
     @Test
@@ -240,6 +249,15 @@ class PartitionTreeChangesIT {
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
         assertThat(rows(bed.destination, table)).isEqualTo(rows(bed.source, table));
         bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
+    private static long failedPhases(String name) {
+        try {
+            return MirrorTestBed.count(bed.catalogDb, "SELECT count(*) FROM mirrorflow.mirror_events WHERE mirror_id = "
+                    + bed.mirror(name).id() + " AND kind = 'PHASE' AND phase = 'FAILED'");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String rows(ScratchDatabase db, String table) throws SQLException {
