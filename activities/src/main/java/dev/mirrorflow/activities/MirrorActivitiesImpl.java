@@ -2,7 +2,9 @@ package dev.mirrorflow.activities;
 
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CdcBatch;
+import dev.mirrorflow.catalog.SourcePartition;
 import dev.mirrorflow.catalog.SourceTable;
+import dev.mirrorflow.connector.Change;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.SchemaChange;
 import dev.mirrorflow.connector.TableId;
@@ -10,6 +12,7 @@ import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.postgres.AcquiredSlot;
 import dev.mirrorflow.connector.postgres.Lsn;
+import dev.mirrorflow.connector.postgres.PartitionTree;
 import dev.mirrorflow.connector.postgres.SlotAcquirer;
 import dev.mirrorflow.connector.postgres.SlotRetryPolicy;
 import dev.mirrorflow.connector.postgres.SourceConfigurationException;
@@ -49,6 +52,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,7 +72,10 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
 
     private static final Logger log = LoggerFactory.getLogger(MirrorActivitiesImpl.class);
 
-    /** How often a stream checks that the source tables it follows still exist. */
+    /**
+     * How often a stream checks that the source tables it follows still exist, and that the
+     * partitions of its partitioned tables changed only in ways the stream carries.
+     */
     private static final Duration SOURCE_TABLE_CHECK_INTERVAL = Duration.ofSeconds(10);
 
     private final Catalog catalog;
@@ -216,11 +223,13 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                     attempt);
                     StreamTelemetry streamTelemetry = telemetry.stream(ctx.name(), slot.slot(),
                             ctx.source()::connect)) {
+                PartitionTreeWatch partitions = followed.partitionWatch(ctx, catalog, stream);
                 ChangeStreamRunner.Result result = new ChangeStreamRunner(ctx.name()).run(stream, destination,
                         heartbeat::stopRequested, () -> {
                             heartbeat.beat(null);
                             streamTelemetry.tick();
                             watch.checkIfDue();
+                            partitions.checkIfDue();
                         }, (batch, applied, started, ended) -> {
                             catalog.cdcBatches().record(new CdcBatch(ctx.row().id(), batch.batchId(),
                                     applied.rowsApplied(), applied.bytesApplied(),
@@ -231,6 +240,13 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                             batch.schemaChanges().stream().filter(c -> c.kind() == SchemaChange.Kind.TABLE_RENAMED)
                                     .forEach(c -> watch.renamed(c.table(), TableId.parse(c.to())));
                             watch.checkIfDue();
+                            // A truncate of a partitioned table gave its partitions new storage:
+                            // recorded at once, a restart does not take it for a partition's own.
+                            if (batch.changes().stream().anyMatch(change -> change instanceof Change.Truncate)) {
+                                partitions.check();
+                            } else {
+                                partitions.checkIfDue();
+                            }
                             streamTelemetry.batchApplied(batch, applied, started, ended);
                             heartbeat.beat(batch.position());
                         });
@@ -401,6 +417,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         }
         for (TableMapping mapping : removed) {
             catalog.sourceTables().forget(ctx.row().id(), mapping.source().toString());
+            catalog.sourcePartitions().forget(ctx.row().id(), mapping.source().toString());
             catalog.snapshotPartitions().deleteTable(ctx.row().id(), loadGeneration, mapping.source().toString());
         }
     }
@@ -430,6 +447,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                     DestinationValidator.withoutSourceTables(ctx.source(), ctx.destination(), ctx.mappings()));
             // The reload copies the tables that have the spec's names now, and follows those.
             catalog.sourceTables().forget(ctx.row().id());
+            catalog.sourcePartitions().forget(ctx.row().id());
             telemetry.forget(ctx.name());
             log.info("mirror {} reset for load generation {}", ctx.name(), nextLoad.loadGeneration());
         } catch (RuntimeException e) {
@@ -513,7 +531,22 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
      * @param knownNames the spec's tables by the names the mirror last recorded for them
      */
     private record Followed(FollowedTables tables, Map<TableId, TableId> currentNames,
-            Map<TableId, TableId> knownNames, Map<Long, TableId> oids) {
+            Map<TableId, TableId> knownNames, Map<Long, TableId> oids, List<PartitionTreeWatch.Watched> partitioned) {
+
+        PartitionTreeWatch partitionWatch(MirrorContext ctx, Catalog catalog, PostgresChangeStream stream) {
+            return new PartitionTreeWatch(ctx.name(), ctx.row().id(), catalog.sourcePartitions(), ctx.source()::connect,
+                    partitioned, new PartitionTreeWatch.StreamProgress() {
+                        @Override
+                        public Lsn confirmedPosition() {
+                            return stream.confirmedPosition();
+                        }
+
+                        @Override
+                        public boolean truncated(long xid, long relationOid) {
+                            return stream.truncated(xid, relationOid);
+                        }
+                    }, SOURCE_TABLE_CHECK_INTERVAL);
+        }
 
         SourceTableWatch watch(String mirror, SourceTableWatch.SourceConnections source) {
             Map<Long, SourceTableWatch.Watched> watched = new LinkedHashMap<>();
@@ -527,6 +560,9 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
      * the OIDs of tables that have none yet by their spec names (new mirrors, and mirrors set up
      * before OIDs were recorded). A recorded table that no longer exists fails the mirror: it was
      * dropped, and a table now called the same is another table whose rows were never copied.
+     * The partitions of a partitioned table are recorded too, the first time it is followed, so
+     * that the stream can tell the changes to them that it does not carry (see
+     * {@link PartitionTreeWatch}).
      */
     private Followed follow(MirrorContext ctx, Connection c) {
         long mirrorId = ctx.row().id();
@@ -536,8 +572,10 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         Map<TableId, TableId> currentNames = new HashMap<>();
         Map<TableId, TableId> knownNames = new HashMap<>();
         Map<Long, TableId> oids = new LinkedHashMap<>();
+        List<PartitionTreeWatch.Watched> partitioned = new ArrayList<>();
         try {
             SourceTableLookup tables = new SourceTableLookup(c);
+            PartitionTree trees = new PartitionTree(c);
             for (TableMapping mapping : ctx.mappings()) {
                 TableId table = mapping.source();
                 SourceTable known = recorded.get(table.toString());
@@ -565,6 +603,15 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                 currentNames.put(table, f.currentName());
                 knownNames.put(table, knownName);
                 oids.put(f.relationOid(), table);
+                List<PartitionTree.Member> tree = trees.read(f.relationOid());
+                if (!tree.isEmpty()) {
+                    catalog.sourcePartitions().recordIfAbsent(mirrorId, table.toString(), tree.stream()
+                            .filter(m -> m.leaf() || m.relationOid() == f.relationOid())
+                            .map(m -> new SourcePartition(table.toString(), m.relationOid(), m.name().toString(),
+                                    m.relfilenode(), m.joinedBy()))
+                            .toList());
+                    partitioned.add(new PartitionTreeWatch.Watched(table, f.relationOid()));
+                }
             }
             // Read after the columns: a transaction committed later was made with them or newer ones.
             Lsn shapesReadAt;
@@ -572,7 +619,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                 rs.next();
                 shapesReadAt = Lsn.valueOf(rs.getString(1));
             }
-            return new Followed(new FollowedTables(byOid, shapesReadAt), currentNames, knownNames, oids);
+            return new Followed(new FollowedTables(byOid, shapesReadAt), currentNames, knownNames, oids, partitioned);
         } catch (SQLException e) {
             throw SourceFailureClassifier.classify(e, SourceOperation.of("finding the source tables", ctx.source(),
                     ctx.mirrorSource()));

@@ -86,6 +86,10 @@ public final class Catalog implements AutoCloseable {
         return new SourceTableRepository(dsl);
     }
 
+    public SourcePartitionRepository sourcePartitions() {
+        return new SourcePartitionRepository(dsl);
+    }
+
     public CdcBatchRepository cdcBatches() {
         return new CdcBatchRepository(dsl);
     }

@@ -30,6 +30,11 @@ public final class SourceConfigurationException extends SourceException {
         NO_FREE_REPLICATION_SLOTS,
         /** The slot the mirror was reading is gone, and with it the changes it held. */
         SLOT_LOST,
+        /**
+         * A partition of a mirrored partitioned table was truncated, attached with rows, detached
+         * or dropped: its rows changed without a change the stream carries.
+         */
+        PARTITIONS_CHANGED,
         OTHER
     }
 

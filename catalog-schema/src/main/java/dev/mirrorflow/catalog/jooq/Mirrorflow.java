@@ -9,6 +9,7 @@ import dev.mirrorflow.catalog.jooq.tables.MaintenancePausedMirrors;
 import dev.mirrorflow.catalog.jooq.tables.MaintenanceRuns;
 import dev.mirrorflow.catalog.jooq.tables.MirrorEvents;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes;
+import dev.mirrorflow.catalog.jooq.tables.MirrorSourcePartitions;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables;
 import dev.mirrorflow.catalog.jooq.tables.Mirrors;
 import dev.mirrorflow.catalog.jooq.tables.Peers;
@@ -62,6 +63,11 @@ public class Mirrorflow extends SchemaImpl {
      * The table <code>mirrorflow.mirror_outcomes</code>.
      */
     public final MirrorOutcomes MIRROR_OUTCOMES = MirrorOutcomes.MIRROR_OUTCOMES;
+
+    /**
+     * The table <code>mirrorflow.mirror_source_partitions</code>.
+     */
+    public final MirrorSourcePartitions MIRROR_SOURCE_PARTITIONS = MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS;
 
     /**
      * The table <code>mirrorflow.mirror_source_tables</code>.
@@ -119,6 +125,7 @@ public class Mirrorflow extends SchemaImpl {
             MaintenanceRuns.MAINTENANCE_RUNS,
             MirrorEvents.MIRROR_EVENTS,
             MirrorOutcomes.MIRROR_OUTCOMES,
+            MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS,
             MirrorSourceTables.MIRROR_SOURCE_TABLES,
             Mirrors.MIRRORS,
             Peers.PEERS,

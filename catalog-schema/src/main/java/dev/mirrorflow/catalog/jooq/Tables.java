@@ -9,6 +9,7 @@ import dev.mirrorflow.catalog.jooq.tables.MaintenancePausedMirrors;
 import dev.mirrorflow.catalog.jooq.tables.MaintenanceRuns;
 import dev.mirrorflow.catalog.jooq.tables.MirrorEvents;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes;
+import dev.mirrorflow.catalog.jooq.tables.MirrorSourcePartitions;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables;
 import dev.mirrorflow.catalog.jooq.tables.Mirrors;
 import dev.mirrorflow.catalog.jooq.tables.Peers;
@@ -48,6 +49,11 @@ public class Tables {
      * The table <code>mirrorflow.mirror_outcomes</code>.
      */
     public static final MirrorOutcomes MIRROR_OUTCOMES = MirrorOutcomes.MIRROR_OUTCOMES;
+
+    /**
+     * The table <code>mirrorflow.mirror_source_partitions</code>.
+     */
+    public static final MirrorSourcePartitions MIRROR_SOURCE_PARTITIONS = MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS;
 
     /**
      * The table <code>mirrorflow.mirror_source_tables</code>.

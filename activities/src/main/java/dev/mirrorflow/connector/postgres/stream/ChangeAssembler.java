@@ -31,6 +31,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns decoded pgoutput messages into neutral {@link Change}s, keeping track of transaction
@@ -68,6 +69,15 @@ final class ChangeAssembler implements PgOutputHandler {
     private Lsn committedPosition;
     private Lsn lastCommitEnd;
     private long skippedTransactions;
+    private long transactionXid;
+    /**
+     * The tables each transaction truncated, replayed ones included: a TRUNCATE of a partitioned
+     * table gives each of its partitions new storage, which the partition watch must not take
+     * for a partition's own TRUNCATE (which the stream never carries). Read by other threads.
+     */
+    private final Set<Truncated> truncated = ConcurrentHashMap.newKeySet();
+
+    private record Truncated(long xid, int relationOid) {}
 
     /**
      * @param relationKeys where the key of a delivered table is read: never the Relation message
@@ -129,6 +139,11 @@ final class ChangeAssembler implements PgOutputHandler {
         return skippedTransactions;
     }
 
+    /** Whether the transaction was seen truncating the table, applied or skipped. */
+    boolean truncated(long xid, long relationOid) {
+        return truncated.contains(new Truncated(xid, (int) relationOid));
+    }
+
     /** The end of the newest commit seen, applied or skipped. */
     Lsn lastCommitEnd() {
         return lastCommitEnd;
@@ -155,6 +170,7 @@ final class ChangeAssembler implements PgOutputHandler {
     public void onBegin(BeginMessage m) {
         inTransaction = true;
         transactionCommit = m.finalLsn();
+        transactionXid = m.xid();
         // The commit record of an applied transaction lies before its end, which is what the
         // checkpoint holds; the next transaction's commit record can start exactly there.
         skipping = resumeAfter.isValid() && m.finalLsn().compareTo(resumeAfter) < 0;
@@ -299,6 +315,9 @@ final class ChangeAssembler implements PgOutputHandler {
 
     @Override
     public void onTruncate(TruncateMessage m) {
+        for (int oid : m.relationOids()) {
+            truncated.add(new Truncated(transactionXid, oid));
+        }
         if (skipping) {
             return;
         }

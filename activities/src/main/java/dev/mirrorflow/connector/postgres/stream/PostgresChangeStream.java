@@ -160,6 +160,14 @@ public final class PostgresChangeStream implements AutoCloseable {
         return confirmed;
     }
 
+    /**
+     * Whether this stream has seen the transaction truncate the table (a published table, by
+     * relation OID; a skipped, already applied transaction counts). Safe to call from any thread.
+     */
+    public boolean truncated(long xid, long relationOid) {
+        return assembler.truncated(xid, relationOid);
+    }
+
     /** How many replayed transactions were skipped because the destination already had them. */
     public long skippedTransactions() {
         return assembler.skippedTransactions();

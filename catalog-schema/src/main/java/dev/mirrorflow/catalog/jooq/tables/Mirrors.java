@@ -12,6 +12,7 @@ import dev.mirrorflow.catalog.jooq.tables.MaintenancePausedMirrors.MaintenancePa
 import dev.mirrorflow.catalog.jooq.tables.MaintenanceRuns.MaintenanceRunsPath;
 import dev.mirrorflow.catalog.jooq.tables.MirrorEvents.MirrorEventsPath;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes.MirrorOutcomesPath;
+import dev.mirrorflow.catalog.jooq.tables.MirrorSourcePartitions.MirrorSourcePartitionsPath;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables.MirrorSourceTablesPath;
 import dev.mirrorflow.catalog.jooq.tables.SnapshotPartitions.SnapshotPartitionsPath;
 import dev.mirrorflow.catalog.jooq.tables.SourceCheckpoints.SourceCheckpointsPath;
@@ -272,6 +273,19 @@ public class Mirrors extends TableImpl<MirrorsRecord> {
             _mirrorOutcomes = new MirrorOutcomesPath(this, null, Keys.MIRROR_OUTCOMES__MIRROR_OUTCOMES_MIRROR_ID_FKEY.getInverseKey());
 
         return _mirrorOutcomes;
+    }
+
+    private transient MirrorSourcePartitionsPath _mirrorSourcePartitions;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>mirrorflow.mirror_source_partitions</code> table
+     */
+    public MirrorSourcePartitionsPath mirrorSourcePartitions() {
+        if (_mirrorSourcePartitions == null)
+            _mirrorSourcePartitions = new MirrorSourcePartitionsPath(this, null, Keys.MIRROR_SOURCE_PARTITIONS__MIRROR_SOURCE_PARTITIONS_MIRROR_ID_FKEY.getInverseKey());
+
+        return _mirrorSourcePartitions;
     }
 
     private transient MirrorSourceTablesPath _mirrorSourceTables;
