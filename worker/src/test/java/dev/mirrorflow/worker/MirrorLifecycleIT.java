@@ -285,15 +285,20 @@ class MirrorLifecycleIT {
     void shouldFailWithTheReasonWhenTheDestinationTableCannotHoldTheSource() throws Exception {
         String name = "fail_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";
-        // The source's column has a type the destination lacks (a differently shaped destination
-        // table that existed before is refused at create instead; see DestinationSafetyIT).
+        // The source gains a column of a type the destination lacks while the mirror streams (a
+        // type missing at create, or a differently shaped destination table that existed before,
+        // is refused at create instead; see MirrorCreateChecksIT and DestinationSafetyIT).
         bed.source.execute("CREATE DOMAIN " + table + "_amount AS numeric(12,2)",
-                "CREATE TABLE " + table + " (id int PRIMARY KEY, amount " + table + "_amount)");
+                "CREATE TABLE " + table + " (id int PRIMARY KEY, v text)");
         bed.peers(name);
         bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%2$s
+                idleTimeout: 200ms
                 """.formatted(name, table)).toString());
+        bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
+        bed.source.execute("ALTER TABLE " + table + " ADD COLUMN amount " + table + "_amount",
+                "INSERT INTO " + table + " VALUES (1, 'one', 1.50)");
 
         bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
         String status = bed.ok("mirror", "status", name).out();
