@@ -74,9 +74,14 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
 
     /**
      * How often a stream checks that the source tables it follows still exist, and that the
-     * partitions of its partitioned tables changed only in ways the stream carries.
+     * partitions of its partitioned tables changed only in ways the stream carries: 10 s, or the
+     * system property {@value #SOURCE_CHECK_INTERVAL_PROPERTY} in milliseconds (the build's tests
+     * check every 2 s).
      */
-    private static final Duration SOURCE_TABLE_CHECK_INTERVAL = Duration.ofSeconds(10);
+    public static final String SOURCE_CHECK_INTERVAL_PROPERTY = "mirrorflow.source-check-interval-ms";
+
+    private static final Duration SOURCE_TABLE_CHECK_INTERVAL =
+            Duration.ofMillis(Long.getLong(SOURCE_CHECK_INTERVAL_PROPERTY, 10_000));
 
     private final Catalog catalog;
     private final Supplier<PeerStore> peers;

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 class PartitionTreeChangesIT {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(60);
+    /** Longer than one interval of the source checks, which the build sets to 2 s (10 s by default). */
+    private static final Duration PAST_ONE_CHECK = Duration.ofMillis(
+            Long.getLong("mirrorflow.source-check-interval-ms", 10_000) + 2_000);
 
     @TempDir
     static Path state;
@@ -50,8 +53,8 @@ class PartitionTreeChangesIT {
         assertThat(rows(bed.destination, table)).isEmpty();
 
         // The truncate gave every partition new storage; the stream carried it, so the partition
-        // watch (every 10 s) must not take it for a partition's own TRUNCATE.
-        Thread.sleep(12_000);
+        // watch must not take it for a partition's own TRUNCATE.
+        Thread.sleep(PAST_ONE_CHECK.toMillis());
         bed.source.execute("INSERT INTO " + table + " VALUES (100, '2025-03-01', 'after the truncate')");
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
         assertThat(rows(bed.destination, table)).isEqualTo("(100,2025-03-01,\"after the truncate\")")
@@ -179,7 +182,7 @@ class PartitionTreeChangesIT {
                         + " FOR VALUES FROM ('2028-01-01') TO ('2029-01-01');"
                         + " INSERT INTO " + table + " VALUES (80, '2028-05-01', 'with the create'); COMMIT");
         // Past one check of the partition watch, which records the two new partitions as empty.
-        Thread.sleep(12_000);
+        Thread.sleep(PAST_ONE_CHECK.toMillis());
         bed.source.execute("INSERT INTO " + table + " VALUES (60, '2026-05-01', 'into the created partition'),"
                 + " (70, '2027-05-01', 'into the attached partition')",
                 "UPDATE " + table + " SET v = 'updated' WHERE id = 1");
@@ -187,7 +190,7 @@ class PartitionTreeChangesIT {
         assertThat(rows(bed.destination, table)).isEqualTo(rows(bed.source, table))
                 .contains("(60,2026-05-01,\"into the created partition\")").contains("(80,2028-05-01,\"with the create\")");
         // Another check after the rows arrived: they were streamed, so nothing is wrong.
-        Thread.sleep(12_000);
+        Thread.sleep(PAST_ONE_CHECK.toMillis());
         assertThat(bed.mirror(name).phase()).isEqualTo(MirrorPhase.RUNNING);
         bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
     }
