@@ -15,10 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * mirrorflow never destroys what it does not own, through the CLI with a worker in this JVM on
@@ -26,24 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * resync and drop --drop-destination; a mirror onto its own source, onto another mirror's table
  * or into a system schema is refused at create with one line, and nothing is written.
  */
-class DestinationSafetyIT {
+class DestinationSafetyIT extends WorkerTestClass {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(60);
     private static final String USERS_ROW = "x 7 {\"k\": 1}";
 
-    @TempDir
-    static Path state;
-
-    private static MirrorTestBed bed;
-    @BeforeAll
-    static void environment() throws Exception {
-        bed = MirrorTestBed.withWorker(state);
-    }
-
-    @AfterAll
-    static void teardown() {
-        bed.close();
-    }
 
     @Test
     void shouldRefuseAtCreateAnExistingTableOfAnotherShapeWritingNothing() throws Exception {

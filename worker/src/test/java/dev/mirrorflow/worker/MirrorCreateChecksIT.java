@@ -12,10 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@code mirror create} refuses before it writes anything, end to end through the CLI and a
@@ -23,23 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * destination user who may not do what the mirror does there; and a destination privilege lost
  * while the mirror streams, which fails the mirror at once rather than retrying forever.
  */
-class MirrorCreateChecksIT {
+class MirrorCreateChecksIT extends WorkerTestClass {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(60);
 
-    @TempDir
-    static Path state;
-
-    private static MirrorTestBed bed;
-    @BeforeAll
-    static void environment() throws Exception {
-        bed = MirrorTestBed.withWorker(state);
-    }
-
-    @AfterAll
-    static void teardown() {
-        bed.close();
-    }
 
     @Test
     void shouldRefuseExcludingAMissingColumnAKeyColumnOrAGeneratedColumnsInputAndWriteNothing() throws Exception {

@@ -17,10 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -28,23 +25,10 @@ import picocli.CommandLine;
  * the real Temporal dev server and PostgreSQL: what the mirror made at the source goes (slot,
  * publication), the catalog says dropped, and whatever could not go is named with its SQL.
  */
-class MirrorDropIT {
+class MirrorDropIT extends WorkerTestClass {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(60);
 
-    @TempDir
-    static Path state;
-
-    private static MirrorTestBed bed;
-    @BeforeAll
-    static void environment() throws Exception {
-        bed = MirrorTestBed.withWorker(state);
-    }
-
-    @AfterAll
-    static void teardown() {
-        bed.close();
-    }
 
     @Test
     void shouldDropAMirrorThatFailedWhileStreamingWithItsSlotPublicationAndDestinationTables() throws Exception {

@@ -20,10 +20,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * `mirror edit` through the CLI and a worker in this JVM, on the real Temporal dev server and
@@ -32,24 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  * what cannot change is refused with nothing written, and a FAILED mirror is repaired by an
  * edit and a resume.
  */
-class MirrorEditIT {
+class MirrorEditIT extends WorkerTestClass {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(90);
 
-    @TempDir
-    static Path state;
-
-    private static MirrorTestBed bed;
-
-    @BeforeAll
-    static void environment() throws Exception {
-        bed = MirrorTestBed.withWorker(state);
-    }
-
-    @AfterAll
-    static void teardown() {
-        bed.close();
-    }
 
     @Test
     void shouldLoadAnAddedTableWhileTheSourceWritesAndLetGoOfARemovedOne() throws Exception {

@@ -18,33 +18,17 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tables by the columns that identify their rows, end to end through the CLI and a worker on the
  * real Temporal dev server: composite keys declared in another order than their columns, a
  * partitioned table, and tables a mirror must refuse without touching the source.
  */
-class MirrorTableKeysIT {
+class MirrorTableKeysIT extends WorkerTestClass {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(60);
 
-    @TempDir
-    static Path state;
-
-    private static MirrorTestBed bed;
-    @BeforeAll
-    static void environment() throws Exception {
-        bed = MirrorTestBed.withWorker(state);
-    }
-
-    @AfterAll
-    static void teardown() {
-        bed.close();
-    }
 
     @Test
     void shouldMirrorKeyChangesOfCompositeKeysInAnyOrderAndAPartitionedTable() throws Exception {

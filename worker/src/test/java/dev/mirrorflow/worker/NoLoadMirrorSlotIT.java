@@ -12,33 +12,17 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mirrors without an initial load, through the CLI with a worker in this JVM: their slot exists
  * from the moment the catalog says RUNNING, so a row written the moment a user sees RUNNING is
  * mirrored, and a slot lost before the first batch fails the mirror instead of being made up anew.
  */
-class NoLoadMirrorSlotIT {
+class NoLoadMirrorSlotIT extends WorkerTestClass {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(60);
 
-    @TempDir
-    static Path state;
-
-    private static MirrorTestBed bed;
-    @BeforeAll
-    static void environment() throws Exception {
-        bed = MirrorTestBed.withWorker(state);
-    }
-
-    @AfterAll
-    static void teardown() {
-        bed.close();
-    }
 
     @Test
     void shouldMirrorRowsWrittenTheMomentTheCatalogSaysRunning() throws Exception {

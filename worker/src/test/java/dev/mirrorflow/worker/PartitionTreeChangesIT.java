@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.ScratchDatabase;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Changes to the partitions of a mirrored partitioned table that the change stream does not
@@ -21,27 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
  * a partition sends nothing), end to end through the CLI and a worker on the real Temporal dev
  * server: the destination keeps equal to the source, or the mirror fails saying so.
  */
-class PartitionTreeChangesIT {
+class PartitionTreeChangesIT extends WorkerTestClass {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(60);
     /** Longer than one interval of the source checks, which the build sets to 2 s (10 s by default). */
     private static final Duration PAST_ONE_CHECK = Duration.ofMillis(
             Long.getLong("mirrorflow.source-check-interval-ms", 10_000) + 2_000);
 
-    @TempDir
-    static Path state;
-
-    private static MirrorTestBed bed;
-
-    @BeforeAll
-    static void environment() throws Exception {
-        bed = MirrorTestBed.withWorker(state);
-    }
-
-    @AfterAll
-    static void teardown() {
-        bed.close();
-    }
 
     @Test
     void shouldEmptyTheDestinationWhenThePartitionedTableIsTruncatedAndKeepStreaming() throws Exception {

@@ -13,34 +13,18 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A table whose name needs double quotes, with an excluded quoted column, mirrored through the
  * CLI and a worker in this JVM: the spec names it as a YAML string, the load and the stream copy
  * it exactly, and dropping the mirror drops its destination table.
  */
-class QuotedTableMirrorIT {
+class QuotedTableMirrorIT extends WorkerTestClass {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(60);
     private static final String COLUMNS = "\"Order Id\", \"Note\", \"say \"\"hi\"\"\"";
 
-    @TempDir
-    static Path state;
-
-    private static MirrorTestBed bed;
-    @BeforeAll
-    static void environment() throws Exception {
-        bed = MirrorTestBed.withWorker(state);
-    }
-
-    @AfterAll
-    static void teardown() {
-        bed.close();
-    }
 
     @Test
     void shouldMirrorAQuotedTableWithoutItsExcludedQuotedColumn() throws Exception {

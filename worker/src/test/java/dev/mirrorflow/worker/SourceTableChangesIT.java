@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.ScratchDatabase;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,34 +13,18 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a mirror does when its source tables change under it (renamed, a column dropped, dropped
  * and created again), and what it shows of a large transaction, end to end through the CLI on
  * the real Temporal dev server and real PostgreSQL, with a worker in this JVM.
  */
-class SourceTableChangesIT {
+class SourceTableChangesIT extends WorkerTestClass {
 
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern POSITION = Pattern.compile("rows in \\S+ batches, at ([0-9A-F]+/[0-9A-F]+)");
 
-    @TempDir
-    static Path state;
-
-    private static MirrorTestBed bed;
-    @BeforeAll
-    static void environment() throws Exception {
-        bed = MirrorTestBed.withWorker(state);
-    }
-
-    @AfterAll
-    static void teardown() {
-        bed.close();
-    }
 
     @Test
     void shouldKeepStreamingATableRenamedAtTheSourceAndRecordTheRenames() throws Exception {
