@@ -206,16 +206,24 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         if (loadAdded) {
             record(Phase.SNAPSHOT, EDIT_LOAD_REASON + String.join(", ", edit.addedTables()), null);
         }
-        applyingEdit = true;
         EditResult result;
-        try {
-            result = runStoppable(() -> data.applyEdit(new EditRequest(name, loadGeneration, loadAdded)));
-        } finally {
-            applyingEdit = false;
+        if (loadAdded) {
+            applyingEdit = true;
+            try {
+                result = runStoppable(() -> data.applyEdit(new EditRequest(name, loadGeneration, true)));
+            } finally {
+                applyingEdit = false;
+            }
+        } else {
+            // Without rows to copy the edit is quick, and nothing stops it: a resync or new
+            // settings that arrive meanwhile must not cancel it, or the loop would try it again
+            // and again without waiting for anything.
+            result = data.applyEdit(new EditRequest(name, loadGeneration, false));
         }
         if (result == null || !result.applied()) {
-            // Stopped at a partition boundary by a pause, resync or drop: the loop serves that,
-            // and the edit goes on afterwards from the partitions still to copy.
+            // Stopped at a partition boundary by a pause, resync or drop: the loop serves that
+            // (a resync next, with the edit applied first without a load of its own), and the
+            // edit goes on afterwards from the start.
             return;
         }
         log.info("mirror {}: spec edit applied: {}", name, edit.description());

@@ -390,4 +390,40 @@ class MirrorWorkflowImplTest {
         mirror.terminate(false);
         result();
     }
+
+    @Test
+    void shouldTakeAResyncThatArrivesDuringAnEditsLoadWithoutSpinning() throws Exception {
+        activities.editPartitions = 1000;
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+        mirror.editSpec(edit(true, 1000));
+        await("edit loading", () -> activities.editPartitionsDone.get() >= 2);
+        activities.partitions = 2;
+        mirror.resync();
+        await("streaming after the resync", () -> activities.streams.size() == 2);
+        // The edit's load stopped; the edit was applied without a load of its own before the reload.
+        assertThat(activities.edits).hasSize(2);
+        assertThat(activities.edits.get(1).loadAddedTables()).isFalse();
+        assertThat(activities.resets).hasSize(1);
+        mirror.terminate(false);
+        result();
+    }
+
+    @Test
+    void shouldApplyASavedEditThenResyncAFailedMirror() throws Exception {
+        activities.partitions = 2;
+        mirror = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(MirrorWorkflow.workflowId("orders"))
+                .setTaskQueue(TaskQueues.DEFAULT)
+                .build());
+        WorkflowClient.start(mirror::run, new MirrorRef("orders", MirrorState.resyncAfterFailure(1, 1000, 5000,
+                new RetrySettings(1000, 2.0, 60_000, 0), 4).withPendingEdit(edit(true, 77))));
+        stub = WorkflowStub.fromTyped(mirror);
+        await("streaming", () -> activities.streams.size() == 1);
+        assertThat(activities.edits).singleElement().satisfies(e -> assertThat(e.loadAddedTables()).isFalse());
+        assertThat(activities.resets).hasSize(1);
+        assertThat(activities.streams.get(0).batchSize()).isEqualTo(77);
+        mirror.terminate(false);
+        result();
+    }
 }
