@@ -393,6 +393,15 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             DestinationValidator.refuseRowsToKeep(edited.name(), edited.destination(), added);
         }
         SourceSetup.ensurePublication(edited.source(), edited.mirrorSource());
+        // A transaction that wrote to an added table before it joined the publication and commits
+        // after is not streamed (its changes were made before), and a snapshot taken before it
+        // commits does not show it either: whatever copies the table must start after it ended.
+        new SlotCreationWait(catalog, edited, new ActivityHeartbeat(Activity.getExecutionContext()),
+                "adding " + added.stream().map(m -> m.source().toString()).collect(java.util.stream.Collectors
+                        .joining(", ")) + " to the publication").run(() -> {
+                            SourceSetup.awaitTransactionsRunningNow(edited.source(), edited.mirrorSource());
+                            return null;
+                        });
         try (Connection sql = connectToSource(edited);
                 PostgresDestination destination = new PostgresDestination(edited.destinationDataSource())) {
             Followed followed = follow(edited, sql);

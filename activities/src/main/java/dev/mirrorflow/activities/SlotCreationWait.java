@@ -44,11 +44,18 @@ final class SlotCreationWait {
     private final Catalog catalog;
     private final MirrorContext mirror;
     private final ActivityHeartbeat heartbeat;
+    private final String waiting;
 
     SlotCreationWait(Catalog catalog, MirrorContext mirror, ActivityHeartbeat heartbeat) {
+        this(catalog, mirror, heartbeat, "creating replication slot " + mirror.mirrorSource().slot());
+    }
+
+    /** @param waiting what waits, for the message: "loading the tables a spec edit added" */
+    SlotCreationWait(Catalog catalog, MirrorContext mirror, ActivityHeartbeat heartbeat, String waiting) {
         this.catalog = catalog;
         this.mirror = mirror;
         this.heartbeat = heartbeat;
+        this.waiting = waiting;
     }
 
     <T> T run(Supplier<T> creation) {
@@ -80,8 +87,7 @@ final class SlotCreationWait {
         lastReport = System.nanoTime();
         try {
             List<String> transactions = running(mirror.source());
-            String message = "mirror " + mirror.name() + ": creating replication slot " + mirror.mirrorSource().slot()
-                    + " has waited " + waited.toSeconds() + " s for the transactions running at the source to end"
+            String message = "mirror " + mirror.name() + ": " + waiting + " has waited " + waited.toSeconds() + " s for the transactions running at the source to end"
                     + (transactions.isEmpty() ? "" : " (oldest: " + String.join("; ", transactions) + ")")
                     + "; it goes on once they commit or roll back";
             log.info(message);

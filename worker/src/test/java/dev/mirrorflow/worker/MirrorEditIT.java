@@ -133,6 +133,48 @@ class MirrorEditIT extends WorkerTestClass {
     }
 
     @Test
+    void shouldCarryATransactionThatWasOpenOnAnAddedTableWhenTheEditBegan() throws Exception {
+        String name = "inflight_" + ScratchDatabase.randomSuffix();
+        bed.source.execute("CREATE TABLE first (id int PRIMARY KEY, v text)",
+                "CREATE TABLE late (id int PRIMARY KEY, v text)",
+                "INSERT INTO late SELECT g, 'base' FROM generate_series(1, 100) g");
+        bed.peers(name);
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, "tables:\n  - source: first\nidleTimeout: 200ms\n")
+                .toString());
+        bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
+        MirrorTestBed.Run[] edited = new MirrorTestBed.Run[1];
+        try (Connection open = bed.source.connect(); Statement st = open.createStatement()) {
+            open.setAutoCommit(false);
+            st.execute("INSERT INTO late VALUES (1001, 'in flight')");
+            st.execute("UPDATE late SET v = 'updated in flight' WHERE id = 5");
+            st.execute("DELETE FROM late WHERE id = 6");
+            Thread edit = new Thread(() -> {
+                try {
+                    edited[0] = bed.cli("mirror", "edit", name, "-f", bed.mirrorSpec(name,
+                            "tables:\n  - source: first\n  - source: late\nidleTimeout: 200ms\n").toString(),
+                            "--timeout", "120s");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            edit.start();
+            // The edit waits for this transaction; what it wrote must reach the destination.
+            MirrorTestBed.await("the edit waiting", PHASE_TIMEOUT, () -> {
+                String error = bed.mirror(name).lastError();
+                return error != null && error.contains("to the publication has waited");
+            });
+            open.commit();
+            edit.join(120_000);
+        }
+        assertThat(edited[0].exit()).as(edited[0].err()).isZero();
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+        assertThat(rows(bed.destination, "SELECT * FROM late ORDER BY id"))
+                .isEqualTo(rows(bed.source, "SELECT * FROM late ORDER BY id"))
+                .contains("(1001,\"in flight\")", "(5,\"updated in flight\")").hasSize(100);
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
+    @Test
     void shouldRefuseWhatAnEditCannotChangeAndChangeNothing() throws Exception {
         String name = "refuse_" + ScratchDatabase.randomSuffix();
         bed.source.execute(

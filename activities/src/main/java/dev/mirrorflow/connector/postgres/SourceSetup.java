@@ -175,6 +175,38 @@ public final class SourceSetup {
         }
     }
 
+    /**
+     * Waits until every transaction that is running at the source now has ended: after tables
+     * joined the publication, so that a snapshot taken afterwards shows what such a transaction
+     * wrote, which the stream does not carry (it wrote before the tables were published).
+     */
+    public static void awaitTransactionsRunningNow(PostgresPeer peer, MirrorSource source) {
+        SourceOperation op = SourceOperation.of("waiting for the transactions running at the source", peer, source);
+        try (Connection c = peer.connect(); Statement st = c.createStatement()) {
+            long next;
+            try (ResultSet rs = st.executeQuery("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")) {
+                rs.next();
+                next = rs.getLong(1);
+            }
+            while (true) {
+                try (ResultSet rs = st.executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")) {
+                    rs.next();
+                    if (rs.getLong(1) >= next) {
+                        return;
+                    }
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the source's transactions", e);
+                }
+            }
+        } catch (SQLException e) {
+            throw SourceFailureClassifier.classify(e, op);
+        }
+    }
+
     /** Drops the mirror's publication if it exists. */
     public static void dropPublicationIfExists(PostgresPeer peer, MirrorSource source) {
         SourceOperation op = SourceOperation.of("dropping publication " + source.publication(), peer, source);
