@@ -72,7 +72,18 @@ final class MirrorTeardown {
                         + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
         MirrorSpec spec = readSpec(row);
         MirrorSource source = MirrorSource.of(spec);
-        List<TableMapping> mappings = spec.tables().stream().map(MirrorTeardown::mapping).toList();
+        List<TableMapping> mappings = new ArrayList<>(spec.tables().stream().map(MirrorTeardown::mapping).toList());
+        // The tables a saved edit adds may have been created (and partly loaded) already.
+        catalog.mirrors().pendingSpec(row.id()).ifPresent(json -> {
+            try {
+                MirrorContext.JSON.readValue(json, MirrorSpec.class).tables().stream().map(MirrorTeardown::mapping)
+                        .filter(m -> mappings.stream().noneMatch(known -> known.source().equals(m.source())))
+                        .forEach(mappings::add);
+            } catch (Exception unreadable) {
+                log.warn("mirror {}: its saved edit cannot be read ({}); its tables are not considered",
+                        row.name(), unreadable.getMessage());
+            }
+        });
         List<Leftover> left = new ArrayList<>();
 
         PostgresPeer sourcePeer = null;

@@ -236,6 +236,20 @@ public final class MirrorRepository {
                 .execute() == 1;
     }
 
+    /**
+     * Saves a spec edit only if none is saved, so that of two edits made at once exactly one
+     * is saved and the other is told.
+     *
+     * @return false when another edit is saved (or the mirror is gone)
+     */
+    public boolean savePendingSpecIfNone(long mirrorId, String specJson) {
+        return dsl.update(MIRRORS)
+                .set(MIRRORS.PENDING_SPEC, JSONB.valueOf(specJson))
+                .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(MIRRORS.ID.eq(mirrorId).and(MIRRORS.DROPPED_AT.isNull()).and(MIRRORS.PENDING_SPEC.isNull()))
+                .execute() == 1;
+    }
+
     /** The spec edit waiting to be applied, if any. */
     public Optional<String> pendingSpec(long mirrorId) {
         return dsl.select(MIRRORS.PENDING_SPEC).from(MIRRORS).where(MIRRORS.ID.eq(mirrorId))

@@ -285,7 +285,11 @@ final class MirrorCommand implements Runnable {
 
         @Override
         String unchanged(MirrorRow mirror) {
-            return mirror.phase() == MirrorPhase.PAUSED ? "mirror " + name + " is already paused; nothing changed" : null;
+            // Paused by a maintenance window, a mirror paused by its user too stays paused after the window.
+            boolean byMaintenance = mirror.phaseReason() != null
+                    && mirror.phaseReason().startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX);
+            return mirror.phase() == MirrorPhase.PAUSED && !byMaintenance
+                    ? "mirror " + name + " is already paused; nothing changed" : null;
         }
 
         @Override

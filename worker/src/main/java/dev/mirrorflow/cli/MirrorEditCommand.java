@@ -85,8 +85,10 @@ final class MirrorEditCommand implements Callable<Integer> {
             }
             MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
             boolean ended = mirror.phase() == MirrorPhase.FAILED;
+            // A paused or FAILED mirror has not begun to apply its saved edit: it may be replaced.
+            boolean replaceable = ended || mirror.phase() == MirrorPhase.PAUSED;
             Optional<String> pending = catalog.mirrors().pendingSpec(mirror.id());
-            if (pending.isPresent() && !ended) {
+            if (pending.isPresent() && !replaceable) {
                 throw new UserError("an earlier edit of mirror " + name + " is still being applied; wait until "
                         + "mirrorflow mirror status " + name + " no longer shows it, then edit again");
             }
@@ -97,6 +99,13 @@ final class MirrorEditCommand implements Callable<Integer> {
                 throw new UserError("mirror " + name + ": " + e.getMessage() + "; nothing changed");
             }
             if (edit.isEmpty()) {
+                if (pending.isPresent() && !ended) {
+                    // The paused workflow holds the edit too: it hears that the spec stays.
+                    try (TemporalConnection temporal = TemporalConnection.open(connection.temporalSettings(),
+                            "mirrorflow-cli")) {
+                        new MirrorControl(temporal).editSpec(name, edit);
+                    }
+                }
                 if (pending.isPresent()) {
                     catalog.mirrors().withdrawPendingSpec(mirror.id(), pending.get());
                     out.printf("mirror %s: the spec is the one it runs with; the saved edit is withdrawn%n", name);
@@ -120,7 +129,12 @@ final class MirrorEditCommand implements Callable<Integer> {
             // is withdrawn: either the mirror applies it, or nothing changed.
             try (TemporalConnection temporal = TemporalConnection.open(connection.temporalSettings(), "mirrorflow-cli")) {
                 long lastEvent = newestEventId(catalog, mirror);
-                catalog.mirrors().savePendingSpec(mirror.id(), edited);
+                boolean saved = pending.isPresent() ? catalog.mirrors().savePendingSpec(mirror.id(), edited)
+                        : catalog.mirrors().savePendingSpecIfNone(mirror.id(), edited);
+                if (!saved) {
+                    throw new UserError("another edit of mirror " + name + " was saved at the same moment; wait until"
+                            + " mirrorflow mirror status " + name + " no longer shows it, then edit again; nothing changed");
+                }
                 try {
                     new MirrorControl(temporal).editSpec(name, edit);
                 } catch (RuntimeException e) {
@@ -194,6 +208,9 @@ final class MirrorEditCommand implements Callable<Integer> {
                 return 0;
             }
             MirrorRow now = catalog.mirrors().findById(mirror.id()).orElseThrow();
+            if (!now.isLive()) {
+                throw new UserError("mirror " + name + " was dropped while the edit was being applied");
+            }
             if (now.phase() == MirrorPhase.FAILED) {
                 throw new UserError("mirror " + name + " FAILED while applying the edit: "
                         + TerminalText.clean(String.valueOf(now.lastError())) + "; the edit stays saved: fix the cause"
@@ -201,8 +218,8 @@ final class MirrorEditCommand implements Callable<Integer> {
             }
             Thread.sleep(250);
         }
-        out.printf("mirror %s: edit requested (%s); it is applied at the stream's next batch boundary, once a worker runs"
-                + " the mirror (mirrorflow ping checks for one); follow it with: mirrorflow mirror status %s --watch%n",
+        out.printf("mirror %s: edit requested (%s) and still being applied (it needs a running worker: mirrorflow ping"
+                + " checks for one); follow it with: mirrorflow mirror status %s --watch%n",
                 name, edit.description(), name);
         return 0;
     }

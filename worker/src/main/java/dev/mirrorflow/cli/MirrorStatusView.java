@@ -108,7 +108,9 @@ record MirrorStatusView(
             out.append("  lag      ").append(lag.render()).append('\n');
         }
         pendingEdit.ifPresent(edit -> out.append("  edit     ").append(edit).append(m.phase() == MirrorPhase.FAILED
-                ? ": saved, applied first when the mirror is resumed or resynced" : ": being applied").append('\n'));
+                ? ": saved, applied first when the mirror is resumed or resynced"
+                : m.phase() == MirrorPhase.PAUSED ? ": saved, applied when the mirror is resumed" : ": being applied")
+                .append('\n'));
         // Differences between the source and the destination that the mirror keeps on purpose
         // (a column dropped at the source) and changes it followed (a renamed table).
         for (MirrorEvent change : schemaChanges) {

@@ -93,11 +93,12 @@ public record SpecEdit(
             } else if (!old.destination().equals(table.destination())) {
                 throw new IllegalArgumentException("table " + table.source() + " would move from destination "
                         + old.destination() + " to " + table.destination() + "; remove the table in one edit and add it"
-                        + " with its new destination in another (it is loaded afresh there)");
+                        + " with its new destination in another (it is loaded afresh there), or create a new mirror");
             } else if (!old.exclude().stream().sorted().toList().equals(table.exclude().stream().sorted().toList())) {
                 throw new IllegalArgumentException("the excluded columns of table " + table.source() + " would change"
-                        + " (" + old.exclude() + " -> " + table.exclude() + "); remove the table in one edit and add it"
-                        + " back in another (it is loaded afresh), or resync the mirror");
+                        + " (" + old.exclude() + " -> " + table.exclude() + "); remove the table in one edit, empty or"
+                        + " drop its destination table (no longer the mirror's then), and add it back in another edit"
+                        + " (it is loaded afresh)");
             }
         }
         List<String> removed = from.tables().stream().map(TableSpec::source).filter(t -> !after.containsKey(t))

@@ -77,6 +77,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private long eventSeq;
     private SpecEdit pendingEdit;
     private long maintenanceRunId;
+    /** A user paused a mirror a maintenance window had paused; the catalog hears of it next. */
+    private boolean pauseReasonChanged;
     /** Set while the edit itself runs, which a pending edit must not stop. */
     private boolean applyingEdit;
 
@@ -262,8 +264,12 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         record(Phase.PAUSED, pauseReason, null);
         while (true) {
             Workflow.await(() -> resumeRequested || terminateRequested || resyncRequested
-                    || !refusedSignals.isEmpty());
+                    || !refusedSignals.isEmpty() || pauseReasonChanged);
             recordRefusedSignals();
+            if (pauseReasonChanged) {
+                pauseReasonChanged = false;
+                record(Phase.PAUSED, pauseReason, null);
+            }
             if (resumeRequested || terminateRequested || resyncRequested) {
                 break;
             }
@@ -368,8 +374,13 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         if (pauseReason != null && reason != null && reason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX)) {
             return;
         }
+        boolean heldByMaintenance = pauseReason != null
+                && pauseReason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX);
         pauseReason = reason == null || reason.isBlank() ? "paused by request" : reason;
         resumeRequested = false;
+        // Paused by a window, and now by its user too: it stays paused after the window, and the
+        // catalog must say so before the window ends, so that its end skips it.
+        pauseReasonChanged = heldByMaintenance;
     }
 
     @Override
@@ -478,7 +489,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             refuse("editSpec");
             return;
         }
-        pendingEdit = edit;
+        // An edit back to the spec the mirror runs with withdraws the one waiting.
+        pendingEdit = edit.isEmpty() ? null : edit;
     }
 
     @Override

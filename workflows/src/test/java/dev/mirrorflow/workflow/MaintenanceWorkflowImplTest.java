@@ -211,4 +211,25 @@ class MaintenanceWorkflowImplTest {
         await("kept streaming again", () -> mirrorActivities.streams.size() == 2);
         current("kept").terminate(false);
     }
+
+    @Test
+    void shouldRecordAUsersPauseDuringTheWindowSoThatTheEndLeavesItPaused() throws Exception {
+        startMirror("orders");
+        await("orders streaming", () -> !mirrorActivities.streams.isEmpty());
+        maintenanceActivities.active = List.of("orders");
+        maintenanceActivities.allPaused = () -> paused(OURS);
+        MaintenanceWorkflow maintenance = startMaintenance();
+        await("the window on", () -> maintenance.status().stage().equals("on"));
+
+        current("orders").pause("user stop");
+        await("the user's pause in the catalog", () -> paused("user stop"));
+
+        maintenance.end();
+        WorkflowStub.fromTyped(maintenance).getResult(Long.class);
+        env.sleep(Duration.ofSeconds(10));
+        assertThat(current("orders").status().phase()).isEqualTo(Phase.PAUSED);
+        assertThat(current("orders").status().pauseReason()).isEqualTo("user stop");
+        assertThat(mirrorActivities.streams).hasSize(1);
+        current("orders").terminate(false);
+    }
 }
