@@ -53,8 +53,18 @@ final class MirrorCreateCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, required = true, paramLabel = "SPEC.yaml", description = "The mirror spec.")
     Path file;
 
+    @Option(names = "--heartbeat-timeout", defaultValue = "60s", converter = DurationConverter.class,
+            paramLabel = "D", description = "How long the load or stream of a worker that died waits before another"
+                    + " worker takes it over (15s to 10m). Default: ${DEFAULT-VALUE}")
+    java.time.Duration heartbeatTimeout;
+
     @Override
     public Integer call() {
+        if (heartbeatTimeout.compareTo(java.time.Duration.ofSeconds(15)) < 0
+                || heartbeatTimeout.compareTo(java.time.Duration.ofMinutes(10)) > 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--heartbeat-timeout must be from 15s"
+                    + " to 10m (activities heartbeat every few seconds), not " + DurationConverter.format(heartbeatTimeout));
+        }
         MirrorSpec mirror = MirrorSpecParser.parse(file);
         try (Catalog catalog = CatalogSession.open(connection)) {
             CatalogSession.refuseDuringMaintenance(catalog, "create mirror " + mirror.name());
@@ -91,7 +101,8 @@ final class MirrorCreateCommand implements Callable<Integer> {
                         mirror.destination(), MirrorSpecParser.toJson(mirror), MirrorWorkflow.workflowId(mirror.name())));
                 try {
                     new MirrorControl(temporal).start(mirror.name(), MirrorState.initial(mirror.initialLoad(),
-                            mirror.batchSize(), mirror.idleTimeoutMillis(), mirror.retry()));
+                            mirror.batchSize(), mirror.idleTimeoutMillis(), mirror.retry())
+                            .withHeartbeatTimeout(heartbeatTimeout.toMillis()));
                 } catch (RuntimeException e) {
                     // The row was written only to be read by the workflow that did not start.
                     if (!catalog.mirrors().deleteNeverStarted(row.id())) {

@@ -42,6 +42,14 @@ class MirrorflowCommandTest {
     }
 
     @Test
+    void shouldRefuseAHeartbeatTimeoutTooShortForTheActivitiesBeforeReadingAnything() {
+        assertThat(run(Map.of(), "mirror", "create", "--heartbeat-timeout", "5s", "-f", "/no/such/spec.yaml"))
+                .isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("mirrorflow mirror create: --heartbeat-timeout must be from 15s"
+                + " to 10m (activities heartbeat every few seconds), not 5s; see mirrorflow mirror create --help");
+    }
+
+    @Test
     void shouldSayAUsageErrorInOneLinePointingAtHelpInsteadOfPrintingTheUsage() {
         assertThat(run(Map.of(), "mirror", "create")).isEqualTo(2);
         assertThat(run(Map.of(), "ping", "--timeout", "soon")).isEqualTo(2);

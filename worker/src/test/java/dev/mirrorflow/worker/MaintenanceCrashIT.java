@@ -81,12 +81,12 @@ class MaintenanceCrashIT {
         bed.peers(streaming);
         bed.peers(loading);
         startWorker();
-        bed.ok("mirror", "create", "-f", bed.mirrorSpec(streaming, "tables:\n  - source: public." + streaming
+        bed.ok("mirror", "create", "--heartbeat-timeout", "15s", "-f", bed.mirrorSpec(streaming, "tables:\n  - source: public." + streaming
                 + "\nbatchSize: 50\nidleTimeout: 200ms\n").toString());
         bed.awaitPhase(streaming, MirrorPhase.RUNNING, RECOVERY);
         try (MirrorLifecycleIT.SourceWriter writer = MirrorLifecycleIT.SourceWriter.start(bed.source,
                 List.of(streaming), 2000)) {
-            bed.ok("mirror", "create", "-f", bed.mirrorSpec(loading, "tables:\n  - source: public." + loading
+            bed.ok("mirror", "create", "--heartbeat-timeout", "15s", "-f", bed.mirrorSpec(loading, "tables:\n  - source: public." + loading
                     + "\nsnapshot:\n  rowsPerPartition: 1000\n  parallelism: 1\n").toString());
             bed.awaitPhase(loading, MirrorPhase.SNAPSHOT, RECOVERY);
 

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * during the initial load, once while streaming (and the mirror paused while no worker runs),
  * and once during a spec edit's load, and restarted each time, while the source keeps being
  * written. The destination still ends equal to the source, with no row lost or
- * doubled. (A killed worker's activity moves on after its heartbeat timeout, 60 s.)
+ * doubled. (A killed worker's activity moves on after its heartbeat timeout, which these mirrors set to
+ * 15 s, the shortest `mirror create --heartbeat-timeout` takes.)
  */
 @Timeout(value = 20, unit = TimeUnit.MINUTES) // two heartbeat timeouts and 300k rows, on a loaded machine
 class WorkerCrashIT {
@@ -89,7 +90,7 @@ class WorkerCrashIT {
         bed.peers(name);
         startWorker();
         try (MirrorLifecycleIT.SourceWriter writer = MirrorLifecycleIT.SourceWriter.start(bed.source, tables, ROWS)) {
-            bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
+            bed.ok("mirror", "create", "--heartbeat-timeout", "15s", "-f", bed.mirrorSpec(name, """
                     tables:
                       - source: public.%1$s_a
                       - source: public.%1$s_b
@@ -174,7 +175,7 @@ class WorkerCrashIT {
         }
         bed.peers(name);
         startWorker();
-        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
+        bed.ok("mirror", "create", "--heartbeat-timeout", "15s", "-f", bed.mirrorSpec(name, """
                 tables:
                   - source: public.%1$s
                 idleTimeout: 200ms

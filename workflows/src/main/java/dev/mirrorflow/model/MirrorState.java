@@ -17,6 +17,8 @@ package dev.mirrorflow.model;
  * @param maintenanceRunId the maintenance window that holds the mirror as it is (one the window
  *     did not pause, e.g. paused by its user), refusing resume, resync and edits until it ends;
  *     0 when none
+ * @param heartbeatTimeoutMillis how long the load or stream of a worker that died waits before
+ *     another worker takes it over (Temporal's heartbeat timeout); 0 for the default, 60 s
  */
 public record MirrorState(
         Phase phase,
@@ -35,13 +37,21 @@ public record MirrorState(
         long phaseSinceMillis,
         long eventSeq,
         SpecEdit pendingEdit,
-        long maintenanceRunId) {
+        long maintenanceRunId,
+        long heartbeatTimeoutMillis) {
 
     /** This state with a spec edit waiting, for a new run of a mirror edited while it had none. */
     public MirrorState withPendingEdit(SpecEdit edit) {
         return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
                 terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
-                phaseSinceMillis, eventSeq, edit, maintenanceRunId);
+                phaseSinceMillis, eventSeq, edit, maintenanceRunId, heartbeatTimeoutMillis);
+    }
+
+    /** This state with another heartbeat timeout (see {@code heartbeatTimeoutMillis}). */
+    public MirrorState withHeartbeatTimeout(long millis) {
+        return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
+                terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
+                phaseSinceMillis, eventSeq, pendingEdit, maintenanceRunId, millis);
     }
 
     /**
@@ -52,7 +62,7 @@ public record MirrorState(
      */
     public static MirrorState initial(boolean initialLoad, int batchSize, long idleTimeoutMillis, RetrySettings retry) {
         return new MirrorState(Phase.CREATED, 1, false, !initialLoad, null, false, false, false, false, batchSize,
-                idleTimeoutMillis, retry, null, 0, 0, null, 0);
+                idleTimeoutMillis, retry, null, 0, 0, null, 0, 0);
     }
 
     /**
@@ -65,7 +75,7 @@ public record MirrorState(
     public static MirrorState resyncAfterFailure(int lastLoadGeneration, int batchSize, long idleTimeoutMillis,
             RetrySettings retry, long eventsSoFar) {
         return new MirrorState(Phase.FAILED, lastLoadGeneration, false, false, null, false, false, false, true,
-                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null, 0);
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null, 0, 0);
     }
 
     /**
@@ -78,7 +88,7 @@ public record MirrorState(
     public static MirrorState resumeAfterFailure(int loadGeneration, int batchSize, long idleTimeoutMillis,
             RetrySettings retry, long eventsSoFar) {
         return new MirrorState(Phase.FAILED, loadGeneration, true, true, null, false, false, false, false,
-                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null, 0);
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null, 0, 0);
     }
 
     /**
@@ -92,6 +102,6 @@ public record MirrorState(
     public static MirrorState dropAfterEnd(Phase lastPhase, int loadGeneration, boolean dropDestination,
             int batchSize, long idleTimeoutMillis, RetrySettings retry, long eventsSoFar) {
         return new MirrorState(lastPhase, loadGeneration, false, false, null, false, true, dropDestination, false,
-                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null, 0);
+                batchSize, idleTimeoutMillis, retry, null, 0, eventsSoFar, null, 0, 0);
     }
 }

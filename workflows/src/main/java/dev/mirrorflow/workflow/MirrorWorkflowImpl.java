@@ -46,6 +46,9 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
 
     private static final Logger log = Workflow.getLogger(MirrorWorkflowImpl.class);
 
+    /** How long a dead worker's load or stream waits before another worker takes it over, by default. */
+    public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
+
     /** Error types activities use for problems a user must fix; never retried. */
     public static final String[] NON_RETRYABLE = {"SourceConfiguration", "DestinationConfiguration", "MirrorNotFound"};
 
@@ -77,6 +80,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private long eventSeq;
     private SpecEdit pendingEdit;
     private long maintenanceRunId;
+    private long heartbeatTimeoutMillis;
     /** A user paused a mirror a maintenance window had paused; the catalog hears of it next. */
     private boolean pauseReasonChanged;
     /** Set while the edit itself runs, which a pending edit must not stop. */
@@ -350,7 +354,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 // Loads and streams run for as long as the mirror lives; the heartbeat timeout
                 // is what notices a dead worker and moves the work to another one.
                 .setStartToCloseTimeout(Duration.ofDays(3650))
-                .setHeartbeatTimeout(Duration.ofSeconds(60))
+                .setHeartbeatTimeout(heartbeatTimeoutMillis > 0 ? Duration.ofMillis(heartbeatTimeoutMillis)
+                        : DEFAULT_HEARTBEAT_TIMEOUT)
                 .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
                 .setRetryOptions(retryOptions)
                 .build());
@@ -519,11 +524,12 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         eventSeq = s.eventSeq();
         pendingEdit = s.pendingEdit();
         maintenanceRunId = s.maintenanceRunId();
+        heartbeatTimeoutMillis = s.heartbeatTimeoutMillis();
     }
 
     private MirrorState snapshot() {
         return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
                 terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
-                phaseSinceMillis, eventSeq, pendingEdit, maintenanceRunId);
+                phaseSinceMillis, eventSeq, pendingEdit, maintenanceRunId, heartbeatTimeoutMillis);
     }
 }
