@@ -185,8 +185,7 @@ public final class PostgresDestination implements Destination {
                 forgetProgress(statement, mirror);
                 for (TableMapping mapping : mappings) {
                     long relation = tableOid(c, mapping.destination());
-                    Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
-                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
+                    Optional<MirrorTablesTable.Claim> claim = claimOf(c, relation, mapping.destination());
                     if (claim.isEmpty() || !claim.get().mirror().equals(mirror)) {
                         if (dropTables && relation != 0) {
                             kept.add(mapping.destination());
@@ -226,8 +225,7 @@ public final class PostgresDestination implements Destination {
                 for (TableMapping mapping : mappings) {
                     forgetMarkers(statement, mirror, mapping.source());
                     long relation = tableOid(c, mapping.destination());
-                    Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
-                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
+                    Optional<MirrorTablesTable.Claim> claim = claimOf(c, relation, mapping.destination());
                     if (claim.isPresent() && claim.get().mirror().equals(mirror)) {
                         statement.execute("TRUNCATE " + mapping.destination().quoted());
                     }
@@ -262,8 +260,7 @@ public final class PostgresDestination implements Destination {
                     // Added again later, the table is loaded afresh rather than taken as loaded.
                     forgetMarkers(statement, mirror, mapping.source());
                     long relation = tableOid(c, mapping.destination());
-                    Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
-                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
+                    Optional<MirrorTablesTable.Claim> claim = claimOf(c, relation, mapping.destination());
                     if (claim.isEmpty() || !claim.get().mirror().equals(mirror)) {
                         continue;
                     }
@@ -297,8 +294,7 @@ public final class PostgresDestination implements Destination {
                 forgetProgress(statement, mirror);
                 for (TableMapping mapping : mappings) {
                     long relation = tableOid(c, mapping.destination());
-                    Optional<MirrorTablesTable.Claim> claim = relation == 0 ? Optional.empty()
-                            : MirrorTablesTable.claimOf(c, relation, mapping.destination());
+                    Optional<MirrorTablesTable.Claim> claim = claimOf(c, relation, mapping.destination());
                     if (claim.isEmpty() || !claim.get().mirror().equals(mirror)) {
                         continue;
                     }
@@ -316,6 +312,12 @@ public final class PostgresDestination implements Destination {
         });
         mirrors.remove(mirror);
         log.info("Reset mirror {} at the destination for a resync", mirror);
+    }
+
+    /** Who claims the relation (0: none) in {@code _mirrorflow.mirror_tables}, if anyone. */
+    private static Optional<MirrorTablesTable.Claim> claimOf(Connection c, long relation, TableId table)
+            throws SQLException {
+        return relation == 0 ? Optional.empty() : MirrorTablesTable.claimOf(c, relation, table);
     }
 
     /** The oid of the relation named {@code table}; 0 when there is none. */
