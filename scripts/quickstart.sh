@@ -40,6 +40,11 @@ TRICKLE_PID="$DEV/trickle.pid"
 PG_PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
 export MIRRORFLOW_STATE_DIR="${MIRRORFLOW_STATE_DIR:-$DEV/state}"
 export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
+# The worker and the CLI use this dev environment, also when it runs on ports of its own.
+export MIRRORFLOW_CATALOG_URL="${MIRRORFLOW_CATALOG_URL:-jdbc:postgresql://127.0.0.1:$PG_PORT/mirrorflow}"
+export MIRRORFLOW_CATALOG_USER="${MIRRORFLOW_CATALOG_USER:-mirrorflow}"
+export MIRRORFLOW_CATALOG_PASSWORD="${MIRRORFLOW_CATALOG_PASSWORD:-mirrorflow}"
+export MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:${MIRRORFLOW_DEV_TEMPORAL_PORT:-7233}}"
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 stop_pid() {
@@ -160,8 +165,8 @@ mirrorflow is mirroring demo_shop into demo_warehouse, with writes still coming 
 
   ./mirrorflow mirror status demo --watch                progress, lag, last error (from the catalog)
   ./mirrorflow mirror history demo                       every phase change
-  .dev/venv/bin/temporal workflow describe -w mirror/demo   the workflow in Temporal
-  Temporal UI                                            http://127.0.0.1:8233
+  .dev/venv/bin/temporal workflow describe -w mirror/demo --address $MIRRORFLOW_TEMPORAL_ADDRESS   the workflow in Temporal
+  Temporal UI                                            http://127.0.0.1:${MIRRORFLOW_DEV_TEMPORAL_UI_PORT:-8233}
   PGPASSWORD=mirrorflow psql -h 127.0.0.1 -p $PG_PORT -U mirrorflow demo_warehouse   the copy
   ./mirrorflow mirror pause demo | resume demo | drop demo
   ./mirrorflow quickstart stop                           stop the writes, the worker and the dev environment
