@@ -22,8 +22,8 @@ export PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
 scripts/dev-env.sh up >/dev/null
 echo "bench: building ..."
 mvn -B -q -DskipTests install >/dev/null
-mvn -B -q -pl activities dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
-CP="activities/target/test-classes:activities/target/classes:$(cat activities/target/bench.classpath)"
+mvn -B -q -pl connectors dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
+CP="connectors/target/test-classes:connectors/target/classes:$(cat connectors/target/bench.classpath)"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 
 now() { date +%s.%N; }

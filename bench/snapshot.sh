@@ -3,7 +3,7 @@
 #
 #   bench/snapshot.sh
 #
-# Builds the activities module and what it needs, makes sure the dev-env PostgreSQL answers
+# Builds the connectors module and what it needs, makes sure the dev-env PostgreSQL answers
 # (scripts/dev-env.sh up if it does not), and creates three scratch databases on it: a source, a
 # destination and a catalog. The source gets a narrow table `t` (1M rows) and a wide table `w`
 # (200k rows with text, jsonb and numeric columns), vacuumed so that no reader pays for hint bits.
@@ -41,12 +41,12 @@ q() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
 
 command -v psql >/dev/null 2>&1 || { echo "snapshot-bench: psql is needed (apt-get install postgresql-client)" >&2; exit 1; }
 
-say "building (mvn -pl activities -am package -DskipTests)"
+say "building (mvn -pl connectors -am package -DskipTests)"
 # One reactor build, and the classpath taken from it: the modules of this checkout, not whatever
 # another checkout last installed into the shared local Maven repository.
-mvn -B -q -Dstyle.color=never -pl activities -am -DskipTests package exec:exec -Dexec.executable=echo \
+mvn -B -q -Dstyle.color=never -pl connectors -am -DskipTests package exec:exec -Dexec.executable=echo \
   -Dexec.args='%classpath' -Dexec.classpathScope=test -Dexec.outputFile=target/bench-classpath.txt >/dev/null
-CP="$(cat activities/target/bench-classpath.txt)"
+CP="$(cat connectors/target/bench-classpath.txt)"
 
 if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then
   scripts/dev-env.sh up >&2

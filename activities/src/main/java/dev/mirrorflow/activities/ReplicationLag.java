@@ -1,7 +1,7 @@
 package dev.mirrorflow.activities;
 
-import dev.mirrorflow.connector.postgres.Lsn;
-import dev.mirrorflow.connector.postgres.SlotPositions;
+import dev.mirrorflow.connector.postgres.slot.Lsn;
+import dev.mirrorflow.connector.postgres.slot.SlotPositions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

@@ -1,7 +1,7 @@
 package dev.mirrorflow.activities;
 
 import dev.mirrorflow.catalog.Catalog;
-import dev.mirrorflow.connector.postgres.PostgresPeer;
+import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -2,7 +2,7 @@ package dev.mirrorflow.activities;
 
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.postgres.SourceConfigurationException;
-import dev.mirrorflow.connector.postgres.SourceTableLookup;
+import dev.mirrorflow.connector.postgres.setup.SourceTableLookup;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -7,7 +7,7 @@ import dev.mirrorflow.connector.ColumnSchema;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.connector.TableSchema;
-import dev.mirrorflow.connector.postgres.PeerDataSource;
+import dev.mirrorflow.connector.postgres.peer.PeerDataSource;
 import dev.mirrorflow.connector.postgres.ScratchPeers;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import java.sql.Connection;

@@ -2,8 +2,8 @@ package dev.mirrorflow.activities;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mirrorflow.connector.postgres.Lsn;
-import dev.mirrorflow.connector.postgres.SlotPositions;
+import dev.mirrorflow.connector.postgres.slot.Lsn;
+import dev.mirrorflow.connector.postgres.slot.SlotPositions;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.mirrorflow.cli;
 
 import dev.mirrorflow.connector.TableId;
-import dev.mirrorflow.connector.postgres.PostgresPeer;
+import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import dev.mirrorflow.connector.postgres.SourceFailureClassifier;
 import dev.mirrorflow.connector.postgres.SourceOperation;
 import dev.mirrorflow.model.MirrorSpec;

@@ -2,8 +2,8 @@ package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.connector.PeerStore;
-import dev.mirrorflow.connector.postgres.PeerProbe;
-import dev.mirrorflow.connector.postgres.PostgresPeer;
+import dev.mirrorflow.connector.postgres.peer.PeerProbe;
+import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import dev.mirrorflow.worker.SecretKeySource;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;

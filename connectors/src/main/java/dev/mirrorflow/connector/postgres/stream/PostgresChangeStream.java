@@ -1,0 +1,294 @@
+package dev.mirrorflow.connector.postgres.stream;
+
+import dev.mirrorflow.connector.ChangeBatch;
+import dev.mirrorflow.connector.postgres.slot.Lsn;
+import dev.mirrorflow.connector.postgres.pgoutput.PgOutputDecoder;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A mirror's change stream from a PostgreSQL replication slot: reads pgoutput, groups changes
+ * into batches, and moves the slot only when told that the destination has committed.
+ *
+ * <p>The caller owns the order of events that makes the pipeline lossless: take a batch with
+ * {@link #nextBatch}, commit it with its position to the destination, and only then
+ * {@link #acknowledge} it. Until then the server keeps the WAL, and after a crash the stream
+ * resumes from the destination's checkpoint and skips what the destination already has.
+ *
+ * <p>One reader thread owns the replication connection (pgjdbc's stream is not thread-safe): it
+ * decodes the next batch while the caller applies the previous one, sends the acknowledgements
+ * the caller asked for, answers keepalives, and keeps a quiet slot moving: when nothing is
+ * pending or unacknowledged, it confirms the server's newest position, and after
+ * {@code heartbeatInterval} of quiet it writes a logical message to the source so that the slot
+ * advances and the server can recycle WAL even when the mirror's tables see no traffic.
+ * Changes the reader decoded but never handed over are simply read again after a restart,
+ * because they were never acknowledged.
+ */
+public final class PostgresChangeStream implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresChangeStream.class);
+    private static final long POLL_MILLIS = 10;
+
+    private final PGReplicationStream stream;
+    private final Connection sql;
+    private final ChangeStreamSettings settings;
+    private final PgOutputDecoder decoder = new PgOutputDecoder();
+    private final ChangeAssembler assembler;
+    private final Thread reader;
+
+    /** Batches decoded and not yet taken; one waiting while one is applied bounds the memory. */
+    private final BlockingQueue<ChangeBatch> ready = new ArrayBlockingQueue<>(1);
+    /** Batches handed out (queued or taken) and not yet acknowledged. */
+    private final AtomicInteger unacknowledged = new AtomicInteger();
+    /** The newest position the caller acknowledged; the reader confirms it to the server. */
+    private final AtomicLong acknowledged;
+
+    private volatile Lsn confirmed;
+    private volatile Throwable failure;
+    private volatile boolean closed;
+
+    private long nextBatchId;
+    private long lastActivityNanos = System.nanoTime();
+    private long lastStatusNanos = System.nanoTime();
+
+    private PostgresChangeStream(PGReplicationStream stream, Connection sql, ChangeStreamSettings settings,
+            Lsn resumeAfter, long firstBatchId, FollowedTables followed) {
+        this.stream = stream;
+        this.sql = sql;
+        this.settings = settings;
+        TypeNames typeNames = new TypeNames(sql);
+        RelationKeys relationKeys = new RelationKeys(sql);
+        RelationAttributes relationAttributes = new RelationAttributes(sql);
+        this.assembler = followed == null
+                ? new ChangeAssembler(typeNames, relationKeys, relationAttributes, resumeAfter, settings.tables())
+                : new ChangeAssembler(typeNames, relationKeys, relationAttributes, resumeAfter, followed);
+        this.confirmed = resumeAfter;
+        this.acknowledged = new AtomicLong(resumeAfter.asLong());
+        this.nextBatchId = firstBatchId;
+        this.reader = new Thread(this::read, "mirrorflow-stream-" + settings.slotName());
+        this.reader.setDaemon(true);
+    }
+
+    /**
+     * Starts streaming from the slot.
+     *
+     * @param replication a replication connection ({@code replication=database}) on which the
+     *     caller already holds the slot (see the slot acquisition contract)
+     * @param sql a normal connection to the same source database, for type names and heartbeats;
+     *     the stream uses it from its reader thread, so the caller must leave it alone
+     * @param resumeAfter the destination's checkpoint; transactions that ended at or before it
+     *     are not delivered again. {@link Lsn#INVALID} to start from the slot's position.
+     * @param firstBatchId the id of the first batch this stream hands out
+     */
+    public static PostgresChangeStream start(Connection replication, Connection sql, ChangeStreamSettings settings,
+            Lsn resumeAfter, long firstBatchId) throws SQLException {
+        return start(replication, sql, settings, resumeAfter, firstBatchId, null);
+    }
+
+    /**
+     * Starts streaming the followed tables, recognised by relation OID whatever they are called
+     * now ({@link ChangeStreamSettings#tables()} is then not used); the batches carry the schema
+     * changes the stream noticed ({@link ChangeBatch#schemaChanges()}).
+     */
+    public static PostgresChangeStream start(Connection replication, Connection sql, ChangeStreamSettings settings,
+            Lsn resumeAfter, long firstBatchId, FollowedTables followed) throws SQLException {
+        PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI()
+                .replicationStream()
+                .logical()
+                .withSlotName(settings.slotName())
+                .withStartPosition(LogSequenceNumber.valueOf(resumeAfter.asLong()))
+                .withSlotOption("proto_version", 1)
+                .withSlotOption("publication_names", settings.publicationName())
+                .withSlotOption("messages", true)
+                .withStatusInterval((int) settings.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
+                .start();
+        log.info("streaming slot {} (publication {}) after {}", settings.slotName(), settings.publicationName(),
+                resumeAfter);
+        PostgresChangeStream changeStream = new PostgresChangeStream(stream, sql, settings, resumeAfter, firstBatchId,
+                followed);
+        changeStream.reader.start();
+        return changeStream;
+    }
+
+    /**
+     * Waits for the next batch: {@code maxBatchRows} row changes, or changes whose oldest is
+     * {@code idleTimeout} old. Returns empty when {@code stop} turns true first.
+     *
+     * @param tick called about every poll while waiting, e.g. to heartbeat a Temporal activity
+     * @throws SQLException when reading or decoding the stream failed
+     */
+    public Optional<ChangeBatch> nextBatch(BooleanSupplier stop, Runnable tick) throws SQLException, InterruptedException {
+        while (true) {
+            rethrowFailure();
+            ChangeBatch batch = ready.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            if (batch != null) {
+                return Optional.of(batch);
+            }
+            if (stop.getAsBoolean()) {
+                return Optional.empty();
+            }
+            tick.run();
+        }
+    }
+
+    /**
+     * Asks for the batch to be confirmed to the server, so the slot may move past it. Call only
+     * after the destination committed it.
+     */
+    public void acknowledge(ChangeBatch batch) {
+        acknowledged.accumulateAndGet(Lsn.valueOf(batch.position()).asLong(),
+                (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+        unacknowledged.decrementAndGet();
+    }
+
+    /** The newest position confirmed to the server by this stream. */
+    public Lsn confirmedPosition() {
+        return confirmed;
+    }
+
+    /**
+     * Whether this stream has seen the transaction truncate the table (a published table, by
+     * relation OID; a skipped, already applied transaction counts). Safe to call from any thread.
+     */
+    public boolean truncated(long xid, long relationOid) {
+        return assembler.truncated(xid, relationOid);
+    }
+
+    /** How many replayed transactions were skipped because the destination already had them. */
+    public long skippedTransactions() {
+        return assembler.skippedTransactions();
+    }
+
+    private void read() {
+        try {
+            long idleNanos = settings.idleTimeout().toNanos();
+            long firstChangeNanos = 0;
+            while (!closed) {
+                confirmAcknowledged();
+                ByteBuffer message = stream.readPending();
+                long now = System.nanoTime();
+                if (message != null) {
+                    boolean hadPending = assembler.hasPending();
+                    decoder.decode(message, assembler);
+                    lastActivityNanos = now;
+                    if (!hadPending && assembler.hasPending()) {
+                        firstChangeNanos = now;
+                    }
+                    if (assembler.pendingRows() >= settings.maxBatchRows()) {
+                        handOver();
+                    }
+                    continue;
+                }
+                // The oldest pending change waits at most idleTimeout, so a steady trickle of
+                // changes cannot hold a batch back and the lag stays bounded.
+                if (assembler.hasPending() && now - firstChangeNanos >= idleNanos) {
+                    handOver();
+                    continue;
+                }
+                if (!assembler.hasPending() && unacknowledged.get() == 0) {
+                    keepSlotMoving(now);
+                }
+                Thread.sleep(POLL_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            if (!closed) {
+                failure = t;
+            }
+        }
+    }
+
+    /** Hands the pending changes over, waiting while the caller still has the previous batch. */
+    private void handOver() throws InterruptedException, SQLException {
+        ChangeAssembler.Drained d = assembler.drain();
+        ChangeBatch batch = new ChangeBatch(nextBatchId++, d.changes(), d.position().toString(), d.schemaChanges());
+        unacknowledged.incrementAndGet();
+        while (!closed && !ready.offer(batch, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+            // A slow apply must not look like a dead client to the server.
+            confirmAcknowledged();
+            long now = System.nanoTime();
+            if (now - lastStatusNanos >= settings.statusInterval().toNanos()) {
+                stream.forceUpdateStatus();
+                lastStatusNanos = now;
+            }
+        }
+    }
+
+    private void keepSlotMoving(long now) throws SQLException {
+        if (assembler.inTransaction()) {
+            return;
+        }
+        // Nothing is pending or unacknowledged, so everything received so far is applied or was
+        // skipped as applied: the server's newest position (keepalives, heartbeats, commits of
+        // other tables' transactions) can be confirmed.
+        Lsn received = Lsn.valueOf(stream.getLastReceiveLSN().asLong());
+        Lsn commitEnd = assembler.lastCommitEnd();
+        confirm(received.compareTo(commitEnd) > 0 ? received : commitEnd);
+        if (now - lastActivityNanos >= settings.heartbeatInterval().toNanos()) {
+            lastActivityNanos = now;
+            try (Statement s = sql.createStatement()) {
+                s.execute("SELECT pg_logical_emit_message(false, '" + ChangeStreamSettings.HEARTBEAT_PREFIX + "', '')");
+            }
+        }
+    }
+
+    private void confirmAcknowledged() throws SQLException {
+        confirm(Lsn.valueOf(acknowledged.get()));
+    }
+
+    private void confirm(Lsn position) throws SQLException {
+        if (position.compareTo(confirmed) <= 0) {
+            return;
+        }
+        LogSequenceNumber lsn = LogSequenceNumber.valueOf(position.asLong());
+        stream.setFlushedLSN(lsn);
+        stream.setAppliedLSN(lsn);
+        stream.forceUpdateStatus();
+        lastStatusNanos = System.nanoTime();
+        confirmed = position;
+    }
+
+    private void rethrowFailure() throws SQLException {
+        Throwable t = failure;
+        if (t == null) {
+            return;
+        }
+        if (t instanceof SQLException e) {
+            throw e;
+        }
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException("the change stream of slot " + settings.slotName() + " failed", t);
+    }
+
+    /** Stops the reader and closes the stream; unacknowledged changes are read again next time. */
+    @Override
+    public void close() throws SQLException {
+        closed = true;
+        try {
+            reader.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stream.close();
+    }
+}
