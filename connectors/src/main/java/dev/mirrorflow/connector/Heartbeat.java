@@ -1,0 +1,28 @@
+package dev.mirrorflow.connector;
+
+/**
+ * How a connector doing long work (a load, a stream, waiting for the source) tells whoever runs
+ * it that it is alive, and hears that it should stop. In a worker this is the Temporal activity's
+ * heartbeat: without beats the activity is taken over by another worker after its heartbeat
+ * timeout. Beats come from the thread that runs the work and are throttled by the
+ * implementation; {@link #stopRequested()} may be asked from any thread.
+ */
+public interface Heartbeat {
+
+    /** Alive, with what is shown as the progress so far (null for none). */
+    void beat(Object details);
+
+    /** Whether the work should end at its next boundary (a pause, a drop, a cancelled activity). */
+    boolean stopRequested();
+
+    /** A heartbeat nobody listens to, for tools and tests. */
+    Heartbeat NONE = new Heartbeat() {
+        @Override
+        public void beat(Object details) {}
+
+        @Override
+        public boolean stopRequested() {
+            return false;
+        }
+    };
+}
