@@ -2,10 +2,8 @@ package dev.mirrorflow.activities;
 
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.SecretDecryptionException;
-import dev.mirrorflow.connector.postgres.SourceException;
-import dev.mirrorflow.connector.postgres.destination.DestinationException;
-import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
-import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadException;
+import dev.mirrorflow.connector.ConnectorFailure;
+import dev.mirrorflow.connector.Connectors;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Optional;
@@ -36,11 +34,8 @@ final class ActivityFailures {
         String message;
         String type;
         boolean retryable;
-        Optional<String> permanentAdvice = e instanceof DestinationException
-                ? DestinationFailureClassifier.permanentAdvice(mirror, e, STREAMING.equals(doing))
-                : e instanceof SnapshotLoadException ? DestinationFailureClassifier.permanentLoadAdvice(mirror, e)
-                : Optional.empty();
-        if (e instanceof SourceException s) {
+        Optional<String> permanentAdvice = Connectors.permanentDestinationAdvice(mirror, e, STREAMING.equals(doing));
+        if (e instanceof ConnectorFailure s) {
             message = s.getMessage();
             type = s.type();
             retryable = s.retryable();
@@ -57,14 +52,13 @@ final class ActivityFailures {
                     : prefix + e.getMessage();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
-        } else if ((e instanceof DestinationException || e instanceof SnapshotLoadException)
-                && permanentAdvice.isPresent()) {
+        } else if (permanentAdvice.isPresent()) {
             // A privilege or an object that is gone fails the same way on every attempt.
             message = e.getMessage() + "; " + permanentAdvice.get();
             type = DESTINATION_CONFIGURATION;
             retryable = false;
-        } else if (e instanceof DestinationException d) {
-            message = d.getMessage();
+        } else if (Connectors.isDestinationFailure(e)) {
+            message = e.getMessage();
             type = "DestinationUnavailable";
             retryable = true;
         } else {

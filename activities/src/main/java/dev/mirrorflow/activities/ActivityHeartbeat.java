@@ -1,5 +1,6 @@
 package dev.mirrorflow.activities;
 
+import dev.mirrorflow.connector.Heartbeat;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCompletionException;
 
@@ -8,7 +9,7 @@ import io.temporal.client.ActivityCompletionException;
  * the activity should stop (cancelled by a pause, terminate or resync, or the worker shutting
  * down). The work loop checks {@link #stopRequested()} at its boundaries.
  */
-final class ActivityHeartbeat {
+final class ActivityHeartbeat implements Heartbeat {
 
     private static final long INTERVAL_NANOS = 1_000_000_000L;
 
@@ -22,7 +23,8 @@ final class ActivityHeartbeat {
     }
 
     /** Heartbeats with the given progress unless one was sent less than a second ago. */
-    void beat(Object progress) {
+    @Override
+    public void beat(Object progress) {
         long now = System.nanoTime();
         if (now - last < INTERVAL_NANOS) {
             return;
@@ -35,7 +37,8 @@ final class ActivityHeartbeat {
         }
     }
 
-    boolean stopRequested() {
+    @Override
+    public boolean stopRequested() {
         return stopRequested;
     }
 }

@@ -1,13 +1,14 @@
 package dev.mirrorflow.activities;
 
+import dev.mirrorflow.activities.SlotWatch;
 import static dev.mirrorflow.connector.TelemetryNames.MIRROR;
 import static dev.mirrorflow.connector.TelemetryNames.TABLE;
 
 import dev.mirrorflow.catalog.SnapshotPartition;
 import dev.mirrorflow.catalog.SnapshotPartitionRepository;
-import dev.mirrorflow.connector.postgres.snapshot.PartitionCopy;
-import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoad;
-import dev.mirrorflow.connector.postgres.snapshot.SnapshotProgress;
+import dev.mirrorflow.connector.load.PartitionCopy;
+import dev.mirrorflow.connector.load.SnapshotLoad;
+import dev.mirrorflow.connector.load.SnapshotProgress;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;

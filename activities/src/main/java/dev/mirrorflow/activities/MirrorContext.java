@@ -8,9 +8,8 @@ import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
-import dev.mirrorflow.connector.postgres.setup.MirrorSource;
-import dev.mirrorflow.connector.postgres.peer.PeerDataSource;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
+import dev.mirrorflow.connector.Heartbeat;
+import dev.mirrorflow.connector.MirrorSession;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
 import io.temporal.failure.ApplicationFailure;
@@ -19,11 +18,10 @@ import java.util.List;
 
 /**
  * Everything an activity needs to know about one mirror, read from the catalog: its row, its
- * spec, its peers with their decrypted credentials, and what follows from them. Credentials
- * come from the catalog here, inside the worker, and never from workflow input.
+ * spec and its table mappings. The connectors read its peers' credentials from the catalog
+ * themselves, inside the worker, never from workflow input.
  */
-record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, PostgresPeer destination,
-        MirrorSource mirrorSource, List<TableMapping> mappings) {
+record MirrorContext(MirrorRow row, MirrorSpec spec, List<TableMapping> mappings) {
 
     static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -34,9 +32,10 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, Postgr
                 "mirror " + name + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
         MirrorSpec spec = readSpec(name, row.spec());
         List<TableMapping> mappings = spec.tables().stream().map(MirrorContext::mapping).toList();
-        MirrorSource mirrorSource = MirrorSource.of(spec);
-        return new MirrorContext(row, spec, peers.postgres(spec.source()), peers.postgres(spec.destination()),
-                mirrorSource, mappings);
+        // Fails early, before a connector opens anything, when a peer is gone or unreadable.
+        peers.require(spec.source());
+        peers.require(spec.destination());
+        return new MirrorContext(row, spec, mappings);
     }
 
     /** A spec as the catalog stores it. */
@@ -55,11 +54,10 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, Postgr
      * ({@link dev.mirrorflow.model.SpecEdit#between}).
      */
     MirrorContext withSpec(MirrorSpec edited) {
-        return new MirrorContext(row, edited, source, destination, MirrorSource.of(edited),
-                edited.tables().stream().map(MirrorContext::mapping).toList());
+        return new MirrorContext(row, edited, edited.tables().stream().map(MirrorContext::mapping).toList());
     }
 
-    private static TableMapping mapping(TableSpec t) {
+    static TableMapping mapping(TableSpec t) {
         return new TableMapping(TableId.parse(t.source()), TableId.parse(t.destination()), new HashSet<>(t.exclude()));
     }
 
@@ -67,8 +65,8 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, Postgr
         return row.name();
     }
 
-    /** The destination database; connections are opened as needed with the peer's settings. */
-    PeerDataSource destinationDataSource() {
-        return new PeerDataSource(destination);
+    /** The mirror as a connector sees it during this activity attempt. */
+    MirrorSession session(Catalog catalog, Heartbeat heartbeat, int attempt) {
+        return new MirrorSession(name(), row.id(), spec, mappings, catalog, heartbeat, attempt);
     }
 }

@@ -3,19 +3,15 @@ package dev.mirrorflow.activities;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.connector.Connectors;
+import dev.mirrorflow.connector.Destination;
+import dev.mirrorflow.connector.Heartbeat;
+import dev.mirrorflow.connector.Leftover;
+import dev.mirrorflow.connector.MirrorSession;
 import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.Source;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
-import dev.mirrorflow.connector.postgres.slot.AcquiredSlot;
-import dev.mirrorflow.connector.postgres.setup.MirrorSource;
-import dev.mirrorflow.connector.postgres.peer.PeerDataSource;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
-import dev.mirrorflow.connector.postgres.slot.SlotAcquirer;
-import dev.mirrorflow.connector.postgres.SlotBusyException;
-import dev.mirrorflow.connector.postgres.SourceException;
-import dev.mirrorflow.connector.postgres.setup.SourceSetup;
-import dev.mirrorflow.connector.postgres.destination.DestinationValidator;
-import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.model.TeardownRequest;
@@ -29,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removes what a mirror made: its replication slot, its publication (unless the spec named one)
- * and its rows in the destination's metadata, with the destination tables when asked. Each piece
+ * Removes what a mirror made: what its source connector made at the source (a PostgreSQL
+ * source's replication slot and its publication unless the spec named one) and its rows in the
+ * destination's metadata, with the destination tables when asked. Each piece
  * is tried even when another fails, so that a dead source does not keep the destination tables,
  * or the other way round. The slot is dropped only while this attempt holds its advisory lock and
  * no other process streams from it: a slot someone else uses is reported, never taken away.
@@ -48,22 +45,12 @@ final class MirrorTeardown {
 
     private final Catalog catalog;
     private final Supplier<PeerStore> peers;
-    private final SlotAcquirer slots;
+    private final Connectors connectors;
 
-    /** @param slots the slot acquirer with the teardown's retry settings, which it logs delays by */
-    MirrorTeardown(Catalog catalog, Supplier<PeerStore> peers, SlotAcquirer slots) {
+    MirrorTeardown(Catalog catalog, Supplier<PeerStore> peers, Connectors connectors) {
         this.catalog = catalog;
         this.peers = peers;
-        this.slots = slots;
-    }
-
-    /** A piece left behind: what it is, why it stayed, and the SQL that removes it. */
-    record Leftover(String what, String because, String sql, boolean mayClearUp) {
-
-        @Override
-        public String toString() {
-            return what + " (" + because + "); drop it by hand with: " + sql;
-        }
+        this.connectors = connectors;
     }
 
     void run(TeardownRequest request, int attempt) {
@@ -71,12 +58,11 @@ final class MirrorTeardown {
                 ApplicationFailure.newNonRetryableFailure("mirror " + request.mirror()
                         + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
         MirrorSpec spec = readSpec(row);
-        MirrorSource source = MirrorSource.of(spec);
-        List<TableMapping> mappings = new ArrayList<>(spec.tables().stream().map(MirrorTeardown::mapping).toList());
+        List<TableMapping> mappings = new ArrayList<>(spec.tables().stream().map(MirrorContext::mapping).toList());
         // The tables a saved edit adds may have been created (and partly loaded) already.
         catalog.mirrors().pendingSpec(row.id()).ifPresent(json -> {
             try {
-                MirrorContext.JSON.readValue(json, MirrorSpec.class).tables().stream().map(MirrorTeardown::mapping)
+                MirrorContext.JSON.readValue(json, MirrorSpec.class).tables().stream().map(MirrorContext::mapping)
                         .filter(m -> mappings.stream().noneMatch(known -> known.source().equals(m.source())))
                         .forEach(mappings::add);
             } catch (Exception unreadable) {
@@ -86,52 +72,35 @@ final class MirrorTeardown {
         });
         List<Leftover> left = new ArrayList<>();
 
-        PostgresPeer sourcePeer = null;
+        MirrorSession session = new MirrorSession(row.name(), row.id(), spec, mappings, catalog, Heartbeat.NONE,
+                attempt);
+        Source source = null;
         try {
-            sourcePeer = peers.get().postgres(spec.source());
+            source = connectors.source(session, peers.get());
         } catch (RuntimeException e) {
-            String because = "the worker cannot read source peer " + spec.source() + ": " + reason(e);
-            left.add(slotLeftover(source, "peer " + spec.source(), because, true));
-            if (spec.hasDefaultPublication()) {
-                left.add(publicationLeftover(source, "peer " + spec.source(), because, true));
-            }
+            left.addAll(connectors.leftoversOfUnreadableSource(spec, "the worker cannot read source peer "
+                    + spec.source() + ": " + connectors.leftoverReason(e)));
         }
-        if (sourcePeer != null) {
-            try (AcquiredSlot slot = slots.acquire(sourcePeer, source, attempt)) {
-                SourceSetup.dropSlotIfExists(slot);
-            } catch (RuntimeException e) {
-                left.add(slotLeftover(source, sourcePeer.location(), reason(e), mayClearUp(e)));
-            }
-            if (spec.hasDefaultPublication()) {
-                try {
-                    SourceSetup.dropPublicationIfExists(sourcePeer, source);
-                } catch (RuntimeException e) {
-                    left.add(publicationLeftover(source, sourcePeer.location(), reason(e), mayClearUp(e)));
-                }
-            } else {
-                log.info("mirror {}: left publication {} in place, as the spec named it", spec.name(),
-                        spec.publication());
-            }
-        }
-
-        String destinationAt = "peer " + spec.destination();
         try {
-            PostgresPeer destinationPeer = peers.get().postgres(spec.destination());
-            destinationAt = destinationPeer.location();
-            List<TableMapping> droppable = mappings;
-            if (request.dropDestination() && sourcePeer != null) {
-                // Only tables mirrorflow created are dropped, which a source table never is; a
-                // mirror created before source and destination were compared is checked anyway.
-                try {
-                    droppable = DestinationValidator.withoutSourceTables(sourcePeer, destinationPeer, mappings);
-                } catch (RuntimeException e) {
-                    log.warn("mirror {}: cannot compare source and destination ({}); dropping only the tables"
-                            + " mirrorflow recorded as created", spec.name(), reason(e));
-                }
+            if (source != null) {
+                left.addAll(source.tearDown());
             }
-            try (PostgresDestination destination = new PostgresDestination(
-                    new PeerDataSource(destinationPeer))) {
-                List<TableId> kept = new java.util.ArrayList<>(destination.forget(spec.name(), droppable,
+
+            String destinationAt = "peer " + spec.destination();
+            try (Destination destination = connectors.destination(spec.destination(), peers.get())) {
+                destinationAt = destination.location();
+                List<TableMapping> droppable = mappings;
+                if (request.dropDestination() && source != null) {
+                    // Only tables mirrorflow created are dropped, which a source table never is; a
+                    // mirror created before source and destination were compared is checked anyway.
+                    try {
+                        droppable = destination.withoutSourceTables(mappings, source);
+                    } catch (RuntimeException e) {
+                        log.warn("mirror {}: cannot compare source and destination ({}); dropping only the tables"
+                                + " mirrorflow recorded as created", spec.name(), connectors.leftoverReason(e));
+                    }
+                }
+                List<TableId> kept = new ArrayList<>(destination.forget(spec.name(), droppable,
                         request.dropDestination()));
                 // The tables left out as source tables were kept too.
                 List<TableMapping> considered = droppable;
@@ -140,14 +109,19 @@ final class MirrorTeardown {
                                 .noneMatch(m -> m.destination().equals(t))).forEach(kept::add);
                 if (!kept.isEmpty()) {
                     // `mirror drop` reads it to say which tables it did not drop, and why.
-                    catalog.mirrors().recordEvent(row.id(), MirrorEvent.Kind.INFO, TeardownRequest.KEPT_TABLES + kept.stream()
-                            .map(TableId::toString).collect(Collectors.joining(", "))
+                    catalog.mirrors().recordEvent(row.id(), MirrorEvent.Kind.INFO, TeardownRequest.KEPT_TABLES
+                            + kept.stream().map(TableId::toString).collect(Collectors.joining(", "))
                             + " (mirrorflow did not create them for this mirror)", null, "teardown-kept-tables");
                 }
+            } catch (RuntimeException e) {
+                left.add(destinationLeftover(spec.name(), mappings, request.dropDestination(), destinationAt,
+                        connectors.leftoverReason(e), connectors.mayClearUp(e)
+                                && !(e instanceof ApplicationFailure a && a.isNonRetryable())));
             }
-        } catch (RuntimeException e) {
-            left.add(destinationLeftover(spec.name(), mappings, request.dropDestination(), destinationAt, reason(e),
-                    mayClearUp(e)));
+        } finally {
+            if (source != null) {
+                source.close();
+            }
         }
 
         if (left.isEmpty()) {
@@ -173,16 +147,6 @@ final class MirrorTeardown {
                 : ApplicationFailure.newNonRetryableFailure(message, INCOMPLETE);
     }
 
-    private static Leftover slotLeftover(MirrorSource source, String at, String because, boolean mayClearUp) {
-        return new Leftover("replication slot " + source.slot() + " on " + at, because,
-                "SELECT pg_drop_replication_slot('" + source.slot() + "')", mayClearUp);
-    }
-
-    private static Leftover publicationLeftover(MirrorSource source, String at, String because, boolean mayClearUp) {
-        return new Leftover("publication " + source.publication() + " on " + at, because,
-                "DROP PUBLICATION " + TableId.quote(source.publication()), mayClearUp);
-    }
-
     static Leftover destinationLeftover(String mirror, List<TableMapping> mappings, boolean dropTables,
             String at, String because, boolean mayClearUp) {
         String literal = "'" + mirror.replace("'", "''") + "'";
@@ -199,37 +163,6 @@ final class MirrorTeardown {
             what = "its destination tables and checkpoint on " + at;
         }
         return new Leftover(what, because, sql, mayClearUp);
-    }
-
-    /** Whether another attempt may succeed: a busy slot or an unreachable database, not a refusal. */
-    private static boolean mayClearUp(RuntimeException e) {
-        if (e instanceof SourceException s) {
-            return s.retryable();
-        }
-        return !(e instanceof IllegalStateException || e instanceof IllegalArgumentException
-                || e instanceof ApplicationFailure a && a.isNonRetryable());
-    }
-
-    /**
-     * Why a piece stayed, short enough to sit inside the teardown's one line: for a busy slot
-     * who holds it, otherwise what the failure says is wrong (the house messages read
-     * "subject: what is wrong; what to do", and what to do after a failed stream does not fit a
-     * drop).
-     */
-    private static String reason(RuntimeException e) {
-        if (e instanceof SlotBusyException busy) {
-            return "it is in use by " + (busy.holderPid().isPresent() ? "PID " + busy.holderPid().getAsInt()
-                    : "another process") + "; stop that process first";
-        }
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-        if (e instanceof SourceException) {
-            int colon = m.indexOf(": ");
-            int semicolon = m.indexOf("; ", colon + 2);
-            if (colon >= 0 && semicolon > colon) {
-                return m.substring(colon + 2, semicolon);
-            }
-        }
-        return m;
     }
 
     private static MirrorSpec readSpec(MirrorRow row) {

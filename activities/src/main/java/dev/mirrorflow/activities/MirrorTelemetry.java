@@ -1,12 +1,14 @@
 package dev.mirrorflow.activities;
 
+import dev.mirrorflow.activities.ReplicationLag;
+import dev.mirrorflow.activities.SlotWatch;
 import static dev.mirrorflow.connector.TelemetryNames.MIRROR;
 import static dev.mirrorflow.connector.TelemetryNames.SLOT;
 
 import dev.mirrorflow.catalog.SnapshotPartitionRepository;
 import dev.mirrorflow.connector.TelemetryNames;
-import dev.mirrorflow.connector.postgres.snapshot.ConnectionFactory;
-import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoad;
+import dev.mirrorflow.connector.PositionProbe;
+import dev.mirrorflow.connector.load.SnapshotLoad;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
@@ -132,14 +134,13 @@ public final class MirrorTelemetry {
     }
 
     /** Instruments one run of a mirror's initial load; close it before the activity returns. */
-    LoadTelemetry load(SnapshotLoad load, String slot, ConnectionFactory source,
-            SnapshotPartitionRepository partitions) {
-        return new LoadTelemetry(this, load, watch(load.mirrorName(), slot, source), partitions);
+    LoadTelemetry load(SnapshotLoad load, PositionProbe source, SnapshotPartitionRepository partitions) {
+        return new LoadTelemetry(this, load, watch(load.mirrorName(), source), partitions);
     }
 
     /** Instruments one run of a mirror's change stream; close it before the activity returns. */
-    StreamTelemetry stream(String mirror, String slot, ConnectionFactory source) {
-        return new StreamTelemetry(this, mirror, watch(mirror, slot, source));
+    StreamTelemetry stream(String mirror, PositionProbe source) {
+        return new StreamTelemetry(this, mirror, watch(mirror, source));
     }
 
     /**
@@ -150,14 +151,15 @@ public final class MirrorTelemetry {
         watched.computeIfPresent(mirror, (m, slot) -> slot.watchers.get() == 0 ? null : slot);
     }
 
-    private SlotWatch watch(String mirror, String slot, ConnectionFactory source) {
+    private SlotWatch watch(String mirror, PositionProbe source) {
+        String slot = source.streamName();
         // Counted inside compute, so that a concurrent forget() cannot drop a slot just being watched.
         WatchedSlot state = watched.compute(mirror, (m, old) -> {
             WatchedSlot s = old != null && old.slot.equals(slot) ? old : new WatchedSlot(slot);
             s.watchers.incrementAndGet();
             return s;
         });
-        return new SlotWatch(mirror, slot, source, state.lag, probeInterval, () -> collected,
+        return new SlotWatch(mirror, source, state.lag, probeInterval, () -> collected,
                 state.watchers::decrementAndGet);
     }
 

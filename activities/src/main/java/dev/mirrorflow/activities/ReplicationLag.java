@@ -1,7 +1,6 @@
 package dev.mirrorflow.activities;
 
-import dev.mirrorflow.connector.postgres.slot.Lsn;
-import dev.mirrorflow.connector.postgres.slot.SlotPositions;
+import dev.mirrorflow.connector.PositionProbe;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -9,7 +8,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * How far one mirror's destination is behind its source, in WAL bytes and in time.
+ * How far one mirror's destination is behind its source, in bytes (where the source counts them)
+ * and in time.
  *
  * <p>Bytes are what the slot says: the server's current position minus the slot's confirmed
  * position, as of the last probe. Time needs a clock on the source's side, which pgoutput does not
@@ -31,23 +31,24 @@ final class ReplicationLag {
     /** Enough for an hour of catching up at one probe every 5 s; older moments are dropped first. */
     private static final int MAX_MOMENTS = 720;
 
-    private record Moment(Instant at, Lsn position) {}
+    private record Moment(Instant at, long position) {}
 
     private final ArrayDeque<Moment> notReached = new ArrayDeque<>();
-    private Lsn applied = Lsn.INVALID;
+    private long applied = Long.MIN_VALUE;
     private Instant reachedAt;
     private OptionalLong unconfirmedBytes = OptionalLong.empty();
     private OptionalLong retainedBytes = OptionalLong.empty();
 
     /** What a probe at {@code at} found. */
-    synchronized void probed(Instant at, SlotPositions positions) {
+    synchronized void probed(Instant at, PositionProbe.Positions positions) {
         unconfirmedBytes = positions.unconfirmedBytes();
         retainedBytes = positions.retainedBytes();
-        advance(positions.confirmedFlush());
-        if (!positions.current().isValid()) {
+        positions.confirmed().ifPresent(this::advance);
+        if (positions.current().isEmpty()) {
             return;
         }
-        if (positions.current().compareTo(applied) <= 0) {
+        long current = positions.current().getAsLong();
+        if (current <= applied) {
             reachedAt = at;
             return;
         }
@@ -56,19 +57,19 @@ final class ReplicationLag {
         if (notReached.size() == MAX_MOMENTS) {
             notReached.removeFirst();
         }
-        notReached.addLast(new Moment(at, positions.current()));
+        notReached.addLast(new Moment(at, current));
     }
 
     /** The destination committed everything up to {@code position}. */
-    synchronized void applied(Lsn position) {
+    synchronized void applied(long position) {
         advance(position);
     }
 
-    private void advance(Lsn position) {
-        if (position.compareTo(applied) > 0) {
+    private void advance(long position) {
+        if (position > applied) {
             applied = position;
         }
-        while (!notReached.isEmpty() && notReached.peekFirst().position().compareTo(applied) <= 0) {
+        while (!notReached.isEmpty() && notReached.peekFirst().position() <= applied) {
             reachedAt = notReached.removeFirst().at();
         }
     }

@@ -1,10 +1,6 @@
 package dev.mirrorflow.activities;
 
-import dev.mirrorflow.connector.postgres.slot.Lsn;
-import dev.mirrorflow.connector.postgres.slot.SlotPositions;
-import dev.mirrorflow.connector.postgres.snapshot.ConnectionFactory;
-import java.sql.Connection;
-import java.sql.SQLException;
+import dev.mirrorflow.connector.PositionProbe;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
@@ -13,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Feeds a mirror's {@link ReplicationLag} while its load or stream runs: applied positions as the
- * activity reports them, and the slot's positions read at most once per interval.
+ * activity reports them, and the source's positions (a slot's, a change stream's) read at most
+ * once per interval through the source's {@link PositionProbe}.
  *
  * <p>{@link #poll()} is called on the activity's thread between units of work, so a probe never
  * races the work and needs no thread of its own. It uses a connection of its own, opened on the
@@ -26,25 +23,23 @@ import org.slf4j.LoggerFactory;
 final class SlotWatch implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SlotWatch.class);
-    private static final int QUERY_TIMEOUT_SECONDS = 5;
 
     private final String mirror;
     private final String slot;
-    private final ConnectionFactory source;
+    private final PositionProbe source;
     private final ReplicationLag lag;
     private final long intervalNanos;
     private final BooleanSupplier wanted;
     private final Runnable onClose;
 
-    private Connection connection;
     private long lastProbe;
     private boolean probed;
     private boolean warned;
 
-    SlotWatch(String mirror, String slot, ConnectionFactory source, ReplicationLag lag, Duration interval,
+    SlotWatch(String mirror, PositionProbe source, ReplicationLag lag, Duration interval,
             BooleanSupplier wanted, Runnable onClose) {
         this.mirror = mirror;
-        this.slot = slot;
+        this.slot = source.streamName();
         this.source = source;
         this.lag = lag;
         this.intervalNanos = interval.toNanos();
@@ -67,12 +62,9 @@ final class SlotWatch implements AutoCloseable {
         // is at least where the source was then and the lag in time errs on the high side.
         Instant at = Instant.now();
         try {
-            if (connection == null) {
-                connection = source.open();
-            }
-            SlotPositions.read(connection, slot, QUERY_TIMEOUT_SECONDS).ifPresent(p -> lag.probed(at, p));
-        } catch (SQLException | RuntimeException e) {
-            closeConnection();
+            source.read().ifPresent(p -> lag.probed(at, p));
+        } catch (Exception e) {
+            source.close();
             if (!warned) {
                 warned = true;
                 log.warn("mirror {}: cannot read the positions of slot {} for the replication lag metrics, trying"
@@ -83,32 +75,22 @@ final class SlotWatch implements AutoCloseable {
         }
     }
 
-    /** The destination committed everything up to {@code position} (an LSN in text form). */
+    /** The destination committed everything up to {@code position}. */
     void applied(String position) {
-        try {
-            lag.applied(Lsn.valueOf(position));
-        } catch (IllegalArgumentException e) {
-            log.debug("mirror {}: batch position {} is not an LSN; the lag ignores it", mirror, position);
+        java.util.OptionalLong order = source.order(position);
+        if (order.isPresent()) {
+            lag.applied(order.getAsLong());
+        } else {
+            log.debug("mirror {}: batch position {} is not one of its source's; the lag ignores it", mirror, position);
         }
     }
 
     @Override
     public void close() {
-        closeConnection();
+        source.close();
         onClose.run();
     }
 
-    private void closeConnection() {
-        if (connection == null) {
-            return;
-        }
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            log.debug("closing the slot probe connection of mirror {}: {}", mirror, e.getMessage());
-        }
-        connection = null;
-    }
 
     private static String firstLine(Throwable t) {
         String message = String.valueOf(t.getMessage());

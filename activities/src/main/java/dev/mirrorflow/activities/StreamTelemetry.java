@@ -1,5 +1,6 @@
 package dev.mirrorflow.activities;
 
+import dev.mirrorflow.activities.SlotWatch;
 import static dev.mirrorflow.connector.TelemetryNames.MIRROR;
 import static dev.mirrorflow.connector.TelemetryNames.TABLE;
 

@@ -1,5 +1,6 @@
 package dev.mirrorflow.activities;
 
+import dev.mirrorflow.activities.MirrorTeardown;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mirrorflow.catalog.ScratchDatabase;

@@ -9,7 +9,9 @@ import dev.mirrorflow.connector.Destination;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.Value;
-import dev.mirrorflow.connector.postgres.snapshot.ConnectionFactory;
+import dev.mirrorflow.connector.PositionProbe;
+import java.util.Optional;
+import java.util.OptionalLong;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -47,9 +49,26 @@ class MirrorTelemetryTest {
             .build();
     private final AtomicInteger sourceConnections = new AtomicInteger();
     /** A source that is down: the slot probe must live with it. */
-    private final ConnectionFactory unreachableSource = () -> {
-        sourceConnections.incrementAndGet();
-        throw new SQLException("Connection to 127.0.0.1:1 refused", "08001");
+    private final PositionProbe unreachableSource = new PositionProbe() {
+        @Override
+        public String streamName() {
+            return "mirrorflow_shop";
+        }
+
+        @Override
+        public Optional<Positions> read() throws SQLException {
+            sourceConnections.incrementAndGet();
+            throw new SQLException("Connection to 127.0.0.1:1 refused", "08001");
+        }
+
+        @Override
+        public OptionalLong order(String position) {
+            String[] parts = position.split("/");
+            return OptionalLong.of((Long.parseLong(parts[0], 16) << 32) + Long.parseLong(parts[1], 16));
+        }
+
+        @Override
+        public void close() {}
     };
 
     @AfterEach
@@ -64,7 +83,7 @@ class MirrorTelemetryTest {
 
         Span activity = sdk.getTracer("test").spanBuilder("RunActivity:StreamChanges").startSpan();
         try (Scope ignored = activity.makeCurrent();
-                StreamTelemetry stream = telemetry.stream("shop", "mirrorflow_shop", unreachableSource)) {
+                StreamTelemetry stream = telemetry.stream("shop", unreachableSource)) {
             stream.batchApplied(batch, new Destination.ApplyResult(3, 120), STARTED, STARTED.plusMillis(250));
         } finally {
             activity.end();
@@ -103,7 +122,7 @@ class MirrorTelemetryTest {
     @Test
     void shouldNotQueryTheSourceBeforeAMetricReaderHasCollectedTheLag() {
         MirrorTelemetry telemetry = new MirrorTelemetry(sdk, Duration.ofHours(1));
-        try (StreamTelemetry stream = telemetry.stream("shop", "mirrorflow_shop", unreachableSource)) {
+        try (StreamTelemetry stream = telemetry.stream("shop", unreachableSource)) {
             stream.tick();
             stream.tick();
             assertThat(sourceConnections).hasValue(0);
@@ -120,7 +139,7 @@ class MirrorTelemetryTest {
     void shouldKeepStreamingWhenTheSlotProbeFails() {
         MirrorTelemetry telemetry = new MirrorTelemetry(sdk, Duration.ZERO);
         metrics.collectAllMetrics();
-        try (StreamTelemetry stream = telemetry.stream("shop", "mirrorflow_shop", unreachableSource)) {
+        try (StreamTelemetry stream = telemetry.stream("shop", unreachableSource)) {
             for (int i = 0; i < 3; i++) {
                 stream.tick();
             }
@@ -133,7 +152,7 @@ class MirrorTelemetryTest {
     @Test
     void shouldDoNothingAtAllWithTheNoopApi() {
         MirrorTelemetry telemetry = MirrorTelemetry.noop();
-        try (StreamTelemetry stream = telemetry.stream("shop", "mirrorflow_shop", unreachableSource)) {
+        try (StreamTelemetry stream = telemetry.stream("shop", unreachableSource)) {
             for (int i = 0; i < 1000; i++) {
                 stream.tick();
             }
@@ -156,7 +175,7 @@ class MirrorTelemetryTest {
         GlobalOpenTelemetry.set(sdk);
         try {
             MirrorTelemetry telemetry = MirrorTelemetry.noop();
-            try (StreamTelemetry stream = telemetry.stream("shop", "mirrorflow_shop", unreachableSource)) {
+            try (StreamTelemetry stream = telemetry.stream("shop", unreachableSource)) {
                 stream.batchApplied(new ChangeBatch(1, List.of(row("orders")), "0/10"),
                         new Destination.ApplyResult(1, 10), STARTED, STARTED.plusMillis(1));
             }

@@ -2,10 +2,10 @@ package dev.mirrorflow.activities;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mirrorflow.connector.postgres.slot.Lsn;
-import dev.mirrorflow.connector.postgres.slot.SlotPositions;
+import dev.mirrorflow.connector.PositionProbe;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class ReplicationLagTest {
@@ -16,7 +16,7 @@ class ReplicationLagTest {
 
     @Test
     void shouldKnowNothingBeforeTheFirstProbe() {
-        lag.applied(Lsn.valueOf(1000));
+        lag.applied(1000);
 
         assertThat(lag.behind(T0)).isEmpty();
         assertThat(lag.unconfirmedBytes()).isEmpty();
@@ -51,7 +51,7 @@ class ReplicationLagTest {
         assertThat(lag.behind(T0.plusSeconds(16))).hasValue(Duration.ofSeconds(16));
 
         // A batch up to 2500 means everything the source had at T0 + 5 s is at the destination.
-        lag.applied(Lsn.valueOf(2500));
+        lag.applied(2500);
         assertThat(lag.behind(T0.plusSeconds(16))).hasValue(Duration.ofSeconds(11));
 
         // The slot confirmed past 3000: the T0 + 10 s moment is reached too.
@@ -76,7 +76,7 @@ class ReplicationLagTest {
         lag.probed(resumed, positions(900_000, 1000, 1000));
 
         assertThat(lag.behind(resumed.plusSeconds(1))).hasValue(Duration.ofHours(1).plusSeconds(1));
-        lag.applied(Lsn.valueOf(900_000));
+        lag.applied(900_000);
         assertThat(lag.behind(resumed.plusSeconds(2))).hasValue(Duration.ofSeconds(2));
     }
 
@@ -89,13 +89,16 @@ class ReplicationLagTest {
 
     @Test
     void shouldLeaveTheBytesUnknownForASlotThatLostItsWal() {
-        lag.probed(T0, new SlotPositions(Lsn.valueOf(5000), Lsn.valueOf(4000), Lsn.INVALID));
+        lag.probed(T0, new PositionProbe.Positions(OptionalLong.of(5000), OptionalLong.of(4000), OptionalLong.of(1000),
+                OptionalLong.empty()));
 
         assertThat(lag.retainedBytes()).isEmpty();
         assertThat(lag.unconfirmedBytes()).hasValue(1000);
     }
 
-    private static SlotPositions positions(long current, long confirmed, long restart) {
-        return new SlotPositions(Lsn.valueOf(current), Lsn.valueOf(confirmed), Lsn.valueOf(restart));
+    /** What a PostgreSQL slot at these LSNs reports. */
+    private static PositionProbe.Positions positions(long current, long confirmed, long restart) {
+        return new PositionProbe.Positions(OptionalLong.of(current), OptionalLong.of(confirmed),
+                OptionalLong.of(current - confirmed), OptionalLong.of(current - restart));
     }
 }

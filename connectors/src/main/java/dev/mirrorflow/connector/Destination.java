@@ -43,6 +43,46 @@ public interface Destination extends AutoCloseable {
      */
     List<TableId> forget(String mirror, List<TableMapping> mappings, boolean dropTables);
 
+    /**
+     * Checks, before anything is created, that the mappings can be written: no reserved schema,
+     * no destination table that is one of the mirror's source tables, another mirror's table, or
+     * one of another shape than the source's.
+     *
+     * @param source the mirror's source, which the destination may compare itself with (the same
+     *     database reached through two peers)
+     * @throws IllegalStateException with one line saying what is wrong and what to do
+     */
+    void validate(String mirror, List<TableMapping> mappings, Source source);
+
+    /**
+     * Refuses destination tables that exist, are not the mirror's yet and hold rows: a load into
+     * them would keep rows the source does not have.
+     */
+    void refuseRowsToKeep(String mirror, List<TableMapping> mappings);
+
+    /** The mappings whose destination table is not one of the mirror's source tables: what a resync or drop may touch. */
+    List<TableMapping> withoutSourceTables(List<TableMapping> mappings, Source source);
+
+    /** Empties the mirror's tables of these mappings for a load that starts over. */
+    void emptyForReload(String mirror, List<TableMapping> mappings);
+
+    /**
+     * Lets go of the destination tables of these mappings: they keep their rows and are no longer
+     * the mirror's (an edit removed them).
+     *
+     * @return the tables let go of
+     */
+    List<TableId> release(String mirror, List<TableMapping> mappings);
+
+    /**
+     * Resets the destination for a resync: the checkpoint and load progress go, the mirror's
+     * tables are emptied or dropped so the load creates them as the source is now.
+     */
+    void forgetForResync(String mirror, List<TableMapping> mappings);
+
+    /** Where the destination is, for messages: host, port and database, never a password. */
+    String location();
+
     @Override
     void close();
 

@@ -101,6 +101,15 @@ public final class PeerStore {
         return open(require(name), cipher);
     }
 
+    /**
+     * The type of the peer of that name, read without decrypting anything.
+     *
+     * @throws UnknownPeerException when there is none
+     */
+    public PeerType typeOf(String name) {
+        return PeerType.ofStored(require(name).type());
+    }
+
     public List<PeerSummary> list() {
         return repository.list().stream().map(PeerSummary::of).toList();
     }

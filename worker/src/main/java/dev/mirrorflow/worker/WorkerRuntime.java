@@ -11,6 +11,7 @@ import dev.mirrorflow.telemetry.InstanceId;
 import dev.mirrorflow.telemetry.InstanceIdStore;
 import dev.mirrorflow.telemetry.Telemetry;
 import dev.mirrorflow.telemetry.TemporalTracing;
+import dev.mirrorflow.connector.Connectors;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.TelemetryNames;
 import dev.mirrorflow.connector.postgres.slot.SlotAcquirer;
@@ -130,9 +131,9 @@ public final class WorkerRuntime implements AutoCloseable {
                     new MirrorCatalogActivitiesImpl(catalog),
                     new MaintenanceActivitiesImpl(catalog),
                     new MirrorActivitiesImpl(catalog, peers,
-                            new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics(),
-                                    openTelemetry.getMeter(TelemetryNames.SCOPE)),
-                            Duration.ofSeconds(30), new MirrorTelemetry(openTelemetry)));
+                            new Connectors(new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics(),
+                                    openTelemetry.getMeter(TelemetryNames.SCOPE)), Duration.ofSeconds(30)),
+                            new MirrorTelemetry(openTelemetry)));
 
             catalog.workers().register(instanceId.id(), host, version, identity, Instant.now());
             ScheduledExecutorService lastSeen = Executors.newSingleThreadScheduledExecutor(r -> {

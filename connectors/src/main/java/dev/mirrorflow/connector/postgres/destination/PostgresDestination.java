@@ -4,6 +4,10 @@ import dev.mirrorflow.connector.Change;
 import dev.mirrorflow.connector.ChangeBatch;
 import dev.mirrorflow.connector.ColumnSchema;
 import dev.mirrorflow.connector.Destination;
+import dev.mirrorflow.connector.Source;
+import dev.mirrorflow.connector.postgres.PostgresSource;
+import dev.mirrorflow.connector.postgres.peer.PeerDataSource;
+import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import dev.mirrorflow.connector.SchemaChange;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
@@ -50,11 +54,51 @@ public final class PostgresDestination implements Destination {
             "SELECT pg_advisory_xact_lock(hashtext('mirrorflow'), hashtext('destination schema'))";
 
     private final DataSource dataSource;
+    private final PostgresPeer peer;
     private final Map<String, Map<TableId, MirroredTable>> mirrors = new HashMap<>();
     private Connection connection;
 
+    /** A destination that applies and loads; the checks that need its peer refuse to run. */
     public PostgresDestination(DataSource dataSource) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.peer = null;
+    }
+
+    public PostgresDestination(PostgresPeer peer) {
+        this.dataSource = new PeerDataSource(peer);
+        this.peer = peer;
+    }
+
+    /** The destination database. */
+    public PostgresPeer peer() {
+        return Objects.requireNonNull(peer, "this destination was made from a data source, not a peer");
+    }
+
+    @Override
+    public String location() {
+        return peer == null ? "the destination" : peer.location();
+    }
+
+    @Override
+    public void validate(String mirror, List<TableMapping> mappings, Source source) {
+        if (!(source instanceof PostgresSource pg)) {
+            throw new IllegalStateException("mirror " + mirror + ": a PostgreSQL destination takes only a PostgreSQL"
+                    + " source so far");
+        }
+        DestinationValidator.validate(mirror, pg.peer(), peer(), mappings);
+    }
+
+    @Override
+    public void refuseRowsToKeep(String mirror, List<TableMapping> mappings) {
+        DestinationValidator.refuseRowsToKeep(mirror, peer(), mappings);
+    }
+
+    @Override
+    public List<TableMapping> withoutSourceTables(List<TableMapping> mappings, Source source) {
+        if (!(source instanceof PostgresSource pg)) {
+            return mappings;
+        }
+        return DestinationValidator.withoutSourceTables(pg.peer(), peer(), mappings);
     }
 
     /**
@@ -218,6 +262,7 @@ public final class PostgresDestination implements Destination {
      * from the start (a spec edit's load that lost its snapshot). Only tables the mirror claims
      * are touched: a spec edit claims its added tables before it loads them.
      */
+    @Override
     public synchronized void emptyForReload(String mirror, List<TableMapping> mappings) {
         inTransaction(mirror, "emptying tables to load them again", c -> {
             try (Statement statement = c.createStatement()) {
@@ -251,6 +296,7 @@ public final class PostgresDestination implements Destination {
      *
      * @return the destination tables let go of
      */
+    @Override
     public synchronized List<TableId> release(String mirror, List<TableMapping> mappings) {
         List<TableId> released = new ArrayList<>();
         inTransaction(mirror, "letting go of the tables a spec edit removed", c -> {
@@ -287,6 +333,7 @@ public final class PostgresDestination implements Destination {
      * with TRUNCATE and keeps its definition, indexes and grants. A table of another mirror or
      * one no mirror claims is not touched.
      */
+    @Override
     public synchronized void forgetForResync(String mirror, List<TableMapping> mappings) {
         inTransaction(mirror, "resetting the destination for a resync", c -> {
             try (Statement statement = c.createStatement()) {

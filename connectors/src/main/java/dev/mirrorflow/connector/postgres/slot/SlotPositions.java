@@ -66,4 +66,12 @@ public record SlotPositions(Lsn current, Lsn confirmedFlush, Lsn restart) {
     private static Lsn lsn(String text) {
         return text == null ? Lsn.INVALID : Lsn.valueOf(text);
     }
+
+    /** These positions as the lag telemetry reads them: LSNs as numbers, bytes as WAL bytes. */
+    public dev.mirrorflow.connector.PositionProbe.Positions asProbed() {
+        return new dev.mirrorflow.connector.PositionProbe.Positions(
+                current.isValid() ? OptionalLong.of(current.asLong()) : OptionalLong.empty(),
+                confirmedFlush.isValid() ? OptionalLong.of(confirmedFlush.asLong()) : OptionalLong.empty(),
+                unconfirmedBytes(), retainedBytes());
+    }
 }

@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.load.SnapshotLoad;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

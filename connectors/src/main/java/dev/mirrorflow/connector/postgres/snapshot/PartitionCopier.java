@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.load.PartitionCopy;
+import dev.mirrorflow.connector.load.SnapshotLoad;
 import dev.mirrorflow.catalog.SnapshotPartition;
 import dev.mirrorflow.connector.TableId;
 import java.sql.Connection;

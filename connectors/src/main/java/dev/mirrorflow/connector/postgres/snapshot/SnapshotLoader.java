@@ -1,5 +1,11 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.postgres.peer.ConnectionFactory;
+import dev.mirrorflow.connector.load.SnapshotLoadResult;
+import dev.mirrorflow.connector.load.PartitionCopy;
+import dev.mirrorflow.connector.load.SnapshotProgressListener;
+import dev.mirrorflow.connector.load.SnapshotProgress;
+import dev.mirrorflow.connector.load.SnapshotLoad;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.SnapshotPartition;
 import dev.mirrorflow.catalog.SnapshotPartitionRepository;

@@ -1,5 +1,8 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.load.SnapshotLoadResult;
+import dev.mirrorflow.connector.load.PartitionCopy;
+import dev.mirrorflow.connector.load.SnapshotProgressListener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mirrorflow.catalog.ScratchDatabase;
@@ -12,7 +15,7 @@ import dev.mirrorflow.connector.postgres.ScratchPeers;
 import dev.mirrorflow.connector.postgres.setup.SourceSchemaReader;
 import dev.mirrorflow.connector.postgres.setup.SourceSetup;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
-import dev.mirrorflow.connector.postgres.stream.ChangeStreamRunner;
+import dev.mirrorflow.connector.postgres.stream.StreamLoop;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamSettings;
 import dev.mirrorflow.connector.postgres.stream.PostgresChangeStream;
 import dev.mirrorflow.model.TableSpec;
@@ -178,7 +181,7 @@ class QuotedIdentifiersIT extends SnapshotFixture {
         try (Connection repl = ScratchPeers.of(sourceDatabase).connectForReplication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings, from, 1)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            new ChangeStreamRunner("quoted").run(stream, destination,
+            new StreamLoop("quoted").run(stream, destination,
                     () -> stream.confirmedPosition().compareTo(target) >= 0 || System.nanoTime() > deadline,
                     () -> {}, (b, r, s, e) -> {});
         }

@@ -1,5 +1,8 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.load.SnapshotLoadResult;
+import dev.mirrorflow.connector.load.SnapshotProgressListener;
+import dev.mirrorflow.connector.load.SnapshotLoad;
 import com.sun.management.OperatingSystemMXBean;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CatalogConfig;

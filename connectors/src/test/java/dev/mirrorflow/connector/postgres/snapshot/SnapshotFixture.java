@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.load.SnapshotLoad;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.NewMirror;
 import dev.mirrorflow.catalog.ScratchDatabase;

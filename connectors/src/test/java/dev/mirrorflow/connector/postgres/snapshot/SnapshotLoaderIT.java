@@ -1,5 +1,9 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.load.SnapshotLoadResult;
+import dev.mirrorflow.connector.load.PartitionCopy;
+import dev.mirrorflow.connector.load.SnapshotProgressListener;
+import dev.mirrorflow.connector.load.SnapshotLoad;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;

@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres.stream;
 
+import dev.mirrorflow.connector.ForwardingDestination;
+import dev.mirrorflow.connector.postgres.stream.StreamLoop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -159,7 +161,7 @@ class FollowedTablesIT {
         try (Connection repl = ScratchPeers.of(source).connectForReplication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings, from, 1, followed)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            new ChangeStreamRunner("m").run(stream, destination,
+            new StreamLoop("m").run(stream, destination,
                     () -> stream.confirmedPosition().compareTo(target) >= 0 || System.nanoTime() > deadline,
                     () -> {}, (b, r, s, e) -> noticed.addAll(b.schemaChanges()));
             assertThat(stream.confirmedPosition()).as("caught up within 60 s").isGreaterThanOrEqualTo(target);
@@ -185,37 +187,5 @@ class FollowedTablesIT {
             rs.next();
             return rs.getString(1);
         }
-    }
-
-    /** A destination that does what another does, for tests to change one call of. */
-    private static class ForwardingDestination implements Destination {
-        private final Destination real;
-
-        ForwardingDestination(Destination real) {
-            this.real = real;
-        }
-
-        @Override
-        public List<SchemaChange> prepare(String mirror, List<TableMapping> m, List<TableSchema> s) {
-            return real.prepare(mirror, m, s);
-        }
-
-        @Override
-        public Optional<String> checkpoint(String mirror) {
-            return real.checkpoint(mirror);
-        }
-
-        @Override
-        public ApplyResult apply(String mirror, ChangeBatch batch) {
-            return real.apply(mirror, batch);
-        }
-
-        @Override
-        public List<dev.mirrorflow.connector.TableId> forget(String mirror, List<TableMapping> m, boolean dropTables) {
-            return real.forget(mirror, m, dropTables);
-        }
-
-        @Override
-        public void close() {}
     }
 }

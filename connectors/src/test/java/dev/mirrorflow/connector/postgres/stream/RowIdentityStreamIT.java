@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres.stream;
 
+import dev.mirrorflow.connector.postgres.stream.StreamLoop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -381,7 +382,7 @@ class RowIdentityStreamIT {
         try (Connection repl = ScratchPeers.of(source).connectForReplication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings, from, 1)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            new ChangeStreamRunner(MIRROR).run(stream, destination,
+            new StreamLoop(MIRROR).run(stream, destination,
                     () -> stream.confirmedPosition().compareTo(target) >= 0 || System.nanoTime() > deadline,
                     () -> {}, (b, r, s, e) -> {});
             assertThat(stream.confirmedPosition()).as("caught up within 30 s").isGreaterThanOrEqualTo(target);

@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres.stream;
 
+import dev.mirrorflow.connector.postgres.stream.StreamLoop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -322,7 +323,7 @@ class SourceColumnChangesIT {
         try (Connection repl = ScratchPeers.of(source).connectForReplication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings, from, 1)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            new ChangeStreamRunner("m").run(stream, destination,
+            new StreamLoop("m").run(stream, destination,
                     () -> stream.confirmedPosition().compareTo(target) >= 0 || System.nanoTime() > deadline,
                     () -> {}, (b, r, s, e) -> {});
             assertThat(stream.confirmedPosition()).as("caught up within 60 s").isGreaterThanOrEqualTo(target);

@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres.stream;
 
+import dev.mirrorflow.connector.ForwardingDestination;
+import dev.mirrorflow.connector.postgres.stream.StreamLoop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -97,7 +99,7 @@ class StreamToDestinationIT {
         try (Connection repl = replication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings, from, 1)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            new ChangeStreamRunner("m").run(stream, destination,
+            new StreamLoop("m").run(stream, destination,
                     () -> stream.confirmedPosition().compareTo(target) >= 0 || System.nanoTime() > deadline,
                     () -> {}, (b, r, s, e) -> {});
         }
@@ -122,15 +124,8 @@ class StreamToDestinationIT {
             real.prepare("m", mappings, List.copyOf(schemas.values()));
             // The worker dies right after the destination committed its second batch: the ack
             // to the source never happens.
-            Destination crashing = new Destination() {
-                public List<SchemaChange> prepare(String mirror, List<TableMapping> m, List<TableSchema> s) {
-                    return real.prepare(mirror, m, s);
-                }
-
-                public Optional<String> checkpoint(String mirror) {
-                    return real.checkpoint(mirror);
-                }
-
+            Destination crashing = new ForwardingDestination(real) {
+                @Override
                 public ApplyResult apply(String mirror, ChangeBatch batch) {
                     ApplyResult result = real.apply(mirror, batch);
                     if (applied.incrementAndGet() == 2) {
@@ -138,12 +133,6 @@ class StreamToDestinationIT {
                     }
                     return result;
                 }
-
-                public List<dev.mirrorflow.connector.TableId> forget(String mirror, List<TableMapping> m, boolean dropTables) {
-                    return real.forget(mirror, m, dropTables);
-                }
-
-                public void close() {}
             };
             assertThatThrownBy(() -> streamUntilCaughtUp(crashing)).hasMessageContaining("worker killed");
             Lsn checkpoint = Lsn.valueOf(real.checkpoint("m").orElseThrow());
@@ -260,7 +249,7 @@ class StreamToDestinationIT {
         try (PostgresDestination destination = destination(); Connection repl = replication();
                 PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings(), Lsn.INVALID, 1)) {
             destination.prepare("m", both, List.copyOf(new SourceSchemaReader(sql).read(List.of(ORDERS, moods)).values()));
-            Future<?> streaming = runner.submit(() -> new ChangeStreamRunner("m").run(stream, destination, stop::get,
+            Future<?> streaming = runner.submit(() -> new StreamLoop("m").run(stream, destination, stop::get,
                     () -> {}, (b, r, s, e) -> {}));
             source.execute("INSERT INTO moods VALUES (1, 'happy', '{sad}')");
             awaitConfirmed(stream, currentWalLsn(), streaming);

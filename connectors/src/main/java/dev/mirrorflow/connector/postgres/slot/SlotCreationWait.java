@@ -1,6 +1,7 @@
-package dev.mirrorflow.activities;
+package dev.mirrorflow.connector.postgres.slot;
 
 import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.connector.Heartbeat;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * which source transactions it waits for, as the mirror's last error (what `mirror status`
  * shows), until the slot exists.
  */
-final class SlotCreationWait {
+public final class SlotCreationWait {
 
     private static final Logger log = LoggerFactory.getLogger(SlotCreationWait.class);
 
@@ -42,25 +43,23 @@ final class SlotCreationWait {
              LIMIT 3""";
 
     private final Catalog catalog;
-    private final MirrorContext mirror;
-    private final ActivityHeartbeat heartbeat;
+    private final String mirror;
+    private final PostgresPeer source;
+    private final Heartbeat heartbeat;
     private final String waiting;
 
-    SlotCreationWait(Catalog catalog, MirrorContext mirror, ActivityHeartbeat heartbeat) {
-        this(catalog, mirror, heartbeat, "creating replication slot " + mirror.mirrorSource().slot());
-    }
-
-    /** @param waiting what waits, for the message: "loading the tables a spec edit added" */
-    SlotCreationWait(Catalog catalog, MirrorContext mirror, ActivityHeartbeat heartbeat, String waiting) {
+    /** @param waiting what waits, for the message: "creating replication slot mirrorflow_orders" */
+    public SlotCreationWait(Catalog catalog, String mirror, PostgresPeer source, Heartbeat heartbeat, String waiting) {
         this.catalog = catalog;
         this.mirror = mirror;
+        this.source = source;
         this.heartbeat = heartbeat;
         this.waiting = waiting;
     }
 
-    <T> T run(Supplier<T> creation) {
+    public <T> T run(Supplier<T> creation) {
         ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread t = new Thread(task, "mirrorflow-slot-wait-" + mirror.name());
+            Thread t = new Thread(task, "mirrorflow-slot-wait-" + mirror);
             t.setDaemon(true);
             return t;
         });
@@ -86,15 +85,15 @@ final class SlotCreationWait {
         }
         lastReport = System.nanoTime();
         try {
-            List<String> transactions = running(mirror.source());
-            String message = "mirror " + mirror.name() + ": " + waiting + " has waited " + waited.toSeconds() + " s for the transactions running at the source to end"
+            List<String> transactions = running(source);
+            String message = "mirror " + mirror + ": " + waiting + " has waited " + waited.toSeconds() + " s for the transactions running at the source to end"
                     + (transactions.isEmpty() ? "" : " (oldest: " + String.join("; ", transactions) + ")")
                     + "; it goes on once they commit or roll back";
             log.info(message);
-            catalog.mirrors().findLive(mirror.name())
+            catalog.mirrors().findLive(mirror)
                     .ifPresent(row -> catalog.mirrors().recordError(row.id(), message, null));
         } catch (RuntimeException | SQLException e) {
-            log.debug("mirror {}: could not describe what slot creation waits for: {}", mirror.name(), e.getMessage());
+            log.debug("mirror {}: could not describe what slot creation waits for: {}", mirror, e.getMessage());
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.mirrorflow.activities;
+package dev.mirrorflow.connector.postgres.stream;
 
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.postgres.SourceConfigurationException;
@@ -20,14 +20,14 @@ import org.slf4j.LoggerFactory;
  * would go on as if the table were just quiet. A dropped table fails the mirror with one line
  * that says to resync.
  */
-final class SourceTableWatch {
+public final class SourceTableWatch {
 
     private static final Logger log = LoggerFactory.getLogger(SourceTableWatch.class);
 
     /** A table the mirror follows: its spec name and the name it last had. */
-    record Watched(TableId table, TableId knownName) {}
+    public record Watched(TableId table, TableId knownName) {}
 
-    interface SourceConnections {
+    public interface SourceConnections {
         Connection connect() throws SQLException;
     }
 
@@ -37,7 +37,7 @@ final class SourceTableWatch {
     private final long intervalNanos;
     private long lastCheckNanos = System.nanoTime();
 
-    SourceTableWatch(String mirror, SourceConnections source, Map<Long, Watched> byOid, Duration interval) {
+    public SourceTableWatch(String mirror, SourceConnections source, Map<Long, Watched> byOid, Duration interval) {
         this.mirror = mirror;
         this.source = source;
         this.byOid = new LinkedHashMap<>(byOid);
@@ -45,12 +45,12 @@ final class SourceTableWatch {
     }
 
     /** The table is now known under another name (a rename was recorded). */
-    void renamed(TableId table, TableId newName) {
+    public void renamed(TableId table, TableId newName) {
         byOid.replaceAll((oid, w) -> w.table().equals(table) ? new Watched(table, newName) : w);
     }
 
     /** Checks when the interval has passed since the last check. */
-    void checkIfDue() {
+    public void checkIfDue() {
         long now = System.nanoTime();
         if (now - lastCheckNanos < intervalNanos || byOid.isEmpty()) {
             return;

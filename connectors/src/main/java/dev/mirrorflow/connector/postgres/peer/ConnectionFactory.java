@@ -1,4 +1,4 @@
-package dev.mirrorflow.connector.postgres.snapshot;
+package dev.mirrorflow.connector.postgres.peer;
 
 import java.sql.Connection;
 import java.sql.SQLException;

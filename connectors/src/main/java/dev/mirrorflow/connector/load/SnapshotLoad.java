@@ -1,4 +1,4 @@
-package dev.mirrorflow.connector.postgres.snapshot;
+package dev.mirrorflow.connector.load;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package dev.mirrorflow.connector.postgres.snapshot;
+package dev.mirrorflow.connector.load;
 
 /**
  * Told about progress after every partition and at least every progress interval while

@@ -1,4 +1,4 @@
-package dev.mirrorflow.activities;
+package dev.mirrorflow.connector.postgres.stream;
 
 import dev.mirrorflow.catalog.SourcePartition;
 import dev.mirrorflow.catalog.SourcePartitionRepository;
@@ -28,15 +28,15 @@ import org.slf4j.LoggerFactory;
  * Each of them fails the mirror with one line that says what happened and to resync. A
  * partition created or attached empty is recorded, and its changes stream.
  */
-final class PartitionTreeWatch {
+public final class PartitionTreeWatch {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionTreeWatch.class);
 
     /** A partitioned table the mirror follows: its spec name and its relation OID. */
-    record Watched(TableId table, long relationOid) {}
+    public record Watched(TableId table, long relationOid) {}
 
     /** What the watch needs to know of the change stream. */
-    interface StreamProgress {
+    public interface StreamProgress {
         /** The position up to which the destination has everything. */
         Lsn confirmedPosition();
 
@@ -61,7 +61,7 @@ final class PartitionTreeWatch {
      */
     private final Map<String, Lsn> unexplained = new HashMap<>();
 
-    PartitionTreeWatch(String mirror, long mirrorId, SourcePartitionRepository recorded,
+    public PartitionTreeWatch(String mirror, long mirrorId, SourcePartitionRepository recorded,
             SourceTableWatch.SourceConnections source, List<Watched> tables, StreamProgress stream, Duration interval) {
         this.mirror = mirror;
         this.mirrorId = mirrorId;
@@ -75,7 +75,7 @@ final class PartitionTreeWatch {
     }
 
     /** Checks when the interval has passed since the last check. */
-    void checkIfDue() {
+    public void checkIfDue() {
         long now = System.nanoTime();
         if (now - lastCheckNanos < intervalNanos || tables.isEmpty()) {
             return;
@@ -87,7 +87,7 @@ final class PartitionTreeWatch {
      * Checks now (after a batch that truncated a table, say, so that the new storage it gave the
      * partitions is recorded while the truncate is fresh).
      */
-    void check() {
+    public void check() {
         if (tables.isEmpty()) {
             return;
         }

@@ -1,5 +1,6 @@
-package dev.mirrorflow.connector.postgres.snapshot;
+package dev.mirrorflow.connector.load;
 
+import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadOptions;
 import java.util.Optional;
 
 /**

@@ -1,14 +1,14 @@
-package dev.mirrorflow.connector.postgres.stream;
+package dev.mirrorflow.activities;
 
 import dev.mirrorflow.connector.ChangeBatch;
+import dev.mirrorflow.connector.ChangeStream;
 import dev.mirrorflow.connector.Destination;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
- * The change-stream loop of one mirror: pull a batch, apply it to the destination in one
+ * The change-stream loop of every mirror, whatever its source and destination: pull a batch, apply it to the destination in one
  * transaction with its position, then acknowledge it to the source; repeat until asked to stop,
  * which it honours between batches. (A column added at the source reaches the destination
  * because the destination evolves its tables for every new source shape a batch brings.)
@@ -30,11 +30,11 @@ public final class ChangeStreamRunner {
         this.mirror = mirror;
     }
 
-    public Result run(PostgresChangeStream stream, Destination destination, BooleanSupplier stop, Runnable tick,
-            BatchListener listener) throws SQLException, InterruptedException {
+    public Result run(ChangeStream stream, Destination destination, BooleanSupplier stop, Runnable tick,
+            BatchListener listener) throws InterruptedException {
         long batches = 0;
         long rows = 0;
-        String lastPosition = stream.confirmedPosition().toString();
+        String lastPosition = stream.confirmedPosition();
         while (!stop.getAsBoolean()) {
             Optional<ChangeBatch> next = stream.nextBatch(stop, tick);
             if (next.isEmpty()) {
