@@ -5,7 +5,7 @@ import dev.mirrorflow.connector.postgres.destination.DestinationException;
 import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import dev.mirrorflow.connector.postgres.slot.SlotAcquirer;
-import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadException;
+import dev.mirrorflow.connector.load.SnapshotLoadException;
 import dev.mirrorflow.model.MirrorSpec;
 import java.time.Duration;
 import java.util.List;

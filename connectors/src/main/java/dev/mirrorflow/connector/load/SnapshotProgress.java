@@ -1,6 +1,6 @@
 package dev.mirrorflow.connector.load;
 
-import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadOptions;
+import dev.mirrorflow.connector.load.SnapshotLoadOptions;
 import java.util.Optional;
 
 /**

@@ -1,88 +1,46 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
-import dev.mirrorflow.connector.postgres.peer.ConnectionFactory;
-import dev.mirrorflow.connector.load.SnapshotLoadResult;
-import dev.mirrorflow.connector.load.PartitionCopy;
-import dev.mirrorflow.connector.load.SnapshotProgressListener;
-import dev.mirrorflow.connector.load.SnapshotProgress;
-import dev.mirrorflow.connector.load.SnapshotLoad;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.SnapshotPartition;
-import dev.mirrorflow.catalog.SnapshotPartitionRepository;
-import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.load.PartitionCopy;
+import dev.mirrorflow.connector.load.PartitionedLoader;
+import dev.mirrorflow.connector.load.SnapshotLoad;
+import dev.mirrorflow.connector.load.SnapshotLoadOptions;
+import dev.mirrorflow.connector.load.SnapshotLoadResult;
+import dev.mirrorflow.connector.load.SnapshotProgressListener;
+import dev.mirrorflow.connector.load.TableLoad;
+import dev.mirrorflow.connector.postgres.peer.ConnectionFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
-import java.util.function.ToLongFunction;
-import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Runs a mirror's initial load: plans it once, then copies the partitions the catalog does not
- * have as done, several at a time.
- *
- * <p>Each of {@code parallelism} workers opens its own source and destination connection and
- * takes partitions one after another. After each partition the destination holds it with its
- * marker, then the catalog marks it done, then the progress listener hears of it. A stop request
- * is honoured between partitions: partitions in flight finish, no new one starts. A restarted run
- * (after a crash, a pause or a failed attempt) copies only what is still missing.
+ * The initial load from a PostgreSQL source into a PostgreSQL destination: the neutral {@link
+ * PartitionedLoader} with partitions that are ctid block ranges, each piped as binary COPY from a
+ * source transaction on the slot's exported snapshot into the destination with its marker (see
+ * {@link PartitionCopier}).
  */
 public final class SnapshotLoader {
 
-    private static final Logger log = LoggerFactory.getLogger(SnapshotLoader.class);
-
-    private final SnapshotPartitionRepository partitions;
+    private final PartitionedLoader loader;
     private final ConnectionFactory source;
     private final ConnectionFactory destination;
     private final SnapshotLoadOptions options;
 
     public SnapshotLoader(Catalog catalog, ConnectionFactory source, ConnectionFactory destination,
             SnapshotLoadOptions options) {
-        this.partitions = catalog.snapshotPartitions();
+        this.loader = new PartitionedLoader(catalog.snapshotPartitions(), options);
         this.source = source;
         this.destination = destination;
         this.options = options;
     }
 
-    /**
-     * Plans the partitions of the tables the load has not planned yet and returns all of the
-     * load's partitions. A table is planned once per load: planning it again after it grew would
-     * number different ranges under the same partition numbers.
-     */
+    /** See {@link PartitionedLoader#plan}. */
     public List<SnapshotPartition> plan(SnapshotLoad load, List<TableLoad> tables) {
-        List<SnapshotPartition> planned = partitions.list(load.mirrorId(), load.loadGeneration());
-        Set<String> plannedTables = planned.stream().map(SnapshotPartition::tableName).collect(Collectors.toSet());
-        List<TableId> missing = tables.stream().filter(t -> !plannedTables.contains(t.partitionTableName()))
-                .map(TableLoad::source).toList();
-        if (missing.isEmpty()) {
-            return planned;
-        }
-        try (Connection c = source.open()) {
-            partitions.plan(load.mirrorId(), load.loadGeneration(),
-                    new SnapshotPlanner(options.rowsPerPartition()).plan(c, missing));
-        } catch (SQLException e) {
-            throw new SnapshotLoadException(load + ": planning the partitions of " + missing + " failed: "
-                    + firstLine(e), e);
-        }
-        return partitions.list(load.mirrorId(), load.loadGeneration());
+        return loader.plan(load, tables, transfers(load, Optional.empty()));
     }
 
     /**
@@ -92,253 +50,89 @@ public final class SnapshotLoader {
      *     partition while its exporting connection lives; empty to read fresh snapshots
      * @param stopRequested asked by the workers before each partition, from their own threads, so
      *     it must be safe to call from any thread
-     * @throws SnapshotLoadException when a partition fails; what finished before stays done
      */
     public SnapshotLoadResult run(SnapshotLoad load, List<TableLoad> tables, Optional<String> snapshotName,
             SnapshotProgressListener progress, BooleanSupplier stopRequested) {
-        Map<String, TableLoad> byName = new LinkedHashMap<>();
-        tables.forEach(t -> byName.put(t.partitionTableName(), t));
-        plan(load, tables);
-        try (Connection c = destination.open()) {
-            PartitionMarkerTable.ensure(c);
-        } catch (SQLException e) {
-            throw new SnapshotLoadException(load + ": creating " + PartitionMarkerTable.TABLE
-                    + " in the destination failed: " + firstLine(e), e);
-        }
-
-        List<SnapshotPartition> unfinished = partitions.unfinished(load.mirrorId(), load.loadGeneration());
-        for (SnapshotPartition p : unfinished) {
-            if (!byName.containsKey(p.tableName())) {
-                throw new IllegalStateException(load + " has partitions of " + p.tableName()
-                        + ", which is not among the tables given; pass every table of the mirror");
-            }
-        }
-        if (unfinished.isEmpty()) {
-            return new SnapshotLoadResult(0, 0, 0, 0, false, false, List.of());
-        }
-
-        PartitionCopier copier = PartitionCopier.forLoad(load, snapshotName);
-        Run run = new Run(load, byName, copier, copyOrder(unfinished), stopRequested);
-        long started = System.nanoTime();
-        log.info("{}: copying {} partition(s) with {} worker(s)", load, unfinished.size(), run.workers);
-        run.start();
-        run.await(progress);
-
-        int remaining = partitions.unfinished(load.mirrorId(), load.loadGeneration()).size();
-        SnapshotLoadResult result = new SnapshotLoadResult(run.finished.size(), remaining, run.rows, run.bytes,
-                !run.queue.isEmpty(), copier.exportedSnapshotLost(), run.finished);
-        double seconds = (System.nanoTime() - started) / 1e9;
-        if (run.failure != null || run.listenerFailure != null) {
-            log.warn("{}: stopped by a failure after {} partition(s) in {}s; {} partition(s) remain", load,
-                    result.partitionsDone(), String.format("%.1f", seconds), remaining);
-            run.rethrow();
-        }
-        log.info("{}: {} partition(s), {} rows, {} bytes in {}s; {}", load, result.partitionsDone(),
-                result.rowsCopied(), result.bytesCopied(), String.format("%.1f", seconds),
-                result.stoppedEarly() ? "stopped at a partition boundary as requested, " + remaining + " remain"
-                        : remaining == 0 ? "the load is complete" : remaining + " partition(s) remain");
-        return result;
+        return loader.run(load, tables, transfers(load, snapshotName), progress, stopRequested);
     }
 
-    /**
-     * The order in which workers take partitions: the largest first, so that the run does not end
-     * with one worker on a big partition while the others idle, and the tables interleaved, so
-     * that concurrent workers mostly write different tables rather than all queueing to extend
-     * the same relation and its indexes. Size is the block span; an open-ended partition counts as
-     * large as the largest closed one of its table.
-     */
+    /** The order in which workers take partitions: see {@link PartitionedLoader#copyOrder}. */
     static List<SnapshotPartition> copyOrder(List<SnapshotPartition> partitions) {
-        Map<String, List<SnapshotPartition>> byTable = new LinkedHashMap<>();
-        partitions.forEach(p -> byTable.computeIfAbsent(p.tableName(), t -> new ArrayList<>()).add(p));
-        Map<String, Long> largestClosedSpan = new HashMap<>();
-        byTable.forEach((table, ps) -> largestClosedSpan.put(table, ps.stream().map(BlockRange::of)
-                .filter(r -> !r.isOpenEnded()).mapToLong(r -> r.endBlock().getAsLong() - r.startBlock())
-                .max().orElse(0)));
-        ToLongFunction<SnapshotPartition> span = p -> {
-            BlockRange r = BlockRange.of(p);
-            return r.isOpenEnded() ? largestClosedSpan.get(p.tableName()) : r.endBlock().getAsLong() - r.startBlock();
-        };
-        Comparator<SnapshotPartition> largestFirst = Comparator.comparingLong(span).reversed()
-                .thenComparingInt(SnapshotPartition::partitionNo);
-        List<List<SnapshotPartition>> tables = byTable.values().stream()
-                .map(ps -> ps.stream().sorted(largestFirst).toList())
-                .sorted(Comparator.comparingLong((List<SnapshotPartition> ps) -> ps.stream().mapToLong(span).sum())
-                        .reversed())
-                .toList();
-        List<SnapshotPartition> ordered = new ArrayList<>(partitions.size());
-        for (int round = 0; ordered.size() < partitions.size(); round++) {
-            for (List<SnapshotPartition> ps : tables) {
-                if (round < ps.size()) {
-                    ordered.add(ps.get(round));
-                }
-            }
-        }
-        return ordered;
+        return PartitionedLoader.copyOrder(partitions, new BlockRanges(null, null, null, null, null));
     }
 
-    /** One run: its workers, their shared queue, and what the calling thread has heard from them. */
-    private final class Run {
+    /** A database's message may continue with Detail and Where lines; the first says what went wrong. */
+    static String firstLine(Throwable t) {
+        return PartitionedLoader.firstLine(t);
+    }
 
-        private final SnapshotLoad load;
-        private final Map<String, TableLoad> tables;
-        private final PartitionCopier copier;
-        private final BooleanSupplier stopRequested;
-        private final int toDo;
-        private final int workers;
-        private final Queue<SnapshotPartition> queue;
-        private final BlockingQueue<WorkerEvent> events = new LinkedBlockingQueue<>();
-        private final AtomicBoolean halt = new AtomicBoolean();
+    private BlockRanges transfers(SnapshotLoad load, Optional<String> snapshotName) {
+        return new BlockRanges(load, PartitionCopier.forLoad(load, snapshotName), source, destination, options);
+    }
 
-        private final List<PartitionCopy> finished = new ArrayList<>();
-        private long rows;
-        private long bytes;
-        private SnapshotLoadException failure;
-        private Throwable listenerFailure;
-        private boolean interrupted;
+    /** Partitions as ctid block ranges, moved by binary COPY. */
+    private record BlockRanges(SnapshotLoad load, PartitionCopier copier, ConnectionFactory source,
+            ConnectionFactory destination, SnapshotLoadOptions options) implements PartitionedLoader.Transfers {
 
-        Run(SnapshotLoad load, Map<String, TableLoad> tables, PartitionCopier copier, List<SnapshotPartition> toCopy,
-                BooleanSupplier stopRequested) {
-            this.load = load;
-            this.tables = tables;
-            this.copier = copier;
-            this.stopRequested = stopRequested;
-            this.toDo = toCopy.size();
-            this.workers = Math.min(options.parallelism(), toCopy.size());
-            this.queue = new ConcurrentLinkedQueue<>(toCopy);
-        }
-
-        void start() {
-            AtomicInteger threadNo = new AtomicInteger();
-            ExecutorService pool = Executors.newFixedThreadPool(workers, task -> {
-                Thread t = new Thread(task, "mirrorflow-snapshot-" + load.mirrorName() + "-" + threadNo.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-            for (int i = 0; i < workers; i++) {
-                pool.execute(this::work);
+        @Override
+        public List<SnapshotPartition.Plan> plan(List<TableLoad> tables) throws SQLException {
+            try (Connection c = source.open()) {
+                return new SnapshotPlanner(options.rowsPerPartition()).plan(c,
+                        tables.stream().map(TableLoad::source).toList());
             }
-            // The threads end once their loop does; the pool accepts nothing more.
-            pool.shutdown();
         }
 
-        /** A worker: takes partitions until none is left, a stop is requested, or the run halts. */
-        private void work() {
-            Connection src = null;
-            Connection dst = null;
-            SnapshotPartition current = null;
+        @Override
+        public void prepare() throws SQLException {
+            try (Connection c = destination.open()) {
+                PartitionMarkerTable.ensure(c);
+            }
+        }
+
+        @Override
+        public PartitionedLoader.Transfer open() throws SQLException {
+            Connection src = source.open();
+            Connection dst;
             try {
-                while (!halt.get() && !stopRequested.getAsBoolean()) {
-                    current = queue.poll();
-                    if (current == null) {
-                        break;
-                    }
-                    if (src == null) {
-                        src = source.open();
-                        dst = destination.open();
-                    }
-                    partitions.markRunning(load.mirrorId(), load.loadGeneration(), current.tableName(),
-                            current.partitionNo());
-                    PartitionCopy copy = copier.copy(src, dst, tables.get(current.tableName()), current);
-                    partitions.markDone(load.mirrorId(), load.loadGeneration(), current.tableName(),
-                            current.partitionNo(), copy.rows(), copy.bytes());
-                    events.add(new WorkerEvent.Finished(copy));
-                    current = null;
-                }
-            } catch (Throwable t) {
-                halt.set(true);
-                events.add(new WorkerEvent.Failed(current, t));
-            } finally {
+                dst = destination.open();
+            } catch (SQLException | RuntimeException e) {
                 closeQuietly(src);
-                closeQuietly(dst);
-                events.add(new WorkerEvent.Exited());
+                throw e;
             }
+            return new PartitionedLoader.Transfer() {
+                @Override
+                public PartitionCopy copy(TableLoad table, SnapshotPartition partition) throws SQLException {
+                    return copier.copy(src, dst, table, partition);
+                }
+
+                @Override
+                public void close() {
+                    closeQuietly(src);
+                    closeQuietly(dst);
+                }
+            };
         }
 
-        /** Waits for every worker on the calling thread, which is the only one to call the listener. */
-        void await(SnapshotProgressListener progress) {
-            long intervalNanos = options.progressInterval().toNanos();
-            long nextCall = System.nanoTime() + intervalNanos;
-            int exited = 0;
-            while (exited < workers) {
-                WorkerEvent event;
-                try {
-                    event = events.poll(Math.max(0, nextCall - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    // In-flight partitions still finish, so that none is left half-recorded.
-                    interrupted = true;
-                    halt.set(true);
-                    continue;
-                }
-                if (event == null) {
-                    report(progress, Optional.empty());
-                } else if (event instanceof WorkerEvent.Exited) {
-                    exited++;
-                    continue;
-                } else if (event instanceof WorkerEvent.Finished f) {
-                    finished.add(f.copy());
-                    if (f.copy().copied()) {
-                        rows += f.copy().rows();
-                        bytes += f.copy().bytes();
-                    }
-                    report(progress, Optional.of(f.copy()));
-                } else if (event instanceof WorkerEvent.Failed f) {
-                    fail(f);
-                }
-                nextCall = System.nanoTime() + intervalNanos;
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = new SnapshotLoadException(load + ": interrupted; partitions in flight were finished", null);
-                }
-            }
+        @Override
+        public OptionalLong span(SnapshotPartition partition) {
+            BlockRange r = BlockRange.of(partition);
+            return r.isOpenEnded() ? OptionalLong.empty() : OptionalLong.of(r.endBlock().getAsLong() - r.startBlock());
         }
 
-        private void report(SnapshotProgressListener progress, Optional<PartitionCopy> last) {
-            if (listenerFailure != null || failure != null) {
-                return;
-            }
-            try {
-                progress.onProgress(new SnapshotProgress(finished.size(), toDo, rows, bytes, last));
-            } catch (RuntimeException | Error e) {
-                listenerFailure = e;
-                halt.set(true);
-            }
+        @Override
+        public String describe(SnapshotPartition partition) {
+            return BlockRange.of(partition).toString();
         }
 
-        private void fail(WorkerEvent.Failed f) {
-            String what = f.partition() == null ? "a worker failed"
-                    : "copying partition " + f.partition().partitionNo() + " of " + f.partition().tableName() + " ("
-                            + BlockRange.of(f.partition()) + ") failed";
-            SnapshotLoadException e = new SnapshotLoadException(load + ": " + what + ": " + firstLine(f.cause())
-                    + hint(f.cause()), f.cause());
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
+        @Override
+        public String hint(Throwable cause) {
+            return SnapshotLoader.hint(cause);
         }
 
-        void rethrow() {
-            if (listenerFailure != null) {
-                if (failure != null) {
-                    listenerFailure.addSuppressed(failure);
-                }
-                if (listenerFailure instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw (Error) listenerFailure;
-            }
-            throw failure;
+        @Override
+        public boolean consistentViewLost() {
+            return copier.exportedSnapshotLost();
         }
-    }
-
-    private sealed interface WorkerEvent {
-        record Finished(PartitionCopy copy) implements WorkerEvent {}
-
-        record Failed(SnapshotPartition partition, Throwable cause) implements WorkerEvent {}
-
-        record Exited() implements WorkerEvent {}
     }
 
     /**
@@ -346,7 +140,7 @@ public final class SnapshotLoader {
      * so a destination column of another type shows up as malformed data (22P03) or as a row that
      * ends early or late (08P01), which says nothing about types by itself.
      */
-    private static String hint(Throwable cause) {
+    static String hint(Throwable cause) {
         String state = cause instanceof SQLException e ? String.valueOf(e.getSQLState()) : "";
         return switch (state) {
             case "22P03", "08P01" -> "; the destination table's columns must have the source's types;"
@@ -356,13 +150,6 @@ public final class SnapshotLoader {
                     + " run mirrorflow mirror resync to let the mirror create it";
             default -> "";
         };
-    }
-
-    /** PostgreSQL's messages continue with Detail and Where lines; the first says what went wrong. */
-    static String firstLine(Throwable t) {
-        String message = String.valueOf(t.getMessage());
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 
     private static void closeQuietly(Connection c) {

@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.load.TableLoad;
 import dev.mirrorflow.connector.load.SnapshotLoadResult;
 import dev.mirrorflow.connector.load.PartitionCopy;
 import dev.mirrorflow.connector.load.SnapshotProgressListener;

@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.load.SnapshotLoadOptions;
+import dev.mirrorflow.connector.load.TableLoad;
 import dev.mirrorflow.connector.load.SnapshotLoadResult;
 import dev.mirrorflow.connector.load.SnapshotProgressListener;
 import dev.mirrorflow.connector.load.SnapshotLoad;

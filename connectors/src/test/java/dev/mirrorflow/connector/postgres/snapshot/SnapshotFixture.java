@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres.snapshot;
 
+import dev.mirrorflow.connector.load.SnapshotLoadOptions;
+import dev.mirrorflow.connector.load.TableLoad;
 import dev.mirrorflow.connector.load.SnapshotLoad;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.NewMirror;

@@ -1,4 +1,4 @@
-package dev.mirrorflow.connector.postgres.snapshot;
+package dev.mirrorflow.connector.load;
 
 /**
  * An initial load failed: a partition could not be copied, or a worker could not connect. The

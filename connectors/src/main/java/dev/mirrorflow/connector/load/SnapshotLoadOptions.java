@@ -1,4 +1,4 @@
-package dev.mirrorflow.connector.postgres.snapshot;
+package dev.mirrorflow.connector.load;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -16,7 +16,7 @@ import java.util.Objects;
 public record SnapshotLoadOptions(int parallelism, long rowsPerPartition, Duration progressInterval) {
 
     public static final SnapshotLoadOptions DEFAULTS =
-            new SnapshotLoadOptions(4, SnapshotPlanner.DEFAULT_ROWS_PER_PARTITION, Duration.ofSeconds(10));
+            new SnapshotLoadOptions(4, 250_000, Duration.ofSeconds(10));
 
     public SnapshotLoadOptions {
         Objects.requireNonNull(progressInterval, "progressInterval");

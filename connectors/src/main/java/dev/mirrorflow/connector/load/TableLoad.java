@@ -1,4 +1,4 @@
-package dev.mirrorflow.connector.postgres.snapshot;
+package dev.mirrorflow.connector.load;
 
 import dev.mirrorflow.connector.ColumnSchema;
 import dev.mirrorflow.connector.TableId;
@@ -61,11 +61,11 @@ public record TableLoad(TableMapping mapping, TableSchema sourceSchema) {
         return sourceSchema.key().stream().map(ColumnSchema::name).toList();
     }
 
-    String quotedColumnList() {
+    public String quotedColumnList() {
         return quotedList(columns());
     }
 
-    static String quotedList(List<String> names) {
+    public static String quotedList(List<String> names) {
         return names.stream().map(TableId::quote).collect(Collectors.joining(", "));
     }
 }
