@@ -188,11 +188,11 @@ final class MirrorCreateCommand implements Callable<Integer> {
             }
             if (otherSpec.slot().equals(mirror.slot())) {
                 throw new UserError("mirror " + other.name() + " already uses replication slot " + mirror.slot()
-                        + "; name another one with slot: in this mirror's spec");
+                        + "; name another one with sourceOptions.slot in this mirror's spec");
             }
             if (otherSpec.source().equals(mirror.source()) && otherSpec.publication().equals(mirror.publication())) {
                 throw new UserError("mirror " + other.name() + " already uses publication " + mirror.publication()
-                        + " on peer " + mirror.source() + "; name another one with publication: in this mirror's spec");
+                        + " on peer " + mirror.source() + "; name another one with sourceOptions.publication in this mirror's spec");
             }
         }
     }

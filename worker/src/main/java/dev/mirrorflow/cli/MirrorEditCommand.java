@@ -167,9 +167,7 @@ final class MirrorEditCommand implements Callable<Integer> {
         PostgresPeer destination = peers.postgres(proposed.destination());
         List<TableSpec> addedTables = proposed.tables().stream()
                 .filter(t -> edit.addedTables().contains(t.source())).toList();
-        MirrorSpec added = new MirrorSpec(proposed.name(), proposed.source(), proposed.destination(), addedTables,
-                proposed.initialLoad(), proposed.batchSize(), proposed.idleTimeoutMillis(), proposed.snapshot(),
-                proposed.retry(), proposed.slot(), proposed.publication());
+        MirrorSpec added = proposed.withTables(addedTables);
         try {
             SourceValidator.validateNewMirror(source, MirrorSource.of(proposed));
         } catch (SourceException e) {

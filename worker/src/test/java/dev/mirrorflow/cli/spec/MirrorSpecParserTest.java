@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.RetrySettings;
 import dev.mirrorflow.model.SnapshotSpec;
+import dev.mirrorflow.model.SourceOptions;
 import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.worker.UnprivilegedJvm;
 import java.io.IOException;
@@ -66,8 +67,9 @@ class MirrorSpecParserTest {
                   backoffCoefficient: 1.5
                   maximumInterval: 2m
                   maximumAttempts: 100
-                slot: orders_v2_slot
-                publication: shop_orders
+                sourceOptions:
+                  slot: orders_v2_slot
+                  publication: shop_orders
                 """);
 
         assertThat(spec).isEqualTo(new MirrorSpec("orders_v2", "shop", "warehouse",
@@ -75,8 +77,10 @@ class MirrorSpecParserTest {
                         new TableSpec("public.customers", "crm.customers", List.of("email", "phone")),
                         new TableSpec("sales.order_items", "sales.order_items", List.of("note"))),
                 false, 5000, 500, new SnapshotSpec(100_000, 8), new RetrySettings(500, 1.5, 120_000, 100),
-                "orders_v2_slot", "shop_orders"));
+                new SourceOptions("orders_v2_slot", "shop_orders")));
         assertThat(spec.idleTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(spec.slot()).isEqualTo("orders_v2_slot");
+        assertThat(spec.publication()).isEqualTo("shop_orders");
     }
 
     @Test
@@ -102,6 +106,44 @@ class MirrorSpecParserTest {
         assertRejection(MINIMAL + "publication: " + "p".repeat(64) + "\n")
                 .contains("line 6: publication:").contains("is not a publication name mirrorflow can use");
         assertRejection(MINIMAL + "slot: 42\n").contains("line 6: slot:");
+        assertRejection(MINIMAL + "sourceOptions:\n  slot: Orders-Slot\n")
+                .isEqualTo("orders.yaml line 7: sourceOptions.slot: 'Orders-Slot' is not a replication slot name"
+                        + " mirrorflow can use; write 1 to 63 lowercase letters, digits or underscores");
+        assertRejection(MINIMAL + "sourceOptions: {publication: ''}\n").contains("line 6: sourceOptions.publication:");
+    }
+
+    @Test
+    void shouldReadTheOldTopLevelSlotAndPublicationAsTheSourceOptionsTheyAre() throws IOException {
+        MirrorSpec old = parse(MINIMAL + "slot: orders_slot\npublication: shop_pub\n");
+        MirrorSpec current = parse(MINIMAL + "sourceOptions:\n  slot: orders_slot\n  publication: shop_pub\n");
+
+        assertThat(old).isEqualTo(current);
+        assertThat(old.sourceOptions()).isEqualTo(new SourceOptions("orders_slot", "shop_pub"));
+        assertThat(old.slot()).isEqualTo("orders_slot");
+        assertThat(old.publication()).isEqualTo("shop_pub");
+        assertThat(parse(MINIMAL + "slot: orders_slot\nsourceOptions: {publication: shop_pub}\n")).isEqualTo(current);
+        assertThat(parse(MINIMAL + "publication: shop_pub\n").sourceOptions().keys()).containsExactly("publication");
+    }
+
+    @Test
+    void shouldRefuseAnOptionGivenBothAtTheTopLevelAndUnderSourceOptions() throws IOException {
+        assertRejection(MINIMAL + "sourceOptions:\n  slot: orders_slot\nslot: orders_slot\n")
+                .isEqualTo("orders.yaml line 8: slot: is also given under sourceOptions (line 7); remove this top-level"
+                        + " slot:, the old form of sourceOptions.slot");
+        assertRejection(MINIMAL + "publication: a\nsourceOptions: {publication: b}\n")
+                .startsWith("orders.yaml line 6: publication: is also given under sourceOptions (line 7)");
+    }
+
+    @Test
+    void shouldRefuseSourceOptionsThatAreNotAMappingOfKnownOptions() throws IOException {
+        assertRejection(MINIMAL + "sourceOptions: orders_slot\n")
+                .isEqualTo("orders.yaml line 6: sourceOptions: the text 'orders_slot' is not a mapping; write the source's"
+                        + " options indented under sourceOptions:, e.g. slot: orders_slot");
+        assertRejection(MINIMAL + "sourceOptions:\n  slots: x\n")
+                .isEqualTo("orders.yaml line 7: sourceOptions.slots: unknown key; did you mean slot?");
+        assertRejection(MINIMAL + "sourceOptions:\n  resumeToken: x\n")
+                .isEqualTo("orders.yaml line 7: sourceOptions.resumeToken: unknown key; the keys here are slot,"
+                        + " publication");
     }
 
     @Test
@@ -179,7 +221,7 @@ class MirrorSpecParserTest {
     void shouldRejectAnUnknownKeyWithoutACloseMatchByListingTheKnownKeys() throws IOException {
         assertRejection(MINIMAL + "colour: blue\n")
                 .isEqualTo("orders.yaml line 6: colour: unknown key; the keys here are name, source, destination, tables, "
-                        + "initialLoad, batchSize, idleTimeout, snapshot, retry, slot, publication");
+                        + "initialLoad, batchSize, idleTimeout, snapshot, retry, sourceOptions");
     }
 
     @ParameterizedTest
@@ -565,6 +607,23 @@ class MirrorSpecParserTest {
         assertThat(json).startsWith("{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\",\"tables\":[")
                 .contains("\"idleTimeoutMillis\":2000")
                 .doesNotContain("\"idleTimeout\"");
+    }
+
+    @Test
+    void shouldReadStoredJsonOfTheOldTopLevelSlotAndPublicationAsTheSpecFileMeans() throws IOException {
+        MirrorSpec stored = MirrorSpecParser.fromJson("{\"name\":\"orders\",\"source\":\"shop\",\"destination\":"
+                + "\"warehouse\",\"tables\":[{\"source\":\"public.orders\"}],\"slot\":\"orders_slot\","
+                + "\"publication\":\"shop_pub\"}");
+
+        assertThat(stored).isEqualTo(parse(MINIMAL + "sourceOptions: {slot: orders_slot, publication: shop_pub}\n"));
+        assertThat(MirrorSpecParser.toJson(stored)).endsWith(
+                "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"}}");
+        assertThatThrownBy(() -> MirrorSpecParser.fromJson("{\"name\":\"orders\",\"source\":\"shop\",\"destination\":"
+                + "\"warehouse\",\"tables\":[{\"source\":\"public.orders\"}],\"slot\":\"old_slot\","
+                + "\"sourceOptions\":{\"slot\":\"new_slot\"}}"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageStartingWith("stored mirror spec is not valid: mirror orders names its slot twice, as slot"
+                        + " old_slot and as sourceOptions.slot new_slot; keep only sourceOptions.slot");
     }
 
     @Test
