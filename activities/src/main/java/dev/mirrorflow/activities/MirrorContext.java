@@ -1,8 +1,5 @@
 package dev.mirrorflow.activities;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.connector.PeerStore;
@@ -25,10 +22,6 @@ import java.util.List;
 record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, PostgresPeer destination,
         MirrorSource mirrorSource, List<TableMapping> mappings) {
 
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
-
     static MirrorContext load(Catalog catalog, PeerStore peers, String name) {
         MirrorRow row = catalog.mirrors().findLive(name).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
                 "mirror " + name + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
@@ -42,7 +35,7 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, Postgr
     /** A spec as the catalog stores it. */
     static MirrorSpec readSpec(String name, String json) {
         try {
-            return JSON.readValue(json, MirrorSpec.class);
+            return MirrorSpecJson.read(json);
         } catch (Exception e) {
             throw ApplicationFailure.newNonRetryableFailure("the stored spec of mirror " + name
                     + " cannot be read (" + e.getClass().getSimpleName() + "); recreate the mirror from its spec file",

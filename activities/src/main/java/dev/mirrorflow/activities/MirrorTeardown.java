@@ -76,7 +76,7 @@ final class MirrorTeardown {
         // The tables a saved edit adds may have been created (and partly loaded) already.
         catalog.mirrors().pendingSpec(row.id()).ifPresent(json -> {
             try {
-                MirrorContext.JSON.readValue(json, MirrorSpec.class).tables().stream().map(MirrorTeardown::mapping)
+                MirrorSpecJson.read(json).tables().stream().map(MirrorTeardown::mapping)
                         .filter(m -> mappings.stream().noneMatch(known -> known.source().equals(m.source())))
                         .forEach(mappings::add);
             } catch (Exception unreadable) {
@@ -234,7 +234,7 @@ final class MirrorTeardown {
 
     private static MirrorSpec readSpec(MirrorRow row) {
         try {
-            return MirrorContext.JSON.readValue(row.spec(), MirrorSpec.class);
+            return MirrorSpecJson.read(row.spec());
         } catch (Exception e) {
             throw ApplicationFailure.newNonRetryableFailure("the stored spec of mirror " + row.name()
                     + " cannot be read (" + e.getClass().getSimpleName() + "); drop its slot and publication by hand",

@@ -1,5 +1,6 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.NewMirror;
@@ -98,7 +99,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
                 // The checks above take seconds: a maintenance window opened meanwhile still refuses.
                 MaintenanceGuard.refuseIfActive(catalog);
                 MirrorRow row = catalog.mirrors().create(new NewMirror(mirror.name(), mirror.source(),
-                        mirror.destination(), MirrorSpecParser.toJson(mirror), MirrorWorkflow.workflowId(mirror.name())));
+                        mirror.destination(), MirrorSpecJson.write(mirror), MirrorWorkflow.workflowId(mirror.name())));
                 try {
                     new MirrorControl(temporal).start(mirror.name(), MirrorState.initial(mirror.initialLoad(),
                             mirror.batchSize(), mirror.idleTimeoutMillis(), mirror.retry())
@@ -142,7 +143,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    otherSpec = MirrorSpecParser.fromJson(other.spec());
+                    otherSpec = MirrorSpecJson.read(other.spec());
                 } catch (RuntimeException e) {
                     continue;
                 }
@@ -182,7 +183,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
         for (MirrorRow other : catalog.mirrors().listLive()) {
             MirrorSpec otherSpec;
             try {
-                otherSpec = MirrorSpecParser.fromJson(other.spec());
+                otherSpec = MirrorSpecJson.read(other.spec());
             } catch (RuntimeException e) {
                 continue;
             }

@@ -1,10 +1,6 @@
 package dev.mirrorflow.cli.spec;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mirrorflow.cli.DurationConverter;
 import dev.mirrorflow.model.IdentifierSyntax;
 import dev.mirrorflow.model.MirrorSpec;
@@ -39,8 +35,8 @@ import java.util.stream.Stream;
 /**
  * Reads mirror spec files (YAML, see {@code docs/mirror-spec.md}) strictly: anything it does
  * not understand is an error, never a silent default, and every error is one {@link
- * SpecException} line that names the file, the line and the key and says what to do. It also
- * writes and reads the JSON form the catalog stores.
+ * SpecException} line that names the file, the line and the key and says what to do. The JSON
+ * form the catalog stores is {@link dev.mirrorflow.activities.MirrorSpecJson}'s.
  */
 public final class MirrorSpecParser {
 
@@ -81,14 +77,6 @@ public final class MirrorSpecParser {
     private static final Pattern DECIMAL_WHOLE_NUMBER = Pattern.compile("[+-]?(0|[1-9](_*[0-9])*)");
     private static final Pattern DECIMAL_NUMBER =
             Pattern.compile("[+-]?(0|[1-9](_*[0-9])*|[0-9]*\\.[0-9]+(_*[0-9])*|(0|[1-9](_*[0-9])*)\\.[0-9]*)([eE][+-]?[0-9]+)?");
-
-    /**
-     * The catalog's JSON form. Unknown properties fail rather than vanish: a worker that does
-     * not know a setting (an exclusion, say) must not run the mirror without it.
-     */
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
 
     private MirrorSpecParser() {}
 
@@ -138,31 +126,6 @@ public final class MirrorSpecParser {
         } catch (IllegalArgumentException e) {
             // The checks above come first and name the line; this is the record's own guard.
             throw new SpecException(fileName + ": " + e.getMessage() + "; fix the spec", e);
-        }
-    }
-
-    /** The JSON the catalog stores for a spec; {@link #fromJson} reads it back unchanged. */
-    public static String toJson(MirrorSpec spec) {
-        try {
-            return JSON.writeValueAsString(spec);
-        } catch (JacksonException e) {
-            throw new IllegalStateException("cannot write mirror spec " + spec.name() + " as JSON", e);
-        }
-    }
-
-    /** Reads a spec the catalog stored; a spec that is no longer valid is a {@link SpecException}. */
-    public static MirrorSpec fromJson(String json) {
-        try {
-            return JSON.readValue(json, MirrorSpec.class);
-        } catch (JacksonException e) {
-            Throwable cause = e;
-            while (cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            String why = cause instanceof JacksonException je ? je.getOriginalMessage() : cause.getMessage();
-            throw new SpecException("stored mirror spec is not valid: "
-                    + (why == null ? cause.getClass().getSimpleName() : why.lines().findFirst().orElse(""))
-                    + "; recreate the mirror from its spec file", e);
         }
     }
 
