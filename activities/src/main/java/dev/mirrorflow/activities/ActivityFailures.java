@@ -6,6 +6,7 @@ import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.destination.DestinationException;
 import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
 import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoadException;
+import dev.mirrorflow.workflow.FailureTypes;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Optional;
@@ -22,7 +23,7 @@ final class ActivityFailures {
     private static final Logger log = LoggerFactory.getLogger(ActivityFailures.class);
 
     /** Error type of destination problems a user must fix (incompatible tables). */
-    static final String DESTINATION_CONFIGURATION = "DestinationConfiguration";
+    static final String DESTINATION_CONFIGURATION = FailureTypes.DESTINATION_CONFIGURATION;
 
     /** What the stream activity says it was doing. */
     static final String STREAMING = "streaming changes";
@@ -47,7 +48,7 @@ final class ActivityFailures {
         } else if (e instanceof SecretDecryptionException) {
             // The operator fixes this by giving the worker the right key; then a retry succeeds.
             message = "mirror " + mirror + ": " + e.getMessage();
-            type = "SecretKey";
+            type = FailureTypes.SECRET_KEY;
             retryable = true;
         } else if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
             // The destination and the stream refuse what they cannot reconcile (a column that
@@ -65,7 +66,7 @@ final class ActivityFailures {
             retryable = false;
         } else if (e instanceof DestinationException d) {
             message = d.getMessage();
-            type = "DestinationUnavailable";
+            type = FailureTypes.DESTINATION_UNAVAILABLE;
             retryable = true;
         } else {
             message = "mirror " + mirror + ": " + doing + " failed: " + firstLine(e);

@@ -9,6 +9,7 @@ import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.model.MirrorOutcomeRecord;
 import dev.mirrorflow.model.PhaseChange;
 import dev.mirrorflow.model.SignalNote;
+import dev.mirrorflow.workflow.FailureTypes;
 import dev.mirrorflow.workflow.activity.MirrorCatalogActivities;
 import io.temporal.failure.ApplicationFailure;
 import org.slf4j.Logger;
@@ -61,6 +62,6 @@ public final class MirrorCatalogActivitiesImpl implements MirrorCatalogActivitie
 
     private MirrorRow liveMirror(String name) {
         return catalog.mirrors().findLive(name).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-                "mirror " + name + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
+                "mirror " + name + " is not in the catalog (was it dropped?)", FailureTypes.MIRROR_NOT_FOUND));
     }
 }

@@ -10,6 +10,7 @@ import dev.mirrorflow.connector.postgres.PeerDataSource;
 import dev.mirrorflow.connector.postgres.PostgresPeer;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
+import dev.mirrorflow.workflow.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import java.util.HashSet;
 import java.util.List;
@@ -24,7 +25,7 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, Postgr
 
     static MirrorContext load(Catalog catalog, PeerStore peers, String name) {
         MirrorRow row = catalog.mirrors().findLive(name).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-                "mirror " + name + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
+                "mirror " + name + " is not in the catalog (was it dropped?)", FailureTypes.MIRROR_NOT_FOUND));
         MirrorSpec spec = readSpec(name, row.spec());
         List<TableMapping> mappings = spec.tables().stream().map(MirrorContext::mapping).toList();
         MirrorSource mirrorSource = MirrorSource.of(spec);
@@ -39,7 +40,7 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, PostgresPeer source, Postgr
         } catch (Exception e) {
             throw ApplicationFailure.newNonRetryableFailure("the stored spec of mirror " + name
                     + " cannot be read (" + e.getClass().getSimpleName() + "); recreate the mirror from its spec file",
-                    "MirrorNotFound");
+                    FailureTypes.MIRROR_NOT_FOUND);
         }
     }
 

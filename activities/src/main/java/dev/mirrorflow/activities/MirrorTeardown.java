@@ -19,6 +19,7 @@ import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.model.TeardownRequest;
+import dev.mirrorflow.workflow.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
 final class MirrorTeardown {
 
     /** The failure type of a teardown that left something behind. */
-    static final String INCOMPLETE = "TeardownIncomplete";
+    static final String INCOMPLETE = FailureTypes.TEARDOWN_INCOMPLETE;
 
     private static final Logger log = LoggerFactory.getLogger(MirrorTeardown.class);
 
@@ -69,7 +70,7 @@ final class MirrorTeardown {
     void run(TeardownRequest request, int attempt) {
         MirrorRow row = catalog.mirrors().findLive(request.mirror()).orElseThrow(() ->
                 ApplicationFailure.newNonRetryableFailure("mirror " + request.mirror()
-                        + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
+                        + " is not in the catalog (was it dropped?)", FailureTypes.MIRROR_NOT_FOUND));
         MirrorSpec spec = readSpec(row);
         MirrorSource source = MirrorSource.of(spec);
         List<TableMapping> mappings = new ArrayList<>(spec.tables().stream().map(MirrorTeardown::mapping).toList());
@@ -238,7 +239,7 @@ final class MirrorTeardown {
         } catch (Exception e) {
             throw ApplicationFailure.newNonRetryableFailure("the stored spec of mirror " + row.name()
                     + " cannot be read (" + e.getClass().getSimpleName() + "); drop its slot and publication by hand",
-                    "MirrorNotFound");
+                    FailureTypes.MIRROR_NOT_FOUND);
         }
     }
 
