@@ -4,7 +4,6 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CdcBatch;
 import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorOutcome;
-import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.model.MirrorOutcomeRecord;
 import dev.mirrorflow.model.PhaseChange;
@@ -29,7 +28,7 @@ public final class MirrorCatalogActivitiesImpl implements MirrorCatalogActivitie
     @Override
     public void recordPhase(PhaseChange change) {
         MirrorRow mirror = liveMirror(change.mirror());
-        if (catalog.mirrors().recordPhase(mirror.id(), MirrorPhase.valueOf(change.phase().name()), change.reason(),
+        if (catalog.mirrors().recordPhase(mirror.id(), CatalogPhases.toCatalog(change.phase()), change.reason(),
                 change.error(), change.idempotencyKey())) {
             log.info("mirror {} is {}{}", change.mirror(), change.phase(),
                     change.reason() == null ? "" : " (" + change.reason() + ")");
@@ -42,7 +41,7 @@ public final class MirrorCatalogActivitiesImpl implements MirrorCatalogActivitie
         CdcBatch.Totals cdc = catalog.cdcBatches().totals(mirror.id());
         long loaded = catalog.snapshotPartitions().rowsCopiedInAllLoads(mirror.id());
         catalog.mirrors().recordOutcome(new MirrorOutcome(mirror.id(), outcome.runId(),
-                MirrorPhase.valueOf(outcome.finalPhase().name()), loaded, cdc.rowsApplied(), cdc.batches(),
+                CatalogPhases.toCatalog(outcome.finalPhase()), loaded, cdc.rowsApplied(), cdc.batches(),
                 cdc.lastPosition(), outcome.error(), null));
         if (outcome.dropped()) {
             catalog.mirrors().markDropped(mirror.id());

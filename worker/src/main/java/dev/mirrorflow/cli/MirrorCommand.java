@@ -2,6 +2,7 @@ package dev.mirrorflow.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mirrorflow.activities.CatalogPhases;
 import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorEvent;
@@ -491,7 +492,7 @@ final class MirrorCommand implements Runnable {
 
         private void startDropRun(MirrorControl control, Catalog catalog, MirrorRow mirror) {
             MirrorSpec stored = MirrorSpecJson.read(mirror.spec());
-            MirrorState state = MirrorState.dropAfterEnd(dev.mirrorflow.model.Phase.valueOf(mirror.phase().name()),
+            MirrorState state = MirrorState.dropAfterEnd(CatalogPhases.fromCatalog(mirror.phase()),
                     Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), dropDestination,
                     stored.batchSize(), stored.idleTimeoutMillis(), stored.retry(),
                     catalog.mirrors().history(mirror.id(), 100_000).size());
