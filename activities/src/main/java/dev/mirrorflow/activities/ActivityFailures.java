@@ -4,6 +4,7 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.SecretDecryptionException;
 import dev.mirrorflow.connector.ConnectorFailure;
 import dev.mirrorflow.connector.Connectors;
+import dev.mirrorflow.workflow.FailureTypes;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Optional;
@@ -20,7 +21,7 @@ final class ActivityFailures {
     private static final Logger log = LoggerFactory.getLogger(ActivityFailures.class);
 
     /** Error type of destination problems a user must fix (incompatible tables). */
-    static final String DESTINATION_CONFIGURATION = "DestinationConfiguration";
+    static final String DESTINATION_CONFIGURATION = FailureTypes.DESTINATION_CONFIGURATION;
 
     /** What the stream activity says it was doing. */
     static final String STREAMING = "streaming changes";
@@ -42,7 +43,7 @@ final class ActivityFailures {
         } else if (e instanceof SecretDecryptionException) {
             // The operator fixes this by giving the worker the right key; then a retry succeeds.
             message = "mirror " + mirror + ": " + e.getMessage();
-            type = "SecretKey";
+            type = FailureTypes.SECRET_KEY;
             retryable = true;
         } else if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
             // The destination and the stream refuse what they cannot reconcile (a column that
@@ -59,7 +60,7 @@ final class ActivityFailures {
             retryable = false;
         } else if (Connectors.isDestinationFailure(e)) {
             message = e.getMessage();
-            type = "DestinationUnavailable";
+            type = FailureTypes.DESTINATION_UNAVAILABLE;
             retryable = true;
         } else {
             message = "mirror " + mirror + ": " + doing + " failed: " + firstLine(e);

@@ -4,11 +4,11 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CdcBatch;
 import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorOutcome;
-import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.model.MirrorOutcomeRecord;
 import dev.mirrorflow.model.PhaseChange;
 import dev.mirrorflow.model.SignalNote;
+import dev.mirrorflow.workflow.FailureTypes;
 import dev.mirrorflow.workflow.activity.MirrorCatalogActivities;
 import io.temporal.failure.ApplicationFailure;
 import org.slf4j.Logger;
@@ -28,7 +28,7 @@ public final class MirrorCatalogActivitiesImpl implements MirrorCatalogActivitie
     @Override
     public void recordPhase(PhaseChange change) {
         MirrorRow mirror = liveMirror(change.mirror());
-        if (catalog.mirrors().recordPhase(mirror.id(), MirrorPhase.valueOf(change.phase().name()), change.reason(),
+        if (catalog.mirrors().recordPhase(mirror.id(), CatalogPhases.toCatalog(change.phase()), change.reason(),
                 change.error(), change.idempotencyKey())) {
             log.info("mirror {} is {}{}", change.mirror(), change.phase(),
                     change.reason() == null ? "" : " (" + change.reason() + ")");
@@ -41,7 +41,7 @@ public final class MirrorCatalogActivitiesImpl implements MirrorCatalogActivitie
         CdcBatch.Totals cdc = catalog.cdcBatches().totals(mirror.id());
         long loaded = catalog.snapshotPartitions().rowsCopiedInAllLoads(mirror.id());
         catalog.mirrors().recordOutcome(new MirrorOutcome(mirror.id(), outcome.runId(),
-                MirrorPhase.valueOf(outcome.finalPhase().name()), loaded, cdc.rowsApplied(), cdc.batches(),
+                CatalogPhases.toCatalog(outcome.finalPhase()), loaded, cdc.rowsApplied(), cdc.batches(),
                 cdc.lastPosition(), outcome.error(), null));
         if (outcome.dropped()) {
             catalog.mirrors().markDropped(mirror.id());
@@ -61,6 +61,6 @@ public final class MirrorCatalogActivitiesImpl implements MirrorCatalogActivitie
 
     private MirrorRow liveMirror(String name) {
         return catalog.mirrors().findLive(name).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-                "mirror " + name + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
+                "mirror " + name + " is not in the catalog (was it dropped?)", FailureTypes.MIRROR_NOT_FOUND));
     }
 }

@@ -1,8 +1,5 @@
 package dev.mirrorflow.activities;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.connector.PeerStore;
@@ -12,6 +9,7 @@ import dev.mirrorflow.connector.Heartbeat;
 import dev.mirrorflow.connector.MirrorSession;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
+import dev.mirrorflow.workflow.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import java.util.HashSet;
 import java.util.List;
@@ -23,13 +21,9 @@ import java.util.List;
  */
 record MirrorContext(MirrorRow row, MirrorSpec spec, List<TableMapping> mappings) {
 
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
-
     static MirrorContext load(Catalog catalog, PeerStore peers, String name) {
         MirrorRow row = catalog.mirrors().findLive(name).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-                "mirror " + name + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
+                "mirror " + name + " is not in the catalog (was it dropped?)", FailureTypes.MIRROR_NOT_FOUND));
         MirrorSpec spec = readSpec(name, row.spec());
         List<TableMapping> mappings = spec.tables().stream().map(MirrorContext::mapping).toList();
         // Fails early, before a connector opens anything, when a peer is gone or unreadable.
@@ -41,11 +35,11 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, List<TableMapping> mappings
     /** A spec as the catalog stores it. */
     static MirrorSpec readSpec(String name, String json) {
         try {
-            return JSON.readValue(json, MirrorSpec.class);
+            return MirrorSpecJson.read(json);
         } catch (Exception e) {
             throw ApplicationFailure.newNonRetryableFailure("the stored spec of mirror " + name
                     + " cannot be read (" + e.getClass().getSimpleName() + "); recreate the mirror from its spec file",
-                    "MirrorNotFound");
+                    FailureTypes.MIRROR_NOT_FOUND);
         }
     }
 

@@ -15,6 +15,7 @@ import dev.mirrorflow.connector.TableMapping;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.model.TeardownRequest;
+import dev.mirrorflow.workflow.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
 final class MirrorTeardown {
 
     /** The failure type of a teardown that left something behind. */
-    static final String INCOMPLETE = "TeardownIncomplete";
+    static final String INCOMPLETE = FailureTypes.TEARDOWN_INCOMPLETE;
 
     private static final Logger log = LoggerFactory.getLogger(MirrorTeardown.class);
 
@@ -56,13 +57,13 @@ final class MirrorTeardown {
     void run(TeardownRequest request, int attempt) {
         MirrorRow row = catalog.mirrors().findLive(request.mirror()).orElseThrow(() ->
                 ApplicationFailure.newNonRetryableFailure("mirror " + request.mirror()
-                        + " is not in the catalog (was it dropped?)", "MirrorNotFound"));
+                        + " is not in the catalog (was it dropped?)", FailureTypes.MIRROR_NOT_FOUND));
         MirrorSpec spec = readSpec(row);
         List<TableMapping> mappings = new ArrayList<>(spec.tables().stream().map(MirrorContext::mapping).toList());
         // The tables a saved edit adds may have been created (and partly loaded) already.
         catalog.mirrors().pendingSpec(row.id()).ifPresent(json -> {
             try {
-                MirrorContext.JSON.readValue(json, MirrorSpec.class).tables().stream().map(MirrorContext::mapping)
+                MirrorSpecJson.read(json).tables().stream().map(MirrorContext::mapping)
                         .filter(m -> mappings.stream().noneMatch(known -> known.source().equals(m.source())))
                         .forEach(mappings::add);
             } catch (Exception unreadable) {
@@ -167,11 +168,11 @@ final class MirrorTeardown {
 
     private static MirrorSpec readSpec(MirrorRow row) {
         try {
-            return MirrorContext.JSON.readValue(row.spec(), MirrorSpec.class);
+            return MirrorSpecJson.read(row.spec());
         } catch (Exception e) {
             throw ApplicationFailure.newNonRetryableFailure("the stored spec of mirror " + row.name()
                     + " cannot be read (" + e.getClass().getSimpleName() + "); drop its slot and publication by hand",
-                    "MirrorNotFound");
+                    FailureTypes.MIRROR_NOT_FOUND);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.mirrorflow.activities;
 
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.model.WorkerDescription;
+import dev.mirrorflow.workflow.FailureTypes;
 import dev.mirrorflow.workflow.activity.WorkerActivities;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
@@ -34,7 +35,7 @@ public final class WorkerActivitiesImpl implements WorkerActivities {
         } catch (SQLException e) {
             throw ApplicationFailure.newFailureWithCause(
                     "worker " + identity.temporalIdentity() + " cannot reach the catalog: " + e.getMessage(),
-                    "CatalogUnavailable", e);
+                    FailureTypes.CATALOG_UNAVAILABLE, e);
         }
     }
 }

@@ -2,12 +2,13 @@ package dev.mirrorflow.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mirrorflow.activities.CatalogPhases;
+import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorOutcome;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
-import dev.mirrorflow.cli.spec.MirrorSpecParser;
 import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.MirrorState;
@@ -204,7 +205,7 @@ final class MirrorCommand implements Runnable {
     static MirrorState withSavedEdit(Catalog catalog, MirrorRow mirror, MirrorSpec stored, MirrorState state) {
         return catalog.mirrors().pendingSpec(mirror.id())
                 .map(json -> state.withPendingEdit(dev.mirrorflow.model.SpecEdit.between(stored,
-                        MirrorSpecParser.fromJson(json))))
+                        MirrorSpecJson.read(json))))
                 .orElse(state);
     }
 
@@ -375,7 +376,7 @@ final class MirrorCommand implements Runnable {
             if (mirror.phase() != MirrorPhase.FAILED) {
                 throw new UserError(e.getMessage());
             }
-            MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
+            MirrorSpec stored = MirrorSpecJson.read(mirror.spec());
             control.start(name, withSavedEdit(catalog, mirror, stored, MirrorState.resumeAfterFailure(
                     Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), stored.batchSize(),
                     stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size())));
@@ -443,7 +444,7 @@ final class MirrorCommand implements Runnable {
             if (mirror.phase() != MirrorPhase.FAILED) {
                 throw new UserError(e.getMessage());
             }
-            MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
+            MirrorSpec stored = MirrorSpecJson.read(mirror.spec());
             control.start(name, withSavedEdit(catalog, mirror, stored, MirrorState.resyncAfterFailure(
                     Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), stored.batchSize(),
                     stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size())));
@@ -490,8 +491,8 @@ final class MirrorCommand implements Runnable {
         }
 
         private void startDropRun(MirrorControl control, Catalog catalog, MirrorRow mirror) {
-            MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
-            MirrorState state = MirrorState.dropAfterEnd(dev.mirrorflow.model.Phase.valueOf(mirror.phase().name()),
+            MirrorSpec stored = MirrorSpecJson.read(mirror.spec());
+            MirrorState state = MirrorState.dropAfterEnd(CatalogPhases.fromCatalog(mirror.phase()),
                     Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), dropDestination,
                     stored.batchSize(), stored.idleTimeoutMillis(), stored.retry(),
                     catalog.mirrors().history(mirror.id(), 100_000).size());

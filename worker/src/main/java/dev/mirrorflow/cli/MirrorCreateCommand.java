@@ -1,5 +1,6 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.NewMirror;
@@ -98,7 +99,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
                 // The checks above take seconds: a maintenance window opened meanwhile still refuses.
                 MaintenanceGuard.refuseIfActive(catalog);
                 MirrorRow row = catalog.mirrors().create(new NewMirror(mirror.name(), mirror.source(),
-                        mirror.destination(), MirrorSpecParser.toJson(mirror), MirrorWorkflow.workflowId(mirror.name())));
+                        mirror.destination(), MirrorSpecJson.write(mirror), MirrorWorkflow.workflowId(mirror.name())));
                 try {
                     new MirrorControl(temporal).start(mirror.name(), MirrorState.initial(mirror.initialLoad(),
                             mirror.batchSize(), mirror.idleTimeoutMillis(), mirror.retry())
@@ -142,7 +143,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    otherSpec = MirrorSpecParser.fromJson(other.spec());
+                    otherSpec = MirrorSpecJson.read(other.spec());
                 } catch (RuntimeException e) {
                     continue;
                 }
@@ -182,17 +183,17 @@ final class MirrorCreateCommand implements Callable<Integer> {
         for (MirrorRow other : catalog.mirrors().listLive()) {
             MirrorSpec otherSpec;
             try {
-                otherSpec = MirrorSpecParser.fromJson(other.spec());
+                otherSpec = MirrorSpecJson.read(other.spec());
             } catch (RuntimeException e) {
                 continue;
             }
             if (otherSpec.slot().equals(mirror.slot())) {
                 throw new UserError("mirror " + other.name() + " already uses replication slot " + mirror.slot()
-                        + "; name another one with slot: in this mirror's spec");
+                        + "; name another one with sourceOptions.slot in this mirror's spec");
             }
             if (otherSpec.source().equals(mirror.source()) && otherSpec.publication().equals(mirror.publication())) {
                 throw new UserError("mirror " + other.name() + " already uses publication " + mirror.publication()
-                        + " on peer " + mirror.source() + "; name another one with publication: in this mirror's spec");
+                        + " on peer " + mirror.source() + "; name another one with sourceOptions.publication in this mirror's spec");
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorPhase;
@@ -83,7 +84,7 @@ final class MirrorEditCommand implements Callable<Integer> {
                 throw new UserError(file + " is the spec of mirror " + proposed.name() + ", not " + name
                         + "; give the spec of " + name + " with its changes");
             }
-            MirrorSpec stored = MirrorSpecParser.fromJson(mirror.spec());
+            MirrorSpec stored = MirrorSpecJson.read(mirror.spec());
             boolean ended = mirror.phase() == MirrorPhase.FAILED;
             // A paused or FAILED mirror has not begun to apply its saved edit: it may be replaced.
             boolean replaceable = ended || mirror.phase() == MirrorPhase.PAUSED;
@@ -117,7 +118,7 @@ final class MirrorEditCommand implements Callable<Integer> {
             if (!edit.addedTables().isEmpty()) {
                 checkAddedTables(catalog, proposed, edit);
             }
-            String edited = MirrorSpecParser.toJson(proposed);
+            String edited = MirrorSpecJson.write(proposed);
             if (ended) {
                 catalog.mirrors().savePendingSpec(mirror.id(), edited);
                 out.printf("mirror %s has FAILED; the edit (%s) is saved and applied first when the mirror runs again:"
@@ -167,9 +168,7 @@ final class MirrorEditCommand implements Callable<Integer> {
         PostgresPeer destination = peers.postgres(proposed.destination());
         List<TableSpec> addedTables = proposed.tables().stream()
                 .filter(t -> edit.addedTables().contains(t.source())).toList();
-        MirrorSpec added = new MirrorSpec(proposed.name(), proposed.source(), proposed.destination(), addedTables,
-                proposed.initialLoad(), proposed.batchSize(), proposed.idleTimeoutMillis(), proposed.snapshot(),
-                proposed.retry(), proposed.slot(), proposed.publication());
+        MirrorSpec added = proposed.withTables(addedTables);
         try {
             SourceValidator.validateNewMirror(source, MirrorSource.of(proposed));
         } catch (SourceException e) {

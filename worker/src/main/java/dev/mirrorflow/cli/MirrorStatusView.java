@@ -1,5 +1,6 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.CdcBatch;
 import dev.mirrorflow.catalog.MirrorEvent;
@@ -7,7 +8,6 @@ import dev.mirrorflow.catalog.MirrorOutcome;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.SnapshotPartition;
-import dev.mirrorflow.cli.spec.MirrorSpecParser;
 import dev.mirrorflow.model.SpecEdit;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,7 +52,7 @@ record MirrorStatusView(
     private static Optional<String> pendingEdit(Catalog catalog, MirrorRow mirror) {
         return catalog.mirrors().pendingSpec(mirror.id()).map(json -> {
             try {
-                return SpecEdit.between(MirrorSpecParser.fromJson(mirror.spec()), MirrorSpecParser.fromJson(json))
+                return SpecEdit.between(MirrorSpecJson.read(mirror.spec()), MirrorSpecJson.read(json))
                         .description();
             } catch (RuntimeException unreadable) {
                 return "a saved edit (" + unreadable.getMessage() + ")";

@@ -1,9 +1,9 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
-import dev.mirrorflow.cli.spec.MirrorSpecParser;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.postgres.slot.Lsn;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
@@ -54,7 +54,7 @@ final class MirrorWaitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Catalog catalog = CatalogSession.open(connection)) {
             MirrorRow row = CatalogSession.liveMirror(catalog, name);
-            MirrorSpec mirror = MirrorSpecParser.fromJson(row.spec());
+            MirrorSpec mirror = MirrorSpecJson.read(row.spec());
             PostgresPeer source = new PeerStore(catalog.peers(),
                     new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec)).existing().orElse(null))
                     .postgres(mirror.source());

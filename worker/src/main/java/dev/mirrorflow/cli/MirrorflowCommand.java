@@ -1,5 +1,6 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.CatalogConflictException;
 import dev.mirrorflow.cli.spec.KeySuggestions;
 import dev.mirrorflow.cli.spec.SpecException;
@@ -141,7 +142,7 @@ public final class MirrorflowCommand implements Runnable {
                 || e instanceof CatalogConflictException || e instanceof TemporalUnavailableException
                 || e instanceof UnknownPeerException || e instanceof SourceException
                 || e instanceof SecretKeyException || e instanceof SecretDecryptionException
-                || e instanceof TelemetryConfigurationException) {
+                || e instanceof TelemetryConfigurationException || e instanceof MirrorSpecJson.UnreadableSpecException) {
             err.println("mirrorflow: " + e.getMessage());
             return FAILURE;
         }

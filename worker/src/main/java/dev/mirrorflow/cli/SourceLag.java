@@ -1,8 +1,8 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
-import dev.mirrorflow.cli.spec.MirrorSpecParser;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import dev.mirrorflow.connector.postgres.slot.SlotPositions;
@@ -23,7 +23,7 @@ record SourceLag(Long bytes, String unavailableBecause) {
 
     static SourceLag of(Catalog catalog, MirrorRow mirror, Path stateDir, Function<String, String> environment) {
         try {
-            MirrorSpec spec = MirrorSpecParser.fromJson(mirror.spec());
+            MirrorSpec spec = MirrorSpecJson.read(mirror.spec());
             PostgresPeer peer = new PeerStore(catalog.peers(),
                     new SecretKeySource(stateDir, environment).existing().orElse(null)).postgres(spec.source());
             Map<String, String> quick = new HashMap<>(peer.properties());

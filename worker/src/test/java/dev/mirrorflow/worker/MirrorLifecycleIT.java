@@ -188,8 +188,9 @@ class MirrorLifecycleIT {
                 initialLoad: false
                 idleTimeout: 200ms
                 retry: {initialInterval: 1500ms, backoffCoefficient: 1.5}
-                slot: %3$s
-                publication: %4$s
+                sourceOptions:
+                  slot: %3$s
+                  publication: %4$s
                 """.formatted(name, table, slot, publication)).toString());
 
         MirrorTestBed.await("three failed attempts", PHASE_TIMEOUT, () -> errors(name).size() >= 3);
@@ -210,7 +211,7 @@ class MirrorLifecycleIT {
         assertThat(count(bed.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'mirrorflow_"
                 + name + "%'")).as("no default-named slot").isZero();
 
-        // A second mirror may not share the slot.
+        // A second mirror may not share the slot, also when its spec names it in the old form.
         MirrorTestBed.Run shared = bed.cli("mirror", "create", "-f", bed.spec(name + "_b", """
                 name: %1$s_b
                 source: %1$s_src

@@ -44,14 +44,14 @@ import java.util.regex.Pattern;
  *     SnapshotSpec#DEFAULTS}
  * @param retry how the mirror's load and stream are retried while the slot is busy or the
  *     source unreachable; default {@link RetrySettings#DEFAULT}
- * @param slot the source's replication slot; default {@code mirrorflow_<name>} ({@link
- *     #defaultSourceObjectName}). Created if missing; dropped with the mirror.
- * @param publication the source's publication; default {@code mirrorflow_<name>}. Created if
- *     missing, and given the mirror's tables if it lacks them; dropped with the mirror only when it
- *     has the default name, so that a publication named in the spec, perhaps shared, stays.
+ * @param sourceOptions the settings only one kind of source understands, as the user wrote them
+ *     (the PostgreSQL source's slot and publication, see {@link #slot()} and {@link
+ *     #publication()}); default {@link SourceOptions#NONE}. Specs stored before the block existed
+ *     had {@code slot} and {@code publication} at the top level; {@link #fromStored} still reads
+ *     them.
  */
 @JsonPropertyOrder({"name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeoutMillis", "snapshot",
-        "retry", "slot", "publication"})
+        "retry", "sourceOptions"})
 public record MirrorSpec(
         @JsonProperty("name") String name,
         @JsonProperty("source") String source,
@@ -62,14 +62,10 @@ public record MirrorSpec(
         @JsonProperty("idleTimeoutMillis") long idleTimeoutMillis,
         @JsonProperty("snapshot") SnapshotSpec snapshot,
         @JsonProperty("retry") RetrySettings retry,
-        @JsonProperty("slot") String slot,
-        @JsonProperty("publication") String publication) {
+        @JsonProperty("sourceOptions") SourceOptions sourceOptions) {
 
-    /**
-     * The names mirrorflow allows for a slot or a publication: what PostgreSQL allows for a slot
-     * (lowercase letters, digits, underscores, at most 63), so that neither needs quoting.
-     */
-    public static final Pattern SOURCE_OBJECT_NAME_FORMAT = Pattern.compile("[a-z0-9_]{1,63}");
+    /** The names mirrorflow allows for a slot or a publication ({@link SourceOptions}). */
+    public static final Pattern SOURCE_OBJECT_NAME_FORMAT = SourceOptions.SOURCE_OBJECT_NAME_FORMAT;
 
     /**
      * A mirror's name. The limit of 48 leaves room for the {@code mirrorflow_} prefix within
@@ -120,8 +116,7 @@ public record MirrorSpec(
         }
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(retry, "retry");
-        requireFormat("replication slot name", slot, SOURCE_OBJECT_NAME_FORMAT);
-        requireFormat("publication name", publication, SOURCE_OBJECT_NAME_FORMAT);
+        Objects.requireNonNull(sourceOptions, "sourceOptions");
     }
 
     /** The default name of a mirror's slot and publication: {@code mirrorflow_<name>}. */
@@ -129,16 +124,34 @@ public record MirrorSpec(
         return "mirrorflow_" + mirrorName;
     }
 
+    /**
+     * The PostgreSQL source's replication slot: {@code sourceOptions.slot}, by default {@code
+     * mirrorflow_<name>} ({@link #defaultSourceObjectName}). Created if missing; dropped with the
+     * mirror.
+     */
+    public String slot() {
+        return sourceOptions.slot() != null ? sourceOptions.slot() : defaultSourceObjectName(name);
+    }
+
+    /**
+     * The PostgreSQL source's publication: {@code sourceOptions.publication}, by default {@code
+     * mirrorflow_<name>}. Created if missing, and given the mirror's tables if it lacks them;
+     * dropped with the mirror only when it has the default name ({@link #hasDefaultPublication}),
+     * so that a publication named in the spec, perhaps shared, stays.
+     */
+    public String publication() {
+        return sourceOptions.publication() != null ? sourceOptions.publication() : defaultSourceObjectName(name);
+    }
+
     /** Whether the publication is the mirror's own by name, which drop may remove. */
     public boolean hasDefaultPublication() {
-        return publication.equals(defaultSourceObjectName(name));
+        return publication().equals(defaultSourceObjectName(name));
     }
 
     /** A spec with every optional setting at its default. */
     public static MirrorSpec withDefaults(String name, String source, String destination, List<TableSpec> tables) {
         return new MirrorSpec(name, source, destination, tables, DEFAULT_INITIAL_LOAD, DEFAULT_BATCH_SIZE,
-                DEFAULT_IDLE_TIMEOUT.toMillis(), SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT,
-                defaultSourceObjectName(name), defaultSourceObjectName(name));
+                DEFAULT_IDLE_TIMEOUT.toMillis(), SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, SourceOptions.NONE);
     }
 
     /** How long a partly filled batch waits for more changes before it is applied anyway. */
@@ -146,9 +159,20 @@ public record MirrorSpec(
         return Duration.ofMillis(idleTimeoutMillis);
     }
 
+    /** The same spec mirroring {@code tables} instead, e.g. the part of a spec an edit adds. */
+    public MirrorSpec withTables(List<TableSpec> tables) {
+        return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeoutMillis, snapshot,
+                retry, sourceOptions);
+    }
+
     /**
      * Reads the stored form, where a missing optional property takes its default so that specs
      * stored before a property existed still read. Required properties stay required.
+     *
+     * <p>Specs stored before {@code sourceOptions} existed have {@code slot} and {@code
+     * publication} at the top level, always filled in (with the default names if the user gave
+     * none); they are read as the same options. A spec that names an option both ways with two
+     * different values is refused: which of them the mirror uses cannot be known.
      */
     @JsonCreator
     static MirrorSpec fromStored(
@@ -161,16 +185,28 @@ public record MirrorSpec(
             @JsonProperty("idleTimeoutMillis") Long idleTimeoutMillis,
             @JsonProperty("snapshot") SnapshotSpec snapshot,
             @JsonProperty("retry") RetrySettings retry,
-            @JsonProperty("slot") String slot,
-            @JsonProperty("publication") String publication) {
+            @JsonProperty("sourceOptions") SourceOptions sourceOptions,
+            @JsonProperty(SourceOptions.SLOT) String legacySlot,
+            @JsonProperty(SourceOptions.PUBLICATION) String legacyPublication) {
+        SourceOptions options = sourceOptions == null ? SourceOptions.NONE : sourceOptions;
         return new MirrorSpec(name, source, destination, tables,
                 initialLoad == null ? DEFAULT_INITIAL_LOAD : initialLoad,
                 batchSize == null ? DEFAULT_BATCH_SIZE : batchSize,
                 idleTimeoutMillis == null ? DEFAULT_IDLE_TIMEOUT.toMillis() : idleTimeoutMillis,
                 snapshot == null ? SnapshotSpec.DEFAULTS : snapshot,
                 retry == null ? RetrySettings.DEFAULT : retry,
-                slot == null ? defaultSourceObjectName(name) : slot,
-                publication == null ? defaultSourceObjectName(name) : publication);
+                new SourceOptions(
+                        either(name, SourceOptions.SLOT, options.slot(), legacySlot),
+                        either(name, SourceOptions.PUBLICATION, options.publication(), legacyPublication)));
+    }
+
+    /** An option given in the {@code sourceOptions} block, at the top level (the old form), or both alike. */
+    private static String either(String mirror, String key, String inBlock, String topLevel) {
+        if (inBlock != null && topLevel != null && !inBlock.equals(topLevel)) {
+            throw new IllegalArgumentException("mirror " + mirror + " names its " + key + " twice, as " + key + " "
+                    + topLevel + " and as sourceOptions." + key + " " + inBlock + "; keep only sourceOptions." + key);
+        }
+        return inBlock != null ? inBlock : topLevel;
     }
 
     private static void requireFormat(String what, String value, Pattern format) {

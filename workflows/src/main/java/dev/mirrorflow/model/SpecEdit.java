@@ -73,9 +73,9 @@ public record SpecEdit(
         refuseChange("destination peer", from.destination(), to.destination(),
                 "a mirror writes one destination; create a new mirror for another");
         refuseChange("replication slot", from.slot(), to.slot(),
-                "its position is the mirror's progress; leave slot: as it is");
+                "its position is the mirror's progress; leave sourceOptions.slot as it is");
         refuseChange("publication", from.publication(), to.publication(),
-                "leave publication: as it is");
+                "leave sourceOptions.publication as it is");
         if (from.initialLoad() != to.initialLoad()) {
             throw new IllegalArgumentException("initialLoad cannot change (" + from.initialLoad() + " -> "
                     + to.initialLoad() + "): it says whether tables are loaded, also the ones an edit adds; leave it"

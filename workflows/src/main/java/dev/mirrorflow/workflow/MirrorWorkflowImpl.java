@@ -50,7 +50,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
 
     /** Error types activities use for problems a user must fix; never retried. */
-    public static final String[] NON_RETRYABLE = {"SourceConfiguration", "DestinationConfiguration", "MirrorNotFound"};
+    public static final String[] NON_RETRYABLE = FailureTypes.NEVER_RETRIED.toArray(String[]::new);
 
     private final MirrorCatalogActivities catalog = Workflow.newActivityStub(MirrorCatalogActivities.class,
             ActivityOptions.newBuilder()

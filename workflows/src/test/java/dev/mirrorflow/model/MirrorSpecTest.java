@@ -18,7 +18,7 @@ class MirrorSpecTest {
             List.of(TableSpec.of("public.orders"),
                     new TableSpec("public.customers", "crm.customers", List.of("email", "phone"))),
             false, 5000, 1500, new SnapshotSpec(100_000, 8), new RetrySettings(500, 1.5, 30_000, 20),
-            "orders_slot", "shop_pub");
+            new SourceOptions("orders_slot", "shop_pub"));
 
     private final DataConverter temporal = DefaultDataConverter.newDefaultInstance();
 
@@ -46,7 +46,7 @@ class MirrorSpecTest {
                         + "\"snapshot\":{\"rowsPerPartition\":100000,\"parallelism\":8},"
                         + "\"retry\":{\"initialIntervalMillis\":500,\"backoffCoefficient\":1.5,"
                         + "\"maximumIntervalMillis\":30000,\"maximumAttempts\":20},"
-                        + "\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"}");
+                        + "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"}}");
     }
 
     @Test
@@ -120,15 +120,100 @@ class MirrorSpecTest {
                 List.of(TableSpec.of("public.orders"), new TableSpec("x.orders", "public.orders", List.of()))))
                 .hasMessage("mirror orders maps both public.orders and x.orders to destination table public.orders");
         assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 0, 5000, SnapshotSpec.DEFAULTS,
-                RetrySettings.DEFAULT, "s", "p"))
+                RetrySettings.DEFAULT, SourceOptions.NONE))
                 .hasMessageContaining("batch size 0");
         assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 1, 99, SnapshotSpec.DEFAULTS,
-                RetrySettings.DEFAULT, "s", "p"))
+                RetrySettings.DEFAULT, SourceOptions.NONE))
                 .hasMessageContaining("idle timeout 99 ms");
+        assertThatThrownBy(() -> new SourceOptions("Orders-Slot", null))
+                .hasMessage("replication slot name 'Orders-Slot' does not match [a-z0-9_]{1,63}");
+        assertThatThrownBy(() -> new SourceOptions(null, ""))
+                .hasMessage("publication name '' does not match [a-z0-9_]{1,63}");
+        assertThatThrownBy(() -> new MirrorSpec("orders", "shop", "warehouse", orders, true, 1, 5000, SnapshotSpec.DEFAULTS,
+                RetrySettings.DEFAULT, null))
+                .isInstanceOf(NullPointerException.class).hasMessage("sourceOptions");
         assertThatThrownBy(() -> new SnapshotSpec(999, 4)).hasMessageContaining("rowsPerPartition 999");
         assertThatThrownBy(() -> new SnapshotSpec(1000, 65)).hasMessageContaining("parallelism 65");
         assertThatThrownBy(() -> TableSpec.of("orders")).hasMessageContaining("source table 'orders' is not schema.table");
         assertThatThrownBy(() -> new TableSpec("public.orders", "public.orders", List.of("email", "email")))
                 .hasMessageContaining("column 'email' of public.orders is excluded twice");
+    }
+
+    private MirrorSpec readStored(String json) {
+        Payload payload = Payload.newBuilder()
+                .putMetadata("encoding", com.google.protobuf.ByteString.copyFromUtf8("json/plain"))
+                .setData(com.google.protobuf.ByteString.copyFromUtf8(json)).build();
+        return temporal.fromPayload(payload, MirrorSpec.class, MirrorSpec.class);
+    }
+
+    private static final String STORED_HEAD = "{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\","
+            + "\"tables\":[{\"source\":\"public.orders\",\"destination\":\"public.orders\",\"exclude\":[]}]";
+
+    @Test
+    void shouldReadTheSlotAndPublicationOfASpecStoredBeforeSourceOptionsExisted() {
+        MirrorSpec spec = readStored(STORED_HEAD + ",\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"}");
+
+        assertThat(spec.sourceOptions()).isEqualTo(new SourceOptions("orders_slot", "shop_pub"));
+        assertThat(spec.slot()).isEqualTo("orders_slot");
+        assertThat(spec.publication()).isEqualTo("shop_pub");
+        assertThat(spec.hasDefaultPublication()).isFalse();
+        // Written again, it takes the new form, and reads back the same.
+        String rewritten = temporal.toPayload(spec).orElseThrow().getData().toStringUtf8();
+        assertThat(rewritten).endsWith("\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"}}")
+                .doesNotContain(",\"slot\"");
+        assertThat(readStored(rewritten)).isEqualTo(spec);
+    }
+
+    @Test
+    void shouldReadTheOldAndTheNewFormOfOneOptionWhenBothSayTheSame() {
+        MirrorSpec spec = readStored(STORED_HEAD + ",\"slot\":\"orders_slot\",\"sourceOptions\":{\"slot\":\"orders_slot\"}}");
+
+        assertThat(spec.slot()).isEqualTo("orders_slot");
+        assertThat(spec.publication()).isEqualTo("mirrorflow_orders");
+        assertThat(spec.sourceOptions().keys()).containsExactly("slot");
+    }
+
+    @Test
+    void shouldRefuseAStoredSpecThatNamesAnOptionTwiceWithDifferentValues() {
+        assertThatThrownBy(() -> readStored(STORED_HEAD
+                + ",\"slot\":\"old_slot\",\"sourceOptions\":{\"slot\":\"new_slot\"}}"))
+                .rootCause()
+                .hasMessage("mirror orders names its slot twice, as slot old_slot and as sourceOptions.slot new_slot;"
+                        + " keep only sourceOptions.slot");
+        assertThatThrownBy(() -> readStored(STORED_HEAD
+                + ",\"publication\":\"a\",\"sourceOptions\":{\"publication\":\"b\"}}"))
+                .rootCause()
+                .hasMessageStartingWith("mirror orders names its publication twice");
+    }
+
+    @Test
+    void shouldWriteOnlyTheSourceOptionsTheUserSet() {
+        MirrorSpec defaults = MirrorSpec.withDefaults("orders", "shop", "warehouse", List.of(TableSpec.of("public.orders")));
+        String json = temporal.toPayload(defaults).orElseThrow().getData().toStringUtf8();
+
+        assertThat(json).endsWith("\"sourceOptions\":{}}");
+        assertThat(defaults.sourceOptions().keys()).isEmpty();
+        assertThat(defaults.slot()).isEqualTo("mirrorflow_orders");
+        assertThat(defaults.publication()).isEqualTo("mirrorflow_orders");
+        assertThat(defaults.hasDefaultPublication()).isTrue();
+    }
+
+    @Test
+    void shouldTellASourceWhichOptionsItDoesNotTake() {
+        SourceOptions both = new SourceOptions("orders_slot", "shop_pub");
+
+        assertThat(both.keys()).containsExactly("slot", "publication");
+        assertThat(both.firstKeyNotIn(List.of())).contains("slot");
+        assertThat(new SourceOptions(null, "shop_pub").firstKeyNotIn(List.of())).contains("publication");
+        assertThat(both.firstKeyNotIn(SourceOptions.POSTGRES_KEYS)).isEmpty();
+        assertThat(SourceOptions.NONE.firstKeyNotIn(List.of())).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAnUnknownSourceOption() {
+        assertThatThrownBy(() -> new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .readValue(STORED_HEAD + ",\"sourceOptions\":{\"resumeToken\":\"x\"}}", MirrorSpec.class))
+                .hasMessageContaining("Unrecognized field \"resumeToken\"");
     }
 }

@@ -13,7 +13,7 @@ class SpecEditTest {
 
     private static MirrorSpec with(List<TableSpec> tables, int batchSize, long idleMillis) {
         return new MirrorSpec("orders", "src", "dst", tables, true, batchSize, idleMillis, SnapshotSpec.DEFAULTS,
-                RetrySettings.DEFAULT, "mirrorflow_orders", "mirrorflow_orders");
+                RetrySettings.DEFAULT, SourceOptions.NONE);
     }
 
     @Test
@@ -47,10 +47,13 @@ class SpecEditTest {
         assertThatThrownBy(() -> SpecEdit.between(BASE, MirrorSpec.withDefaults("other", "src", "dst", tables)))
                 .hasMessageStartingWith("the spec is of mirror other, not orders");
         assertThatThrownBy(() -> SpecEdit.between(BASE, new MirrorSpec("orders", "src", "dst", tables, true, 10_000,
-                5_000, SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, "another_slot", "mirrorflow_orders")))
+                5_000, SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, new SourceOptions("another_slot", null))))
                 .hasMessageStartingWith("the replication slot of a mirror cannot change (mirrorflow_orders -> another_slot)");
+        assertThatThrownBy(() -> SpecEdit.between(BASE, new MirrorSpec("orders", "src", "dst", tables, true, 10_000,
+                5_000, SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, new SourceOptions(null, "shared_pub"))))
+                .hasMessageStartingWith("the publication of a mirror cannot change (mirrorflow_orders -> shared_pub)");
         assertThatThrownBy(() -> SpecEdit.between(BASE, new MirrorSpec("orders", "src", "dst", tables, false, 10_000,
-                5_000, SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, "mirrorflow_orders", "mirrorflow_orders")))
+                5_000, SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, SourceOptions.NONE)))
                 .hasMessageStartingWith("initialLoad cannot change (true -> false)");
         assertThatThrownBy(() -> SpecEdit.between(BASE, with(List.of(TableSpec.of("public.orders"),
                 TableSpec.of("public.items")), 10_000, 5_000)))
@@ -61,12 +64,22 @@ class SpecEditTest {
     }
 
     @Test
+    void shouldSeeNoChangeWhenASpecNamesTheDefaultSlotAndPublicationThatAnotherLeavesOut() {
+        // Specs stored before sourceOptions existed always carry both names, the defaults filled in.
+        MirrorSpec stored = new MirrorSpec("orders", "src", "dst", BASE.tables(), true, 10_000, 5_000,
+                SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, new SourceOptions("mirrorflow_orders", "mirrorflow_orders"));
+
+        assertThat(SpecEdit.between(stored, BASE).isEmpty()).isTrue();
+        assertThat(SpecEdit.between(BASE, stored).isEmpty()).isTrue();
+    }
+
+    @Test
     void shouldNotLoadTheAddedTablesOfAMirrorWithoutInitialLoad() {
         MirrorSpec noLoad = new MirrorSpec("orders", "src", "dst", List.of(TableSpec.of("public.orders")), false, 10_000,
-                5_000, SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, "mirrorflow_orders", "mirrorflow_orders");
+                5_000, SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, SourceOptions.NONE);
         MirrorSpec added = new MirrorSpec("orders", "src", "dst", List.of(TableSpec.of("public.orders"),
                 TableSpec.of("public.notes")), false, 10_000, 5_000, SnapshotSpec.DEFAULTS,
-                new RetrySettings(500, 1.5, 10_000, 3), "mirrorflow_orders", "mirrorflow_orders");
+                new RetrySettings(500, 1.5, 10_000, 3), SourceOptions.NONE);
         SpecEdit edit = SpecEdit.between(noLoad, added);
         assertThat(edit.loadsRows()).isFalse();
         assertThat(edit.retry()).isEqualTo(new RetrySettings(500, 1.5, 10_000, 3));

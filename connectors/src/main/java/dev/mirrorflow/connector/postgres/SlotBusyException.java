@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.workflow.FailureTypes;
 import java.util.Objects;
 import java.util.OptionalInt;
 
@@ -10,7 +11,7 @@ import java.util.OptionalInt;
 public final class SlotBusyException extends SourceException {
 
     /** Do not rename: see {@link SourceException#type()}. */
-    public static final String TYPE = "SlotBusy";
+    public static final String TYPE = FailureTypes.SLOT_BUSY;
 
     private final String slot;
     private final Integer holderPid;

@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres;
 
+import dev.mirrorflow.workflow.FailureTypes;
 import java.util.Objects;
 
 /**
@@ -9,7 +10,7 @@ import java.util.Objects;
 public final class SourceConfigurationException extends SourceException {
 
     /** Do not rename: see {@link SourceException#type()}. */
-    public static final String TYPE = "SourceConfiguration";
+    public static final String TYPE = FailureTypes.SOURCE_CONFIGURATION;
 
     /** What is wrong, so that callers and tests need not parse the message. */
     public enum Problem {

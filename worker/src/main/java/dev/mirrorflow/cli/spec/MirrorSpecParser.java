@@ -1,15 +1,12 @@
 package dev.mirrorflow.cli.spec;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mirrorflow.cli.DurationConverter;
 import dev.mirrorflow.model.IdentifierSyntax;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.RetrySettings;
 import dev.mirrorflow.model.SnapshotSpec;
+import dev.mirrorflow.model.SourceOptions;
 import dev.mirrorflow.model.TableSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,19 +30,26 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Reads mirror spec files (YAML, see {@code docs/mirror-spec.md}) strictly: anything it does
  * not understand is an error, never a silent default, and every error is one {@link
- * SpecException} line that names the file, the line and the key and says what to do. It also
- * writes and reads the JSON form the catalog stores.
+ * SpecException} line that names the file, the line and the key and says what to do. The JSON
+ * form the catalog stores is {@link dev.mirrorflow.activities.MirrorSpecJson}'s.
  */
 public final class MirrorSpecParser {
 
     /** The keys of a spec, in the order the documentation lists them. */
     static final List<String> SPEC_KEYS =
             List.of("name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeout", "snapshot",
-                    "retry", "slot", "publication");
+                    "retry", "sourceOptions");
+
+    /**
+     * The source options at the top level, where specs written before {@code sourceOptions}
+     * existed put them: still read, meaning the same as under {@code sourceOptions}.
+     */
+    static final List<String> OLD_TOP_LEVEL_KEYS = SourceOptions.POSTGRES_KEYS;
 
     static final List<String> TABLE_KEYS = List.of("source", "destination", "exclude");
     static final List<String> SNAPSHOT_KEYS = List.of("rowsPerPartition", "parallelism");
@@ -74,14 +78,6 @@ public final class MirrorSpecParser {
     private static final Pattern DECIMAL_NUMBER =
             Pattern.compile("[+-]?(0|[1-9](_*[0-9])*|[0-9]*\\.[0-9]+(_*[0-9])*|(0|[1-9](_*[0-9])*)\\.[0-9]*)([eE][+-]?[0-9]+)?");
 
-    /**
-     * The catalog's JSON form. Unknown properties fail rather than vanish: a worker that does
-     * not know a setting (an exclusion, say) must not run the mirror without it.
-     */
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
-
     private MirrorSpecParser() {}
 
     /** Reads and validates a spec file. */
@@ -95,7 +91,7 @@ public final class MirrorSpecParser {
      */
     public static MirrorSpec parse(String yaml, String fileName) {
         SpecMapping root = new SpecMapping(fileName, "", SpecYamlReader.read(yaml, fileName));
-        root.rejectUnknownKeys(SPEC_KEYS);
+        root.rejectUnknownKeys(Stream.concat(SPEC_KEYS.stream(), OLD_TOP_LEVEL_KEYS.stream()).toList(), SPEC_KEYS);
         SpecNode.Entry nameEntry = root.require("name", "add the mirror's name, e.g. name: orders");
         SpecNode.Entry sourceEntry = root.require("source", "add the source peer's name (mirrorflow peer list shows the peers)");
         SpecNode.Entry destinationEntry =
@@ -123,41 +119,13 @@ public final class MirrorSpecParser {
                 .orElse(MirrorSpec.DEFAULT_IDLE_TIMEOUT);
         SnapshotSpec snapshot = root.optional("snapshot").map(e -> snapshot(root, e)).orElse(SnapshotSpec.DEFAULTS);
         RetrySettings retry = root.optional("retry").map(e -> retry(root, e)).orElse(RetrySettings.DEFAULT);
-        String slot = root.optional("slot").map(e -> sourceObjectName(root, e, "replication slot"))
-                .orElse(MirrorSpec.defaultSourceObjectName(name));
-        String publication = root.optional("publication").map(e -> sourceObjectName(root, e, "publication"))
-                .orElse(MirrorSpec.defaultSourceObjectName(name));
+        SourceOptions sourceOptions = sourceOptions(root);
         try {
             return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeout.toMillis(), snapshot,
-                    retry, slot, publication);
+                    retry, sourceOptions);
         } catch (IllegalArgumentException e) {
             // The checks above come first and name the line; this is the record's own guard.
             throw new SpecException(fileName + ": " + e.getMessage() + "; fix the spec", e);
-        }
-    }
-
-    /** The JSON the catalog stores for a spec; {@link #fromJson} reads it back unchanged. */
-    public static String toJson(MirrorSpec spec) {
-        try {
-            return JSON.writeValueAsString(spec);
-        } catch (JacksonException e) {
-            throw new IllegalStateException("cannot write mirror spec " + spec.name() + " as JSON", e);
-        }
-    }
-
-    /** Reads a spec the catalog stored; a spec that is no longer valid is a {@link SpecException}. */
-    public static MirrorSpec fromJson(String json) {
-        try {
-            return JSON.readValue(json, MirrorSpec.class);
-        } catch (JacksonException e) {
-            Throwable cause = e;
-            while (cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            String why = cause instanceof JacksonException je ? je.getOriginalMessage() : cause.getMessage();
-            throw new SpecException("stored mirror spec is not valid: "
-                    + (why == null ? cause.getClass().getSimpleName() : why.lines().findFirst().orElse(""))
-                    + "; recreate the mirror from its spec file", e);
         }
     }
 
@@ -331,6 +299,44 @@ public final class MirrorSpecParser {
                 .map(e -> (int) wholeNumber(snapshot, e, SnapshotSpec.MIN_PARALLELISM, SnapshotSpec.MAX_PARALLELISM))
                 .orElse(SnapshotSpec.DEFAULT_PARALLELISM);
         return new SnapshotSpec(rowsPerPartition, parallelism);
+    }
+
+    /**
+     * The {@code sourceOptions} block, and the same options at the top level where specs written
+     * before the block existed put them. An option given both ways is refused at its top-level
+     * line, whatever the values: a reader of the file could not tell which one counts.
+     */
+    private static SourceOptions sourceOptions(SpecMapping root) {
+        Optional<SpecNode.Entry> blockEntry = root.optional("sourceOptions");
+        Optional<SpecMapping> block = blockEntry.map(entry -> {
+            if (!(entry.value() instanceof SpecNode.Mapping mapping)) {
+                throw root.wrongValue(entry, "a mapping", "write the source's options indented under sourceOptions:,"
+                        + " e.g. slot: orders_slot");
+            }
+            SpecMapping options = new SpecMapping(root.file(), root.key(entry.key()), mapping);
+            options.rejectUnknownKeys(SourceOptions.KEYS);
+            return options;
+        });
+        for (String key : OLD_TOP_LEVEL_KEYS) {
+            Optional<SpecNode.Entry> inBlock = block.flatMap(b -> b.optional(key));
+            root.optional(key).filter(topLevel -> inBlock.isPresent()).ifPresent(topLevel -> {
+                throw root.error(topLevel, "is also given under sourceOptions (line " + inBlock.get().line()
+                        + "); remove this top-level " + key + ":, the old form of sourceOptions." + key);
+            });
+        }
+        return new SourceOptions(
+                sourceOption(root, block, SourceOptions.SLOT, "replication slot"),
+                sourceOption(root, block, SourceOptions.PUBLICATION, "publication"));
+    }
+
+    /** One source option's value, from the block or the top level; {@code null} when not given. */
+    private static String sourceOption(SpecMapping root, Optional<SpecMapping> block, String key, String what) {
+        Optional<SpecNode.Entry> inBlock = block.flatMap(b -> b.optional(key));
+        if (inBlock.isPresent()) {
+            return sourceObjectName(block.get(), inBlock.get(), what);
+        }
+        Optional<SpecNode.Entry> topLevel = OLD_TOP_LEVEL_KEYS.contains(key) ? root.optional(key) : Optional.empty();
+        return topLevel.map(e -> sourceObjectName(root, e, what)).orElse(null);
     }
 
     private static String sourceObjectName(SpecMapping m, SpecNode.Entry entry, String what) {

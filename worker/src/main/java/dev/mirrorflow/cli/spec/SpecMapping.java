@@ -31,11 +31,20 @@ final class SpecMapping {
 
     /** Fails on the first key, in the order of the file, that is not one of {@code known}. */
     void rejectUnknownKeys(List<String> known) {
+        rejectUnknownKeys(known, known);
+    }
+
+    /**
+     * Fails on the first key, in the order of the file, that is not one of {@code known}; the
+     * message suggests only {@code documented} keys, so that an old form still read is not
+     * advertised.
+     */
+    void rejectUnknownKeys(List<String> known, List<String> documented) {
         for (SpecNode.Entry entry : node.entries().values()) {
             if (!known.contains(entry.key())) {
-                String hint = KeySuggestions.closest(entry.key(), known)
+                String hint = KeySuggestions.closest(entry.key(), documented)
                         .map(k -> "did you mean " + k + "?")
-                        .orElse("the keys here are " + String.join(", ", known));
+                        .orElse("the keys here are " + String.join(", ", documented));
                 throw SpecException.at(file, entry.line(), key(SpecValues.printable(entry.key())), "unknown key; " + hint);
             }
         }

@@ -3,9 +3,11 @@ package dev.mirrorflow.cli.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.RetrySettings;
 import dev.mirrorflow.model.SnapshotSpec;
+import dev.mirrorflow.model.SourceOptions;
 import dev.mirrorflow.model.TableSpec;
 import dev.mirrorflow.worker.UnprivilegedJvm;
 import java.io.IOException;
@@ -66,8 +68,9 @@ class MirrorSpecParserTest {
                   backoffCoefficient: 1.5
                   maximumInterval: 2m
                   maximumAttempts: 100
-                slot: orders_v2_slot
-                publication: shop_orders
+                sourceOptions:
+                  slot: orders_v2_slot
+                  publication: shop_orders
                 """);
 
         assertThat(spec).isEqualTo(new MirrorSpec("orders_v2", "shop", "warehouse",
@@ -75,8 +78,10 @@ class MirrorSpecParserTest {
                         new TableSpec("public.customers", "crm.customers", List.of("email", "phone")),
                         new TableSpec("sales.order_items", "sales.order_items", List.of("note"))),
                 false, 5000, 500, new SnapshotSpec(100_000, 8), new RetrySettings(500, 1.5, 120_000, 100),
-                "orders_v2_slot", "shop_orders"));
+                new SourceOptions("orders_v2_slot", "shop_orders")));
         assertThat(spec.idleTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(spec.slot()).isEqualTo("orders_v2_slot");
+        assertThat(spec.publication()).isEqualTo("shop_orders");
     }
 
     @Test
@@ -102,6 +107,44 @@ class MirrorSpecParserTest {
         assertRejection(MINIMAL + "publication: " + "p".repeat(64) + "\n")
                 .contains("line 6: publication:").contains("is not a publication name mirrorflow can use");
         assertRejection(MINIMAL + "slot: 42\n").contains("line 6: slot:");
+        assertRejection(MINIMAL + "sourceOptions:\n  slot: Orders-Slot\n")
+                .isEqualTo("orders.yaml line 7: sourceOptions.slot: 'Orders-Slot' is not a replication slot name"
+                        + " mirrorflow can use; write 1 to 63 lowercase letters, digits or underscores");
+        assertRejection(MINIMAL + "sourceOptions: {publication: ''}\n").contains("line 6: sourceOptions.publication:");
+    }
+
+    @Test
+    void shouldReadTheOldTopLevelSlotAndPublicationAsTheSourceOptionsTheyAre() throws IOException {
+        MirrorSpec old = parse(MINIMAL + "slot: orders_slot\npublication: shop_pub\n");
+        MirrorSpec current = parse(MINIMAL + "sourceOptions:\n  slot: orders_slot\n  publication: shop_pub\n");
+
+        assertThat(old).isEqualTo(current);
+        assertThat(old.sourceOptions()).isEqualTo(new SourceOptions("orders_slot", "shop_pub"));
+        assertThat(old.slot()).isEqualTo("orders_slot");
+        assertThat(old.publication()).isEqualTo("shop_pub");
+        assertThat(parse(MINIMAL + "slot: orders_slot\nsourceOptions: {publication: shop_pub}\n")).isEqualTo(current);
+        assertThat(parse(MINIMAL + "publication: shop_pub\n").sourceOptions().keys()).containsExactly("publication");
+    }
+
+    @Test
+    void shouldRefuseAnOptionGivenBothAtTheTopLevelAndUnderSourceOptions() throws IOException {
+        assertRejection(MINIMAL + "sourceOptions:\n  slot: orders_slot\nslot: orders_slot\n")
+                .isEqualTo("orders.yaml line 8: slot: is also given under sourceOptions (line 7); remove this top-level"
+                        + " slot:, the old form of sourceOptions.slot");
+        assertRejection(MINIMAL + "publication: a\nsourceOptions: {publication: b}\n")
+                .startsWith("orders.yaml line 6: publication: is also given under sourceOptions (line 7)");
+    }
+
+    @Test
+    void shouldRefuseSourceOptionsThatAreNotAMappingOfKnownOptions() throws IOException {
+        assertRejection(MINIMAL + "sourceOptions: orders_slot\n")
+                .isEqualTo("orders.yaml line 6: sourceOptions: the text 'orders_slot' is not a mapping; write the source's"
+                        + " options indented under sourceOptions:, e.g. slot: orders_slot");
+        assertRejection(MINIMAL + "sourceOptions:\n  slots: x\n")
+                .isEqualTo("orders.yaml line 7: sourceOptions.slots: unknown key; did you mean slot?");
+        assertRejection(MINIMAL + "sourceOptions:\n  resumeToken: x\n")
+                .isEqualTo("orders.yaml line 7: sourceOptions.resumeToken: unknown key; the keys here are slot,"
+                        + " publication");
     }
 
     @Test
@@ -179,7 +222,7 @@ class MirrorSpecParserTest {
     void shouldRejectAnUnknownKeyWithoutACloseMatchByListingTheKnownKeys() throws IOException {
         assertRejection(MINIMAL + "colour: blue\n")
                 .isEqualTo("orders.yaml line 6: colour: unknown key; the keys here are name, source, destination, tables, "
-                        + "initialLoad, batchSize, idleTimeout, snapshot, retry, slot, publication");
+                        + "initialLoad, batchSize, idleTimeout, snapshot, retry, sourceOptions");
     }
 
     @ParameterizedTest
@@ -336,7 +379,7 @@ class MirrorSpecParserTest {
         MirrorSpec spec = parse(MINIMAL.replace("source: public.orders", "source: " + written.strip()));
         assertThat(spec.tables().get(0).source()).isEqualTo(stored.strip());
         assertThat(spec.tables().get(0).destination()).isEqualTo(stored.strip());
-        assertThat(MirrorSpecParser.fromJson(MirrorSpecParser.toJson(spec))).isEqualTo(spec);
+        assertThat(MirrorSpecJson.read(MirrorSpecJson.write(spec))).isEqualTo(spec);
     }
 
     @Test
@@ -346,7 +389,7 @@ class MirrorSpecParserTest {
                 + "    exclude: ['\"Qty Value\"', Email, '\"say \"\"hi\"\"\"', données]\n");
         assertThat(spec.tables()).containsExactly(new TableSpec("public.\"Order Items\"", "\"Archive\".\"Order Items\"",
                 List.of("Qty Value", "email", "say \"hi\"", "données")));
-        assertThat(MirrorSpecParser.fromJson(MirrorSpecParser.toJson(spec))).isEqualTo(spec);
+        assertThat(MirrorSpecJson.read(MirrorSpecJson.write(spec))).isEqualTo(spec);
     }
 
     @Test
@@ -370,14 +413,6 @@ class MirrorSpecParserTest {
                 + "    destination: '\"Q1\"'\n")
                 .startsWith("orders.yaml line 7: tables[1].destination: table public.\"Q1\" is also the destination of "
                         + "public.\"Q1\"");
-    }
-
-    @Test
-    void shouldReadASpecStoredBeforeQuotedNamesWereSupported() {
-        MirrorSpec spec = MirrorSpecParser.fromJson("{\"name\":\"orders\",\"source\":\"shop\",\"destination\":"
-                + "\"warehouse\",\"tables\":[{\"source\":\"public.orders\",\"destination\":\"crm.2024_orders\","
-                + "\"exclude\":[\"email\"]}]}");
-        assertThat(spec.tables()).containsExactly(new TableSpec("public.orders", "crm.2024_orders", List.of("email")));
     }
 
     @ParameterizedTest
@@ -559,35 +594,23 @@ class MirrorSpecParserTest {
     void shouldRoundTripThroughTheCatalogsJsonUnchanged() throws IOException {
         MirrorSpec spec = MirrorSpecParser.parse(REPOSITORY.resolve("examples/orders-mirror.yaml"));
 
-        String json = MirrorSpecParser.toJson(spec);
+        String json = MirrorSpecJson.write(spec);
 
-        assertThat(MirrorSpecParser.fromJson(json)).isEqualTo(spec);
+        assertThat(MirrorSpecJson.read(json)).isEqualTo(spec);
         assertThat(json).startsWith("{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\",\"tables\":[")
                 .contains("\"idleTimeoutMillis\":2000")
                 .doesNotContain("\"idleTimeout\"");
     }
 
     @Test
-    void shouldReadStoredJsonThatLacksOptionalPropertiesWithTheirDefaults() {
-        MirrorSpec spec = MirrorSpecParser.fromJson(
-                "{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\",\"tables\":[{\"source\":\"public.orders\"}]}");
+    void shouldReadStoredJsonOfTheOldTopLevelSlotAndPublicationAsTheSpecFileMeans() throws IOException {
+        MirrorSpec stored = MirrorSpecJson.read("{\"name\":\"orders\",\"source\":\"shop\",\"destination\":"
+                + "\"warehouse\",\"tables\":[{\"source\":\"public.orders\"}],\"slot\":\"orders_slot\","
+                + "\"publication\":\"shop_pub\"}");
 
-        assertThat(spec).isEqualTo(MirrorSpec.withDefaults("orders", "shop", "warehouse", List.of(TableSpec.of("public.orders"))));
-    }
-
-    @Test
-    void shouldRejectStoredJsonThatIsNotAValidSpec() {
-        assertThatThrownBy(() -> MirrorSpecParser.fromJson(
-                "{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"shop\",\"tables\":[{\"source\":\"public.orders\"}]}"))
-                .isInstanceOf(SpecException.class)
-                .hasMessageStartingWith("stored mirror spec is not valid: mirror orders has peer shop as both source and destination")
-                .hasMessageNotContaining("\n");
-        assertThatThrownBy(() -> MirrorSpecParser.fromJson(
-                "{\"name\":\"orders\",\"source\":\"shop\",\"destination\":\"warehouse\",\"tables\":[{\"source\":\"public.orders\"}],"
-                        + "\"futureSetting\":1}"))
-                .isInstanceOf(SpecException.class)
-                .hasMessageStartingWith("stored mirror spec is not valid: Unrecognized field \"futureSetting\"")
-                .hasMessageNotContaining("\n");
+        assertThat(stored).isEqualTo(parse(MINIMAL + "sourceOptions: {slot: orders_slot, publication: shop_pub}\n"));
+        assertThat(MirrorSpecJson.write(stored)).endsWith(
+                "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"}}");
     }
 
     @Test
