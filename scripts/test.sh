@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: brings up the dev environment (PostgreSQL + the real Temporal dev server,
-# installing them when missing), runs every unit and integration test, and stops the
+# The test command: brings up the dev environment (PostgreSQL, the real Temporal dev server and
+# a real mongod, installing them when missing), runs every unit and integration test, and stops the
 # environment again if this script was the one that started it.
 #
 #   scripts/test.sh                  everything (mvn -B verify)
@@ -26,4 +26,5 @@ export PATH="${MIRRORFLOW_DEV_DIR:-$ROOT/.dev}/venv/bin:$PATH"
 mvn -B verify \
   -Dmirrorflow.it.pg.url="jdbc:postgresql://127.0.0.1:${MIRRORFLOW_DEV_PG_PORT:-55432}/" \
   -Dmirrorflow.it.temporal.address="127.0.0.1:${MIRRORFLOW_DEV_TEMPORAL_PORT:-7233}" \
+  -Dmirrorflow.it.mongo.url="mongodb://127.0.0.1:${MIRRORFLOW_DEV_MONGO_PORT:-27117}/?replicaSet=rs0" \
   "$@"
