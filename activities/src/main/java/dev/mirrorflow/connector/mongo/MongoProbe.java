@@ -1,9 +1,13 @@
 package dev.mirrorflow.connector.mongo;
 
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
+import com.mongodb.MongoTimeoutException;
 import com.mongodb.client.MongoChangeStreamCursor;
 import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
@@ -88,6 +92,12 @@ public final class MongoProbe {
                 hello = admin.runCommand(new Document("hello", 1));
                 version = admin.runCommand(new Document("buildInfo", 1)).getString("version");
                 status = admin.runCommand(new Document("connectionStatus", 1).append("showPrivileges", true));
+            } catch (MongoTimeoutException e) {
+                String answer = askFirstHost(peer);
+                if (answer != null) {
+                    throw new MongoPeerException(subject + ": " + answer, false, e);
+                }
+                throw MongoFailureClassifier.classify(e, subject, "checking the peer", peer);
             } catch (MongoException e) {
                 throw MongoFailureClassifier.classify(e, subject, "checking the peer", peer);
             }
@@ -142,6 +152,48 @@ public final class MongoProbe {
             lines.add(authenticatedLine(status));
             return new Report(version, topology, replicaSet, window, oplogNote, find, changeStreams,
                     List.copyOf(lines.stream().filter(l -> l != null).toList()));
+        }
+    }
+
+    /**
+     * When no server of the named replica set was found, asks the first host directly what it is
+     * (hello needs no login): a wrong replicaSet name or a standalone server is then said plainly
+     * rather than as a timeout.
+     *
+     * @return what to tell the user, or null when that host does not explain it
+     */
+    private static String askFirstHost(MongoPeer peer) {
+        String replicaSet = peer.option("replicaSet");
+        if (peer.srv() || replicaSet == null) {
+            return null;
+        }
+        String host = peer.hosts().get(0);
+        MongoClientSettings settings = MongoClientSettings.builder()
+                .applyConnectionString(new ConnectionString("mongodb://" + host + "/?directConnection=true"))
+                .applyToClusterSettings(c -> c.serverSelectionTimeout(2, TimeUnit.SECONDS))
+                .applyToSslSettings(ssl -> ssl.enabled("true".equals(peer.option("tls"))
+                        || peer.option("tlsCAFile") != null)
+                        .invalidHostNameAllowed("true".equals(peer.option("tlsAllowInvalidHostnames"))))
+                .build();
+        try (MongoClient direct = MongoClients.create(settings)) {
+            Document hello = direct.getDatabase("admin").runCommand(new Document("hello", 1));
+            String setName = hello.getString("setName");
+            if (setName != null && !setName.equals(replicaSet)) {
+                return "MongoDB at " + host + " is a member of replica set " + setName + ", not " + replicaSet
+                        + "; create the peer again with replicaSet=" + setName + " in its URL";
+            }
+            if (setName == null && !"isdbgrid".equals(hello.getString("msg"))) {
+                return "MongoDB at " + host + " is a standalone server, not a member of replica set " + replicaSet
+                        + ", and a standalone cannot stream changes; run it as a replica set (mongod --replSet NAME,"
+                        + " then rs.initiate())";
+            }
+            if (setName == null) {
+                return "MongoDB at " + host + " is a mongos (sharded cluster), which has no replica set name; remove"
+                        + " replicaSet from the peer's URL";
+            }
+            return null;
+        } catch (MongoException | IllegalArgumentException e) {
+            return null;
         }
     }
 
@@ -254,7 +306,8 @@ public final class MongoProbe {
             }
             String db = resource.getString("db");
             String collection = resource.getString("collection");
-            if (db == null || collection == null) {
+            // System collections (system.js, system.profile...) come with most roles and tell nothing about data.
+            if (db == null || collection == null || collection.startsWith("system.")) {
                 continue;
             }
             String name = db.isEmpty() ? (collection.isEmpty() ? "every database" : "*." + collection)
