@@ -137,4 +137,30 @@ class MongoProbeIT {
         assertThat(report.changeStreams().detail()).contains("or readAnyDatabase for a deployment-wide stream");
         assertThat(List.copyOf(report.lines())).hasSizeGreaterThan(5);
     }
+
+    @Test
+    void shouldSayAStandaloneServerCannotStream() throws Exception {
+        try (PrivateMongod standalone = PrivateMongod.standalone()) {
+            MongoPeer peer = MongoPeerUrl.parse("mongodb://" + standalone.address() + "/");
+
+            MongoProbe.Report report = MongoProbe.probe("solo", peer);
+
+            assertThat(report.topology()).isEqualTo(MongoProbe.Topology.STANDALONE);
+            assertThat(report.canStream()).isFalse();
+            assertThat(report.oplogWindow()).isNull();
+            assertThat(report.lines()).contains(
+                    "  topology        standalone (cannot stream: change streams need a replica set or a sharded"
+                            + " cluster)",
+                    "  oplog window    unknown (a standalone server has no oplog)",
+                    "  change streams  no (a standalone server cannot stream changes; run it as a replica set"
+                            + " (mongod --replSet NAME, then rs.initiate()))");
+
+            MongoPeer asReplicaSet = MongoPeerUrl.parse("mongodb://" + standalone.address() + "/?replicaSet=rs0");
+            assertThatThrownBy(() -> MongoProbe.probe("solo", asReplicaSet))
+                    .isInstanceOf(MongoPeerException.class)
+                    .hasMessage("peer solo: MongoDB at " + standalone.address() + " is a standalone server, not a"
+                            + " member of replica set rs0, and a standalone cannot stream changes; run it as a replica"
+                            + " set (mongod --replSet NAME, then rs.initiate())");
+        }
+    }
 }
