@@ -41,7 +41,7 @@ public record MongoPeer(
             throw new IllegalArgumentException("a password without a user");
         }
         hosts = List.copyOf(hosts);
-        options = options == null ? Map.of() : Map.copyOf(new TreeMap<>(options));
+        options = options == null ? Map.of() : Map.copyOf(options);
     }
 
     /** The same deployment and login, with this password. */
@@ -74,7 +74,8 @@ public record MongoPeer(
         if (database != null) {
             url.append(encode(database));
         }
-        List<Map.Entry<String, String>> kept = options.entrySet().stream()
+        // Map.copyOf keeps no order; sorting here gives the same peer the same string in every JVM.
+        List<Map.Entry<String, String>> kept = new TreeMap<>(options).entrySet().stream()
                 .filter(e -> !leftOut.contains(e.getKey())).toList();
         if (!kept.isEmpty()) {
             url.append('?').append(kept.stream()
@@ -107,6 +108,6 @@ public record MongoPeer(
     @Override
     public String toString() {
         return "MongoPeer[" + location() + (user == null ? "" : ", user=" + user)
-                + (options.isEmpty() ? "" : ", " + options) + "]";
+                + (options.isEmpty() ? "" : ", " + new TreeMap<>(options)) + "]";
     }
 }

@@ -134,10 +134,14 @@ public final class MongoPeerUrl {
             throw invalid("the peer URL sets directConnection=true with several hosts; name one host or drop the"
                     + " option");
         }
+        if (user == null && options.containsKey("authMechanism")) {
+            throw invalid("the peer URL sets authMechanism but names no user; " + FORM);
+        }
         MongoPeer peer = new MongoPeer(srv, hosts, database, user, null, options);
         try {
-            // The driver's own reading is the last word on what it will accept at connect time.
-            new ConnectionString(peer.connectionString(Set.of("tlsCAFile")));
+            // The driver's own reading is the last word on what it will accept at connect time; it
+            // reads the string MongoPeerClients gives it, without the options applied there.
+            new ConnectionString(peer.connectionString(MongoPeerClients.APPLIED_HERE));
         } catch (IllegalArgumentException e) {
             throw invalid("the peer URL is not a connection string the MongoDB driver accepts: " + e.getMessage());
         }

@@ -38,6 +38,12 @@ class MongoPeerUrlTest {
     }
 
     @Test
+    void shouldAcceptAnAuthMechanismWithAUser() {
+        assertThat(MongoPeerUrl.parse("mongodb://cdc@db.example/?authMechanism=SCRAM-SHA-1").option("authMechanism"))
+                .isEqualTo("SCRAM-SHA-1");
+    }
+
+    @Test
     void shouldAcceptOptionNamesInAnyCaseAndSslAsTls() {
         MongoPeer peer = MongoPeerUrl.parse("mongodb://cdc@db.example/?REPLICASET=rs0&ssl=true&authsource=admin");
 
@@ -149,6 +155,8 @@ class MongoPeerUrlTest {
                 .hasMessageStartingWith("the peer URL's database name is not a valid MongoDB database name");
         assertThatThrownBy(() -> MongoPeerUrl.parse("mongodb://cdc@/"))
                 .hasMessageStartingWith("the peer URL names no host;");
+        assertThatThrownBy(() -> MongoPeerUrl.parse("mongodb://db.example/?authMechanism=SCRAM-SHA-256"))
+                .hasMessageStartingWith("the peer URL sets authMechanism but names no user;");
         assertThatThrownBy(() -> MongoPeerUrl.parse(" "))
                 .hasMessageStartingWith("the peer URL is empty;");
     }
