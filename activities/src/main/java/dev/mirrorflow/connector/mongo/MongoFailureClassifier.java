@@ -46,9 +46,15 @@ public final class MongoFailureClassifier {
                     + " then run the command again", false, e);
         }
         if (e instanceof MongoTimeoutException) {
+            String cause = selectionCause(e.getMessage(), peer);
+            if (cause.contains("certification path")) {
+                return new MongoPeerException(subject + ": MongoDB at " + at + " presents a TLS certificate that no CA"
+                        + " trusted here has signed (" + cause + "); add tlsCAFile=PATH (the CA's certificate in PEM"
+                        + " form) to the peer's URL", false, e);
+            }
             return new MongoPeerException(subject + ": cannot reach MongoDB at " + at + " while " + action + " ("
-                    + selectionCause(e.getMessage(), peer) + "); check the hosts, ports, replicaSet and TLS options"
-                    + " and that the server is up and reachable from here", true, e);
+                    + cause + "); check the hosts, ports, replicaSet and TLS options and that the server is up and"
+                    + " reachable from here", true, e);
         }
         if (e instanceof MongoSocketException) {
             return new MongoPeerException(subject + ": cannot reach MongoDB at " + at + " while " + action + " ("

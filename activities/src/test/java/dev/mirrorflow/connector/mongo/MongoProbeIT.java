@@ -3,12 +3,14 @@ package dev.mirrorflow.connector.mongo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code peer check} for MongoDB, against the dev-env mongod (a single-node replica set). */
 class MongoProbeIT {
@@ -161,6 +163,24 @@ class MongoProbeIT {
                     .hasMessage("peer solo: MongoDB at " + standalone.address() + " is a standalone server, not a"
                             + " member of replica set rs0, and a standalone cannot stream changes; run it as a replica"
                             + " set (mongod --replSet NAME, then rs.initiate())");
+        }
+    }
+
+    @Test
+    void shouldReachAServerThatRequiresTlsThroughTheCaFileAndSayWhyNotWithoutIt(@TempDir Path dir) throws Exception {
+        Path caFile = dir.resolve("ca.pem");
+        try (PrivateMongod tls = PrivateMongod.requiringTls(caFile)) {
+            MongoPeer trusting = MongoPeerUrl.parse("mongodb://" + tls.address() + "/?tls=true&tlsCAFile=" + caFile);
+            MongoPeer untrusting = MongoPeerUrl.parse("mongodb://" + tls.address() + "/?tls=true");
+
+            assertThat(MongoProbe.probe("secure", trusting).topology()).isEqualTo(MongoProbe.Topology.STANDALONE);
+            assertThatThrownBy(() -> MongoProbe.probe("secure", untrusting))
+                    .isInstanceOf(MongoPeerException.class)
+                    .hasMessageStartingWith("peer secure: MongoDB at " + tls.address() + " presents a TLS"
+                            + " certificate that no CA trusted here has signed (")
+                    .hasMessageContaining("unable to find valid certification path to requested target")
+                    .hasMessageEndingWith("); add tlsCAFile=PATH (the CA's certificate in PEM form) to the peer's URL")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
         }
     }
 }

@@ -1,14 +1,14 @@
 package dev.mirrorflow.connector.mongo;
 
-import com.mongodb.ConnectionString;
-import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,11 +31,13 @@ final class PrivateMongod implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final Process process;
+    private final Path caFile;
 
-    private PrivateMongod(Path dir, int port, Process process) {
+    private PrivateMongod(Path dir, int port, Process process, Path caFile) {
         this.dir = dir;
         this.port = port;
         this.process = process;
+        this.caFile = caFile;
     }
 
     /** A standalone server: no replica set, so no oplog and no change streams. */
@@ -44,10 +46,58 @@ final class PrivateMongod implements AutoCloseable {
     }
 
     /**
+     * A standalone server that accepts only TLS, with a self-signed certificate for 127.0.0.1 made
+     * by the JDK's keytool (no openssl needed).
+     *
+     * @param caFile where to write the certificate in PEM form, for a client's tlsCAFile
+     */
+    static PrivateMongod requiringTls(Path caFile) throws Exception {
+        Path dir = Files.createTempDirectory("mirrorflow-private-mongod-tls-");
+        try {
+            Path keyStore = dir.resolve("server.p12");
+            char[] storePassword = "changeit".toCharArray();
+            Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                    "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
+                    "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", keyStore.toString(),
+                    "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit")
+                    .redirectErrorStream(true).start();
+            String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (keytool.waitFor() != 0) {
+                throw new AssertionError("keytool failed: " + out);
+            }
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(keyStore)) {
+                store.load(in, storePassword);
+            }
+            String certificate = pem("CERTIFICATE", store.getCertificate("server").getEncoded());
+            String key = pem("PRIVATE KEY", store.getKey("server", storePassword).getEncoded());
+            Path serverPem = dir.resolve("server.pem");
+            Files.writeString(serverPem, certificate + key);
+            Files.writeString(caFile, certificate);
+            return start(List.of("--tlsMode", "requireTLS", "--tlsCertificateKeyFile", serverPem.toString()), caFile);
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+
+    /**
      * Starts mongod with the dev-env's small settings plus {@code extraArguments} (e.g. {@code
      * --replSet rs1 --oplogSize 1}) and waits until it answers.
      */
     static PrivateMongod start(List<String> extraArguments) throws Exception {
+        return start(extraArguments, null);
+    }
+
+    /** @param caFile when the server requires TLS, the certificate a client must trust to reach it */
+    private static PrivateMongod start(List<String> extraArguments, Path caFile) throws Exception {
         Path dir = Files.createTempDirectory("mirrorflow-private-mongod-");
         int port;
         try (ServerSocket free = new ServerSocket(0)) {
@@ -60,7 +110,7 @@ final class PrivateMongod implements AutoCloseable {
         Files.createDirectories(dir.resolve("data"));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.log").toFile()).start();
-        PrivateMongod mongod = new PrivateMongod(dir, port, process);
+        PrivateMongod mongod = new PrivateMongod(dir, port, process, caFile);
         try {
             mongod.awaitAnswer();
         } catch (Exception | AssertionError e) {
@@ -81,10 +131,9 @@ final class PrivateMongod implements AutoCloseable {
 
     /** A client straight to this server; the caller closes it. */
     MongoClient directClient() {
-        return MongoClients.create(MongoClientSettings.builder()
-                .applyConnectionString(new ConnectionString("mongodb://" + address() + "/?directConnection=true"))
-                .applyToClusterSettings(c -> c.serverSelectionTimeout(2, TimeUnit.SECONDS))
-                .build());
+        String tls = caFile == null ? "" : "&tls=true&tlsCAFile=" + caFile;
+        return MongoPeerClients.open(MongoPeerUrl.parse("mongodb://" + address() + "/?directConnection=true" + tls),
+                new MongoPeerClients.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(30)));
     }
 
     private void awaitAnswer() throws Exception {
