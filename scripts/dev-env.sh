@@ -324,12 +324,14 @@ try:
     login.admin.command("connectionStatus")
 except OperationFailure as e:
     if e.code != 18:
-        raise
+        fail(f"could not log in to the mongod on {address}: {e.details.get('errmsg', e)}")
     try:
         anonymous.admin.command("createUser", user, pwd=password, roles=["root"])
     except OperationFailure:
         fail(f"the mongod on {address} has users but not {user}/{password}; create that user, or stop it"
              f" and remove {data} to start afresh")
+except PyMongoError as e:
+    fail(f"the mongod on {address} does not answer: {e}")
 EOF
 }
 
