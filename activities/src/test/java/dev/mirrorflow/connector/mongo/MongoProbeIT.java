@@ -183,4 +183,18 @@ class MongoProbeIT {
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
         }
     }
+
+    @Test
+    void shouldReportTheNameOfTheReplicaSetThatAnswers() throws Exception {
+        try (PrivateMongod small = PrivateMongod.replicaSet("rs1", 1)) {
+            MongoPeer peer = MongoPeerUrl.parse("mongodb://" + small.address() + "/?replicaSet=rs1");
+
+            MongoProbe.Report report = MongoProbe.probe("small", peer);
+
+            assertThat(report.topology()).isEqualTo(MongoProbe.Topology.REPLICA_SET);
+            assertThat(report.replicaSet()).isEqualTo("rs1");
+            assertThat(report.changeStreams()).isEqualTo(new MongoProbe.Answer(true, "opened on the whole deployment"));
+            assertThat(report.lines()).contains("  topology        replica set rs1");
+        }
+    }
 }

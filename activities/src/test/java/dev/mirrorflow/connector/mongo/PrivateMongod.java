@@ -46,6 +46,31 @@ final class PrivateMongod implements AutoCloseable {
     }
 
     /**
+     * A single-node replica set {@code name} with an oplog of {@code oplogSizeMb} (1 is the least
+     * mongod allows: it fills within seconds of writes, and the oldest entries go at the next
+     * checkpoint, about a minute), initiated and PRIMARY when this returns.
+     */
+    static PrivateMongod replicaSet(String name, int oplogSizeMb) throws Exception {
+        PrivateMongod mongod = start(List.of("--replSet", name, "--oplogSize", String.valueOf(oplogSizeMb)));
+        try (MongoClient client = mongod.directClient()) {
+            client.getDatabase("admin").runCommand(new Document("replSetInitiate", new Document("_id", name)
+                    .append("members", List.of(new Document("_id", 0).append("host", mongod.address())))));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Boolean.TRUE.equals(client.getDatabase("admin").runCommand(new Document("hello", 1))
+                    .getBoolean("isWritablePrimary"))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the private replica set " + name + " has no PRIMARY after 60 s");
+                }
+                Thread.sleep(200);
+            }
+        } catch (Exception | AssertionError e) {
+            mongod.close();
+            throw e;
+        }
+        return mongod;
+    }
+
+    /**
      * A standalone server that accepts only TLS, with a self-signed certificate for 127.0.0.1 made
      * by the JDK's keytool (no openssl needed).
      *
