@@ -11,11 +11,9 @@ import dev.mirrorflow.telemetry.InstanceId;
 import dev.mirrorflow.telemetry.InstanceIdStore;
 import dev.mirrorflow.telemetry.Telemetry;
 import dev.mirrorflow.telemetry.TemporalTracing;
+import dev.mirrorflow.connector.Connectors;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.TelemetryNames;
-import dev.mirrorflow.connector.postgres.slot.SlotAcquirer;
-import dev.mirrorflow.connector.postgres.slot.SlotAcquisitionMetrics;
-import dev.mirrorflow.connector.postgres.slot.SlotRetryPolicy;
 import dev.mirrorflow.workflow.MaintenanceWorkflowImpl;
 import dev.mirrorflow.workflow.MirrorWorkflowImpl;
 import dev.mirrorflow.workflow.PingWorkflowImpl;
@@ -123,15 +121,17 @@ public final class WorkerRuntime implements AutoCloseable {
             // A worker never creates the secret key (a new key could not decrypt the peers), and
             // looks for it when it needs it: `peer create` may make it after the worker started.
             SecretKeySource keys = new SecretKeySource(stateDir, System::getenv);
-            Supplier<PeerStore> peers = () -> new PeerStore(catalog.peers(), keys.existing().orElse(null));
+            // Built once: the connectors' metrics (slot acquisitions) go to this worker's telemetry.
+            Connectors connectors = Connectors.standard(openTelemetry.getMeter(TelemetryNames.SCOPE));
+            Supplier<PeerStore> peers = () -> new PeerStore(catalog.peers(), keys.existing().orElse(null), connectors);
             worker.registerActivitiesImplementations(
                     new WorkerActivitiesImpl(
                             new WorkerActivitiesImpl.Identity(instanceId.id().toString(), version, host, identity), catalog),
                     new MirrorCatalogActivitiesImpl(catalog),
                     new MaintenanceActivitiesImpl(catalog),
-                    new MirrorActivitiesImpl(catalog, peers,
-                            new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics(),
-                                    openTelemetry.getMeter(TelemetryNames.SCOPE)),
+                    // TODO(lead): hand the activities `connectors` itself once they find their source
+                    // through it; until then they get the PostgreSQL connector's slot acquirer from it.
+                    new MirrorActivitiesImpl(catalog, peers, connectors.postgresSlotAcquirer(),
                             Duration.ofSeconds(30), new MirrorTelemetry(openTelemetry)));
 
             catalog.workers().register(instanceId.id(), host, version, identity, Instant.now());
