@@ -9,6 +9,7 @@ import dev.mirrorflow.connector.Heartbeat;
 import dev.mirrorflow.connector.Leftover;
 import dev.mirrorflow.connector.MirrorSession;
 import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.PeerType;
 import dev.mirrorflow.connector.Source;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
@@ -79,8 +80,16 @@ final class MirrorTeardown {
         try {
             source = connectors.source(session, peers.get());
         } catch (RuntimeException e) {
-            left.addAll(connectors.leftoversOfUnreadableSource(spec, "the worker cannot read source peer "
-                    + spec.source() + ": " + connectors.leftoverReason(e)));
+            PeerType type;
+            try {
+                type = peers.get().typeOf(spec.source());
+            } catch (RuntimeException gone) {
+                // A peer cannot be dropped while a live mirror uses it; read as PostgreSQL, the only
+                // kind mirrorflow had when such a catalog could have been written.
+                type = PeerType.POSTGRES;
+            }
+            left.addAll(connectors.leftoversOfUnreadableSource(spec, type, "the worker cannot read source peer "
+                    + spec.source() + ": " + Connectors.leftoverReason(e)));
         }
         try {
             if (source != null) {
@@ -98,7 +107,7 @@ final class MirrorTeardown {
                         droppable = destination.withoutSourceTables(mappings, source);
                     } catch (RuntimeException e) {
                         log.warn("mirror {}: cannot compare source and destination ({}); dropping only the tables"
-                                + " mirrorflow recorded as created", spec.name(), connectors.leftoverReason(e));
+                                + " mirrorflow recorded as created", spec.name(), Connectors.leftoverReason(e));
                     }
                 }
                 List<TableId> kept = new ArrayList<>(destination.forget(spec.name(), droppable,
@@ -116,7 +125,7 @@ final class MirrorTeardown {
                 }
             } catch (RuntimeException e) {
                 left.add(destinationLeftover(spec.name(), mappings, request.dropDestination(), destinationAt,
-                        connectors.leftoverReason(e), connectors.mayClearUp(e)
+                        Connectors.leftoverReason(e), Connectors.mayClearUp(e)
                                 && !(e instanceof ApplicationFailure a && a.isNonRetryable())));
             }
         } finally {

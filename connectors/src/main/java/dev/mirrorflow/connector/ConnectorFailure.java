@@ -15,4 +15,12 @@ public interface ConnectorFailure {
     String type();
 
     boolean retryable();
+
+    /**
+     * Why a piece a teardown could not remove stayed, when the failure knows better than its
+     * message's first clause (a busy slot names who holds it).
+     */
+    default java.util.Optional<String> leftoverReason() {
+        return java.util.Optional.empty();
+    }
 }

@@ -1,76 +1,137 @@
 package dev.mirrorflow.connector;
 
-import dev.mirrorflow.connector.postgres.PostgresSource;
+import dev.mirrorflow.connector.postgres.PostgresConnector;
 import dev.mirrorflow.connector.postgres.destination.DestinationException;
 import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
-import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
-import dev.mirrorflow.connector.postgres.slot.SlotAcquirer;
 import dev.mirrorflow.connector.load.SnapshotLoadException;
 import dev.mirrorflow.model.MirrorSpec;
-import java.time.Duration;
+import dev.mirrorflow.connector.postgres.slot.SlotAcquirer;
+import dev.mirrorflow.connector.postgres.slot.SlotAcquisitionMetrics;
+import dev.mirrorflow.connector.postgres.slot.SlotRetryPolicy;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The connectors this worker has, by peer type: the one place that names them. Activities ask
- * it for a mirror's {@link Source} and {@link Destination} and never name a connector's own
- * classes, so a new connector is a new package plus its lines here.
+ * The connectors this mirrorflow has, by peer type: the one place that names them. A new kind of
+ * database is a new connector package and one line in {@link #standard(Meter)} (and its {@link
+ * PeerType} marked supported); nothing above the connectors changes.
+ *
+ * <p>Built once per process: the worker builds it with its meter, so that the connectors'
+ * metrics reach its telemetry; the CLI uses {@link #standard()}. Immutable and safe to share
+ * between threads.
  */
 public final class Connectors {
 
-    private final SlotAcquirer slots;
-    private final Duration heartbeatInterval;
+    private static final Connectors WITHOUT_TELEMETRY = standard(MeterProvider.noop().get(TelemetryNames.SCOPE));
 
-    /**
-     * @param slots how PostgreSQL sources take their replication slots (the retry policy and the
-     *     metrics of the worker)
-     * @param heartbeatInterval how often a quiet PostgreSQL source gets a logical message so that
-     *     its slot keeps moving
-     */
-    public Connectors(SlotAcquirer slots, Duration heartbeatInterval) {
-        this.slots = slots;
-        this.heartbeatInterval = heartbeatInterval;
+    private final Map<PeerType, Connector> byType;
+    private final PostgresConnector postgres;
+
+    private Connectors(List<Connector> connectors, PostgresConnector postgres) {
+        Map<PeerType, Connector> map = new EnumMap<>(PeerType.class);
+        for (Connector connector : connectors) {
+            if (map.put(connector.type(), connector) != null) {
+                throw new IllegalArgumentException("two connectors for peer type " + connector.type().id());
+            }
+        }
+        this.byType = map;
+        this.postgres = Objects.requireNonNull(postgres, "postgres");
     }
 
     /**
-     * The mirror's source, with its peer read (decrypted) from {@code peers}.
+     * Every connector, with its metrics (e.g. slot acquisitions) in {@code meter}.
+     */
+    public static Connectors standard(Meter meter) {
+        PostgresConnector postgres = new PostgresConnector(
+                new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics(), meter));
+        return new Connectors(List.of(
+                postgres),
+                postgres);
+    }
+
+    /** Every connector, without telemetry: what the CLI and the peer store need. */
+    public static Connectors standard() {
+        return WITHOUT_TELEMETRY;
+    }
+
+    /**
+     * The connector of {@code type}.
+     *
+     * @throws IllegalStateException when this version has none for it; {@link PeerType#parse}
+     *     and {@link PeerStore} refuse such types with a clear line before this is reached
+     */
+    public Connector require(PeerType type) {
+        Connector connector = byType.get(type);
+        if (connector == null) {
+            throw new IllegalStateException("this version of mirrorflow has no connector for peer type " + type.id());
+        }
+        return connector;
+    }
+
+    /** The connector of {@code peer}'s type. */
+    public Connector of(PeerConfig peer) {
+        return require(peer.type());
+    }
+
+    /** Whether this version can use peers of {@code type}. */
+    public boolean has(PeerType type) {
+        return byType.containsKey(type);
+    }
+
+    /**
+     * The mirror's source, built by its peer's connector with the peer read (decrypted) from
+     * {@code peers}; close it when the activity is done with it.
      *
      * @throws UnknownPeerException when the spec names a peer that is gone
      */
     public Source source(MirrorSession session, PeerStore peers) {
-        PeerType type = peers.typeOf(session.spec().source());
-        if (type == PeerType.POSTGRES) {
-            return new PostgresSource(session, peers.postgres(session.spec().source()),
-                    peers.typeOf(session.spec().destination()) == PeerType.POSTGRES
-                            ? peers.postgres(session.spec().destination()) : null,
-                    slots, heartbeatInterval);
-        }
-        throw new IllegalStateException("mirror " + session.name() + ": peer " + session.spec().source() + " is a "
-                + type.id() + " peer, which cannot be a source yet");
+        PeerConfig source = peers.open(session.spec().source());
+        PeerConfig destination = peers.open(session.spec().destination());
+        return of(source).source(session, source, destination);
     }
 
-    /** The destination database of that peer; close it when done. */
+    /** The destination of that peer, built by its connector; close it when done. */
     public Destination destination(String peer, PeerStore peers) {
-        PeerType type = peers.typeOf(peer);
-        if (type == PeerType.POSTGRES) {
-            return new PostgresDestination(peers.postgres(peer));
-        }
-        throw new IllegalStateException("peer " + peer + " is a " + type.id() + " peer, which cannot be a destination");
+        PeerConfig config = peers.open(peer);
+        return of(config).destination(config);
     }
 
-    /** What a teardown leaves at a source whose peer the worker cannot read, with the SQL to remove it. */
-    public List<Leftover> leftoversOfUnreadableSource(MirrorSpec spec, String because) {
-        return PostgresSource.leftoversWithoutPeer(spec, because);
+    /** What a teardown leaves at a source whose peer the worker cannot read, with the statements that remove it. */
+    public List<Leftover> leftoversOfUnreadableSource(MirrorSpec spec, PeerType sourceType, String because) {
+        return has(sourceType) ? require(sourceType).leftoversOfUnreadableSource(spec, because) : List.of();
     }
 
     /** Whether another teardown attempt may remove what this failure kept. */
-    public boolean mayClearUp(RuntimeException e) {
-        return PostgresSource.mayClearUp(e);
+    public static boolean mayClearUp(RuntimeException e) {
+        if (e instanceof ConnectorFailure f) {
+            return f.retryable();
+        }
+        return !(e instanceof IllegalStateException || e instanceof IllegalArgumentException);
     }
 
-    /** Why a piece stayed at a teardown, short enough for its one line. */
-    public String leftoverReason(RuntimeException e) {
-        return PostgresSource.reason(e);
+    /**
+     * Why a piece stayed at a teardown, short enough to sit inside the teardown's one line:
+     * what the failure says is wrong, without what to do after a failed stream (the house
+     * messages read "subject: what is wrong; what to do"), which does not fit a drop.
+     */
+    public static String leftoverReason(RuntimeException e) {
+        if (e instanceof ConnectorFailure f && f.leftoverReason().isPresent()) {
+            return f.leftoverReason().get();
+        }
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+        if (e instanceof ConnectorFailure) {
+            int colon = m.indexOf(": ");
+            int semicolon = m.indexOf("; ", colon + 2);
+            if (colon >= 0 && semicolon > colon) {
+                return m.substring(colon + 2, semicolon);
+            }
+        }
+        return m;
     }
 
     /**
@@ -92,10 +153,5 @@ public final class Connectors {
     /** Whether the failure is a destination's that a retry may overcome (the database was unreachable). */
     public static boolean isDestinationFailure(Throwable e) {
         return e instanceof DestinationException;
-    }
-
-    /** Whether the failure is a load's (a partition that failed to copy). */
-    public static boolean isLoadFailure(Throwable e) {
-        return e instanceof SnapshotLoadException;
     }
 }

@@ -6,7 +6,6 @@ import dev.mirrorflow.catalog.SecretCipher;
 import dev.mirrorflow.catalog.SecretDecryptionException;
 import dev.mirrorflow.catalog.StoredPeer;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeerConfig;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -20,7 +19,8 @@ import java.util.regex.Pattern;
  * <p>A peer is stored twice over: {@code config_public} is what may be shown, and {@code
  * config_encrypted} holds the whole configuration, password included, encrypted with the peer's
  * name as associated data. Only the encrypted copy is ever used to connect; the public copy is for
- * display and holds no password.
+ * display and holds no password. What each copy holds is the peer type's {@link PeerCodec}'s
+ * business, found through {@link Connectors}: the store itself knows no type.
  */
 public final class PeerStore {
 
@@ -29,14 +29,22 @@ public final class PeerStore {
 
     private final PeerRepository repository;
     private final SecretCipher cipher;
+    private final Connectors connectors;
 
     /**
      * @param cipher the key this process holds; null when it holds none, which is enough for
      *     listing and dropping peers but not for creating or reading one
+     * @param connectors whose codecs store and read the peers of each type
      */
-    public PeerStore(PeerRepository repository, SecretCipher cipher) {
+    public PeerStore(PeerRepository repository, SecretCipher cipher, Connectors connectors) {
         this.repository = Objects.requireNonNull(repository, "repository");
         this.cipher = cipher;
+        this.connectors = Objects.requireNonNull(connectors, "connectors");
+    }
+
+    /** A store with {@link Connectors#standard()}'s codecs. */
+    public PeerStore(PeerRepository repository, SecretCipher cipher) {
+        this(repository, cipher, Connectors.standard());
     }
 
     /** A store that can list, find and drop peers but not decrypt them. */
@@ -57,16 +65,16 @@ public final class PeerStore {
     }
 
     /**
-     * Stores a new PostgreSQL peer.
+     * Stores a new peer of any type this version has a connector for.
      *
      * @throws CatalogConflictException when the name is taken
      */
-    public void create(String name, PostgresPeer peer) {
+    public void create(String name, PeerConfig peer) {
         requireValidName(name);
         if (cipher == null) {
             throw new IllegalStateException("creating a peer needs a secret key");
         }
-        repository.create(seal(name, peer, cipher));
+        repository.create(seal(name, peer, cipher, connectors));
     }
 
     /**
@@ -90,7 +98,20 @@ public final class PeerStore {
     }
 
     /**
-     * The PostgreSQL peer of that name, decrypted, ready to connect.
+     * The peer of that name, decrypted, ready for its type's connector.
+     *
+     * @throws UnknownPeerException when there is none
+     * @throws IllegalStateException when this version has no connector for its type
+     * @throws SecretDecryptionException when this process has another key or none, or the stored
+     *     secrets were altered
+     */
+    public PeerConfig open(String name) {
+        return open(require(name), cipher, connectors);
+    }
+
+    /**
+     * The PostgreSQL peer of that name, decrypted, ready to connect: for code inside the
+     * connectors; everything else uses {@link #open}.
      *
      * @throws UnknownPeerException when there is none
      * @throws IllegalStateException when the peer is of another type
@@ -98,7 +119,12 @@ public final class PeerStore {
      *     secrets were altered
      */
     public PostgresPeer postgres(String name) {
-        return open(require(name), cipher);
+        PeerConfig peer = open(name);
+        if (peer instanceof PostgresPeer postgres) {
+            return postgres;
+        }
+        throw new IllegalStateException("peer " + name + " is a " + peer.type().id() + " peer, where a postgres"
+                + " peer is needed");
     }
 
     /**
@@ -123,20 +149,30 @@ public final class PeerStore {
     }
 
     /** The row to store for {@code peer}; package-visible so that tests can look at the bytes. */
-    static StoredPeer seal(String name, PostgresPeer peer, SecretCipher cipher) {
-        byte[] secret = PostgresPeerConfig.secretJson(peer);
+    static StoredPeer seal(String name, PeerConfig peer, SecretCipher cipher) {
+        return seal(name, peer, cipher, Connectors.standard());
+    }
+
+    static StoredPeer seal(String name, PeerConfig peer, SecretCipher cipher, Connectors connectors) {
+        PeerCodec codec = connectors.require(peer.type()).codec();
+        byte[] secret = codec.secretJson(peer);
         try {
-            return new StoredPeer(name, PeerType.POSTGRES.id(), PostgresPeerConfig.publicJson(peer),
-                    cipher.encrypt(name, secret), cipher.keyId(), null);
+            return new StoredPeer(name, peer.type().id(), codec.publicJson(peer), cipher.encrypt(name, secret),
+                    cipher.keyId(), null);
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
     }
 
-    /** Decrypts a stored PostgreSQL peer; {@code cipher} null means this process has no key. */
-    static PostgresPeer open(StoredPeer stored, SecretCipher cipher) {
-        if (!PeerType.POSTGRES.id().equals(stored.type())) {
-            // Only a newer mirrorflow can have stored it, since this one creates postgres peers only.
+    /** Decrypts a stored peer; {@code cipher} null means this process has no key. */
+    static PeerConfig open(StoredPeer stored, SecretCipher cipher) {
+        return open(stored, cipher, Connectors.standard());
+    }
+
+    static PeerConfig open(StoredPeer stored, SecretCipher cipher, Connectors connectors) {
+        PeerType type = knownType(stored.type());
+        if (type == null || !connectors.has(type)) {
+            // Only a newer mirrorflow can have stored it, since this one creates peers of its own types only.
             throw new IllegalStateException("peer " + stored.name() + " is a " + stored.type() + " peer, which this"
                     + " version of mirrorflow cannot use");
         }
@@ -145,9 +181,18 @@ public final class PeerStore {
         }
         byte[] secret = cipher.decrypt(stored.name(), stored.keyId(), stored.configEncrypted());
         try {
-            return PostgresPeerConfig.fromSecretJson(stored.name(), secret);
+            return connectors.require(type).codec().fromSecretJson(stored.name(), secret);
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
+    }
+
+    private static PeerType knownType(String id) {
+        for (PeerType type : PeerType.values()) {
+            if (type.id().equals(id)) {
+                return type;
+            }
+        }
+        return null;
     }
 }

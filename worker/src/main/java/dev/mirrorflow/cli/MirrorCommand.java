@@ -9,7 +9,8 @@ import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorOutcome;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
-import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
+import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.connector.ConnectorMessages;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.MirrorState;
 import dev.mirrorflow.worker.MirrorControl;
@@ -334,7 +335,7 @@ final class MirrorCommand implements Runnable {
                     && mirror.lastError().contains(" no longer exists")) {
                 return "after losing its replication slot (the changes since its checkpoint are gone)";
             }
-            if (mirror.lastError() != null && mirror.lastError().contains(DestinationFailureClassifier.RESYNC_NEEDED)) {
+            if (mirror.lastError() != null && mirror.lastError().contains(ConnectorMessages.RESYNC_NEEDED)) {
                 return "with its destination tables gone or unusable";
             }
             java.util.List<MirrorEvent> history = catalog.mirrors().history(mirror.id(), 1000);

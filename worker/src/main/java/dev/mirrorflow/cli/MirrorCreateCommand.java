@@ -5,15 +5,11 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.NewMirror;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.connector.Connectors;
+import dev.mirrorflow.connector.MirrorCheck;
+import dev.mirrorflow.connector.PeerConfig;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.TableId;
-import dev.mirrorflow.connector.TableMapping;
-import dev.mirrorflow.connector.postgres.setup.MirrorSource;
-import dev.mirrorflow.connector.postgres.peer.PeerProbe;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
-import dev.mirrorflow.connector.postgres.setup.SourceValidator;
-import dev.mirrorflow.connector.postgres.destination.DestinationException;
-import dev.mirrorflow.connector.postgres.destination.DestinationValidator;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.MirrorState;
 import dev.mirrorflow.worker.MirrorControl;
@@ -21,14 +17,9 @@ import dev.mirrorflow.worker.SecretKeySource;
 import dev.mirrorflow.worker.TemporalConnection;
 import dev.mirrorflow.workflow.MirrorWorkflow;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,23 +66,12 @@ final class MirrorCreateCommand implements Callable<Integer> {
             }
             PeerStore peers = new PeerStore(catalog.peers(),
                     new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec)).existing().orElse(null));
-            PostgresPeer source = peers.postgres(mirror.source());
-            PostgresPeer destination = peers.postgres(mirror.destination());
+            PeerConfig source = peers.open(mirror.source());
+            PeerConfig destination = peers.open(mirror.destination());
             refuseSharedSourceObjects(catalog, mirror);
-            SourceValidator.validateNewMirror(source, MirrorSource.of(mirror));
-            PeerProbe.ping(mirror.destination(), destination);
-            // mirrorflow's own and PostgreSQL's schemas first: no GRANT is the way out there.
-            try {
-                mirror.tables().forEach(t -> DestinationValidator.refuseReservedSchema(TableId.parse(t.destination())));
-            } catch (IllegalStateException e) {
-                throw new UserError(e.getMessage());
-            }
-            // What the spec asks of the source's columns and of the destination user's privileges,
-            // which the checks of what the destination holds need too.
-            ExcludedColumnsCheck.check(source, mirror);
-            DestinationPrivilegesCheck.check(mirror.destination(), destination, mirror);
-            DestinationTypesCheck.check(source, mirror.destination(), destination, mirror, "mirror create again");
-            refuseUnsafeDestination(catalog, peers, mirror, source, destination);
+            // The source tables, the destination and what the spec asks of both, by the source's connector.
+            Connectors.standard().of(source).validateMirror(new MirrorCheck(mirror, mirror, source, destination,
+                    false, peers, () -> otherMirrors(catalog)));
 
             // Temporal is checked before the catalog is written, so an unreachable Temporal
             // leaves nothing behind.
@@ -121,57 +101,22 @@ final class MirrorCreateCommand implements Callable<Integer> {
     }
 
     /**
-     * A mirror must not write where it would destroy data it does not own (see {@link
-     * DestinationValidator}), nor into a table another live mirror writes: the catalog knows the
-     * mirrors not set up yet, which the destination's own record does not. Their destination
-     * peers are compared by database identity; one that cannot be reached is left to the
-     * record, which SETUP checks again.
+     * The live mirrors as a check of a new mirror's destination tables needs them (their
+     * destination peers and tables); a mirror whose stored spec cannot be read is left out.
      */
-    static void refuseUnsafeDestination(Catalog catalog, PeerStore peers, MirrorSpec mirror,
-            PostgresPeer source, PostgresPeer destination) {
-        List<TableMapping> mappings = mirror.tables().stream().map(t -> new TableMapping(TableId.parse(t.source()),
-                TableId.parse(t.destination()), new HashSet<>(t.exclude()))).toList();
-        try {
-            DestinationValidator.validate(mirror.name(), source, destination, mappings);
-            Set<TableId> ours = mappings.stream().map(TableMapping::destination).collect(Collectors.toSet());
-            DestinationValidator.DatabaseIdentity identity = null;
-            Map<String, Boolean> sameDatabase = new HashMap<>();
-            for (MirrorRow other : catalog.mirrors().listLive()) {
-                MirrorSpec otherSpec;
-                if (other.name().equals(mirror.name())) {
-                    // The mirror itself, when an edit adds tables to it.
-                    continue;
-                }
-                try {
-                    otherSpec = MirrorSpecJson.read(other.spec());
-                } catch (RuntimeException e) {
-                    continue;
-                }
-                Optional<TableId> shared = otherSpec.tables().stream().map(t -> TableId.parse(t.destination()))
-                        .filter(ours::contains).findFirst();
-                if (shared.isEmpty()) {
-                    continue;
-                }
-                if (identity == null) {
-                    identity = DestinationValidator.databaseIdentity(destination);
-                }
-                DestinationValidator.DatabaseIdentity mine = identity;
-                boolean same = sameDatabase.computeIfAbsent(otherSpec.destination(), peer -> {
-                    try {
-                        return peer.equals(mirror.destination())
-                                || DestinationValidator.databaseIdentity(peers.postgres(peer)).sameDatabaseAs(mine);
-                    } catch (RuntimeException unreachable) {
-                        return false;
-                    }
-                });
-                if (same) {
-                    throw new UserError("destination table " + shared.get() + " belongs to mirror " + other.name()
-                            + ", which writes to it in the same database; map this mirror to another destination table");
-                }
+    static List<MirrorCheck.OtherMirror> otherMirrors(Catalog catalog) {
+        List<MirrorCheck.OtherMirror> others = new ArrayList<>();
+        for (MirrorRow other : catalog.mirrors().listLive()) {
+            MirrorSpec otherSpec;
+            try {
+                otherSpec = MirrorSpecJson.read(other.spec());
+            } catch (RuntimeException e) {
+                continue;
             }
-        } catch (IllegalStateException | DestinationException e) {
-            throw new UserError(e.getMessage());
+            others.add(new MirrorCheck.OtherMirror(other.name(), otherSpec.destination(),
+                    otherSpec.tables().stream().map(t -> TableId.parse(t.destination())).toList()));
         }
+        return others;
     }
 
     /**

@@ -6,15 +6,10 @@ import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.connector.Connectors;
+import dev.mirrorflow.connector.MirrorCheck;
+import dev.mirrorflow.connector.PeerConfig;
 import dev.mirrorflow.connector.PeerStore;
-import dev.mirrorflow.connector.TableId;
-import dev.mirrorflow.connector.TableMapping;
-import dev.mirrorflow.connector.postgres.setup.MirrorSource;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
-import dev.mirrorflow.connector.postgres.SourceException;
-import dev.mirrorflow.connector.postgres.setup.SourceValidator;
-import dev.mirrorflow.connector.postgres.destination.DestinationException;
-import dev.mirrorflow.connector.postgres.destination.DestinationValidator;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.SpecEdit;
 import dev.mirrorflow.model.TableSpec;
@@ -24,7 +19,6 @@ import dev.mirrorflow.worker.TemporalConnection;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -164,34 +158,13 @@ final class MirrorEditCommand implements Callable<Integer> {
     private void checkAddedTables(Catalog catalog, MirrorSpec proposed, SpecEdit edit) {
         PeerStore peers = new PeerStore(catalog.peers(),
                 new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec)).existing().orElse(null));
-        PostgresPeer source = peers.postgres(proposed.source());
-        PostgresPeer destination = peers.postgres(proposed.destination());
+        PeerConfig source = peers.open(proposed.source());
+        PeerConfig destination = peers.open(proposed.destination());
         List<TableSpec> addedTables = proposed.tables().stream()
                 .filter(t -> edit.addedTables().contains(t.source())).toList();
         MirrorSpec added = proposed.withTables(addedTables);
-        try {
-            SourceValidator.validateNewMirror(source, MirrorSource.of(proposed));
-        } catch (SourceException e) {
-            throw new UserError(e.getMessage().replace("run mirror create again", "run mirror edit again"));
-        }
-        try {
-            addedTables.forEach(t -> DestinationValidator.refuseReservedSchema(TableId.parse(t.destination())));
-        } catch (IllegalStateException e) {
-            throw new UserError(e.getMessage());
-        }
-        ExcludedColumnsCheck.check(source, added);
-        DestinationPrivilegesCheck.check(proposed.destination(), destination, added);
-        DestinationTypesCheck.check(source, proposed.destination(), destination, added, "mirror edit again");
-        MirrorCreateCommand.refuseUnsafeDestination(catalog, peers, added, source, destination);
-        if (proposed.initialLoad()) {
-            List<TableMapping> mappings = addedTables.stream().map(t -> new TableMapping(TableId.parse(t.source()),
-                    TableId.parse(t.destination()), new HashSet<>(t.exclude()))).toList();
-            try {
-                DestinationValidator.refuseRowsToKeep(name, destination, mappings);
-            } catch (IllegalStateException | DestinationException e) {
-                throw new UserError(e.getMessage());
-            }
-        }
+        Connectors.standard().of(source).validateMirror(new MirrorCheck(proposed, added, source, destination, true,
+                peers, () -> MirrorCreateCommand.otherMirrors(catalog)));
     }
 
     /** Waits until the workflow has applied the edit and says what it did, or that it goes on. */

@@ -4,16 +4,13 @@ import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.connector.CaughtUpProbe;
+import dev.mirrorflow.connector.Connectors;
+import dev.mirrorflow.connector.PeerConfig;
 import dev.mirrorflow.connector.PeerStore;
-import dev.mirrorflow.connector.postgres.slot.Lsn;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
-import dev.mirrorflow.connector.postgres.slot.SlotPositions;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.worker.SecretKeySource;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,9 +24,6 @@ import picocli.CommandLine.Spec;
         description = {"Waits until the destination has applied everything the source had committed when the "
                 + "command was called (--caught-up). For scripts and tests."})
 final class MirrorWaitCommand implements Callable<Integer> {
-
-    /** The prefix of the marker this command writes into the source's WAL. */
-    static final String MARKER = "mirrorflow_caught_up";
 
     @Spec
     CommandSpec spec;
@@ -55,24 +49,22 @@ final class MirrorWaitCommand implements Callable<Integer> {
         try (Catalog catalog = CatalogSession.open(connection)) {
             MirrorRow row = CatalogSession.liveMirror(catalog, name);
             MirrorSpec mirror = MirrorSpecJson.read(row.spec());
-            PostgresPeer source = new PeerStore(catalog.peers(),
+            PeerConfig source = new PeerStore(catalog.peers(),
                     new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec)).existing().orElse(null))
-                    .postgres(mirror.source());
-            String slot = mirror.slot();
+                    .open(mirror.source());
             long deadline = System.nanoTime() + timeout.toNanos();
-            try (Connection c = source.connect()) {
-                // A marker in the source's WAL after everything committed so far: once the slot is
-                // confirmed past it, everything before it reached the destination.
-                Lsn target = marker(c);
-                Lsn at = Lsn.INVALID;
+            // A mark in the source's change log after everything committed so far: once the
+            // mirror's stream is confirmed past it, everything before it reached the destination.
+            try (CaughtUpProbe probe = Connectors.standard().of(source).caughtUp(source, mirror)) {
+                String target = probe.target();
                 while (System.nanoTime() < deadline) {
-                    at = confirmed(c, slot);
+                    boolean past = probe.reached();
                     // A slot created for a load (the first, or a resync's) starts past the marker
                     // while the load still copies: only a streaming mirror's slot position counts.
                     // The phase is read after the position: a new slot exists only once the
                     // catalog has left RUNNING, and it is RUNNING again only after the load.
                     MirrorRow now = CatalogSession.latestMirror(catalog, name);
-                    if (at.compareTo(target) >= 0 && now.phase() == MirrorPhase.RUNNING) {
+                    if (past && now.phase() == MirrorPhase.RUNNING) {
                         spec.commandLine().getOut().printf("mirror %s caught up: the destination has everything the "
                                 + "source committed up to %s%n", name, target);
                         return 0;
@@ -84,20 +76,9 @@ final class MirrorWaitCommand implements Callable<Integer> {
                     Thread.sleep(250);
                 }
                 throw new UserError("mirror " + name + " did not catch up within " + DurationConverter.format(timeout)
-                        + ": its slot is at " + at + ", waiting for " + target + "; see mirrorflow mirror status " + name);
+                        + ": its slot is at " + probe.position() + ", waiting for " + target
+                        + "; see mirrorflow mirror status " + name);
             }
         }
-    }
-
-    private static Lsn marker(Connection c) throws SQLException {
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(false, '" + MARKER + "', '')::text")) {
-            rs.next();
-            return Lsn.valueOf(rs.getString(1));
-        }
-    }
-
-    private static Lsn confirmed(Connection c, String slot) throws SQLException {
-        return SlotPositions.read(c, slot, 5).map(SlotPositions::confirmedFlush).orElse(Lsn.INVALID);
     }
 }

@@ -7,9 +7,9 @@ import dev.mirrorflow.cli.spec.SpecException;
 import dev.mirrorflow.telemetry.TelemetryConfigurationException;
 import dev.mirrorflow.catalog.CatalogUnavailableException;
 import dev.mirrorflow.catalog.SecretDecryptionException;
+import dev.mirrorflow.connector.ConnectorFailure;
 import dev.mirrorflow.connector.InvalidPeerException;
 import dev.mirrorflow.connector.UnknownPeerException;
-import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.worker.BuildInfo;
 import dev.mirrorflow.worker.SecretKeyException;
 import dev.mirrorflow.worker.TemporalUnavailableException;
@@ -140,7 +140,7 @@ public final class MirrorflowCommand implements Runnable {
         // Each of these carries one line, free of secrets, that says what is wrong and what to do.
         if (e instanceof UserError || e instanceof CatalogUnavailableException
                 || e instanceof CatalogConflictException || e instanceof TemporalUnavailableException
-                || e instanceof UnknownPeerException || e instanceof SourceException
+                || e instanceof UnknownPeerException || e instanceof ConnectorFailure
                 || e instanceof SecretKeyException || e instanceof SecretDecryptionException
                 || e instanceof TelemetryConfigurationException || e instanceof MirrorSpecJson.UnreadableSpecException) {
             err.println("mirrorflow: " + e.getMessage());

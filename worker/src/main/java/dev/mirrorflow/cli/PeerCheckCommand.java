@@ -1,11 +1,12 @@
 package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.connector.Connectors;
+import dev.mirrorflow.connector.PeerConfig;
 import dev.mirrorflow.connector.PeerStore;
-import dev.mirrorflow.connector.postgres.peer.PeerProbe;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import dev.mirrorflow.worker.SecretKeySource;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,23 +35,17 @@ final class PeerCheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PeerStore.requireValidName(name);
-        PostgresPeer peer;
+        PeerConfig peer;
         try (Catalog catalog = Catalog.open(catalogOptions.catalogConfig())) {
             // Checking never creates a key: a new one could not decrypt what the old one encrypted.
             SecretKeySource keys = new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec));
-            peer = new PeerStore(catalog.peers(), keys.existing().orElse(null)).postgres(name);
+            peer = new PeerStore(catalog.peers(), keys.existing().orElse(null)).open(name);
         }
-        PeerProbe.ServerInfo server = PeerProbe.describe(name, peer);
+        List<String> details = Connectors.standard().of(peer).describe(name, peer);
 
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("peer %s: postgres %s, user %s: reachable%n", name, peer.location(), peer.user());
-        out.printf("  server version  %s%n", server.version());
-        out.printf("  wal_level       %s%n", "logical".equals(server.walLevel()) ? server.walLevel()
-                : server.walLevel() + " (a source needs logical: ALTER SYSTEM SET wal_level = logical, then restart"
-                        + " PostgreSQL)");
-        out.printf("  replication     %s%n", server.superuser() ? "yes (superuser)"
-                : server.replication() ? "yes"
-                : "no (a source's user needs it: ALTER ROLE " + peer.user() + " REPLICATION)");
+        out.printf("peer %s: %s %s, user %s: reachable%n", name, peer.type().id(), peer.location(), peer.user());
+        details.forEach(out::println);
         out.flush();
         return 0;
     }

@@ -2,11 +2,11 @@ package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.SecretCipher;
+import dev.mirrorflow.connector.Connector;
+import dev.mirrorflow.connector.Connectors;
+import dev.mirrorflow.connector.PeerConfig;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.PeerType;
-import dev.mirrorflow.connector.postgres.peer.PeerProbe;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeerUrl;
 import dev.mirrorflow.worker.SecretKeySource;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -61,23 +61,23 @@ final class PeerCreateCommand implements Callable<Integer> {
     public Integer call() {
         // Everything the user typed is checked before anything is opened, so a typo costs no connection.
         PeerStore.requireValidName(name);
-        PeerType.parse(type);
-        PostgresPeer peer = PostgresPeerUrl.parse(url);
+        Connector connector = Connectors.standard().require(PeerType.parse(type));
+        PeerConfig peer = connector.codec().parseUrl(url);
         if (passwordFile != null) {
-            peer = peer.withLogin(peer.user(), PasswordFile.read(passwordFile));
+            peer = connector.codec().withPassword(peer, PasswordFile.read(passwordFile));
         }
 
         try (Catalog catalog = Catalog.open(catalogOptions.catalogConfig())) {
             new PeerStore(catalog.peers()).requireNameFree(name);
             if (!noCheck) {
-                PeerProbe.ping(name, peer);
+                connector.ping(name, peer);
             }
             SecretKeySource keys = new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec));
             SecretCipher cipher = keys.obtain();
             new PeerStore(catalog.peers(), cipher).create(name, peer);
-            spec.commandLine().getOut().printf("created peer %s: postgres %s, user %s (%s); secrets encrypted with"
-                    + " key %s%n", name, peer.location(), peer.user(), noCheck ? "not checked" : "reachable",
-                    cipher.keyId());
+            spec.commandLine().getOut().printf("created peer %s: %s %s, user %s (%s); secrets encrypted with"
+                    + " key %s%n", name, peer.type().id(), peer.location(), peer.user(),
+                    noCheck ? "not checked" : "reachable", cipher.keyId());
             return 0;
         }
     }

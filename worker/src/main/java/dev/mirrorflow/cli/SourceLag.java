@@ -3,41 +3,31 @@ package dev.mirrorflow.cli;
 import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.connector.Connectors;
+import dev.mirrorflow.connector.Lag;
+import dev.mirrorflow.connector.PeerConfig;
 import dev.mirrorflow.connector.PeerStore;
-import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
-import dev.mirrorflow.connector.postgres.slot.SlotPositions;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.worker.SecretKeySource;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
- * How far a mirror's slot is behind its source: the source's current WAL position minus the
- * position the slot has confirmed, i.e. WAL the destination has not got yet (or that was
- * quiet WAL not yet confirmed). Asked of the source with short timeouts; status works without it.
+ * How far a mirror's stream is behind its source, as the source's connector measures it (for a
+ * PostgreSQL source: the source's current WAL position minus the position the slot has
+ * confirmed, i.e. WAL the destination has not got yet, or quiet WAL not yet confirmed). Asked of
+ * the source with short timeouts; status works without it.
  */
 record SourceLag(Long bytes, String unavailableBecause) {
 
     static SourceLag of(Catalog catalog, MirrorRow mirror, Path stateDir, Function<String, String> environment) {
         try {
             MirrorSpec spec = MirrorSpecJson.read(mirror.spec());
-            PostgresPeer peer = new PeerStore(catalog.peers(),
-                    new SecretKeySource(stateDir, environment).existing().orElse(null)).postgres(spec.source());
-            Map<String, String> quick = new HashMap<>(peer.properties());
-            quick.putIfAbsent("connectTimeout", "3");
-            quick.putIfAbsent("loginTimeout", "3");
-            quick.putIfAbsent("socketTimeout", "5");
-            PostgresPeer fast = new PostgresPeer(peer.host(), peer.port(), peer.database(), peer.user(),
-                    peer.password(), quick);
-            String slot = spec.slot();
-            try (Connection c = fast.connect()) {
-                return SlotPositions.read(c, slot, 5)
-                        .map(p -> new SourceLag(p.unconfirmedBytes().orElse(0), null))
-                        .orElse(new SourceLag(null, "no replication slot yet"));
-            }
+            PeerConfig peer = new PeerStore(catalog.peers(),
+                    new SecretKeySource(stateDir, environment).existing().orElse(null)).open(spec.source());
+            Lag lag = Connectors.standard().of(peer).lag(peer, spec);
+            return new SourceLag(lag.bytes(), lag.unavailableBecause());
         } catch (Exception e) {
             String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
             return new SourceLag(null, "source not reachable: " + m);

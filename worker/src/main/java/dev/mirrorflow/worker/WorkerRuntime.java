@@ -14,9 +14,6 @@ import dev.mirrorflow.telemetry.TemporalTracing;
 import dev.mirrorflow.connector.Connectors;
 import dev.mirrorflow.connector.PeerStore;
 import dev.mirrorflow.connector.TelemetryNames;
-import dev.mirrorflow.connector.postgres.slot.SlotAcquirer;
-import dev.mirrorflow.connector.postgres.slot.SlotAcquisitionMetrics;
-import dev.mirrorflow.connector.postgres.slot.SlotRetryPolicy;
 import dev.mirrorflow.workflow.MaintenanceWorkflowImpl;
 import dev.mirrorflow.workflow.MirrorWorkflowImpl;
 import dev.mirrorflow.workflow.PingWorkflowImpl;
@@ -124,16 +121,15 @@ public final class WorkerRuntime implements AutoCloseable {
             // A worker never creates the secret key (a new key could not decrypt the peers), and
             // looks for it when it needs it: `peer create` may make it after the worker started.
             SecretKeySource keys = new SecretKeySource(stateDir, System::getenv);
-            Supplier<PeerStore> peers = () -> new PeerStore(catalog.peers(), keys.existing().orElse(null));
+            // Built once: the connectors' metrics (slot acquisitions) go to this worker's telemetry.
+            Connectors connectors = Connectors.standard(openTelemetry.getMeter(TelemetryNames.SCOPE));
+            Supplier<PeerStore> peers = () -> new PeerStore(catalog.peers(), keys.existing().orElse(null), connectors);
             worker.registerActivitiesImplementations(
                     new WorkerActivitiesImpl(
                             new WorkerActivitiesImpl.Identity(instanceId.id().toString(), version, host, identity), catalog),
                     new MirrorCatalogActivitiesImpl(catalog),
                     new MaintenanceActivitiesImpl(catalog),
-                    new MirrorActivitiesImpl(catalog, peers,
-                            new Connectors(new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics(),
-                                    openTelemetry.getMeter(TelemetryNames.SCOPE)), Duration.ofSeconds(30)),
-                            new MirrorTelemetry(openTelemetry)));
+                    new MirrorActivitiesImpl(catalog, peers, connectors, new MirrorTelemetry(openTelemetry)));
 
             catalog.workers().register(instanceId.id(), host, version, identity, Instant.now());
             ScheduledExecutorService lastSeen = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -5,6 +5,7 @@ import dev.mirrorflow.catalog.SourcePartition;
 import dev.mirrorflow.catalog.SourceTable;
 import dev.mirrorflow.connector.ChangeBatch;
 import dev.mirrorflow.connector.ChangeStream;
+import dev.mirrorflow.connector.Connectors;
 import dev.mirrorflow.connector.Destination;
 import dev.mirrorflow.connector.Heartbeat;
 import dev.mirrorflow.connector.Leftover;
@@ -388,13 +389,14 @@ public final class PostgresSource implements Source {
         try (AcquiredSlot slot = teardownSlots.acquire(peer, mirrorSource, session.attempt())) {
             SourceSetup.dropSlotIfExists(slot);
         } catch (RuntimeException e) {
-            left.add(slotLeftover(mirrorSource, peer.location(), reason(e), mayClearUp(e)));
+            left.add(slotLeftover(mirrorSource, peer.location(), Connectors.leftoverReason(e), Connectors.mayClearUp(e)));
         }
         if (session.spec().hasDefaultPublication()) {
             try {
                 SourceSetup.dropPublicationIfExists(peer, mirrorSource);
             } catch (RuntimeException e) {
-                left.add(publicationLeftover(mirrorSource, peer.location(), reason(e), mayClearUp(e)));
+                left.add(publicationLeftover(mirrorSource, peer.location(), Connectors.leftoverReason(e),
+                        Connectors.mayClearUp(e)));
             }
         } else {
             log.info("mirror {}: left publication {} in place, as the spec named it", name(),
@@ -422,39 +424,6 @@ public final class PostgresSource implements Source {
     private static Leftover publicationLeftover(MirrorSource source, String at, String because, boolean mayClearUp) {
         return new Leftover("publication " + source.publication() + " on " + at, because,
                 "DROP PUBLICATION " + TableId.quote(source.publication()), mayClearUp);
-    }
-
-    /** Whether another attempt may succeed: a busy slot or an unreachable database, not a refusal. */
-    public static boolean mayClearUp(RuntimeException e) {
-        if (e instanceof SourceException s) {
-            return s.retryable();
-        }
-        if (e instanceof dev.mirrorflow.connector.ConnectorFailure f) {
-            return f.retryable();
-        }
-        return !(e instanceof IllegalStateException || e instanceof IllegalArgumentException);
-    }
-
-    /**
-     * Why a piece stayed, short enough to sit inside the teardown's one line: for a busy slot
-     * who holds it, otherwise what the failure says is wrong (the house messages read
-     * "subject: what is wrong; what to do", and what to do after a failed stream does not fit a
-     * drop).
-     */
-    public static String reason(RuntimeException e) {
-        if (e instanceof SlotBusyException busy) {
-            return "it is in use by " + (busy.holderPid().isPresent() ? "PID " + busy.holderPid().getAsInt()
-                    : "another process") + "; stop that process first";
-        }
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-        if (e instanceof SourceException) {
-            int colon = m.indexOf(": ");
-            int semicolon = m.indexOf("; ", colon + 2);
-            if (colon >= 0 && semicolon > colon) {
-                return m.substring(colon + 2, semicolon);
-            }
-        }
-        return m;
     }
 
     @Override

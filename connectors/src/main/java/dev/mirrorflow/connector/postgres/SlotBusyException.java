@@ -40,4 +40,10 @@ public final class SlotBusyException extends SourceException {
     public String type() {
         return TYPE;
     }
+
+    @Override
+    public java.util.Optional<String> leftoverReason() {
+        return java.util.Optional.of("it is in use by " + (holderPid != null ? "PID " + holderPid : "another process")
+                + "; stop that process first");
+    }
 }

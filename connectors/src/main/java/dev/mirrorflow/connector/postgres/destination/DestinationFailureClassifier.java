@@ -1,5 +1,6 @@
 package dev.mirrorflow.connector.postgres.destination;
 
+import dev.mirrorflow.connector.ConnectorMessages;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
@@ -17,7 +18,7 @@ import java.util.Optional;
 public final class DestinationFailureClassifier {
 
     /** Part of the message of a failure that only a resync repairs; {@code mirror resume} looks for it. */
-    public static final String RESYNC_NEEDED = "only a resync restores the destination";
+    public static final String RESYNC_NEEDED = ConnectorMessages.RESYNC_NEEDED;
 
     private static final String PERMISSION = "42501";
 

@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.postgres.peer;
 
+import dev.mirrorflow.connector.PeerConfig;
+import dev.mirrorflow.connector.PeerType;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -19,7 +21,8 @@ import org.postgresql.PGProperty;
  * {@link #toString()}, and neither does any property whose name mentions a password.
  */
 public record PostgresPeer(
-        String host, int port, String database, String user, String password, Map<String, String> properties) {
+        String host, int port, String database, String user, String password, Map<String, String> properties)
+        implements PeerConfig {
 
     /** What the server shows in {@code pg_stat_activity.application_name} for our sessions. */
     public static final String APPLICATION_NAME = "mirrorflow";
@@ -56,7 +59,13 @@ public record PostgresPeer(
         return "jdbc:postgresql://" + hostPart + ":" + port + "/" + databasePart;
     }
 
+    @Override
+    public PeerType type() {
+        return PeerType.POSTGRES;
+    }
+
     /** {@code host:port/database}, for messages. */
+    @Override
     public String location() {
         return host + ":" + port + "/" + database;
     }

@@ -1,6 +1,7 @@
-package dev.mirrorflow.cli;
+package dev.mirrorflow.connector.postgres.check;
 
 import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.MirrorCheckException;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
@@ -40,7 +41,7 @@ final class DestinationTypesCheck {
     /**
      * Runs after the source validator, which has made sure that every table exists.
      *
-     * @throws UserError naming the first column whose type the destination lacks, and what to do
+     * @throws MirrorCheckException naming the first column whose type the destination lacks, and what to do
      */
     static void check(PostgresPeer source, String destinationPeer, PostgresPeer destination, MirrorSpec mirror,
             String again) {
@@ -56,7 +57,7 @@ final class DestinationTypesCheck {
                         continue;
                     }
                     String definition = definition(src, column.type());
-                    throw new UserError("mirror " + mirror.name() + ": column " + column.name() + " of source table "
+                    throw new MirrorCheckException("mirror " + mirror.name() + ": column " + column.name() + " of source table "
                             + table.source() + " has type " + column.type() + ", which the destination database does not"
                             + " have; create it there first" + (definition == null ? "" : " (at the source: "
                                     + definition + ")") + " or exclude the column (mirrorflow creates enum types only),"

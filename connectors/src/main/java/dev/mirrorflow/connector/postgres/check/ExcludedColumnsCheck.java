@@ -1,7 +1,8 @@
-package dev.mirrorflow.cli;
+package dev.mirrorflow.connector.postgres.check;
 
-import dev.mirrorflow.cli.spec.KeySuggestions;
 import dev.mirrorflow.connector.ColumnSchema;
+import dev.mirrorflow.connector.MirrorCheckException;
+import dev.mirrorflow.connector.NameSuggestions;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
@@ -45,7 +46,7 @@ final class ExcludedColumnsCheck {
     /**
      * Runs after the source validator, which has made sure that every table exists.
      *
-     * @throws UserError naming the first table and column that cannot be excluded, and what to do
+     * @throws MirrorCheckException naming the first table and column that cannot be excluded, and what to do
      */
     static void check(PostgresPeer source, MirrorSpec mirror) {
         SourceOperation op = SourceOperation.creatingMirror("checking the excluded columns", source, mirror.name());
@@ -69,12 +70,12 @@ final class ExcludedColumnsCheck {
             ColumnSchema column = schema.columns().stream().filter(col -> col.name().equals(name)).findFirst()
                     .orElse(null);
             if (column == null) {
-                throw new UserError("mirror " + mirror + ": source table " + table + " has no column " + name
-                        + " to exclude" + KeySuggestions.closest(name, names).map(n -> " (did you mean " + n + "?)")
+                throw new MirrorCheckException("mirror " + mirror + ": source table " + table + " has no column " + name
+                        + " to exclude" + NameSuggestions.closest(name, names).map(n -> " (did you mean " + n + "?)")
                                 .orElse("") + fix);
             }
             if (column.isKey()) {
-                throw new UserError("mirror " + mirror + ": column " + name + " of source table " + table
+                throw new MirrorCheckException("mirror " + mirror + ": column " + name + " of source table " + table
                         + " is part of the key that identifies its rows (" + keyColumns(schema)
                         + ") and cannot be excluded, since changes are applied by that key" + fix);
             }
@@ -86,7 +87,7 @@ final class ExcludedColumnsCheck {
                     String generated = rs.getString(1);
                     String input = rs.getString(2);
                     if (excluded.contains(input) && !excluded.contains(generated)) {
-                        throw new UserError("mirror " + mirror + ": generated column " + generated + " of source table "
+                        throw new MirrorCheckException("mirror " + mirror + ": generated column " + generated + " of source table "
                                 + table + " is computed from column " + input + ", which the spec excludes, so the"
                                 + " destination could not compute it; exclude " + generated + " too or stop"
                                 + " excluding " + input + " in the spec, then run mirror create again");

@@ -1,5 +1,6 @@
-package dev.mirrorflow.cli;
+package dev.mirrorflow.connector.postgres.check;
 
+import dev.mirrorflow.connector.MirrorCheckException;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import dev.mirrorflow.connector.postgres.SourceFailureClassifier;
@@ -35,7 +36,7 @@ final class DestinationPrivilegesCheck {
     private DestinationPrivilegesCheck() {}
 
     /**
-     * @throws UserError naming the first missing privilege and the GRANT that gives it
+     * @throws MirrorCheckException naming the first missing privilege and the GRANT that gives it
      */
     static void check(String peerName, PostgresPeer destination, MirrorSpec mirror) {
         SourceOperation op = SourceOperation.creatingMirror("checking the destination user's privileges", destination,
@@ -111,8 +112,8 @@ final class DestinationPrivilegesCheck {
         }
     }
 
-    private static UserError missing(MirrorSpec mirror, String peerName, String user, String what, String grant) {
-        return new UserError("mirror " + mirror.name() + ": user " + user + " of destination peer " + peerName
+    private static MirrorCheckException missing(MirrorSpec mirror, String peerName, String user, String what, String grant) {
+        return new MirrorCheckException("mirror " + mirror.name() + ": user " + user + " of destination peer " + peerName
                 + " lacks " + what + "; run " + grant + " as the owner or a superuser, then run mirror create again");
     }
 
