@@ -424,7 +424,7 @@ public final class MirrorWorkflowHistoryRecorder {
         }
 
         void save(String name, Phase expected) throws Exception {
-            Phase result = client.newUntypedWorkflowStub(workflowId).getResult(Phase.class);
+            Phase result = client.newUntypedWorkflowStub(workflowId).getResult(MirrorState.class).phase();
             if (result != expected) {
                 throw new IllegalStateException(name + " ended " + result + ", not " + expected);
             }

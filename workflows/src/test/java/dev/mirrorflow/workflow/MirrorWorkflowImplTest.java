@@ -67,7 +67,7 @@ class MirrorWorkflowImplTest {
     }
 
     private Phase result() {
-        return stub.getResult(Phase.class);
+        return stub.getResult(MirrorState.class).phase();
     }
 
     @Test
@@ -144,7 +144,7 @@ class MirrorWorkflowImplTest {
         assertThat(activities.loads).as("the load is not repeated").hasSize(1);
         mirror.terminate(false);
         assertThat(env.getWorkflowClient().newUntypedWorkflowStub(MirrorWorkflow.workflowId("orders"))
-                .getResult(Phase.class)).isEqualTo(Phase.TERMINATED);
+                .getResult(MirrorState.class).phase()).isEqualTo(Phase.TERMINATED);
     }
 
     @Test
@@ -281,7 +281,7 @@ class MirrorWorkflowImplTest {
         env.getWorkflowClient().signalWithStart(request);
         stub = WorkflowStub.fromTyped(mirror);
 
-        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, Phase.class)).isEqualTo(Phase.TERMINATED);
+        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, MirrorState.class).phase()).isEqualTo(Phase.TERMINATED);
         assertThat(activities.setupAttempts).as("nothing set up for a mirror dropped at once").isEmpty();
         assertThat(activities.teardowns).singleElement().satisfies(t -> assertThat(t.dropDestination()).isTrue());
     }
@@ -295,7 +295,7 @@ class MirrorWorkflowImplTest {
 
         mirror.terminate(false);
 
-        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, Phase.class)).isEqualTo(Phase.TERMINATED);
+        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, MirrorState.class).phase()).isEqualTo(Phase.TERMINATED);
         assertThat(activities.teardowns).hasSize(1);
         assertThat(activities.outcomes).singleElement().satisfies(o -> assertThat(o.dropped()).isTrue());
     }
