@@ -86,6 +86,11 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private int resyncGeneration;
     /** Set when the run continues as new: an update waiting for its resync may return then. */
     private boolean continuingAsNew;
+    /**
+     * Set when this run ends the mirror (dropped or FAILED). Not the carried phase: a new run of
+     * a FAILED mirror starts in phase FAILED, and it takes a resync up.
+     */
+    private boolean ending;
 
     /**
      * Signals refused while the mirror is paused for maintenance, not yet written to its
@@ -320,6 +325,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             log.warn("mirror {} dropped with something left behind: {}", name, leftBehind);
         }
         state = state.withEnd(Phase.TERMINATED, state.lastError());
+        ending = true;
         catalog.recordOutcome(new MirrorOutcomeRecord(name, Workflow.getInfo().getRunId(), Phase.TERMINATED,
                 leftBehind, true));
         return state;
@@ -329,6 +335,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         String error = message(e);
         log.warn("mirror {} failed: {}", name, error);
         state = state.withEnd(Phase.FAILED, error);
+        ending = true;
         catalog.recordOutcome(new MirrorOutcomeRecord(name, Workflow.getInfo().getRunId(), Phase.FAILED,
                 error, false));
         return state;
@@ -436,7 +443,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
 
     /** Why a resync cannot be taken up now, in one line that says what to do; null when it can. */
     private String resyncRefusal() {
-        if (ended()) {
+        if (ending) {
             return "mirror " + name + " has ended (" + state.phase() + "); see mirrorflow mirror status " + name;
         }
         if (state.terminateRequested()) {
@@ -453,7 +460,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     public int startResync() {
         int takenUpBefore = resyncsTakenUp;
         state = state.withResyncRequested(true);
-        Workflow.await(() -> resyncsTakenUp > takenUpBefore || continuingAsNew || ended());
+        Workflow.await(() -> resyncsTakenUp > takenUpBefore || continuingAsNew || ending);
         if (resyncsTakenUp > takenUpBefore) {
             return resyncGeneration;
         }
