@@ -88,6 +88,8 @@ public final class MirrorWorkflowHistoryRecorder {
         recorder.ping();
         recorder.streamEditLoadPauseResume();
         recorder.editAppliedByResumeAfterFailure();
+        recorder.streamResyncByUpdate();
+        recorder.resyncAfterFailureByUpdateWithStart();
         System.out.println("recorded histories in " + dir.toAbsolutePath());
         System.exit(0);
     }
@@ -168,6 +170,51 @@ public final class MirrorWorkflowHistoryRecorder {
             waitFor(() -> bench.activities.streams.size() == 2);
             bench.current().terminate(false);
             bench.save("mirror-stream-resync", Phase.TERMINATED);
+        }
+    }
+
+    /**
+     * `mirror resync` of a streaming mirror: the startResync update stops the stream, and the same
+     * run takes the resync up (reset, setup, load of generation 2) before it streams again.
+     */
+    void streamResyncByUpdate() throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.partitions = 2;
+            bench.start("resync-update", MirrorState.initial(true, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            int generation = bench.current().startResync();
+            if (generation != 2) {
+                throw new IllegalStateException("resync update answered generation " + generation);
+            }
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(false);
+            bench.save("mirror-stream-resync-update", Phase.TERMINATED);
+        }
+    }
+
+    /**
+     * `mirror resync` of a FAILED mirror: a new run from the failed run's final state (batch size
+     * 77 from an updateConfig), started together with the startResync update.
+     */
+    void resyncAfterFailureByUpdateWithStart() throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.partitions = 2;
+            MirrorState failed = new MirrorState(Phase.FAILED, 1, true, true, null, false, false, false, false, 77,
+                    900, FAST_RETRY, "the source broke (recorded)", 0, 4, null, 0, 0);
+            MirrorWorkflow mirror = bench.client.newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder(
+                    bench.options("refailed-update")).setWorkflowIdConflictPolicy(
+                            io.temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL).build());
+            io.temporal.client.WithStartWorkflowOperation<MirrorState> start =
+                    new io.temporal.client.WithStartWorkflowOperation<>(mirror::run,
+                            new MirrorRef("recorded", failed.resyncAfterThisFailure()));
+            io.temporal.client.WorkflowUpdateHandle<Integer> update = WorkflowClient.startUpdateWithStart(
+                    mirror::startResync, io.temporal.client.UpdateOptions.<Integer>newBuilder()
+                            .setWaitForStage(io.temporal.client.WorkflowUpdateStage.ACCEPTED).build(), start);
+            update.getResult();
+            bench.firstRun = update.getExecution();
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().terminate(false);
+            bench.save("mirror-resync-after-failure-update", Phase.TERMINATED);
         }
     }
 
