@@ -63,9 +63,10 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                     .build());
 
     /**
-     * The version of the run loop under which a run that stopped its stream for a resync serves
-     * the resync itself instead of continuing as new first, so that {@link #startResync} returns
-     * from the run that accepted it. Runs recorded before it continue as new, as they did.
+     * The version of the run loop under which a run that stopped its stream, or applied a spec
+     * edit, while a resync was asked for serves the resync itself instead of continuing as new
+     * first, so that {@link #startResync} returns from the run that accepted it. Runs recorded
+     * before it continue as new, as they did.
      */
     static final String RESYNC_IN_THE_STOPPED_RUN = "resync-in-the-stopped-run";
 
@@ -76,6 +77,9 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private boolean pauseReasonChanged;
     /** Set while the edit itself runs, which a pending edit must not stop. */
     private boolean applyingEdit;
+
+    /** The data path's activities, with the retry and heartbeat settings of the state. */
+    private MirrorActivities data;
 
     /** Set while a long activity runs and a signal may need to stop it. */
     private CancellationScope running;
@@ -112,7 +116,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
 
     @Override
     public MirrorState run(MirrorRef ref) {
-        MirrorActivities data = dataActivities();
+        data = dataActivities();
         try {
             while (true) {
                 if (state.terminateRequested()) {
@@ -121,7 +125,16 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 // Before a resync, so that the reload copies the edited tables; after a pause,
                 // which the edit waits for.
                 if (state.pendingEdit() != null && state.pauseReason() == null) {
-                    applyEdit(data);
+                    if (applyEdit()) {
+                        // A resync asked for meanwhile is taken up by this run, with activities
+                        // of the edited settings, so that whoever asked learns from it that the
+                        // resync began; else a fresh run takes the new settings up.
+                        if (state.resyncRequested() && resyncInTheStoppedRun()) {
+                            data = dataActivities();
+                            continue;
+                        }
+                        continueAsNew();
+                    }
                     continue;
                 }
                 if (state.resyncRequested()) {
@@ -165,8 +178,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 recordRefusedSignals();
                 // A resync is served here, so that whoever asked for it learns from this run that
                 // it began; the run continues as new after the reload, when it streams again.
-                if (state.resyncRequested() && !state.terminateRequested()
-                        && Workflow.getVersion(RESYNC_IN_THE_STOPPED_RUN, Workflow.DEFAULT_VERSION, 1) == 1) {
+                if (state.resyncRequested() && !state.terminateRequested() && resyncInTheStoppedRun()) {
                     continue;
                 }
                 continueAsNew();
@@ -174,6 +186,11 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         } catch (ActivityFailure e) {
             return fail(e);
         }
+    }
+
+    /** Whether this run serves a resync it stopped for itself (see {@link #RESYNC_IN_THE_STOPPED_RUN}). */
+    private static boolean resyncInTheStoppedRun() {
+        return Workflow.getVersion(RESYNC_IN_THE_STOPPED_RUN, Workflow.DEFAULT_VERSION, 1) == 1;
     }
 
     /**
@@ -226,11 +243,12 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     }
 
     /**
-     * Applies the pending spec edit. The added tables are loaded here only when the mirror has
-     * loaded its own and no resync follows; otherwise the coming load copies them. Once applied,
-     * a fresh run takes the new settings up (the retry policy is its activities' options).
+     * Applies the pending spec edit; returns whether it was applied. The added tables are loaded
+     * here only when the mirror has loaded its own and no resync follows; otherwise the coming
+     * load copies them. Once applied, the state has the new settings, which activities take up
+     * from a new stub (the retry policy is their options).
      */
-    private void applyEdit(MirrorActivities data) {
+    private boolean applyEdit() {
         SpecEdit edit = state.pendingEdit();
         int generation = state.loadGeneration();
         boolean loadAdded = state.loadDone() && !state.resyncRequested() && edit.loadsRows();
@@ -255,12 +273,12 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             // Stopped at a partition boundary by a pause, resync or drop: the loop serves that
             // (a resync next, with the edit applied first without a load of its own), and the
             // edit goes on afterwards from the start.
-            return;
+            return false;
         }
         log.info("mirror {}: spec edit applied: {}", name, edit.description());
         state = state.withEditApplied(edit);
         configChanged = false;
-        continueAsNew();
+        return true;
     }
 
     /**

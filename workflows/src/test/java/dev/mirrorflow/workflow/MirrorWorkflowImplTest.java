@@ -12,7 +12,11 @@ import dev.mirrorflow.model.SpecEdit;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.client.UpdateOptions;
+import io.temporal.client.WithStartWorkflowOperation;
 import io.temporal.client.WorkflowUpdateException;
+import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
@@ -503,6 +507,39 @@ class MirrorWorkflowImplTest {
         // The new run's catalog writes are numbered after the failed run's.
         assertThat(activities.phases.stream().map(p -> p.idempotencyKey()).distinct().count())
                 .isEqualTo(activities.phases.size());
+        mirror.terminate(false);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+    }
+
+    @Test
+    void shouldApplyASavedEditThenTakeTheResyncUpInTheSameRunWhenStartedWithTheResyncUpdate() throws Exception {
+        activities.partitions = 2;
+        MirrorState failed = new MirrorState(Phase.FAILED, 1, true, true, null, false, false, false, false, 1000, 5000,
+                new RetrySettings(1000, 2.0, 60_000, 0), "the source broke (test)", 0, 4, null, 0, 0);
+        mirror = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(MirrorWorkflow.workflowId("orders"))
+                .setTaskQueue(TaskQueues.DEFAULT)
+                .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                .build());
+        WithStartWorkflowOperation<MirrorState> start = new WithStartWorkflowOperation<>(mirror::run,
+                new MirrorRef("orders", failed.resyncAfterThisFailure().withPendingEdit(edit(true, 77))));
+
+        io.temporal.client.WorkflowUpdateHandle<Integer> update = WorkflowClient.startUpdateWithStart(
+                mirror::startResync, UpdateOptions.<Integer>newBuilder().setWaitForStage(WorkflowUpdateStage.ACCEPTED)
+                        .build(), start);
+        int generation = update.getResult();
+
+        stub = WorkflowStub.fromTyped(mirror);
+        assertThat(generation).isEqualTo(2);
+        assertThat(activities.edits).singleElement().satisfies(e -> assertThat(e.loadAddedTables()).isFalse());
+        assertThat(activities.phases).as("the resync is in the catalog when the update returns")
+                .anyMatch(p -> p.reason().equals(MirrorWorkflow.RESYNC_REASON));
+        await("streaming", () -> activities.streams.size() == 1);
+        assertThat(env.getWorkflowClient().newUntypedWorkflowStub(MirrorWorkflow.workflowId("orders"))
+                .describe().getExecution().getRunId())
+                .as("the run that answered the update took the resync up").isEqualTo(update.getExecution().getRunId());
+        assertThat(activities.resets).singleElement().satisfies(r -> assertThat(r.loadGeneration()).isEqualTo(2));
+        assertThat(activities.streams.get(0).batchSize()).as("the edit's batch size").isEqualTo(77);
         mirror.terminate(false);
         assertThat(result()).isEqualTo(Phase.TERMINATED);
     }
