@@ -76,4 +76,17 @@ class MirrorStateTest {
         assertThat(next).isEqualTo(new MirrorState(Phase.FAILED, 3, false, false, null, false, false, false, true, 77,
                 900, RETRY, null, 1234, 41, null, 0, 15_000));
     }
+
+    /**
+     * Runs that ended before runs returned their final state returned their phase: reading such
+     * a result as a state fails with this exception, which MirrorControl.finalState takes as
+     * "no final state known".
+     */
+    @Test
+    void shouldNotReadTheResultOfARunThatReturnedOnlyItsPhaseAsAState() {
+        Payload phaseResult = DefaultDataConverter.STANDARD_INSTANCE.toPayload(Phase.FAILED).orElseThrow();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DefaultDataConverter.STANDARD_INSTANCE
+                .fromPayload(phaseResult, MirrorState.class, MirrorState.class))
+                .isInstanceOf(io.temporal.common.converter.DataConverterException.class);
+    }
 }
