@@ -391,8 +391,8 @@ final class MirrorCommand implements Runnable {
                 description = "How long to wait for the workflow to take the resync up. Default: ${DEFAULT-VALUE}")
         Duration timeout;
 
-        // The newest catalog event before the signal; the workflow's "resync requested" comes after.
-        private long lastEventId;
+        /** How far the running workflow got with the resync; null when a new run was started. */
+        private MirrorControl.ResyncProgress progress;
 
         @Override
         String action() {
@@ -402,42 +402,46 @@ final class MirrorCommand implements Runnable {
         @Override
         void check(Catalog catalog, MirrorRow mirror) {
             CatalogSession.refuseDuringMaintenance(catalog, "resync mirror " + name);
-            java.util.List<MirrorEvent> newest = catalog.mirrors().history(mirror.id(), 1);
-            lastEventId = newest.isEmpty() ? 0 : newest.get(0).id();
         }
 
         /**
-         * Returns once the workflow has taken the resync up (its phase in the catalog no longer
-         * describes the mirror before the resync), so that what runs next, such as {@code mirror
-         * wait --caught-up}, waits for the reload rather than trusting the old stream.
+         * Asks the running workflow, which answers once it has taken the resync up (stopped what
+         * it did and recorded the resync in the catalog), so that what runs next, such as {@code
+         * mirror wait --caught-up}, waits for the reload rather than trusting the old stream.
          */
         @Override
-        void after(MirrorControl control, Catalog catalog, MirrorRow mirror) throws Exception {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                boolean started = catalog.mirrors().history(mirror.id(), 20).stream()
-                        .anyMatch(e -> e.id() > lastEventId && e.kind() == MirrorEvent.Kind.PHASE
-                                && e.reason() != null && e.reason().equals(MirrorWorkflow.RESYNC_REASON));
-                if (started) {
-                    spec.commandLine().getOut().printf("resync requested for mirror %s and started; follow it with: "
-                            + "mirrorflow mirror status %s --watch%n", name, name);
-                    return;
-                }
-                Thread.sleep(200);
+        void signal(MirrorControl control) {
+            try {
+                progress = control.startResync(name, timeout);
+            } catch (MirrorControl.RequestRefusedException e) {
+                throw new UserError(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError("interrupted while waiting for mirror " + name + " to take the resync up");
             }
-            spec.commandLine().getOut().printf("resync requested for mirror %s; it starts when a worker takes it up "
-                    + "(mirrorflow ping checks for one); follow it with: mirrorflow mirror status %s --watch%n",
-                    name, name);
         }
 
         @Override
-        void signal(MirrorControl control) {
-            control.resync(name);
+        void after(MirrorControl control, Catalog catalog, MirrorRow mirror) {
+            PrintWriter out = spec.commandLine().getOut();
+            if (progress == MirrorControl.ResyncProgress.WAITING_FOR_A_WORKER) {
+                out.printf("resync requested for mirror %s; it starts when a worker takes it up (mirrorflow ping "
+                        + "checks for one); follow it with: mirrorflow mirror status %s --watch%n", name, name);
+            } else if (progress == MirrorControl.ResyncProgress.ACCEPTED) {
+                out.printf("resync requested for mirror %s; it starts once the mirror has stopped what it is doing; "
+                        + "follow it with: mirrorflow mirror status %s --watch%n", name, name);
+            } else {
+                out.printf("resync requested for mirror %s and started; follow it with: "
+                        + "mirrorflow mirror status %s --watch%n", name, name);
+            }
         }
 
         /**
          * A FAILED mirror's workflow has ended, and a resync is how such a mirror comes back (the
-         * failure's message says so): a new run of its workflow starts with the resync requested.
+         * failure's message says so): a new run of its workflow starts from the state the failed
+         * run ended with, with the resync requested, so that settings changed since the mirror was
+         * created stay. Only when Temporal no longer keeps that run does the state come from the
+         * catalog and the stored spec.
          */
         @Override
         void notRunning(MirrorControl control, Catalog catalog, MirrorRow mirror,
@@ -446,9 +450,25 @@ final class MirrorCommand implements Runnable {
                 throw new UserError(e.getMessage());
             }
             MirrorSpec stored = MirrorSpecJson.read(mirror.spec());
-            control.start(name, withSavedEdit(catalog, mirror, stored, MirrorState.resyncAfterFailure(
-                    Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), stored.batchSize(),
-                    stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size())));
+            MirrorState state = control.finalState(name)
+                    .filter(last -> last.phase() == dev.mirrorflow.model.Phase.FAILED)
+                    .map(MirrorState::resyncAfterThisFailure)
+                    .orElseGet(() -> {
+                        spec.commandLine().getOut().printf("mirror %s's failed run is no longer kept by Temporal; "
+                                + "it resyncs with the batch size and idle timeout of its spec%n", name);
+                        return MirrorState.resyncAfterFailure(
+                                Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())),
+                                stored.batchSize(), stored.idleTimeoutMillis(), stored.retry(),
+                                catalog.mirrors().history(mirror.id(), 100_000).size());
+                    });
+            try {
+                progress = control.startWithResync(name, withSavedEdit(catalog, mirror, stored, state), timeout);
+            } catch (MirrorControl.RequestRefusedException refused) {
+                throw new UserError(refused.getMessage());
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new UserError("interrupted while waiting for mirror " + name + " to take the resync up");
+            }
         }
     }
 

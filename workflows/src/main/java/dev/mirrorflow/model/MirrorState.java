@@ -40,18 +40,183 @@ public record MirrorState(
         long maintenanceRunId,
         long heartbeatTimeoutMillis) {
 
-    /** This state with a spec edit waiting, for a new run of a mirror edited while it had none. */
+    /** This state with a spec edit waiting ({@code null}: none), e.g. for a new run of a mirror edited meanwhile. */
     public MirrorState withPendingEdit(SpecEdit edit) {
-        return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
-                terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
-                phaseSinceMillis, eventSeq, edit, maintenanceRunId, heartbeatTimeoutMillis);
+        return changed(c -> c.pendingEdit = edit);
     }
 
     /** This state with another heartbeat timeout (see {@code heartbeatTimeoutMillis}). */
     public MirrorState withHeartbeatTimeout(long millis) {
-        return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
-                terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
-                phaseSinceMillis, eventSeq, pendingEdit, maintenanceRunId, millis);
+        return changed(c -> c.heartbeatTimeoutMillis = millis);
+    }
+
+    /** This state in phase {@code next} since {@code sinceMillis}, recorded as the next catalog event. */
+    public MirrorState withPhaseRecorded(Phase next, long sinceMillis) {
+        return changed(c -> {
+            c.phase = next;
+            c.phaseSinceMillis = sinceMillis;
+            c.eventSeq++;
+        });
+    }
+
+    /** This state with one more catalog event numbered (see {@code eventSeq}). */
+    public MirrorState withNextEvent() {
+        return changed(c -> c.eventSeq++);
+    }
+
+    /** This state ended in {@code end} (TERMINATED or FAILED), with the error it failed with. */
+    public MirrorState withEnd(Phase end, String error) {
+        return changed(c -> {
+            c.phase = end;
+            c.lastError = error;
+        });
+    }
+
+    public MirrorState withSetupDone(boolean done) {
+        return changed(c -> c.setupDone = done);
+    }
+
+    public MirrorState withLoadDone(boolean done) {
+        return changed(c -> c.loadDone = done);
+    }
+
+    /** This state paused for {@code reason} ({@code null}: not paused), with no resume waiting. */
+    public MirrorState withPauseReason(String reason) {
+        return changed(c -> {
+            c.pauseReason = reason;
+            c.resumeRequested = false;
+        });
+    }
+
+    public MirrorState withResumeRequested() {
+        return changed(c -> c.resumeRequested = true);
+    }
+
+    /** This state asked to be dropped, with the destination tables if this or an earlier request said so. */
+    public MirrorState withTerminateRequested(boolean dropDestination) {
+        return changed(c -> {
+            c.terminateRequested = true;
+            c.dropDestination = c.dropDestination || dropDestination;
+        });
+    }
+
+    public MirrorState withResyncRequested(boolean requested) {
+        return changed(c -> c.resyncRequested = requested);
+    }
+
+    /** This state after a resync reset source and destination: setup and load again, as the next generation. */
+    public MirrorState withNextLoadGeneration() {
+        return changed(c -> {
+            c.loadGeneration++;
+            c.setupDone = false;
+            c.loadDone = false;
+        });
+    }
+
+    public MirrorState withBatchSize(int batchSize) {
+        return changed(c -> c.batchSize = batchSize);
+    }
+
+    public MirrorState withIdleTimeout(long millis) {
+        return changed(c -> c.idleTimeoutMillis = millis);
+    }
+
+    /** This state with the settings of an applied spec edit and no edit waiting. */
+    public MirrorState withEditApplied(SpecEdit edit) {
+        return changed(c -> {
+            c.batchSize = edit.batchSize();
+            c.idleTimeoutMillis = edit.idleTimeoutMillis();
+            c.retry = edit.retry();
+            c.pendingEdit = null;
+        });
+    }
+
+    /** This state with the retry settings of its activities (states written before they existed have none). */
+    public MirrorState withRetry(RetrySettings settings) {
+        return changed(c -> c.retry = settings);
+    }
+
+    /** This state held by maintenance window {@code runId}; 0 releases it. */
+    public MirrorState withMaintenanceRunId(long runId) {
+        return changed(c -> c.maintenanceRunId = runId);
+    }
+
+    /**
+     * The state of a new run that resyncs a mirror whose run ended FAILED with this state: the
+     * run resets the source and destination and loads again as the next generation, with every
+     * setting the mirror had (those that updateConfig changed too) and its catalog writes
+     * numbered after the failed run's.
+     */
+    public MirrorState resyncAfterThisFailure() {
+        return changed(c -> {
+            c.phase = Phase.FAILED;
+            c.setupDone = false;
+            c.loadDone = false;
+            c.pauseReason = null;
+            c.resumeRequested = false;
+            c.terminateRequested = false;
+            c.dropDestination = false;
+            c.resyncRequested = true;
+            c.lastError = null;
+            c.pendingEdit = null;
+            c.maintenanceRunId = 0;
+        });
+    }
+
+    /**
+     * A copy of this state with {@code change} made to its components: the one place that names
+     * them all, so that each {@code with} method says only what it changes.
+     */
+    private MirrorState changed(java.util.function.Consumer<Components> change) {
+        Components c = new Components(this);
+        change.accept(c);
+        return new MirrorState(c.phase, c.loadGeneration, c.setupDone, c.loadDone, c.pauseReason, c.resumeRequested,
+                c.terminateRequested, c.dropDestination, c.resyncRequested, c.batchSize, c.idleTimeoutMillis, c.retry,
+                c.lastError, c.phaseSinceMillis, c.eventSeq, c.pendingEdit, c.maintenanceRunId,
+                c.heartbeatTimeoutMillis);
+    }
+
+    /** The components of a state being changed; lives only inside {@link #changed}. */
+    private static final class Components {
+        Phase phase;
+        int loadGeneration;
+        boolean setupDone;
+        boolean loadDone;
+        String pauseReason;
+        boolean resumeRequested;
+        boolean terminateRequested;
+        boolean dropDestination;
+        boolean resyncRequested;
+        int batchSize;
+        long idleTimeoutMillis;
+        RetrySettings retry;
+        String lastError;
+        long phaseSinceMillis;
+        long eventSeq;
+        SpecEdit pendingEdit;
+        long maintenanceRunId;
+        long heartbeatTimeoutMillis;
+
+        Components(MirrorState s) {
+            phase = s.phase;
+            loadGeneration = s.loadGeneration;
+            setupDone = s.setupDone;
+            loadDone = s.loadDone;
+            pauseReason = s.pauseReason;
+            resumeRequested = s.resumeRequested;
+            terminateRequested = s.terminateRequested;
+            dropDestination = s.dropDestination;
+            resyncRequested = s.resyncRequested;
+            batchSize = s.batchSize;
+            idleTimeoutMillis = s.idleTimeoutMillis;
+            retry = s.retry;
+            lastError = s.lastError;
+            phaseSinceMillis = s.phaseSinceMillis;
+            eventSeq = s.eventSeq;
+            pendingEdit = s.pendingEdit;
+            maintenanceRunId = s.maintenanceRunId;
+            heartbeatTimeoutMillis = s.heartbeatTimeoutMillis;
+        }
     }
 
     /**

@@ -62,33 +62,39 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                             .build())
                     .build());
 
-    private String name;
-    private Phase phase;
-    private int loadGeneration;
-    private boolean setupDone;
-    private boolean loadDone;
-    private String pauseReason;
-    private boolean resumeRequested;
-    private boolean terminateRequested;
-    private boolean dropDestination;
-    private boolean resyncRequested;
-    private int batchSize;
-    private long idleTimeoutMillis;
-    private RetrySettings retry;
-    private String lastError;
-    private long phaseSinceMillis;
-    private long eventSeq;
-    private SpecEdit pendingEdit;
-    private long maintenanceRunId;
-    private long heartbeatTimeoutMillis;
+    /**
+     * The version of the run loop under which a run that stopped its stream, or applied a spec
+     * edit, while a resync was asked for serves the resync itself instead of continuing as new
+     * first, so that {@link #startResync} returns from the run that accepted it. Runs recorded
+     * before it continue as new, as they did.
+     */
+    static final String RESYNC_IN_THE_STOPPED_RUN = "resync-in-the-stopped-run";
+
+    private final String name;
+    /** Everything the mirror carries from run to run; signals change it, the loop acts on it. */
+    private MirrorState state;
     /** A user paused a mirror a maintenance window had paused; the catalog hears of it next. */
     private boolean pauseReasonChanged;
     /** Set while the edit itself runs, which a pending edit must not stop. */
     private boolean applyingEdit;
 
+    /** The data path's activities, with the retry and heartbeat settings of the state. */
+    private MirrorActivities data;
+
     /** Set while a long activity runs and a signal may need to stop it. */
     private CancellationScope running;
     private boolean configChanged;
+    /** How many resyncs this run has taken up, for {@link #startResync} to wait on. */
+    private int resyncsTakenUp;
+    /** The load generation the last resync this run took up loads. */
+    private int resyncGeneration;
+    /** Set when the run continues as new: an update waiting for its resync may return then. */
+    private boolean continuingAsNew;
+    /**
+     * Set when this run ends the mirror (dropped or FAILED). Not the carried phase: a new run of
+     * a FAILED mirror starts in phase FAILED, and it takes a resync up.
+     */
+    private boolean ending;
 
     /**
      * Signals refused while the mirror is paused for maintenance, not yet written to its
@@ -103,64 +109,99 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
      */
     @WorkflowInit
     public MirrorWorkflowImpl(MirrorRef ref) {
-        restore(ref);
+        name = ref.name();
+        MirrorState carried = ref.state();
+        state = carried.retry() == null ? carried.withRetry(RetrySettings.DEFAULT) : carried;
     }
 
     @Override
-    public Phase run(MirrorRef ref) {
-        MirrorActivities data = dataActivities();
+    public MirrorState run(MirrorRef ref) {
+        data = dataActivities();
         try {
             while (true) {
-                if (terminateRequested) {
+                if (state.terminateRequested()) {
                     return terminate();
                 }
                 // Before a resync, so that the reload copies the edited tables; after a pause,
                 // which the edit waits for.
-                if (pendingEdit != null && pauseReason == null) {
-                    applyEdit(data);
+                if (state.pendingEdit() != null && state.pauseReason() == null) {
+                    if (applyEdit()) {
+                        // A resync asked for meanwhile is taken up by this run, with activities
+                        // of the edited settings, so that whoever asked learns from it that the
+                        // resync began; else a fresh run takes the new settings up.
+                        if (state.resyncRequested() && resyncInTheStoppedRun()) {
+                            data = dataActivities();
+                            continue;
+                        }
+                        continueAsNew();
+                    }
                     continue;
                 }
-                if (resyncRequested) {
-                    resyncRequested = false;
+                if (state.resyncRequested()) {
+                    state = state.withResyncRequested(false);
                     record(Phase.SETUP, RESYNC_REASON, null);
-                    data.resetForResync(new LoadRequest(name, loadGeneration + 1));
-                    loadGeneration++;
-                    setupDone = false;
-                    loadDone = false;
+                    resyncGeneration = state.loadGeneration() + 1;
+                    resyncsTakenUp++;
+                    data.resetForResync(new LoadRequest(name, state.loadGeneration() + 1));
+                    state = state.withNextLoadGeneration();
                     continue;
                 }
-                if (pauseReason != null) {
+                if (state.pauseReason() != null) {
                     waitWhilePaused();
                     continue;
                 }
-                if (!setupDone) {
+                if (!state.setupDone()) {
                     record(Phase.SETUP, "validating and preparing source and destination", null);
-                    setupDone = runStoppable(() -> {
+                    state = state.withSetupDone(runStoppable(() -> {
                         data.setUp(name);
                         return Boolean.TRUE;
-                    }) != null;
+                    }) != null);
                     continue;
                 }
-                if (!loadDone) {
-                    record(Phase.SNAPSHOT, "initial load (generation " + loadGeneration + ")", null);
-                    LoadResult result = runStoppable(() -> data.load(new LoadRequest(name, loadGeneration)));
-                    loadDone = result != null && result.complete();
+                if (!state.loadDone()) {
+                    record(Phase.SNAPSHOT, "initial load (generation " + state.loadGeneration() + ")", null);
+                    int generation = state.loadGeneration();
+                    LoadResult result = runStoppable(() -> data.load(new LoadRequest(name, generation)));
+                    state = state.withLoadDone(result != null && result.complete());
                     continue;
                 }
                 record(Phase.RUNNING, "streaming changes", null);
+                StreamRequest stream = new StreamRequest(name, state.loadGeneration(), state.batchSize(),
+                        state.idleTimeoutMillis());
                 runStoppable(() -> {
-                    data.stream(new StreamRequest(name, loadGeneration, batchSize, idleTimeoutMillis));
+                    data.stream(stream);
                     return Boolean.TRUE;
                 });
                 // The stream returned (pause, terminate, resync, new settings): a fresh run keeps
                 // the history short. Everything signals set travels in the state.
                 configChanged = false;
                 recordRefusedSignals();
-                Workflow.continueAsNew(new MirrorRef(name, snapshot()));
+                // A resync is served here, so that whoever asked for it learns from this run that
+                // it began; the run continues as new after the reload, when it streams again.
+                if (state.resyncRequested() && !state.terminateRequested() && resyncInTheStoppedRun()) {
+                    continue;
+                }
+                continueAsNew();
             }
         } catch (ActivityFailure e) {
             return fail(e);
         }
+    }
+
+    /** Whether this run serves a resync it stopped for itself (see {@link #RESYNC_IN_THE_STOPPED_RUN}). */
+    private static boolean resyncInTheStoppedRun() {
+        return Workflow.getVersion(RESYNC_IN_THE_STOPPED_RUN, Workflow.DEFAULT_VERSION, 1) == 1;
+    }
+
+    /**
+     * Continues as new with the state, once every update handler has finished: one waiting for
+     * its resync returns now, as the request travels in the state and the next run serves it
+     * before anything else but a drop or a spec edit.
+     */
+    private void continueAsNew() {
+        continuingAsNew = true;
+        Workflow.await(Workflow::isEveryHandlerFinished);
+        Workflow.continueAsNew(new MirrorRef(name, state));
     }
 
     /**
@@ -175,8 +216,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         Workflow.await(() -> promise[0].isCompleted() || stopRequested());
         boolean stopping = !promise[0].isCompleted();
         if (stopping) {
-            if (pauseReason != null && !terminateRequested && !resyncRequested) {
-                record(Phase.PAUSING, pauseReason, null);
+            if (state.pauseReason() != null && !state.terminateRequested() && !state.resyncRequested()) {
+                record(Phase.PAUSING, state.pauseReason(), null);
             }
             running.cancel("stop requested");
         }
@@ -189,7 +230,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             // An attempt that failed while it was being stopped (a source that went away just as
             // the mirror was dropped) is not retried once cancelled. A failure that would have been
             // retried is only the stop arriving mid-attempt, and a drop goes on whatever failed.
-            if (stopping && (terminateRequested || wouldRetry(e))) {
+            if (stopping && (state.terminateRequested() || wouldRetry(e))) {
                 log.info("mirror {}: the stopped activity failed meanwhile: {}", name, message(e));
                 return null;
             }
@@ -202,13 +243,15 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     }
 
     /**
-     * Applies the pending spec edit. The added tables are loaded here only when the mirror has
-     * loaded its own and no resync follows; otherwise the coming load copies them. Once applied,
-     * a fresh run takes the new settings up (the retry policy is its activities' options).
+     * Applies the pending spec edit; returns whether it was applied. The added tables are loaded
+     * here only when the mirror has loaded its own and no resync follows; otherwise the coming
+     * load copies them. Once applied, the state has the new settings, which activities take up
+     * from a new stub (the retry policy is their options).
      */
-    private void applyEdit(MirrorActivities data) {
-        SpecEdit edit = pendingEdit;
-        boolean loadAdded = loadDone && !resyncRequested && edit.loadsRows();
+    private boolean applyEdit() {
+        SpecEdit edit = state.pendingEdit();
+        int generation = state.loadGeneration();
+        boolean loadAdded = state.loadDone() && !state.resyncRequested() && edit.loadsRows();
         if (loadAdded) {
             record(Phase.SNAPSHOT, EDIT_LOAD_REASON + String.join(", ", edit.addedTables()), null);
         }
@@ -216,7 +259,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
         if (loadAdded) {
             applyingEdit = true;
             try {
-                result = runStoppable(() -> data.applyEdit(new EditRequest(name, loadGeneration, true)));
+                result = runStoppable(() -> data.applyEdit(new EditRequest(name, generation, true)));
             } finally {
                 applyingEdit = false;
             }
@@ -224,21 +267,18 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             // Without rows to copy the edit is quick, and nothing stops it: a resync or new
             // settings that arrive meanwhile must not cancel it, or the loop would try it again
             // and again without waiting for anything.
-            result = data.applyEdit(new EditRequest(name, loadGeneration, false));
+            result = data.applyEdit(new EditRequest(name, generation, false));
         }
         if (result == null || !result.applied()) {
             // Stopped at a partition boundary by a pause, resync or drop: the loop serves that
             // (a resync next, with the edit applied first without a load of its own), and the
             // edit goes on afterwards from the start.
-            return;
+            return false;
         }
         log.info("mirror {}: spec edit applied: {}", name, edit.description());
-        batchSize = edit.batchSize();
-        idleTimeoutMillis = edit.idleTimeoutMillis();
-        retry = edit.retry();
-        pendingEdit = null;
+        state = state.withEditApplied(edit);
         configChanged = false;
-        Workflow.continueAsNew(new MirrorRef(name, snapshot()));
+        return true;
     }
 
     /**
@@ -260,34 +300,32 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     }
 
     private boolean stopRequested() {
-        return pauseReason != null || terminateRequested || resyncRequested || configChanged
-                || (pendingEdit != null && !applyingEdit);
+        return state.pauseReason() != null || state.terminateRequested() || state.resyncRequested() || configChanged
+                || (state.pendingEdit() != null && !applyingEdit);
     }
 
     private void waitWhilePaused() {
-        record(Phase.PAUSED, pauseReason, null);
+        record(Phase.PAUSED, state.pauseReason(), null);
         while (true) {
-            Workflow.await(() -> resumeRequested || terminateRequested || resyncRequested
+            Workflow.await(() -> state.resumeRequested() || state.terminateRequested() || state.resyncRequested()
                     || !refusedSignals.isEmpty() || pauseReasonChanged);
             recordRefusedSignals();
             if (pauseReasonChanged) {
                 pauseReasonChanged = false;
-                record(Phase.PAUSED, pauseReason, null);
+                record(Phase.PAUSED, state.pauseReason(), null);
             }
-            if (resumeRequested || terminateRequested || resyncRequested) {
+            if (state.resumeRequested() || state.terminateRequested() || state.resyncRequested()) {
                 break;
             }
         }
-        if (resumeRequested) {
-            log.info("mirror {} resumed", name);
-            resumeRequested = false;
-            pauseReason = null;
-            // A pause can last long; the resumed mirror starts a fresh history.
-            Workflow.continueAsNew(new MirrorRef(name, snapshot()));
-        }
+        boolean resumed = state.resumeRequested();
         // Terminate and resync are served by the loop; the pause ends with them.
-        pauseReason = null;
-        resumeRequested = false;
+        state = state.withPauseReason(null);
+        if (resumed) {
+            log.info("mirror {} resumed", name);
+            // A pause can last long; the resumed mirror starts a fresh history.
+            continueAsNew();
+        }
     }
 
     /**
@@ -296,27 +334,29 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
      * mirror alive: its message, which names what was left behind and how to drop it by hand,
      * becomes the outcome's error.
      */
-    private Phase terminate() {
+    private MirrorState terminate() {
         String leftBehind = null;
         try {
-            teardownActivities().tearDown(new TeardownRequest(name, dropDestination));
+            teardownActivities().tearDown(new TeardownRequest(name, state.dropDestination()));
         } catch (ActivityFailure e) {
             leftBehind = message(e);
             log.warn("mirror {} dropped with something left behind: {}", name, leftBehind);
         }
-        phase = Phase.TERMINATED;
+        state = state.withEnd(Phase.TERMINATED, state.lastError());
+        ending = true;
         catalog.recordOutcome(new MirrorOutcomeRecord(name, Workflow.getInfo().getRunId(), Phase.TERMINATED,
                 leftBehind, true));
-        return Phase.TERMINATED;
+        return state;
     }
 
-    private Phase fail(ActivityFailure e) {
-        lastError = message(e);
-        log.warn("mirror {} failed: {}", name, lastError);
-        phase = Phase.FAILED;
+    private MirrorState fail(ActivityFailure e) {
+        String error = message(e);
+        log.warn("mirror {} failed: {}", name, error);
+        state = state.withEnd(Phase.FAILED, error);
+        ending = true;
         catalog.recordOutcome(new MirrorOutcomeRecord(name, Workflow.getInfo().getRunId(), Phase.FAILED,
-                lastError, false));
-        return Phase.FAILED;
+                error, false));
+        return state;
     }
 
     /** The innermost message: what the activity said, not Temporal's wrapping. */
@@ -332,10 +372,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     }
 
     private void record(Phase next, String reason, String error) {
-        phase = next;
-        phaseSinceMillis = Workflow.currentTimeMillis();
-        eventSeq++;
-        catalog.recordPhase(new PhaseChange(name, next, reason, error, "phase-" + eventSeq));
+        state = state.withPhaseRecorded(next, Workflow.currentTimeMillis());
+        catalog.recordPhase(new PhaseChange(name, next, reason, error, "phase-" + state.eventSeq()));
     }
 
     private static RetryOptions retryOptions(RetrySettings retry) {
@@ -349,7 +387,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     }
 
     private MirrorActivities dataActivities() {
-        RetryOptions retryOptions = retryOptions(retry);
+        RetryOptions retryOptions = retryOptions(state.retry());
+        long heartbeatTimeoutMillis = state.heartbeatTimeoutMillis();
         return Workflow.newActivityStub(MirrorActivities.class, ActivityOptions.newBuilder()
                 // Loads and streams run for as long as the mirror lives; the heartbeat timeout
                 // is what notices a dead worker and moves the work to another one.
@@ -371,18 +410,17 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
 
     @Override
     public void pause(String reason) {
-        if (phase != null && phase.isTerminal()) {
+        if (ended()) {
             return;
         }
         // A mirror a user has paused already stays theirs: a maintenance window leaves it as it
         // is, and its end does not resume it.
-        if (pauseReason != null && reason != null && reason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX)) {
+        if (state.pauseReason() != null && reason != null
+                && reason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX)) {
             return;
         }
-        boolean heldByMaintenance = pauseReason != null
-                && pauseReason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX);
-        pauseReason = reason == null || reason.isBlank() ? "paused by request" : reason;
-        resumeRequested = false;
+        boolean heldByMaintenance = pausedByAMaintenanceWindow();
+        state = state.withPauseReason(reason == null || reason.isBlank() ? "paused by request" : reason);
         // Paused by a window, and now by its user too: it stays paused after the window, and the
         // catalog must say so before the window ends, so that its end skips it.
         pauseReasonChanged = heldByMaintenance;
@@ -394,15 +432,14 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             refuse("resume");
             return;
         }
-        if (pauseReason != null) {
-            resumeRequested = true;
+        if (state.pauseReason() != null) {
+            state = state.withResumeRequested();
         }
     }
 
     @Override
     public void terminate(boolean dropDestination) {
-        terminateRequested = true;
-        this.dropDestination = this.dropDestination || dropDestination;
+        state = state.withTerminateRequested(dropDestination);
     }
 
     @Override
@@ -411,24 +448,68 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             refuse("resync");
             return;
         }
-        resyncRequested = true;
+        state = state.withResyncRequested(true);
+    }
+
+    @Override
+    public void validateStartResync() {
+        String refusal = resyncRefusal();
+        if (refusal != null) {
+            throw ApplicationFailure.newNonRetryableFailure(refusal, RESYNC_REFUSED);
+        }
+    }
+
+    /** Why a resync cannot be taken up now, in one line that says what to do; null when it can. */
+    private String resyncRefusal() {
+        if (ending) {
+            return "mirror " + name + " has ended (" + state.phase() + "); see mirrorflow mirror status " + name;
+        }
+        if (state.terminateRequested()) {
+            return "mirror " + name + " is being dropped, so it cannot be resynced";
+        }
+        if (pausedForMaintenance()) {
+            return "resync of mirror " + name + " refused: " + maintenanceHold()
+                    + "; run mirrorflow maintenance end first";
+        }
+        return null;
+    }
+
+    @Override
+    public int startResync() {
+        int takenUpBefore = resyncsTakenUp;
+        state = state.withResyncRequested(true);
+        Workflow.await(() -> resyncsTakenUp > takenUpBefore || continuingAsNew || ending);
+        if (resyncsTakenUp > takenUpBefore) {
+            return resyncGeneration;
+        }
+        if (continuingAsNew) {
+            // The next run resets and loads as the generation after this run's.
+            return state.loadGeneration() + 1;
+        }
+        throw ApplicationFailure.newNonRetryableFailure(state.phase() == Phase.FAILED
+                ? "mirror " + name + " failed before the resync began: " + state.lastError()
+                : "mirror " + name + " was dropped before the resync began", RESYNC_REFUSED);
+    }
+
+    private boolean ended() {
+        return state.phase() != null && state.phase().isTerminal();
     }
 
     @Override
     public void holdForMaintenance(long maintenanceRunId) {
-        this.maintenanceRunId = maintenanceRunId;
+        state = state.withMaintenanceRunId(maintenanceRunId);
     }
 
     @Override
     public void resumeAfterMaintenance(long maintenanceRunId) {
-        if (this.maintenanceRunId == maintenanceRunId) {
-            this.maintenanceRunId = 0;
+        if (state.maintenanceRunId() == maintenanceRunId) {
+            state = state.withMaintenanceRunId(0);
         }
-        if (MirrorWorkflow.maintenancePauseReason(maintenanceRunId).equals(pauseReason)) {
-            resumeRequested = true;
+        if (MirrorWorkflow.maintenancePauseReason(maintenanceRunId).equals(state.pauseReason())) {
+            state = state.withResumeRequested();
         } else {
             log.info("mirror {}: not resumed after maintenance {}: {}", name, maintenanceRunId,
-                    pauseReason == null ? "not paused" : pauseReason);
+                    state.pauseReason() == null ? "not paused" : state.pauseReason());
         }
     }
 
@@ -438,13 +519,21 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
      * the refusal is written to the mirror's history.
      */
     private boolean pausedForMaintenance() {
-        return maintenanceRunId != 0
-                || (pauseReason != null && pauseReason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX));
+        return state.maintenanceRunId() != 0 || pausedByAMaintenanceWindow();
+    }
+
+    private boolean pausedByAMaintenanceWindow() {
+        return state.pauseReason() != null && state.pauseReason().startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX);
+    }
+
+    /** What holds a mirror {@link #pausedForMaintenance}, for messages. */
+    private String maintenanceHold() {
+        return pausedByAMaintenanceWindow() ? "the mirror is " + state.pauseReason()
+                : "mirrorflow is in maintenance " + state.maintenanceRunId();
     }
 
     private void refuse(String signal) {
-        String why = pauseReason != null && pauseReason.startsWith(MirrorWorkflow.MAINTENANCE_PAUSE_PREFIX)
-                ? "the mirror is " + pauseReason : "mirrorflow is in maintenance " + maintenanceRunId;
+        String why = maintenanceHold();
         log.info("mirror {}: {} refused: {}", name, signal, why);
         refusedSignals.add(signal + " refused: " + why + "; run mirrorflow maintenance end first");
     }
@@ -452,8 +541,8 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
     private void recordRefusedSignals() {
         while (!refusedSignals.isEmpty()) {
             String text = refusedSignals.remove(0);
-            eventSeq++;
-            catalog.recordSignal(new SignalNote(name, text, "signal-" + eventSeq));
+            state = state.withNextEvent();
+            catalog.recordSignal(new SignalNote(name, text, "signal-" + state.eventSeq()));
         }
     }
 
@@ -467,7 +556,7 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             if (update.batchSize() < 1 || update.batchSize() > 1_000_000) {
                 log.warn("mirror {}: ignoring batch size {} outside 1..1000000", name, update.batchSize());
             } else {
-                batchSize = update.batchSize();
+                state = state.withBatchSize(update.batchSize());
                 configChanged = true;
             }
         }
@@ -475,19 +564,19 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             if (update.idleTimeoutMillis() < 100 || update.idleTimeoutMillis() > 600_000) {
                 log.warn("mirror {}: ignoring idle timeout {}ms outside 100ms..10m", name, update.idleTimeoutMillis());
             } else {
-                idleTimeoutMillis = update.idleTimeoutMillis();
+                state = state.withIdleTimeout(update.idleTimeoutMillis());
                 configChanged = true;
             }
         }
         // Only a running stream has to restart to pick up new settings.
-        if (phase != Phase.RUNNING) {
+        if (state.phase() != Phase.RUNNING) {
             configChanged = false;
         }
     }
 
     @Override
     public void editSpec(SpecEdit edit) {
-        if (phase != null && phase.isTerminal()) {
+        if (ended()) {
             return;
         }
         if (pausedForMaintenance()) {
@@ -495,41 +584,13 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
             return;
         }
         // An edit back to the spec the mirror runs with withdraws the one waiting.
-        pendingEdit = edit.isEmpty() ? null : edit;
+        state = state.withPendingEdit(edit.isEmpty() ? null : edit);
     }
 
     @Override
     public MirrorStatus status() {
-        return new MirrorStatus(name, phase, phaseSinceMillis, pauseReason, loadGeneration, loadDone, lastError,
-                batchSize, idleTimeoutMillis);
-    }
-
-    private void restore(MirrorRef ref) {
-        MirrorState s = ref.state();
-        name = ref.name();
-        phase = s.phase();
-        loadGeneration = s.loadGeneration();
-        setupDone = s.setupDone();
-        loadDone = s.loadDone();
-        pauseReason = s.pauseReason();
-        resumeRequested = s.resumeRequested();
-        terminateRequested = s.terminateRequested();
-        dropDestination = s.dropDestination();
-        resyncRequested = s.resyncRequested();
-        batchSize = s.batchSize();
-        idleTimeoutMillis = s.idleTimeoutMillis();
-        retry = s.retry() == null ? RetrySettings.DEFAULT : s.retry();
-        lastError = s.lastError();
-        phaseSinceMillis = s.phaseSinceMillis();
-        eventSeq = s.eventSeq();
-        pendingEdit = s.pendingEdit();
-        maintenanceRunId = s.maintenanceRunId();
-        heartbeatTimeoutMillis = s.heartbeatTimeoutMillis();
-    }
-
-    private MirrorState snapshot() {
-        return new MirrorState(phase, loadGeneration, setupDone, loadDone, pauseReason, resumeRequested,
-                terminateRequested, dropDestination, resyncRequested, batchSize, idleTimeoutMillis, retry, lastError,
-                phaseSinceMillis, eventSeq, pendingEdit, maintenanceRunId, heartbeatTimeoutMillis);
+        return new MirrorStatus(name, state.phase(), state.phaseSinceMillis(), state.pauseReason(),
+                state.loadGeneration(), state.loadDone(), state.lastError(), state.batchSize(),
+                state.idleTimeoutMillis());
     }
 }

@@ -48,6 +48,8 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
      * cancellation (the real server does not), so tests give a non-retryable one.
      */
     volatile RuntimeException streamFailureWhenCancelled;
+    /** When set, the stream fails with it at its next batch, as a stream whose source broke does. */
+    volatile RuntimeException streamFailure;
     /** Partitions the load has; each takes one heartbeat round. */
     volatile int partitions = 3;
     final AtomicInteger partitionsDone = new AtomicInteger();
@@ -101,6 +103,9 @@ final class FakeMirrorActivities implements MirrorActivities, MirrorCatalogActiv
         ActivityExecutionContext ctx = Activity.getExecutionContext();
         while (true) {
             pauseBriefly();
+            if (streamFailure != null) {
+                throw streamFailure;
+            }
             try {
                 ctx.heartbeat(null); // throws when cancelled: the batch boundary
             } catch (ActivityCompletionException cancelled) {

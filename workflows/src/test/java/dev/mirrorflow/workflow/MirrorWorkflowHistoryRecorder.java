@@ -88,6 +88,9 @@ public final class MirrorWorkflowHistoryRecorder {
         recorder.ping();
         recorder.streamEditLoadPauseResume();
         recorder.editAppliedByResumeAfterFailure();
+        recorder.streamResyncByUpdate();
+        recorder.resyncAfterFailureByUpdateWithStart();
+        recorder.resyncAfterFailureWithSavedEditByUpdateWithStart();
         System.out.println("recorded histories in " + dir.toAbsolutePath());
         System.exit(0);
     }
@@ -168,6 +171,67 @@ public final class MirrorWorkflowHistoryRecorder {
             waitFor(() -> bench.activities.streams.size() == 2);
             bench.current().terminate(false);
             bench.save("mirror-stream-resync", Phase.TERMINATED);
+        }
+    }
+
+    /**
+     * `mirror resync` of a streaming mirror: the startResync update stops the stream, and the same
+     * run takes the resync up (reset, setup, load of generation 2) before it streams again.
+     */
+    void streamResyncByUpdate() throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.partitions = 2;
+            bench.start("resync-update", MirrorState.initial(true, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            int generation = bench.current().startResync();
+            if (generation != 2) {
+                throw new IllegalStateException("resync update answered generation " + generation);
+            }
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(false);
+            bench.save("mirror-stream-resync-update", Phase.TERMINATED);
+        }
+    }
+
+    /**
+     * `mirror resync` of a FAILED mirror: a new run from the failed run's final state (batch size
+     * 77 from an updateConfig), started together with the startResync update.
+     */
+    void resyncAfterFailureByUpdateWithStart() throws Exception {
+        MirrorState failed = new MirrorState(Phase.FAILED, 1, true, true, null, false, false, false, false, 77,
+                900, FAST_RETRY, "the source broke (recorded)", 0, 4, null, 0, 0);
+        resyncByUpdateWithStart("refailed-update", failed.resyncAfterThisFailure(), "mirror-resync-after-failure-update");
+    }
+
+    /**
+     * As {@link #resyncAfterFailureByUpdateWithStart}, with an edit saved meanwhile: the run applies
+     * it, then takes the resync up itself with the edited settings (no continue-as-new between).
+     */
+    void resyncAfterFailureWithSavedEditByUpdateWithStart() throws Exception {
+        MirrorState failed = new MirrorState(Phase.FAILED, 1, true, true, null, false, false, false, false, 1000,
+                5000, FAST_RETRY, "the source broke (recorded)", 0, 4, null, 0, 0);
+        resyncByUpdateWithStart("repaired-update", failed.resyncAfterThisFailure().withPendingEdit(
+                new dev.mirrorflow.model.SpecEdit(List.of("public.added"), List.of(), true, 500, 2000, FAST_RETRY,
+                        "add public.added (recorded)")), "mirror-resync-after-failure-edit-update");
+    }
+
+    private void resyncByUpdateWithStart(String scenario, MirrorState state, String fixture) throws Exception {
+        try (Bench bench = bench()) {
+            bench.activities.partitions = 2;
+            MirrorWorkflow mirror = bench.client.newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder(
+                    bench.options(scenario)).setWorkflowIdConflictPolicy(
+                            io.temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL).build());
+            io.temporal.client.WithStartWorkflowOperation<MirrorState> start =
+                    new io.temporal.client.WithStartWorkflowOperation<>(mirror::run,
+                            new MirrorRef("recorded", state));
+            io.temporal.client.WorkflowUpdateHandle<Integer> update = WorkflowClient.startUpdateWithStart(
+                    mirror::startResync, io.temporal.client.UpdateOptions.<Integer>newBuilder()
+                            .setWaitForStage(io.temporal.client.WorkflowUpdateStage.ACCEPTED).build(), start);
+            update.getResult();
+            bench.firstRun = update.getExecution();
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().terminate(false);
+            bench.save(fixture, Phase.TERMINATED);
         }
     }
 
@@ -424,7 +488,7 @@ public final class MirrorWorkflowHistoryRecorder {
         }
 
         void save(String name, Phase expected) throws Exception {
-            Phase result = client.newUntypedWorkflowStub(workflowId).getResult(Phase.class);
+            Phase result = client.newUntypedWorkflowStub(workflowId).getResult(MirrorState.class).phase();
             if (result != expected) {
                 throw new IllegalStateException(name + " ended " + result + ", not " + expected);
             }

@@ -1,6 +1,7 @@
 package dev.mirrorflow.workflow;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mirrorflow.model.ConfigUpdate;
 import dev.mirrorflow.model.MirrorRef;
@@ -11,6 +12,11 @@ import dev.mirrorflow.model.SpecEdit;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.client.UpdateOptions;
+import io.temporal.client.WithStartWorkflowOperation;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
@@ -67,7 +73,7 @@ class MirrorWorkflowImplTest {
     }
 
     private Phase result() {
-        return stub.getResult(Phase.class);
+        return stub.getResult(MirrorState.class).phase();
     }
 
     @Test
@@ -144,7 +150,7 @@ class MirrorWorkflowImplTest {
         assertThat(activities.loads).as("the load is not repeated").hasSize(1);
         mirror.terminate(false);
         assertThat(env.getWorkflowClient().newUntypedWorkflowStub(MirrorWorkflow.workflowId("orders"))
-                .getResult(Phase.class)).isEqualTo(Phase.TERMINATED);
+                .getResult(MirrorState.class).phase()).isEqualTo(Phase.TERMINATED);
     }
 
     @Test
@@ -281,7 +287,7 @@ class MirrorWorkflowImplTest {
         env.getWorkflowClient().signalWithStart(request);
         stub = WorkflowStub.fromTyped(mirror);
 
-        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, Phase.class)).isEqualTo(Phase.TERMINATED);
+        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, MirrorState.class).phase()).isEqualTo(Phase.TERMINATED);
         assertThat(activities.setupAttempts).as("nothing set up for a mirror dropped at once").isEmpty();
         assertThat(activities.teardowns).singleElement().satisfies(t -> assertThat(t.dropDestination()).isTrue());
     }
@@ -295,7 +301,7 @@ class MirrorWorkflowImplTest {
 
         mirror.terminate(false);
 
-        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, Phase.class)).isEqualTo(Phase.TERMINATED);
+        assertThat(stub.getResult(20, java.util.concurrent.TimeUnit.SECONDS, MirrorState.class).phase()).isEqualTo(Phase.TERMINATED);
         assertThat(activities.teardowns).hasSize(1);
         assertThat(activities.outcomes).singleElement().satisfies(o -> assertThat(o.dropped()).isTrue());
     }
@@ -425,5 +431,116 @@ class MirrorWorkflowImplTest {
         assertThat(activities.streams.get(0).batchSize()).isEqualTo(77);
         mirror.terminate(false);
         result();
+    }
+
+    @Test
+    void shouldReturnFromTheResyncUpdateOnceTheRunHasRecordedTheResyncAndThenReload() throws Exception {
+        activities.partitions = 2;
+        start(true);
+        await("streaming", () -> activities.streams.size() == 1);
+        String streamingRun = stub.getExecution().getRunId();
+
+        int generation = mirror.startResync();
+
+        assertThat(generation).isEqualTo(2);
+        // The run that stopped its stream took the resync up itself, and the catalog has it.
+        assertThat(activities.phases).anyMatch(p -> p.reason().equals(MirrorWorkflow.RESYNC_REASON));
+        assertThat(env.getWorkflowClient().newUntypedWorkflowStub(MirrorWorkflow.workflowId("orders"))
+                .describe().getExecution().getRunId()).isEqualTo(streamingRun);
+        await("streaming the reloaded generation", () -> activities.streams.size() == 2);
+        assertThat(activities.resets).singleElement().satisfies(r -> assertThat(r.loadGeneration()).isEqualTo(2));
+        assertThat(activities.streams.get(1).loadGeneration()).isEqualTo(2);
+        assertThat(activities.phaseNames()).endsWith("RUNNING", "SETUP", "SETUP", "SNAPSHOT", "RUNNING");
+        mirror.terminate(false);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+    }
+
+    @Test
+    void shouldRefuseTheResyncUpdateOfAMirrorPausedForMaintenanceInOneLine() throws Exception {
+        start(false);
+        await("streaming", () -> activities.streams.size() == 1);
+        mirror.pause(MirrorWorkflow.maintenancePauseReason(7));
+        await("paused", () -> activities.phaseNames().contains("PAUSED"));
+
+        assertThatThrownBy(mirror::startResync).isInstanceOf(WorkflowUpdateException.class)
+                .cause().isInstanceOf(ApplicationFailure.class)
+                .satisfies(e -> {
+                    ApplicationFailure refusal = (ApplicationFailure) e;
+                    assertThat(refusal.getOriginalMessage()).isEqualTo("resync of mirror orders refused: the mirror is "
+                            + "paused for maintenance 7; run mirrorflow maintenance end first");
+                });
+        Thread.sleep(300);
+        assertThat(activities.resets).as("nothing reset").isEmpty();
+        assertThat(mirror.status().phase()).isEqualTo(Phase.PAUSED);
+        mirror.terminate(false);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+    }
+
+    @Test
+    void shouldResyncAFailedMirrorFromItsFinalStateKeepingTheBatchSizeUpdateConfigSet() throws Exception {
+        start(false);
+        await("streaming", () -> activities.streams.size() == 1);
+        mirror.updateConfig(new ConfigUpdate(77, 900L));
+        await("streaming with the new settings", () -> activities.streams.size() == 2);
+        activities.streamFailure = ApplicationFailure.newNonRetryableFailure("the source broke (test)",
+                "SourceConfiguration");
+
+        MirrorState failed = stub.getResult(MirrorState.class);
+        assertThat(failed.phase()).isEqualTo(Phase.FAILED);
+        assertThat(failed.lastError()).isEqualTo("the source broke (test)");
+        assertThat(failed.batchSize()).isEqualTo(77);
+
+        // What mirror resync of a FAILED mirror starts: a new run from the failed run's own state.
+        activities.streamFailure = null;
+        activities.partitions = 2;
+        mirror = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(MirrorWorkflow.workflowId("orders"))
+                .setTaskQueue(TaskQueues.DEFAULT)
+                .build());
+        WorkflowClient.start(mirror::run, new MirrorRef("orders", failed.resyncAfterThisFailure()));
+        stub = WorkflowStub.fromTyped(mirror);
+        await("streaming after the resync", () -> activities.streams.size() == 3);
+        assertThat(activities.resets).singleElement().satisfies(r -> assertThat(r.loadGeneration()).isEqualTo(2));
+        assertThat(activities.streams.get(2).batchSize()).isEqualTo(77);
+        assertThat(activities.streams.get(2).idleTimeoutMillis()).isEqualTo(900L);
+        assertThat(activities.streams.get(2).loadGeneration()).isEqualTo(2);
+        // The new run's catalog writes are numbered after the failed run's.
+        assertThat(activities.phases.stream().map(p -> p.idempotencyKey()).distinct().count())
+                .isEqualTo(activities.phases.size());
+        mirror.terminate(false);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
+    }
+
+    @Test
+    void shouldApplyASavedEditThenTakeTheResyncUpInTheSameRunWhenStartedWithTheResyncUpdate() throws Exception {
+        activities.partitions = 2;
+        MirrorState failed = new MirrorState(Phase.FAILED, 1, true, true, null, false, false, false, false, 1000, 5000,
+                new RetrySettings(1000, 2.0, 60_000, 0), "the source broke (test)", 0, 4, null, 0, 0);
+        mirror = env.getWorkflowClient().newWorkflowStub(MirrorWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(MirrorWorkflow.workflowId("orders"))
+                .setTaskQueue(TaskQueues.DEFAULT)
+                .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                .build());
+        WithStartWorkflowOperation<MirrorState> start = new WithStartWorkflowOperation<>(mirror::run,
+                new MirrorRef("orders", failed.resyncAfterThisFailure().withPendingEdit(edit(true, 77))));
+
+        io.temporal.client.WorkflowUpdateHandle<Integer> update = WorkflowClient.startUpdateWithStart(
+                mirror::startResync, UpdateOptions.<Integer>newBuilder().setWaitForStage(WorkflowUpdateStage.ACCEPTED)
+                        .build(), start);
+        int generation = update.getResult();
+
+        stub = WorkflowStub.fromTyped(mirror);
+        assertThat(generation).isEqualTo(2);
+        assertThat(activities.edits).singleElement().satisfies(e -> assertThat(e.loadAddedTables()).isFalse());
+        assertThat(activities.phases).as("the resync is in the catalog when the update returns")
+                .anyMatch(p -> p.reason().equals(MirrorWorkflow.RESYNC_REASON));
+        await("streaming", () -> activities.streams.size() == 1);
+        assertThat(env.getWorkflowClient().newUntypedWorkflowStub(MirrorWorkflow.workflowId("orders"))
+                .describe().getExecution().getRunId())
+                .as("the run that answered the update took the resync up").isEqualTo(update.getExecution().getRunId());
+        assertThat(activities.resets).singleElement().satisfies(r -> assertThat(r.loadGeneration()).isEqualTo(2));
+        assertThat(activities.streams.get(0).batchSize()).as("the edit's batch size").isEqualTo(77);
+        mirror.terminate(false);
+        assertThat(result()).isEqualTo(Phase.TERMINATED);
     }
 }

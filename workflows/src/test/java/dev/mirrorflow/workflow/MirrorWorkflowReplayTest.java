@@ -47,6 +47,8 @@ class MirrorWorkflowReplayTest {
         Set<String> activities = new HashSet<>();
         Set<String> signals = new HashSet<>();
         Set<String> results = new HashSet<>();
+        Set<String> updates = new HashSet<>();
+        Set<String> versionChanges = new HashSet<>();
         boolean continuedAsNew = false;
         boolean signalBeforeFirstTask = false;
         for (Path file : histories().toList()) {
@@ -63,6 +65,14 @@ class MirrorWorkflowReplayTest {
                         signals.add(e.getWorkflowExecutionSignaledEventAttributes().getSignalName());
                         signalBeforeFirstTask |= !taskCompleted;
                     }
+                    case EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED -> updates.add(e
+                            .getWorkflowExecutionUpdateAcceptedEventAttributes().getAcceptedRequest().getInput().getName());
+                    case EVENT_TYPE_MARKER_RECORDED -> {
+                        if (e.getMarkerRecordedEventAttributes().getDetailsMap().containsKey("changeId")) {
+                            versionChanges.add(e.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId")
+                                    .getPayloads(0).getData().toStringUtf8());
+                        }
+                    }
                     case EVENT_TYPE_WORKFLOW_TASK_COMPLETED -> taskCompleted = true;
                     case EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW -> continuedAsNew = true;
                     case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED -> results.add(e.getWorkflowExecutionCompletedEventAttributes()
@@ -78,6 +88,9 @@ class MirrorWorkflowReplayTest {
                 "CloseMaintenance");
         assertThat(signals).contains("pause", "resume", "terminate", "resync", "updateConfig",
                 "resumeAfterMaintenance", "end");
+        assertThat(updates).contains(MirrorWorkflow.START_RESYNC);
+        assertThat(versionChanges).contains("\"" + MirrorWorkflowImpl.RESYNC_IN_THE_STOPPED_RUN + "\"");
+        // Runs recorded before runs returned their final state returned the final phase.
         assertThat(results).contains("\"TERMINATED\"", "\"FAILED\"");
         assertThat(continuedAsNew).isTrue();
         assertThat(signalBeforeFirstTask).as("a signal that arrives with the run's first task").isTrue();
