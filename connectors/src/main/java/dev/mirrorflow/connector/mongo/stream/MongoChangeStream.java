@@ -26,7 +26,6 @@ import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonString;
 import org.bson.BsonTimestamp;
-import org.bson.BsonValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +65,7 @@ public final class MongoChangeStream implements ChangeStream {
     private final MongoClient client;
     private final MongoStreamSettings settings;
     private final Map<TableId, DocumentMapping> mappings;
+    private final ChangeEvents events;
     private MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor;
 
     /** The changes of the batch being filled; kept across calls so that a stopped call loses nothing. */
@@ -83,6 +83,7 @@ public final class MongoChangeStream implements ChangeStream {
         this.client = client;
         this.settings = settings;
         this.mappings = settings.bySource();
+        this.events = new ChangeEvents(settings.mirror(), mappings);
         this.nextBatchId = firstBatchId;
     }
 
@@ -197,73 +198,16 @@ public final class MongoChangeStream implements ChangeStream {
         return batch;
     }
 
-    /** Turns one event into a pending change (or none), or ends the stream for events that end the mirror. */
+    /** Adds the event's row (if any) to the pending batch, or ends the stream for events that end the mirror. */
     private void handle(ChangeStreamDocument<BsonDocument> event) {
-        String type = event.getOperationTypeString();
-        BsonDocument ns = event.getNamespaceDocument();
-        DocumentMapping mapping = ns == null ? null : mappings.get(tableOf(ns));
-        Change.Row row = null;
-        switch (type == null ? "" : type) {
-            case "insert", "replace", "update" -> {
-                if (mapping == null) {
-                    break;
-                }
-                BsonDocument document = event.getFullDocument();
-                if (document == null) {
-                    // The lookup found nothing: the document was deleted after this update, and the delete follows.
-                    break;
-                }
-                row = new Change.Row(mapping.schema(), type.equals("insert") ? Change.Kind.INSERT : Change.Kind.UPDATE,
-                        mapping.row(document), null);
-            }
-            case "delete" -> {
-                if (mapping != null) {
-                    row = new Change.Row(mapping.schema(), Change.Kind.DELETE,
-                            mapping.keyRow(event.getDocumentKey().get(DocumentMapping.ID_COLUMN)), null);
-                }
-            }
-            case "drop" -> {
-                if (mapping != null) {
-                    throw ended(Problem.COLLECTION_DROPPED, "collection " + written(mapping.source())
-                            + " was dropped on the source");
-                }
-            }
-            case "rename" -> {
-                BsonDocument to = event.getDestinationNamespaceDocument();
-                DocumentMapping onto = to == null ? null : mappings.get(tableOf(to));
-                if (mapping != null) {
-                    throw ended(Problem.COLLECTION_RENAMED, "collection " + written(mapping.source())
-                            + " was renamed to " + (to == null ? "another name" : written(tableOf(to))) + " on the source");
-                }
-                if (onto != null) {
-                    throw ended(Problem.COLLECTION_RENAMED, "collection " + (ns == null ? "?" : written(tableOf(ns)))
-                            + " was renamed onto the mapped collection " + written(onto.source())
-                            + " on the source, replacing its documents");
-                }
-            }
-            case "dropDatabase" -> {
-                String database = ns == null ? null : ns.getString("db", new BsonString("")).getValue();
-                if (mappings.keySet().stream().anyMatch(t -> t.schema().equals(database))) {
-                    throw ended(Problem.DATABASE_DROPPED, "database " + database + " was dropped on the source");
-                }
-            }
-            case "invalidate" -> throw ended(Problem.STREAM_INVALIDATED,
-                    "the source invalidated the change stream (a mapped collection or its database was dropped or renamed)");
-            default -> log.debug("mirror {}: skipping a change event of type {}", settings.mirror(), type);
-        }
-        if (row != null) {
+        Optional<Change.Row> row = events.toRow(event);
+        if (row.isPresent()) {
             if (pending.isEmpty()) {
                 oldestPendingNanos = System.nanoTime();
             }
-            pending.add(row);
+            pending.add(row.get());
         }
         pendingPosition = event.getResumeToken();
-    }
-
-    private MongoSourceException ended(Problem problem, String what) {
-        return new MongoSourceException(problem, "mirror " + settings.mirror() + ": " + what
-                + "; its changes can no longer be followed; run `mirrorflow mirror resync " + settings.mirror()
-                + "` to reload it", null);
     }
 
     private ChangeStreamDocument<BsonDocument> poll() {
@@ -347,20 +291,6 @@ public final class MongoChangeStream implements ChangeStream {
 
     private MongoSourceException classify(MongoException e, String action) {
         return MongoStreamFailures.classify(e, settings.mirror(), action);
-    }
-
-    private static TableId tableOf(BsonDocument ns) {
-        BsonValue db = ns.get("db");
-        BsonValue coll = ns.get("coll");
-        if (db == null || coll == null || !db.isString() || !coll.isString() || db.asString().getValue().isEmpty()
-                || coll.asString().getValue().isEmpty()) {
-            return null;
-        }
-        return new TableId(db.asString().getValue(), coll.asString().getValue());
-    }
-
-    private static String written(TableId collection) {
-        return collection.schema() + "." + collection.name();
     }
 
     @Override
