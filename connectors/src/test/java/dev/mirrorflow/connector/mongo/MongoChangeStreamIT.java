@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.MongoNamespace;
+import com.mongodb.client.ClientSession;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
@@ -112,6 +113,33 @@ class MongoChangeStreamIT {
             assertThat(rows).extracting(r -> r.values()[0]).containsExactly(Value.text("{\"$numberInt\": \"2\"}"),
                     Value.text("{\"$numberInt\": \"2\"}"), Value.text("{\"$numberInt\": \"1\"}"));
             assertThat(rows.get(1).values()[1]).isEqualTo(Value.text("{\"_id\": 2, \"v\": 2}"));
+        }
+    }
+
+    @Test
+    void shouldKeepAMultiDocumentTransactionInOneBatch() throws Exception {
+        MongoStreamSettings settings = settings(2, mapping("orders"));
+        String start = MongoChangeStream.startToken(client, settings);
+        MongoCollection<Document> orders = db.getCollection("orders");
+        orders.insertOne(new Document("_id", "before"));
+        try (ClientSession session = client.startSession()) {
+            session.withTransaction(() -> {
+                for (int i = 1; i <= 5; i++) {
+                    orders.insertOne(session, new Document("_id", "t" + i));
+                }
+                return null;
+            });
+        }
+        orders.insertOne(new Document("_id", "after"));
+
+        try (MongoChangeStream stream = MongoChangeStream.open(client, settings, start, 1)) {
+            List<ChangeBatch> batches = new ArrayList<>();
+            List<Change.Row> rows = readRows(stream, 7, batches);
+
+            assertThat(idsOf(rows)).containsExactly("before", "t1", "t2", "t3", "t4", "t5", "after");
+            // Each batch holds the whole transaction or none of it, though a batch "holds" two rows.
+            assertThat(batches).allSatisfy(batch -> assertThat(idsOf(batch.changes()).stream()
+                    .filter(id -> id.startsWith("t")).count()).isIn(0L, 5L));
         }
     }
 

@@ -48,6 +48,11 @@ import org.slf4j.LoggerFactory;
  * post-batch resume token, which moves on with the oplog even when nothing mapped changes.
  * MongoDB keeps no per-reader state, so {@link #acknowledge} only records the position.
  *
+ * <p>A batch closes when it holds {@code maxBatchRows} changes or its oldest change is {@code
+ * idleTimeout} old, but never between two events of one multi-document transaction, so that the
+ * destination shows a transaction whole or not at all (a batch may then exceed {@code
+ * maxBatchRows} by the size of that transaction).
+ *
  * <p>One thread uses a stream ({@link #nextBatch} polls the server in steps of at most {@value
  * #MAX_AWAIT_MILLIS} ms); the {@link MongoClient} belongs to the caller, who closes it after
  * the stream.
@@ -73,6 +78,10 @@ public final class MongoChangeStream implements ChangeStream {
     /** The position after the last event read (null until one is read past the last batch handed out). */
     private BsonDocument pendingPosition;
     private long oldestPendingNanos;
+    /** The transaction of the last event read into the pending batch, or null when it had none. */
+    private String pendingTransaction;
+    /** An event read from the cursor that starts the next batch. */
+    private ChangeStreamDocument<BsonDocument> carried;
     /** The position of the last batch handed out, or the one the stream was opened at. */
     private String deliveredPosition;
     private long lastDeliveredNanos = System.nanoTime();
@@ -165,16 +174,24 @@ public final class MongoChangeStream implements ChangeStream {
                 return Optional.empty();
             }
             tick.run();
-            ChangeStreamDocument<BsonDocument> event = poll();
+            ChangeStreamDocument<BsonDocument> event = carried != null ? carried : poll();
+            carried = null;
+            long now = System.nanoTime();
             if (event != null) {
-                handle(event);
-                if (pending.size() >= settings.maxBatchRows()) {
+                String transaction = transactionOf(event);
+                boolean continuesTransaction = transaction != null && transaction.equals(pendingTransaction);
+                if (!pending.isEmpty() && !continuesTransaction && batchDue(now)) {
+                    // A batch ends between transactions, never inside one: this event starts the next batch.
+                    carried = event;
                     return Optional.of(deliver(ResumeTokens.position(pendingPosition)));
                 }
+                handle(event);
+                pendingTransaction = transaction;
             }
-            long now = System.nanoTime();
             if (!pending.isEmpty()) {
-                if (now - oldestPendingNanos >= settings.idleTimeout().toNanos()) {
+                // With no event waiting, the last transaction read is complete (its events are all in the
+                // oplog at commit); an event outside any transaction ends one by itself.
+                if (batchDue(now) && (event == null || pendingTransaction == null)) {
                     return Optional.of(deliver(ResumeTokens.position(pendingPosition)));
                 }
                 continue;
@@ -189,10 +206,23 @@ public final class MongoChangeStream implements ChangeStream {
         }
     }
 
+    private boolean batchDue(long now) {
+        return pending.size() >= settings.maxBatchRows() || now - oldestPendingNanos >= settings.idleTimeout().toNanos();
+    }
+
+    /** The multi-document transaction an event belongs to (its session and transaction number), or null. */
+    private static String transactionOf(ChangeStreamDocument<BsonDocument> event) {
+        if (event.getLsid() == null || event.getTxnNumber() == null) {
+            return null;
+        }
+        return event.getLsid().toJson() + "#" + event.getTxnNumber().getValue();
+    }
+
     private ChangeBatch deliver(String position) {
         ChangeBatch batch = new ChangeBatch(nextBatchId++, pending, position);
         pending.clear();
         pendingPosition = null;
+        pendingTransaction = null;
         deliveredPosition = position;
         lastDeliveredNanos = System.nanoTime();
         return batch;
