@@ -137,12 +137,10 @@ public final class MongoChangeStream implements ChangeStream {
             BsonDocument token = cursor.getResumeToken();
             if (token == null) {
                 // A server that sends no post-batch resume token with its first reply gives one after a poll.
+                // The stream then starts after what that poll returned: the position is the token after it,
+                // so the event (if one came) is behind the position, not in a batch, exactly as for a later open.
                 ChangeStreamDocument<BsonDocument> first = poll();
                 token = first == null ? cursor.getResumeToken() : first.getResumeToken();
-                if (first != null) {
-                    // An event this early came after the stream opened: keep it for the first batch.
-                    handle(first);
-                }
             }
             if (token == null) {
                 throw new MongoSourceException(Problem.OTHER, "mirror " + settings.mirror() + ": the MongoDB server"
