@@ -19,17 +19,16 @@ import java.util.List;
  * spec and its table mappings. The connectors read its peers' credentials from the catalog
  * themselves, inside the worker, never from workflow input.
  */
-record MirrorContext(MirrorRow row, MirrorSpec spec, List<TableMapping> mappings) {
+record MirrorContext(MirrorRow row, MirrorSpec spec, List<TableMapping> mappings, boolean excludesAtSource) {
 
     static MirrorContext load(Catalog catalog, PeerStore peers, String name) {
         MirrorRow row = catalog.mirrors().findLive(name).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
                 "mirror " + name + " is not in the catalog (was it dropped?)", FailureTypes.MIRROR_NOT_FOUND));
         MirrorSpec spec = readSpec(name, row.spec());
-        List<TableMapping> mappings = spec.tables().stream().map(MirrorContext::mapping).toList();
         // Fails early, before a connector opens anything, when a peer is gone or unreadable.
-        peers.require(spec.source());
+        boolean excludesAtSource = peers.typeOf(spec.source()).excludesInsideDocuments();
         peers.require(spec.destination());
-        return new MirrorContext(row, spec, mappings);
+        return new MirrorContext(row, spec, mappings(spec, excludesAtSource), excludesAtSource);
     }
 
     /** A spec as the catalog stores it. */
@@ -48,7 +47,17 @@ record MirrorContext(MirrorRow row, MirrorSpec spec, List<TableMapping> mappings
      * ({@link dev.mirrorflow.model.SpecEdit#between}).
      */
     MirrorContext withSpec(MirrorSpec edited) {
-        return new MirrorContext(row, edited, edited.tables().stream().map(MirrorContext::mapping).toList());
+        return new MirrorContext(row, edited, mappings(edited, excludesAtSource), excludesAtSource);
+    }
+
+    /**
+     * The spec's tables as the destination sees them. A source whose exclusions name fields
+     * inside its documents takes them out itself, so the destination gets no column exclusions.
+     */
+    private static List<TableMapping> mappings(MirrorSpec spec, boolean excludesAtSource) {
+        return spec.tables().stream().map(MirrorContext::mapping)
+                .map(m -> excludesAtSource ? new TableMapping(m.source(), m.destination(), java.util.Set.of()) : m)
+                .toList();
     }
 
     static TableMapping mapping(TableSpec t) {

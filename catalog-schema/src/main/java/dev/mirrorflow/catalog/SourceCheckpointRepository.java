@@ -42,4 +42,16 @@ public final class SourceCheckpointRepository {
                         SourceCheckpoint.Kind.valueOf(r.getPositionKind()), r.getPosition(),
                         Timestamps.instant(r.getSavedAt())));
     }
+
+    /** The position saved for the mirror's newest load generation, if any. */
+    public Optional<SourceCheckpoint> latest(long mirrorId) {
+        return dsl.selectFrom(SOURCE_CHECKPOINTS)
+                .where(SOURCE_CHECKPOINTS.MIRROR_ID.eq(mirrorId))
+                .orderBy(SOURCE_CHECKPOINTS.LOAD_GENERATION.desc())
+                .limit(1)
+                .fetchOptional()
+                .map(r -> new SourceCheckpoint(r.getMirrorId(), r.getLoadGeneration(),
+                        SourceCheckpoint.Kind.valueOf(r.getPositionKind()), r.getPosition(),
+                        Timestamps.instant(r.getSavedAt())));
+    }
 }

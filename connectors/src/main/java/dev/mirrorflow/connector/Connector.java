@@ -2,6 +2,8 @@ package dev.mirrorflow.connector;
 
 import dev.mirrorflow.model.MirrorSpec;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What one kind of database offers the code above the connectors (the CLI, the worker): its
@@ -90,5 +92,24 @@ public interface Connector {
     /** What a teardown leaves at a source of this type whose peer the worker cannot read. */
     default List<Leftover> leftoversOfUnreadableSource(MirrorSpec mirror, String because) {
         return List.of();
+    }
+
+    /**
+     * {@link #lag(PeerConfig, MirrorSpec)} for a source that keeps no record of the mirror's
+     * position itself (MongoDB), measured against {@code applied}, the position of the last batch
+     * the destination committed as the catalog recorded it.
+     */
+    default Lag lag(PeerConfig source, MirrorSpec mirror, Optional<String> applied) throws Exception {
+        return lag(source, mirror);
+    }
+
+    /**
+     * {@link #caughtUp(PeerConfig, MirrorSpec)} for a source that keeps no record of the mirror's
+     * position itself: {@code applied} reads the position of the last batch the destination
+     * committed, as the catalog recorded it, whenever the probe asks.
+     */
+    default CaughtUpProbe caughtUp(PeerConfig source, MirrorSpec mirror, Supplier<Optional<String>> applied)
+            throws Exception {
+        return caughtUp(source, mirror);
     }
 }

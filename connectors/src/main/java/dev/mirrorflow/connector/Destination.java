@@ -80,6 +80,31 @@ public interface Destination extends AutoCloseable {
      */
     void forgetForResync(String mirror, List<TableMapping> mappings);
 
+    /**
+     * Readies the destination for an initial load (the table where each loaded partition's
+     * marker is written with its rows). Idempotent.
+     */
+    void prepareLoad();
+
+    /**
+     * Writes one partition of a load from rows a source read: the rows and the partition's
+     * marker commit in one destination transaction, and a partition whose marker is there already
+     * is not written again. Opens a connection of its own, so loader workers each use one writer.
+     */
+    PartitionWriter openPartitionWriter(dev.mirrorflow.connector.load.SnapshotLoad load);
+
+    /** One loader worker's way into the destination; used by one thread. */
+    interface PartitionWriter extends AutoCloseable {
+
+        /** @throws Exception when the destination fails; nothing of the partition is then committed */
+        dev.mirrorflow.connector.load.PartitionCopy write(dev.mirrorflow.connector.load.TableLoad table,
+                dev.mirrorflow.catalog.SnapshotPartition partition, dev.mirrorflow.connector.load.PartitionRows rows)
+                throws Exception;
+
+        @Override
+        void close();
+    }
+
     /** Where the destination is, for messages: host, port and database, never a password. */
     String location();
 

@@ -6,15 +6,21 @@ package dev.mirrorflow.connector;
  *
  * @param bytes how much of the source's change log the destination has not confirmed yet
  *     (PostgreSQL: WAL bytes), or null when unknown
- * @param unavailableBecause why it is unknown, when {@code bytes} is null
+ * @param seconds how far behind in time, where the source's positions are times (MongoDB: the
+ *     cluster time of the last applied batch's position against the server's now), or null
+ * @param unavailableBecause why it is unknown, when both {@code bytes} and {@code seconds} are null
  */
-public record Lag(Long bytes, String unavailableBecause) {
+public record Lag(Long bytes, Long seconds, String unavailableBecause) {
 
     public static Lag bytes(long bytes) {
-        return new Lag(bytes, null);
+        return new Lag(bytes, null, null);
+    }
+
+    public static Lag seconds(long seconds) {
+        return new Lag(null, seconds, null);
     }
 
     public static Lag unavailable(String because) {
-        return new Lag(null, because);
+        return new Lag(null, null, because);
     }
 }

@@ -58,4 +58,12 @@ public enum PeerType {
     static String supportedIds() {
         return Arrays.stream(values()).filter(t -> t.supported).map(PeerType::id).collect(Collectors.joining(", "));
     }
+
+    /**
+     * Whether a spec's {@code exclude} names fields inside the documents of this source (taken
+     * out at the source, before anything leaves the worker), rather than destination columns.
+     */
+    public boolean excludesInsideDocuments() {
+        return this == MONGODB;
+    }
 }

@@ -63,6 +63,16 @@ public class ForwardingDestination implements Destination {
     }
 
     @Override
+    public void prepareLoad() {
+        real.prepareLoad();
+    }
+
+    @Override
+    public PartitionWriter openPartitionWriter(dev.mirrorflow.connector.load.SnapshotLoad load) {
+        return real.openPartitionWriter(load);
+    }
+
+    @Override
     public String location() {
         return real.location();
     }

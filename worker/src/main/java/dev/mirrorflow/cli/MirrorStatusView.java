@@ -158,6 +158,7 @@ record MirrorStatusView(
         if (lag != null) {
             Map<String, Object> l2 = new LinkedHashMap<>();
             l2.put("bytes", lag.bytes());
+            l2.put("seconds", lag.seconds());
             l2.put("unavailable", lag.unavailableBecause());
             json.put("lag", l2);
         }

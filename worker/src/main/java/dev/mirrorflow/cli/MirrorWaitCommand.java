@@ -55,7 +55,9 @@ final class MirrorWaitCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + timeout.toNanos();
             // A mark in the source's change log after everything committed so far: once the
             // mirror's stream is confirmed past it, everything before it reached the destination.
-            try (CaughtUpProbe probe = Connectors.standard().of(source).caughtUp(source, mirror)) {
+            long mirrorId = row.id();
+            try (CaughtUpProbe probe = Connectors.standard().of(source).caughtUp(source, mirror,
+                    () -> java.util.Optional.ofNullable(catalog.cdcBatches().totals(mirrorId).lastPosition()))) {
                 String target = probe.target();
                 while (System.nanoTime() < deadline) {
                     boolean past = probe.reached();

@@ -35,6 +35,8 @@ public final class MongoSourceException extends RuntimeException implements Conn
         NOT_AUTHORIZED(false),
         /** A change event with its full document is larger than the 16 MB a BSON document may be. */
         EVENT_TOO_LARGE(false),
+        /** The spec or the source must change: a collection that does not exist, an option of another source. */
+        CONFIGURATION(false),
         /** The server cannot serve us right now (unreachable, electing a primary); retry later. */
         UNAVAILABLE(true),
         /** A server error this connector has no special handling for; retried. */

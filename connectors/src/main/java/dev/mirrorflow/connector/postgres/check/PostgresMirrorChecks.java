@@ -121,6 +121,48 @@ public final class PostgresMirrorChecks {
         }
     }
 
+    /**
+     * The checks of a PostgreSQL destination for a source of another kind, whose tables' shapes
+     * are given (without column exclusions: such a source takes out what it excludes itself):
+     * reachable, no reserved schema, the user's privileges, each existing destination table one
+     * the mirror may write with that shape, not another live mirror's table, and for an edit's
+     * load, no rows the load would keep.
+     */
+    public static void validateDestination(MirrorCheck check, Map<TableId, dev.mirrorflow.connector.TableSchema> schemas) {
+        PostgresPeer destination = PostgresPeerCodec.of(check.destination());
+        MirrorSpec mirror = check.mirror();
+        MirrorSpec checked = check.checked();
+        if (!check.edit()) {
+            PeerProbe.ping(mirror.destination(), destination);
+        }
+        List<TableMapping> mappings = checked.tables().stream().map(t -> new TableMapping(TableId.parse(t.source()),
+                TableId.parse(t.destination()), Set.of())).toList();
+        try {
+            DestinationValidator.validateTables(mirror.name(), destination, mappings, schemas);
+        } catch (IllegalStateException | DestinationException e) {
+            throw new MirrorCheckException(e.getMessage());
+        }
+        DestinationPrivilegesCheck.check(mirror.destination(), destination, checked);
+        Set<TableId> ours = mappings.stream().map(TableMapping::destination).collect(Collectors.toSet());
+        for (MirrorCheck.OtherMirror other : check.otherMirrors().get()) {
+            if (other.name().equals(mirror.name())) {
+                continue;
+            }
+            Optional<TableId> shared = other.destinationTables().stream().filter(ours::contains).findFirst();
+            if (shared.isPresent() && other.destinationPeer().equals(mirror.destination())) {
+                throw new MirrorCheckException("destination table " + shared.get() + " belongs to mirror "
+                        + other.name() + ", which writes to it; map this mirror to another destination table");
+            }
+        }
+        if (check.edit() && mirror.initialLoad()) {
+            try {
+                DestinationValidator.refuseRowsToKeep(mirror.name(), destination, mappings);
+            } catch (IllegalStateException | DestinationException e) {
+                throw new MirrorCheckException(e.getMessage());
+            }
+        }
+    }
+
     private static List<TableMapping> mappings(MirrorSpec mirror) {
         return mirror.tables().stream().map(t -> new TableMapping(TableId.parse(t.source()),
                 TableId.parse(t.destination()), new HashSet<>(t.exclude()))).toList();

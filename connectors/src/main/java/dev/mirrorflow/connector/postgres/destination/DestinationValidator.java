@@ -87,6 +87,19 @@ public final class DestinationValidator {
             throw new DestinationException("cannot read the source tables at " + source.location() + ": "
                     + BatchApplier.oneLine(e), e);
         }
+        validateTables(mirror, destination, mappings, schemas);
+    }
+
+    /**
+     * The checks of {@link #validate} that concern the destination alone, for a source of another
+     * kind whose tables' shapes are given: no reserved schema, and each destination table that
+     * exists is one the mirror may write with the shape the source has.
+     */
+    public static void validateTables(String mirror, PostgresPeer destination, List<TableMapping> mappings,
+            Map<TableId, TableSchema> schemas) {
+        for (TableMapping mapping : mappings) {
+            refuseReservedSchema(mapping.destination());
+        }
         try (Connection c = destination.connect()) {
             for (TableMapping mapping : mappings) {
                 TableSchema schema = schemas.get(mapping.source());

@@ -75,17 +75,31 @@ public final class PostgresDestination implements Destination {
     }
 
     @Override
+    public synchronized void prepareLoad() {
+        inTransaction("(load)", "creating the load's partition markers", c -> {
+            dev.mirrorflow.connector.postgres.snapshot.PartitionMarkerTable.ensure(c);
+            c.commit();
+            return null;
+        });
+    }
+
+    @Override
+    public PartitionWriter openPartitionWriter(dev.mirrorflow.connector.load.SnapshotLoad load) {
+        return new RowPartitionWriter(load, dataSource);
+    }
+
+    @Override
     public String location() {
         return peer == null ? "the destination" : peer.location();
     }
 
     @Override
     public void validate(String mirror, List<TableMapping> mappings, Source source) {
-        if (!(source instanceof PostgresSource pg)) {
-            throw new IllegalStateException("mirror " + mirror + ": a PostgreSQL destination takes only a PostgreSQL"
-                    + " source so far");
+        if (source instanceof PostgresSource pg) {
+            DestinationValidator.validate(mirror, pg.peer(), peer(), mappings);
+        } else {
+            DestinationValidator.validateTables(mirror, peer(), mappings, source.prepare());
         }
-        DestinationValidator.validate(mirror, pg.peer(), peer(), mappings);
     }
 
     @Override

@@ -43,7 +43,7 @@ public final class PartitionMarkerTable {
     }
 
     /** The rows a partition brought, if its copy committed. */
-    static OptionalLong find(Connection destination, String mirror, int generation, String table, int partitionNo)
+    public static OptionalLong find(Connection destination, String mirror, int generation, String table, int partitionNo)
             throws SQLException {
         try (PreparedStatement ps = destination.prepareStatement("SELECT rows FROM " + TABLE
                 + " WHERE mirror = ? AND load_generation = ? AND table_name = ? AND partition_no = ?")) {
@@ -59,7 +59,7 @@ public final class PartitionMarkerTable {
      * already committed a marker for the partition (two attempts copied it at once); the caller
      * must then roll back, so the rows it copied are not there twice.
      */
-    static boolean record(Connection destination, String mirror, int generation, String table, int partitionNo,
+    public static boolean record(Connection destination, String mirror, int generation, String table, int partitionNo,
             long rows) throws SQLException {
         try (PreparedStatement ps = destination.prepareStatement("INSERT INTO " + TABLE
                 + " (mirror, load_generation, table_name, partition_no, rows) VALUES (?, ?, ?, ?, ?)"
