@@ -5,6 +5,7 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.NewMirror;
 import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.cli.spec.SpecException;
 import dev.mirrorflow.connector.Connectors;
 import dev.mirrorflow.connector.MirrorCheck;
 import dev.mirrorflow.connector.PeerConfig;
@@ -19,6 +20,7 @@ import dev.mirrorflow.workflow.MirrorWorkflow;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,8 +59,17 @@ final class MirrorCreateCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--heartbeat-timeout must be from 15s"
                     + " to 10m (activities heartbeat every few seconds), not " + DurationConverter.format(heartbeatTimeout));
         }
-        MirrorSpec mirror = MirrorSpecParser.parse(file);
+        // Read as a PostgreSQL source's spec first, so that a bad spec fails before anything is
+        // opened; a MongoDB source's collections and fields read otherwise, once its peer is known.
+        MirrorSpec parsed = null;
+        SpecException unreadable = null;
+        try {
+            parsed = MirrorSpecParser.parse(file);
+        } catch (SpecException e) {
+            unreadable = e;
+        }
         try (Catalog catalog = CatalogSession.open(connection)) {
+            MirrorSpec mirror = readFor(catalog, parsed, unreadable);
             CatalogSession.refuseDuringMaintenance(catalog, "create mirror " + mirror.name());
             if (catalog.mirrors().findLive(mirror.name()).isPresent()) {
                 throw new UserError("a mirror named '" + mirror.name() + "' already exists; drop it first "
@@ -104,6 +115,25 @@ final class MirrorCreateCommand implements Callable<Integer> {
      * The live mirrors as a check of a new mirror's destination tables needs them (their
      * destination peers and tables); a mirror whose stored spec cannot be read is left out.
      */
+    /** The spec as its source's kind reads it (see {@link MirrorSpecParser.Reading}). */
+    private MirrorSpec readFor(Catalog catalog, MirrorSpec parsed, SpecException unreadable) {
+        Optional<String> sourcePeer = parsed != null ? Optional.of(parsed.source()) : MirrorSpecParser.sourcePeerOf(file);
+        boolean documents = sourcePeer.flatMap(peer -> {
+            try {
+                return Optional.of(new PeerStore(catalog.peers()).typeOf(peer).excludesInsideDocuments());
+            } catch (RuntimeException unknown) {
+                return Optional.empty();
+            }
+        }).orElse(false);
+        if (documents) {
+            return MirrorSpecParser.parse(file, MirrorSpecParser.Reading.DOCUMENTS);
+        }
+        if (unreadable != null) {
+            throw unreadable;
+        }
+        return parsed;
+    }
+
     static List<MirrorCheck.OtherMirror> otherMirrors(Catalog catalog) {
         List<MirrorCheck.OtherMirror> others = new ArrayList<>();
         for (MirrorRow other : catalog.mirrors().listLive()) {

@@ -109,6 +109,11 @@ final class MirrorEditCommand implements Callable<Integer> {
                 }
                 return 0;
             }
+            if ((!edit.addedTables().isEmpty() || !edit.removedTables().isEmpty())
+                    && new PeerStore(catalog.peers()).typeOf(stored.source()).excludesInsideDocuments()) {
+                throw new UserError("mirror " + name + ": the collections of a MongoDB mirror cannot be added or"
+                        + " removed by an edit yet; drop the mirror and create it with the new spec; nothing changed");
+            }
             if (!edit.addedTables().isEmpty()) {
                 checkAddedTables(catalog, proposed, edit);
             }

@@ -80,9 +80,36 @@ public final class MirrorSpecParser {
 
     private MirrorSpecParser() {}
 
+    /**
+     * How the tables of a spec are read, which depends on the kind of source: a PostgreSQL
+     * source's tables and columns are SQL identifiers; a MongoDB source's are {@code
+     * database.collection} names taken as written (case kept) and field paths ({@code a.b}),
+     * its collections going by default to {@code public.<collection>}.
+     */
+    public enum Reading {
+        TABLES,
+        DOCUMENTS
+    }
+
     /** Reads and validates a spec file. */
     public static MirrorSpec parse(Path file) {
         return parse(readFile(file), file.toString());
+    }
+
+    /** The source peer a spec file names, if it can be read that far. */
+    public static Optional<String> sourcePeerOf(Path file) {
+        try {
+            SpecMapping root = new SpecMapping(file.toString(), "", SpecYamlReader.read(readFile(file), file.toString()));
+            return root.optional("source").filter(e -> SpecValues.isText(e.value()))
+                    .map(e -> ((SpecNode.Scalar) e.value()).text());
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /** Reads and validates a spec file for a source of that kind. */
+    public static MirrorSpec parse(Path file, Reading reading) {
+        return parse(readFile(file), file.toString(), reading);
     }
 
     /**
@@ -90,6 +117,11 @@ public final class MirrorSpecParser {
      * {@code fileName} is what messages call it.
      */
     public static MirrorSpec parse(String yaml, String fileName) {
+        return parse(yaml, fileName, Reading.TABLES);
+    }
+
+    /** {@link #parse(String, String)} for a source of that kind. */
+    public static MirrorSpec parse(String yaml, String fileName, Reading reading) {
         SpecMapping root = new SpecMapping(fileName, "", SpecYamlReader.read(yaml, fileName));
         root.rejectUnknownKeys(Stream.concat(SPEC_KEYS.stream(), OLD_TOP_LEVEL_KEYS.stream()).toList(), SPEC_KEYS);
         SpecNode.Entry nameEntry = root.require("name", "add the mirror's name, e.g. name: orders");
@@ -109,7 +141,7 @@ public final class MirrorSpecParser {
             throw root.error(destinationEntry, "peer " + SpecValues.quote(destination)
                     + " is also the source; a mirror copies from one peer to another, so name a different destination peer");
         }
-        List<TableSpec> tables = tables(root, tablesEntry);
+        List<TableSpec> tables = tables(root, tablesEntry, reading);
         boolean initialLoad = root.optional("initialLoad").map(e -> bool(root, e)).orElse(MirrorSpec.DEFAULT_INITIAL_LOAD);
         int batchSize = root.optional("batchSize")
                 .map(e -> (int) wholeNumber(root, e, MirrorSpec.MIN_BATCH_SIZE, MirrorSpec.MAX_BATCH_SIZE))
@@ -172,7 +204,7 @@ public final class MirrorSpecParser {
         return peer;
     }
 
-    private static List<TableSpec> tables(SpecMapping root, SpecNode.Entry entry) {
+    private static List<TableSpec> tables(SpecMapping root, SpecNode.Entry entry, Reading reading) {
         if (!(entry.value() instanceof SpecNode.Sequence list)) {
             throw root.wrongValue(entry, "a list of tables", "write one '- source: schema.table' item per table");
         }
@@ -192,10 +224,15 @@ public final class MirrorSpecParser {
             SpecMapping table = new SpecMapping(root.file(), path, mapping);
             table.rejectUnknownKeys(TABLE_KEYS);
             SpecNode.Entry sourceEntry = table.require("source", "add the source table, e.g. source: public.orders");
-            String source = tableName(table, sourceEntry);
+            String source = reading == Reading.DOCUMENTS ? collectionName(table, sourceEntry)
+                    : tableName(table, sourceEntry);
             SpecNode.Entry destinationEntry = table.optional("destination").orElse(null);
-            String destination = destinationEntry == null ? source : tableName(table, destinationEntry);
-            List<String> exclude = table.optional("exclude").map(e -> columns(table, e)).orElse(List.of());
+            String destination = destinationEntry != null ? tableName(table, destinationEntry)
+                    : reading == Reading.DOCUMENTS ? IdentifierSyntax.written(TableSpec.DEFAULT_SCHEMA,
+                            IdentifierSyntax.parseQualified(source).get(1))
+                    : source;
+            List<String> exclude = table.optional("exclude")
+                    .map(e -> reading == Reading.DOCUMENTS ? fieldPaths(table, e) : columns(table, e)).orElse(List.of());
 
             Integer firstLine = lineBySource.putIfAbsent(source, sourceEntry.line());
             if (firstLine != null) {
@@ -222,6 +259,45 @@ public final class MirrorSpecParser {
      * bare {@code table} is in the default schema, so that two spellings of one table compare
      * equal.
      */
+    /**
+     * A MongoDB collection, {@code database.collection}, as written (MongoDB's names keep their
+     * case), in the spec's stored form for a table id.
+     */
+    private static String collectionName(SpecMapping m, SpecNode.Entry entry) {
+        String written = text(m, entry, "a collection name", "write database.collection, e.g. source: shop.orders");
+        int dot = written.indexOf('.');
+        if (dot <= 0 || dot == written.length() - 1) {
+            throw m.error(entry, SpecValues.quote(written) + " is not a collection name; write database.collection,"
+                    + " e.g. source: shop.orders");
+        }
+        return IdentifierSyntax.written(written.substring(0, dot), written.substring(dot + 1));
+    }
+
+    /** Fields of a document to leave out, as dotted paths ({@code card.number}). */
+    private static List<String> fieldPaths(SpecMapping m, SpecNode.Entry entry) {
+        String hint = "write the fields as a list, e.g. exclude: [password, card.number]";
+        if (!(entry.value() instanceof SpecNode.Sequence list)) {
+            throw m.wrongValue(entry, "a list of fields", hint);
+        }
+        Set<String> paths = new LinkedHashSet<>();
+        for (SpecNode item : list.items()) {
+            String where = m.key(entry.key());
+            if (!SpecValues.isText(item)) {
+                throw SpecException.at(m.file(), item.line(), where, SpecMapping.whatIsWrong(item, "a field") + "; " + hint);
+            }
+            String path = ((SpecNode.Scalar) item).text();
+            if (path.isEmpty() || path.startsWith(".") || path.endsWith(".") || path.contains("..")
+                    || path.equals("_id") || path.startsWith("_id.")) {
+                throw SpecException.at(m.file(), item.line(), where, SpecValues.quote(path) + " is not a field path"
+                        + " to exclude (the key _id always stays); " + hint);
+            }
+            if (!paths.add(path)) {
+                throw SpecException.at(m.file(), item.line(), where, "field " + path + " is listed twice; list it once");
+            }
+        }
+        return List.copyOf(paths);
+    }
+
     private static String tableName(SpecMapping m, SpecNode.Entry entry) {
         String written = text(m, entry, "a table name", "write table or schema.table, " + QUOTING_HINT);
         List<String> parts;
