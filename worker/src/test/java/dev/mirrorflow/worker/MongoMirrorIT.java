@@ -90,7 +90,7 @@ class MongoMirrorIT extends WorkerTestClass {
         try {
             bed.ok("mirror", "create", "-f", bed.spec(name, "name: " + name + "\nsource: " + name + "_src\n"
                     + "destination: " + name + "_dst\ntables:\n  - source: " + mongo.name() + "." + coll + "\n"
-                    + "    exclude: [secret, card.number]\nsnapshot:\n  rowsPerPartition: 700\n  parallelism: 3\n")
+                    + "    exclude: [secret, card.number]\nsnapshot:\n  rowsPerPartition: 1000\n  parallelism: 3\n")
                     .toString());
             bed.awaitPhase(name, MirrorPhase.RUNNING, TIMEOUT);
             Thread.sleep(1_000);
