@@ -46,7 +46,8 @@ final class PeerCheckCommand implements Callable<Integer> {
         List<String> details = Connectors.standard().of(peer).describe(name, peer);
 
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("peer %s: %s %s, user %s: reachable%n", name, peer.type().id(), peer.location(), peer.user());
+        out.printf("peer %s: %s %s%s: reachable%n", name, peer.type().id(), peer.location(),
+                PeerCreateCommand.loginOf(peer));
         details.forEach(out::println);
         out.flush();
         return 0;

@@ -80,10 +80,15 @@ final class PeerCreateCommand implements Callable<Integer> {
             SecretKeySource keys = new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec));
             SecretCipher cipher = keys.obtain();
             new PeerStore(catalog.peers(), cipher).create(name, peer);
-            spec.commandLine().getOut().printf("created peer %s: %s %s, user %s (%s); secrets encrypted with"
-                    + " key %s%n", name, peer.type().id(), peer.location(), peer.user(),
+            spec.commandLine().getOut().printf("created peer %s: %s %s%s (%s); secrets encrypted with"
+                    + " key %s%n", name, peer.type().id(), peer.location(), loginOf(peer),
                     noCheck ? "not checked" : "reachable", cipher.keyId());
             return 0;
         }
+    }
+
+    /** {@code ", user NAME"}, or nothing for a peer that logs in as nobody (a MongoDB without access control). */
+    static String loginOf(PeerConfig peer) {
+        return peer.user() == null ? "" : ", user " + peer.user();
     }
 }

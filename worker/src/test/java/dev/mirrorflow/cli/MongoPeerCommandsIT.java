@@ -249,6 +249,24 @@ class MongoPeerCommandsIT {
         assertThat(rawRow("atlas")).isEmpty();
     }
 
+    @Test
+    void shouldNameNoUserForAPeerThatLogsInAsNobody() throws Exception {
+        assertThat(run("peer", "create", "anon", "--type", "mongodb", "--no-check",
+                "--url", "mongodb+srv://cluster0.mongo.example/")).as("stderr: %s", err).isZero();
+        assertThat(out.toString()).startsWith("created peer anon: mongodb mongodb+srv://cluster0.mongo.example (not"
+                + " checked); secrets encrypted with key ");
+
+        assertThat(run("peer", "create", "anon_pw", "--type", "mongodb",
+                "--url", "mongodb://" + HOSTS + "/?replicaSet=rs0", "--password-file", passwordFile.toString()))
+                .isEqualTo(2);
+        assertThat(oneLineOfErr()).isEqualTo("mirrorflow: a password file was given but the peer URL names no user;"
+                + " write the user before the host (mongodb://USER@HOST:PORT/...), or leave out --password-file for a"
+                + " deployment without access control");
+        assertThat(rawRow("anon_pw")).isEmpty();
+
+        assertThat(run("peer", "drop", "anon")).isZero();
+    }
+
     private int run(String... args) {
         out = new StringWriter();
         err = new StringWriter();
