@@ -4,6 +4,7 @@ import dev.mirrorflow.connector.postgres.PostgresConnector;
 import dev.mirrorflow.connector.postgres.destination.DestinationException;
 import dev.mirrorflow.connector.postgres.destination.DestinationFailureClassifier;
 import dev.mirrorflow.connector.load.SnapshotLoadException;
+import dev.mirrorflow.connector.mongo.MongoConnector;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.connector.postgres.slot.SlotAcquirer;
 import dev.mirrorflow.connector.postgres.slot.SlotAcquisitionMetrics;
@@ -50,7 +51,8 @@ public final class Connectors {
         PostgresConnector postgres = new PostgresConnector(
                 new SlotAcquirer(SlotRetryPolicy.DEFAULT, new SlotAcquisitionMetrics(), meter));
         return new Connectors(List.of(
-                postgres),
+                postgres,
+                new MongoConnector()),
                 postgres);
     }
 

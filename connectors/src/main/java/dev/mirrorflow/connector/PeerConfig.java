@@ -14,6 +14,6 @@ public interface PeerConfig {
     /** Where the peer is, as people write it, for messages: e.g. {@code host:port/database}. */
     String location();
 
-    /** The user the peer logs in as. */
+    /** The user the peer logs in as, or null when it logs in as nobody (a MongoDB without access control). */
     String user();
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mirrorflow.catalog.StoredPeer;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -45,14 +47,42 @@ public record PeerSummary(
             Map.Entry<String, JsonNode> e = it.next();
             options.put(e.getKey(), e.getValue().asText());
         }
-        return new PeerSummary(stored.name(), stored.type(), node.path("host").asText(""),
-                node.path("port").asInt(0), node.path("database").asText(""), node.path("user").asText(""),
-                options, stored.keyId(), stored.createdAt());
+        String host = node.path("host").asText("");
+        int port = node.path("port").asInt(0);
+        JsonNode hosts = node.path("hosts");
+        if (hosts.isArray() && !hosts.isEmpty()) {
+            // A MongoDB peer's seed list: one host:port is shown like a PostgreSQL peer's host and
+            // port; several hosts (or an SRV name) stay together in host, without a port.
+            List<String> seeds = new ArrayList<>();
+            hosts.forEach(h -> seeds.add(h.asText()));
+            host = String.join(",", seeds);
+            int colon = host.lastIndexOf(':');
+            if (seeds.size() == 1 && colon > 0 && !host.endsWith("]")
+                    && host.substring(colon + 1).matches("\\d{1,5}")) {
+                port = Integer.parseInt(host.substring(colon + 1));
+                host = host.substring(0, colon);
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+            }
+        }
+        return new PeerSummary(stored.name(), stored.type(), host, port, node.path("database").asText(""),
+                node.path("user").asText(""), options, stored.keyId(), stored.createdAt());
     }
 
-    /** {@code host:port/database}, as people write it. */
+    /**
+     * {@code host:port/database}, as people write it; for a MongoDB peer its hosts, the database
+     * when the URL names one, and the replica set.
+     */
     public String location() {
-        String shownHost = host.contains(":") ? "[" + host + "]" : host;
-        return shownHost + (port > 0 ? ":" + port : "") + "/" + database;
+        boolean mongo = PeerType.MONGODB.id().equals(type);
+        String shownHost = host.contains(":") && !(mongo && host.contains(",")) ? "[" + host + "]" : host;
+        String hostAndPort = shownHost + (port > 0 ? ":" + port : "");
+        if (mongo) {
+            String replicaSet = options.get("replicaSet");
+            return hostAndPort + (database.isEmpty() ? "" : "/" + database)
+                    + (replicaSet == null ? "" : " (replica set " + replicaSet + ")");
+        }
+        return hostAndPort + "/" + database;
     }
 }

@@ -8,8 +8,7 @@ import java.util.stream.Collectors;
 public enum PeerType {
 
     POSTGRES("postgres", true),
-    /** Allowed by the catalog already; stored peers of this type wait for the MongoDB connector. */
-    MONGODB("mongodb", false);
+    MONGODB("mongodb", true);
 
     private final String id;
     private final boolean supported;

@@ -52,12 +52,41 @@ class ConnectorsTest {
 
     @Test
     void shouldRefuseAStoredPeerOfATypeWithoutConnectorInOneLine() {
-        StoredPeer stored = new StoredPeer("docs_src", "mongodb", "{\"type\":\"mongodb\"}",
+        StoredPeer stored = new StoredPeer("docs_src", "cassandra", "{\"type\":\"cassandra\"}",
                 cipher.encrypt("docs_src", "{}".getBytes(StandardCharsets.UTF_8)), cipher.keyId(), null);
 
         assertThatThrownBy(() -> PeerStore.open(stored, cipher, Connectors.standard()))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("peer docs_src is a mongodb peer, which this version of mirrorflow cannot use");
+                .hasMessage("peer docs_src is a cassandra peer, which this version of mirrorflow cannot use");
+    }
+
+    @Test
+    void shouldTurnWhatPeerCreateGetsIntoAMongodbPeerTheStoreKeepsIntact() {
+        PeerCodec codec = Connectors.standard().require(PeerType.MONGODB).codec();
+
+        PeerConfig parsed = codec.parseUrl("mongodb://cdc@db1.example:27018/?replicaSet=rs0&authSource=admin");
+        PeerConfig peer = codec.withPassword(parsed, "s3cret-Passw0rd");
+
+        assertThat(peer.type()).isEqualTo(PeerType.MONGODB);
+        assertThat(peer.location()).isEqualTo("db1.example:27018 (replica set rs0)");
+        assertThat(peer.user()).isEqualTo("cdc");
+        assertThat(peer.toString()).doesNotContain("s3cret");
+        StoredPeer stored = PeerStore.seal("docs_src", peer, cipher, Connectors.standard());
+        assertThat(stored.type()).isEqualTo("mongodb");
+        assertThat(stored.configPublic()).doesNotContain("s3cret");
+        assertThat(PeerStore.open(stored, cipher, Connectors.standard())).isEqualTo(peer);
+    }
+
+    @Test
+    void shouldRefuseAPasswordFileForAMongodbUrlWithoutUserInOneLine() {
+        PeerCodec codec = Connectors.standard().require(PeerType.MONGODB).codec();
+        PeerConfig parsed = codec.parseUrl("mongodb://db1.example:27018/?replicaSet=rs0");
+
+        assertThatThrownBy(() -> codec.withPassword(parsed, "s3cret-Passw0rd"))
+                .isInstanceOf(InvalidPeerException.class)
+                .hasMessage("a password file was given but the peer URL names no user; write the user before the"
+                        + " host (mongodb://USER@HOST:PORT/...), or leave out --password-file for a deployment"
+                        + " without access control");
     }
 
     @Test

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mirrorflow.catalog.SecretCipher;
 import dev.mirrorflow.catalog.SecretDecryptionException;
 import dev.mirrorflow.catalog.StoredPeer;
+import dev.mirrorflow.connector.mongo.MongoPeer;
+import dev.mirrorflow.connector.mongo.MongoPeerUrl;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import java.time.Instant;
 import java.util.Map;
@@ -120,13 +122,45 @@ class PeerStoreTest {
     }
 
     @Test
-    void shouldAcceptPostgresAndRefuseOtherTypesNamingTheSupportedOnes() {
+    void shouldAcceptPostgresAndMongodbAndRefuseOtherTypesNamingTheSupportedOnes() {
         assertThat(PeerType.parse("postgres")).isEqualTo(PeerType.POSTGRES);
-        assertThatThrownBy(() -> PeerType.parse("mongodb"))
-                .isInstanceOf(InvalidPeerException.class)
-                .hasMessage("peer type mongodb is not supported yet; supported types: postgres");
+        assertThat(PeerType.parse("MongoDB")).isEqualTo(PeerType.MONGODB);
         assertThatThrownBy(() -> PeerType.parse("oracle"))
                 .isInstanceOf(InvalidPeerException.class)
-                .hasMessage("unknown peer type 'oracle'; supported types: postgres");
+                .hasMessage("unknown peer type 'oracle'; supported types: postgres, mongodb");
+    }
+
+    @Test
+    void shouldKeepAMongodbPeersPasswordOutOfThePublicConfigAndOpenItIntact() {
+        MongoPeer mongo = MongoPeerUrl.parse("mongodb://cdc@db1.example:27018,db2.example/shop?replicaSet=rs0"
+                + "&authSource=admin").withPassword(SECRET);
+
+        StoredPeer stored = PeerStore.seal("docs_src", mongo, cipher);
+
+        assertThat(stored.type()).isEqualTo("mongodb");
+        assertThat(stored.configPublic()).doesNotContain(SECRET).contains("db1.example:27018", "cdc", "rs0");
+        assertThat(new String(stored.configEncrypted(), ISO_8859_1)).doesNotContain(SECRET, "cdc");
+        assertThat(PeerStore.open(stored, cipher)).isEqualTo(mongo);
+    }
+
+    @Test
+    void shouldSummariseAMongodbPeerWithItsSeedListAndReplicaSet() {
+        Instant created = Instant.parse("2024-05-06T07:08:09Z");
+        StoredPeer one = PeerStore.seal("docs_src",
+                MongoPeerUrl.parse("mongodb://cdc@db1.example:27018/?replicaSet=rs0"), cipher);
+        StoredPeer several = PeerStore.seal("docs_src",
+                MongoPeerUrl.parse("mongodb://cdc@db1.example:27018,db2.example/shop?replicaSet=rs0"), cipher);
+        StoredPeer srv = PeerStore.seal("docs_src", MongoPeerUrl.parse("mongodb+srv://cdc@cluster0.example/"), cipher);
+
+        PeerSummary oneHost = PeerSummary.of(new StoredPeer(one.name(), one.type(), one.configPublic(),
+                new byte[] {1}, one.keyId(), created));
+        assertThat(oneHost).isEqualTo(new PeerSummary("docs_src", "mongodb", "db1.example", 27018, "", "cdc",
+                Map.of("replicaSet", "rs0"), cipher.keyId(), created));
+        assertThat(oneHost.location()).isEqualTo("db1.example:27018 (replica set rs0)");
+        assertThat(PeerSummary.of(new StoredPeer(several.name(), several.type(), several.configPublic(),
+                new byte[] {1}, several.keyId(), created)).location())
+                .isEqualTo("db1.example:27018,db2.example:27017/shop (replica set rs0)");
+        assertThat(PeerSummary.of(new StoredPeer(srv.name(), srv.type(), srv.configPublic(),
+                new byte[] {1}, srv.keyId(), created)).location()).isEqualTo("cluster0.example");
     }
 }

@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Connects to a stored peer and reports the server version, wal_level and whether the "
-                + "peer's user has the REPLICATION attribute (a source needs wal_level=logical and REPLICATION).",
+                + "peer's user has the REPLICATION attribute (a source needs wal_level=logical and REPLICATION); "
+                + "for MongoDB the version, the topology (a standalone cannot stream), the oplog window in hours "
+                + "and whether the user may find and open change streams.",
                 "Exits 1 with one line when the peer cannot be reached or logged in to."})
 final class PeerCheckCommand implements Callable<Integer> {
 
@@ -44,7 +46,8 @@ final class PeerCheckCommand implements Callable<Integer> {
         List<String> details = Connectors.standard().of(peer).describe(name, peer);
 
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("peer %s: %s %s, user %s: reachable%n", name, peer.type().id(), peer.location(), peer.user());
+        out.printf("peer %s: %s %s%s: reachable%n", name, peer.type().id(), peer.location(),
+                PeerCreateCommand.loginOf(peer));
         details.forEach(out::println);
         out.flush();
         return 0;

@@ -180,7 +180,7 @@ class MirrorflowCommandTest {
         assertThat(err.toString().lines().toList()).containsExactly(
                 "mirrorflow: 'Bad Name' is not a valid peer name: use a lowercase letter, then up to 62 lowercase"
                         + " letters, digits or underscores (e.g. orders_src)",
-                "mirrorflow: unknown peer type 'oracle'; supported types: postgres",
+                "mirrorflow: unknown peer type 'oracle'; supported types: postgres, mongodb",
                 "mirrorflow: the peer URL contains a password; put the password in a file and pass --password-file",
                 "mirrorflow: 'Bad' is not a valid peer name: use a lowercase letter, then up to 62 lowercase letters,"
                         + " digits or underscores (e.g. orders_src)");

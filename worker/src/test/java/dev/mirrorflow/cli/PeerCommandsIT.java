@@ -269,9 +269,9 @@ class PeerCommandsIT {
 
     @Test
     void shouldRefuseAnUnsupportedTypeNamingTheSupportedOnes() {
-        assertThat(run("peer", "create", "docs", "--type", "mongodb", "--url", "mongodb://db/docs")).isEqualTo(2);
-        assertThat(oneLineOfErr()).isEqualTo("mirrorflow: peer type mongodb is not supported yet; supported types:"
-                + " postgres");
+        assertThat(run("peer", "create", "docs", "--type", "oracle", "--url", "oracle://db/docs")).isEqualTo(2);
+        assertThat(oneLineOfErr()).isEqualTo("mirrorflow: unknown peer type 'oracle'; supported types: postgres,"
+                + " mongodb");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.mirrorflow.connector.mongo;
 
+import dev.mirrorflow.connector.PeerConfig;
+import dev.mirrorflow.connector.PeerType;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -24,7 +26,8 @@ import java.util.stream.Collectors;
  *     tls}, {@code tlsCAFile}...), by their canonical names (see {@link MongoPeerUrl#OPTIONS})
  */
 public record MongoPeer(
-        boolean srv, List<String> hosts, String database, String user, String password, Map<String, String> options) {
+        boolean srv, List<String> hosts, String database, String user, String password, Map<String, String> options)
+        implements PeerConfig {
 
     /** What the server shows in {@code currentOp} and its log for our connections. */
     public static final String APPLICATION_NAME = "mirrorflow";
@@ -42,6 +45,11 @@ public record MongoPeer(
         }
         hosts = List.copyOf(hosts);
         options = options == null ? Map.of() : Map.copyOf(options);
+    }
+
+    @Override
+    public PeerType type() {
+        return PeerType.MONGODB;
     }
 
     /** The same deployment and login, with this password. */
@@ -95,6 +103,7 @@ public record MongoPeer(
     }
 
     /** {@code host:port,host:port} or the SRV name, with the replica set when named, for messages. */
+    @Override
     public String location() {
         String replicaSet = options.get("replicaSet");
         return (srv ? "mongodb+srv://" : "") + String.join(",", hosts)

@@ -92,14 +92,8 @@ public final class MongoProbe {
                 hello = admin.runCommand(new Document("hello", 1));
                 version = admin.runCommand(new Document("buildInfo", 1)).getString("version");
                 status = admin.runCommand(new Document("connectionStatus", 1).append("showPrivileges", true));
-            } catch (MongoTimeoutException e) {
-                String answer = askFirstHost(peer);
-                if (answer != null) {
-                    throw new MongoPeerException(subject + ": " + answer, false, e);
-                }
-                throw MongoFailureClassifier.classify(e, subject, "checking the peer", peer);
             } catch (MongoException e) {
-                throw MongoFailureClassifier.classify(e, subject, "checking the peer", peer);
+                throw unreachable(e, subject, "checking the peer", peer);
             }
             Topology topology = hello.containsKey("setName") ? Topology.REPLICA_SET
                     : "isdbgrid".equals(hello.getString("msg")) ? Topology.SHARDED : Topology.STANDALONE;
@@ -153,6 +147,39 @@ public final class MongoProbe {
             return new Report(version, topology, replicaSet, window, oplogNote, find, changeStreams,
                     List.copyOf(lines.stream().filter(l -> l != null).toList()));
         }
+    }
+
+    /**
+     * Connects with {@link MongoPeerClients#FOR_PROMPT} timeouts, logs in and runs {@code ping}
+     * ({@code peer create}); changes nothing on the server.
+     *
+     * @throws MongoPeerException with one line when the deployment cannot be reached or logged in to
+     */
+    public static void ping(String peerName, MongoPeer peer) {
+        ping(peerName, peer, MongoPeerClients.FOR_PROMPT);
+    }
+
+    static void ping(String peerName, MongoPeer peer, MongoPeerClients.Timeouts timeouts) {
+        try (MongoClient client = MongoPeerClients.open(peer, timeouts)) {
+            // The driver logs in while it opens the connection, so a wrong password fails here too.
+            client.getDatabase("admin").runCommand(new Document("ping", 1));
+        } catch (MongoException e) {
+            throw unreachable(e, "peer " + peerName, "connecting to the peer", peer);
+        }
+    }
+
+    /**
+     * The one line for a failure to reach or log in to the deployment; a timeout looking for a
+     * replica set is explained by asking its first host what it is.
+     */
+    private static MongoPeerException unreachable(MongoException e, String subject, String action, MongoPeer peer) {
+        if (e instanceof MongoTimeoutException) {
+            String answer = askFirstHost(peer);
+            if (answer != null) {
+                return new MongoPeerException(subject + ": " + answer, false, e);
+            }
+        }
+        return MongoFailureClassifier.classify(e, subject, action, peer);
     }
 
     /**
