@@ -46,25 +46,34 @@ public final class MongoConnector implements Connector {
 
     @Override
     public void validateMirror(MirrorCheck check) {
-        throw notYet("checking a mirror from a MongoDB peer");
+        MongoMirrors.validate(check);
+    }
+
+    /** Without the applied position a MongoDB source cannot tell: it keeps no record of the mirror's. */
+    @Override
+    public Lag lag(PeerConfig source, MirrorSpec mirror) {
+        return Lag.unavailable("the lag of a MongoDB mirror is measured against its last applied batch");
     }
 
     @Override
-    public Lag lag(PeerConfig source, MirrorSpec mirror) {
-        throw notYet("the lag of a mirror from a MongoDB peer");
+    public Lag lag(PeerConfig source, MirrorSpec mirror, java.util.Optional<String> applied) {
+        return MongoMirrors.lag(MongoPeerCodec.of(source), applied);
     }
 
     @Override
     public CaughtUpProbe caughtUp(PeerConfig source, MirrorSpec mirror) {
-        throw notYet("waiting for a mirror from a MongoDB peer to catch up");
+        throw new IllegalStateException("a MongoDB mirror is caught up by its last applied batch, which the caller"
+                + " must give");
+    }
+
+    @Override
+    public CaughtUpProbe caughtUp(PeerConfig source, MirrorSpec mirror,
+            java.util.function.Supplier<java.util.Optional<String>> applied) {
+        return MongoMirrors.caughtUp(MongoPeerCodec.of(source), applied);
     }
 
     @Override
     public Source source(MirrorSession session, PeerConfig peer, PeerConfig destination) {
-        throw notYet("mirror " + session.name() + "'s MongoDB source");
-    }
-
-    private static IllegalStateException notYet(String what) {
-        return new IllegalStateException(what + " comes with the MongoDB source, which this build does not have yet");
+        return new MongoSource(session, MongoPeerCodec.of(peer));
     }
 }

@@ -37,7 +37,7 @@ public final class MongoMirrors {
      * own checks follow.
      */
     public static void validate(MirrorCheck check) {
-        MongoPeer source = (MongoPeer) (Object) check.source();
+        MongoPeer source = MongoPeerCodec.of(check.source());
         MirrorSpec mirror = check.mirror();
         mirror.sourceOptions().firstKeyNotIn(List.of()).ifPresent(key -> {
             throw new MirrorCheckException("mirror " + mirror.name() + ": " + key + " is an option of PostgreSQL"
