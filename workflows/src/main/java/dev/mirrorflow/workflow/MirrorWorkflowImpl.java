@@ -152,10 +152,12 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 }
                 if (!state.setupDone()) {
                     record(Phase.SETUP, "validating and preparing source and destination", null);
-                    state = state.withSetupDone(runStoppable(() -> {
+                    // Run first, then read the state: signals that arrived meanwhile changed it.
+                    boolean setUp = runStoppable(() -> {
                         data.setUp(name);
                         return Boolean.TRUE;
-                    }) != null);
+                    }) != null;
+                    state = state.withSetupDone(setUp);
                     continue;
                 }
                 if (!state.loadDone()) {
