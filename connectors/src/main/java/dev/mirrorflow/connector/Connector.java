@@ -112,4 +112,12 @@ public interface Connector {
             throws Exception {
         return caughtUp(source, mirror);
     }
+
+    /**
+     * A stream position of this source as {@code mirror status} shows it; the position itself
+     * by default (a PostgreSQL LSN reads well as it is).
+     */
+    default String describePosition(String position) {
+        return position;
+    }
 }

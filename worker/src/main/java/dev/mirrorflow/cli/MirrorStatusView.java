@@ -101,7 +101,8 @@ record MirrorStatusView(
         }
         if (stream.batches() > 0) {
             out.append("  stream   ").append(count(stream.rowsApplied())).append(" rows in ")
-                    .append(count(stream.batches())).append(" batches, at ").append(stream.lastPosition())
+                    .append(count(stream.batches())).append(" batches, at ")
+                    .append(lag != null && lag.position() != null ? lag.position() : stream.lastPosition())
                     .append(", last batch ").append(ago(Duration.between(stream.lastEndedAt(), now))).append(" ago\n");
         }
         if (lag != null) {

@@ -19,19 +19,21 @@ import java.util.function.Function;
  * confirmed, i.e. WAL the destination has not got yet, or quiet WAL not yet confirmed). Asked of
  * the source with short timeouts; status works without it.
  */
-record SourceLag(Long bytes, Long seconds, String unavailableBecause) {
+record SourceLag(Long bytes, Long seconds, String unavailableBecause, String position) {
 
     static SourceLag of(Catalog catalog, MirrorRow mirror, Path stateDir, Function<String, String> environment) {
         try {
             MirrorSpec spec = MirrorSpecJson.read(mirror.spec());
             PeerConfig peer = new PeerStore(catalog.peers(),
                     new SecretKeySource(stateDir, environment).existing().orElse(null)).open(spec.source());
-            Lag lag = Connectors.standard().of(peer).lag(peer, spec,
-                    java.util.Optional.ofNullable(catalog.cdcBatches().totals(mirror.id()).lastPosition()));
-            return new SourceLag(lag.bytes(), lag.seconds(), lag.unavailableBecause());
+            String applied = catalog.cdcBatches().totals(mirror.id()).lastPosition();
+            dev.mirrorflow.connector.Connector connector = Connectors.standard().of(peer);
+            Lag lag = connector.lag(peer, spec, java.util.Optional.ofNullable(applied));
+            return new SourceLag(lag.bytes(), lag.seconds(), lag.unavailableBecause(),
+                    applied == null ? null : connector.describePosition(applied));
         } catch (Exception e) {
             String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            return new SourceLag(null, null, "source not reachable: " + m);
+            return new SourceLag(null, null, "source not reachable: " + m, null);
         }
     }
 

@@ -129,7 +129,7 @@ class MongoMirrorIT extends WorkerTestClass {
         assertThat(one).contains("\"$date\"").contains("\"$numberDecimal\"").doesNotContain("secret")
                 .doesNotContain("4111");
         MirrorTestBed.Run status = bed.ok("mirror", "status", name);
-        assertThat(status.out()).contains("RUNNING").contains("s behind the source");
+        assertThat(status.out()).contains("RUNNING").contains("s behind the source").contains("batches, at cluster time ");
         bed.ok("mirror", "drop", name, "--drop-destination");
     }
 

@@ -76,4 +76,16 @@ public final class MongoConnector implements Connector {
     public Source source(MirrorSession session, PeerConfig peer, PeerConfig destination) {
         return new MongoSource(session, MongoPeerCodec.of(peer));
     }
+
+    /** A resume token as its cluster time (seconds since the epoch and the operation's ordinal), with the time it is. */
+    @Override
+    public String describePosition(String position) {
+        try {
+            org.bson.BsonTimestamp t = dev.mirrorflow.connector.mongo.stream.ResumeTokens.clusterTime(position);
+            return "cluster time " + t.getTime() + "." + t.getInc() + " ("
+                    + dev.mirrorflow.connector.mongo.stream.ResumeTokens.instant(t) + ")";
+        } catch (RuntimeException notAToken) {
+            return position;
+        }
+    }
 }
