@@ -133,6 +133,28 @@ class MongoMirrorIT extends WorkerTestClass {
         bed.ok("mirror", "drop", name, "--drop-destination");
     }
 
+    @Test
+    void shouldRefuseWhatAMongoDbMirrorCannotHaveInOneLineAndWriteNothing() throws Exception {
+        String name = "mgbad_" + ScratchDatabase.randomSuffix();
+        mongo.database().createCollection(name + "_c");
+        peers(name);
+        String head = "name: " + name + "\nsource: " + name + "_src\ndestination: " + name + "_dst\n";
+        Map<String, String> refused = Map.of(
+                "sourceOptions:\n  slot: my_slot\ntables:\n  - source: " + mongo.name() + "." + name + "_c\n",
+                "slot is an option of PostgreSQL sources",
+                "tables:\n  - source: " + mongo.name() + ".missing_" + name + "\n",
+                "does not exist",
+                "tables:\n  - source: " + mongo.name() + "." + name + "_c\n    exclude: [_id]\n",
+                "is not a field path");
+        for (Map.Entry<String, String> spec : refused.entrySet()) {
+            MirrorTestBed.Run run = bed.cli("mirror", "create", "-f", bed.spec(name, head + spec.getKey()).toString());
+            assertThat(run.exit()).as(spec.getKey()).isNotZero();
+            assertThat(run.err().strip()).as(spec.getKey()).contains(spec.getValue()).doesNotContain("\n")
+                    .doesNotContain("Exception");
+        }
+        assertThat(bed.cli("mirror", "status", name).exit()).as("nothing written to the catalog").isNotZero();
+    }
+
     /** A JSON text as a tree, so that key order and spacing (which jsonb normalises) do not count. */
     private static com.fasterxml.jackson.databind.JsonNode jsonbNormal(String json) throws Exception {
         return JSON.readTree(json);
