@@ -1,8 +1,8 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.connector.NameSuggestions;
 import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.CatalogConflictException;
-import dev.mirrorflow.cli.spec.KeySuggestions;
 import dev.mirrorflow.cli.spec.SpecException;
 import dev.mirrorflow.telemetry.TelemetryConfigurationException;
 import dev.mirrorflow.catalog.CatalogUnavailableException;
@@ -109,7 +109,7 @@ public final class MirrorflowCommand implements Runnable {
         // Picocli suggests loosely (ping for maintenance); only a near spelling is worth a hint.
         if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
             String written = unmatched.getUnmatched().get(0).replaceFirst("=.*", "");
-            KeySuggestions.closest(written, unmatched.getSuggestions())
+            NameSuggestions.closest(written, unmatched.getSuggestions())
                     .ifPresent(meant -> line.append(" (did you mean ").append(meant).append("?)"));
         }
         line.append("; see ").append(command).append(" --help");

@@ -1,5 +1,6 @@
 package dev.mirrorflow.cli.spec;
 
+import dev.mirrorflow.connector.NameSuggestions;
 import com.fasterxml.jackson.core.JsonToken;
 import java.util.List;
 import java.util.Optional;
@@ -42,7 +43,7 @@ final class SpecMapping {
     void rejectUnknownKeys(List<String> known, List<String> documented) {
         for (SpecNode.Entry entry : node.entries().values()) {
             if (!known.contains(entry.key())) {
-                String hint = KeySuggestions.closest(entry.key(), documented)
+                String hint = NameSuggestions.closest(entry.key(), documented)
                         .map(k -> "did you mean " + k + "?")
                         .orElse("the keys here are " + String.join(", ", documented));
                 throw SpecException.at(file, entry.line(), key(SpecValues.printable(entry.key())), "unknown key; " + hint);
