@@ -378,9 +378,15 @@ final class MirrorCommand implements Runnable {
                 throw new UserError(e.getMessage());
             }
             MirrorSpec stored = MirrorSpecJson.read(mirror.spec());
-            control.start(name, withSavedEdit(catalog, mirror, stored, MirrorState.resumeAfterFailure(
-                    Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), stored.batchSize(),
-                    stored.idleTimeoutMillis(), stored.retry(), catalog.mirrors().history(mirror.id(), 100_000).size())));
+            // From the failed run's own final state, so that settings updateConfig changed stay.
+            MirrorState state = control.finalState(name)
+                    .filter(last -> last.phase() == dev.mirrorflow.model.Phase.FAILED)
+                    .map(MirrorState::resumeAfterThisFailure)
+                    .orElseGet(() -> MirrorState.resumeAfterFailure(
+                            Math.max(1, catalog.snapshotPartitions().latestGeneration(mirror.id())), stored.batchSize(),
+                            stored.idleTimeoutMillis(), stored.retry(),
+                            catalog.mirrors().history(mirror.id(), 100_000).size()));
+            control.start(name, withSavedEdit(catalog, mirror, stored, state));
         }
     }
 

@@ -164,6 +164,28 @@ public record MirrorState(
     }
 
     /**
+     * The state of a new run that resumes a mirror whose run ended FAILED while it streamed,
+     * with this state: setup and the load are done, so it streams from its checkpoint, with every
+     * setting the mirror had (those that updateConfig changed, its heartbeat timeout) and its
+     * catalog writes numbered after the failed run's.
+     */
+    public MirrorState resumeAfterThisFailure() {
+        return changed(c -> {
+            c.phase = Phase.FAILED;
+            c.setupDone = true;
+            c.loadDone = true;
+            c.pauseReason = null;
+            c.resumeRequested = false;
+            c.terminateRequested = false;
+            c.dropDestination = false;
+            c.resyncRequested = false;
+            c.lastError = null;
+            c.pendingEdit = null;
+            c.maintenanceRunId = 0;
+        });
+    }
+
+    /**
      * A copy of this state with {@code change} made to its components: the one place that names
      * them all, so that each {@code with} method says only what it changes.
      */

@@ -77,6 +77,17 @@ class MirrorStateTest {
                 900, RETRY, null, 1234, 41, null, 0, 15_000));
     }
 
+    @Test
+    void shouldResumeAFailedRunFromItsCheckpointWithEverySettingItHad() {
+        MirrorState failed = new MirrorState(Phase.FAILED, 2, true, true, "p", false, false, false, false, 77, 900,
+                RETRY, "the source broke", 1234, 41, null, 7, 15_000);
+
+        MirrorState next = failed.resumeAfterThisFailure();
+
+        assertThat(next).isEqualTo(new MirrorState(Phase.FAILED, 2, true, true, null, false, false, false, false, 77,
+                900, RETRY, null, 1234, 41, null, 0, 15_000));
+    }
+
     /**
      * Runs that ended before runs returned their final state returned their phase: reading such
      * a result as a state fails with this exception, which MirrorControl.finalState takes as
