@@ -132,7 +132,7 @@ class MongoWorkerCrashIT {
         String name = "mgcrash_" + ScratchDatabase.randomSuffix();
         String coll = name + "_docs";
         MongoCollection<Document> docs = mongo.database().getCollection(coll);
-        List<ObjectId> seeded = seed(docs, 200_000);
+        List<ObjectId> seeded = seed(docs, 100_000);
         peers(name);
         startWorker();
         try (Writer writer = Writer.start(docs, seeded)) {
@@ -142,11 +142,12 @@ class MongoWorkerCrashIT {
                     batchSize: 1000
                     idleTimeout: 200ms
                     snapshot:
-                      rowsPerPartition: 5000
+                      rowsPerPartition: 2500
                       parallelism: 2
                     """.formatted(mongo.name(), coll)).toString());
 
-            // The kill: some partitions are loaded (and marked in the destination), others not.
+            // The kill: some of the 40 partitions are loaded (each marked in the destination's
+            // transaction), the worker is copying others, and the rest wait for the next worker.
             MirrorTestBed.await("some partitions loaded", RECOVERY, () -> progress(name)[0] >= 4);
             killWorker();
             int[] atKill = progress(name);
