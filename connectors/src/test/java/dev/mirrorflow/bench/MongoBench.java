@@ -129,6 +129,37 @@ public final class MongoBench {
                     read, seconds);
             loadBase = Math.min(loadBase, seconds);
 
+            // Not in the ratio: where mirrorflow's time goes (decoding, JSON, the destination).
+            started = System.nanoTime();
+            long decoded = 0;
+            try (MongoCursor<BsonDocument> cursor = bench.find().batchSize(READ_BATCH).iterator()) {
+                while (cursor.hasNext()) {
+                    cursor.next();
+                    decoded++;
+                }
+            }
+            System.out.printf("bench[load]: round %d/%d: (info) driver find decoding BsonDocument: %d documents,"
+                    + " %.2fs%n", r, rounds, decoded, (System.nanoTime() - started) / 1e9);
+            started = System.nanoTime();
+            decoded = 0;
+            try (MongoCursor<BsonDocument> cursor = bench.find().sort(new Document("_id", 1)).hint(new Document("_id", 1))
+                    .batchSize(READ_BATCH).iterator()) {
+                while (cursor.hasNext()) {
+                    cursor.next();
+                    decoded++;
+                }
+            }
+            System.out.printf("bench[load]: round %d/%d: (info) driver find in _id order (as a partition reads),"
+                    + " decoding BsonDocument: %d documents, %.2fs%n", r, rounds, decoded,
+                    (System.nanoTime() - started) / 1e9);
+            started = System.nanoTime();
+            long converted = 0;
+            for (IdPartition p : IdPartitionPlanner.plan(bench, documents)) {
+                converted += new IdPartitionReader(bench, mapping, READ_BATCH).read(p, row -> {}, Heartbeat.NONE);
+            }
+            System.out.printf("bench[load]: round %d/%d: (info) mirrorflow read + convert to rows, no destination:"
+                    + " %d rows, %.2fs%n", r, rounds, converted, (System.nanoTime() - started) / 1e9);
+
             seconds = load(bench, mapping, destination, "bench_r" + r, parallelism, documents);
             System.out.printf("bench[load]: round %d/%d: mirrorflow load (parallelism %d): %.2fs%n", r, rounds,
                     parallelism, seconds);
