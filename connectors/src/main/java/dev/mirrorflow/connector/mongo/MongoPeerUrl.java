@@ -1,10 +1,9 @@
 package dev.mirrorflow.connector.mongo;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.mongodb.ConnectionString;
 import dev.mirrorflow.connector.InvalidPeerException;
-import java.io.ByteArrayOutputStream;
+import dev.mirrorflow.connector.PeerUrls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -58,15 +57,11 @@ public final class MongoPeerUrl {
     /** The mechanisms that log in with a user and a password, the only kind of login a peer has. */
     private static final Set<String> MECHANISMS = Set.of("SCRAM-SHA-1", "SCRAM-SHA-256");
 
-    static final String PASSWORD_IN_URL =
-            "the peer URL contains a password; put the password in a file and pass --password-file";
+    static final String PASSWORD_IN_URL = PeerUrls.PASSWORD_IN_URL;
 
     private static final String FORM = "write mongodb://USER@HOST:PORT/?replicaSet=NAME&authSource=admin or "
             + "mongodb+srv://USER@CLUSTER-HOST/?authSource=admin";
 
-    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");
-    private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]{0,20}");
     private static final Pattern DATABASE = Pattern.compile("[^/\\\\. \"$]{1,63}");
 
     private MongoPeerUrl() {}
@@ -82,14 +77,14 @@ public final class MongoPeerUrl {
         String text = url.strip();
         boolean srv;
         String rest;
-        if (startsWithIgnoringCase(text, "mongodb://")) {
+        if (PeerUrls.startsWithIgnoringCase(text, "mongodb://")) {
             srv = false;
             rest = text.substring("mongodb://".length());
-        } else if (startsWithIgnoringCase(text, "mongodb+srv://")) {
+        } else if (PeerUrls.startsWithIgnoringCase(text, "mongodb+srv://")) {
             srv = true;
             rest = text.substring("mongodb+srv://".length());
         } else {
-            throw invalid("the peer URL must start with mongodb:// or mongodb+srv://" + schemeSeen(text) + "; " + FORM);
+            throw invalid("the peer URL must start with mongodb:// or mongodb+srv://" + PeerUrls.schemeSeen(text) + "; " + FORM);
         }
 
         int question = rest.indexOf('?');
@@ -111,7 +106,7 @@ public final class MongoPeerUrl {
             throw invalid("the peer URL has a fragment (#...), which a connection string cannot have; percent-encode"
                     + " '#' as %23");
         }
-        String user = userInfo == null ? null : decode(userInfo, "user name");
+        String user = userInfo == null ? null : PeerUrls.decode(userInfo, "user name");
         if (user != null && user.isEmpty()) {
             throw invalid("the peer URL has an '@' but no user before it; " + FORM);
         }
@@ -119,7 +114,7 @@ public final class MongoPeerUrl {
         List<String> hosts = hosts(hostList, srv);
         String database = null;
         if (!path.isEmpty()) {
-            database = decode(path, "database name");
+            database = PeerUrls.decode(path, "database name");
             if (!DATABASE.matcher(database).matches()) {
                 throw invalid("the peer URL's database name is not a valid MongoDB database name (1 to 63 characters,"
                         + " none of / \\ . space \" $)");
@@ -174,7 +169,7 @@ public final class MongoPeerUrl {
                     }
                     portText = after.substring(1);
                 }
-                if (!IPV6.matcher(host).matches() || !host.contains(":")) {
+                if (!PeerUrls.IPV6.matcher(host).matches() || !host.contains(":")) {
                     throw invalid("the peer URL has an invalid IPv6 address in [...]");
                 }
                 host = "[" + host + "]";
@@ -185,7 +180,7 @@ public final class MongoPeerUrl {
                 if (host.isEmpty()) {
                     throw invalid("the peer URL has an empty host in its host list; " + FORM);
                 }
-                if (!HOST_NAME.matcher(host).matches()) {
+                if (!PeerUrls.HOST_NAME.matcher(host).matches()) {
                     throw invalid("the peer URL's host is not a valid host name or address; percent-encoding is not"
                             + " supported there");
                 }
@@ -201,7 +196,7 @@ public final class MongoPeerUrl {
                 }
                 hosts.add(host.toLowerCase(Locale.ROOT));
             } else {
-                hosts.add(host.toLowerCase(Locale.ROOT) + ":" + (portText == null ? DEFAULT_PORT : port(portText)));
+                hosts.add(host.toLowerCase(Locale.ROOT) + ":" + (portText == null ? DEFAULT_PORT : PeerUrls.port(portText, DEFAULT_PORT)));
             }
         }
         if (hosts.stream().distinct().count() < hosts.size()) {
@@ -217,26 +212,26 @@ public final class MongoPeerUrl {
                 continue;
             }
             int eq = pair.indexOf('=');
-            String name = decode(eq < 0 ? pair : pair.substring(0, eq), "option name");
+            String name = PeerUrls.decode(eq < 0 ? pair : pair.substring(0, eq), "option name");
             // Checked before anything else about the pair, so that no message can quote a secret.
             String lower = name.toLowerCase(Locale.ROOT);
             if (lower.equals("password")) {
                 throw invalid(PASSWORD_IN_URL);
             }
             if (lower.contains("password") || lower.equals("authmechanismproperties")) {
-                throw invalid("the peer URL sets " + safeName(name) + ", which may carry a secret and which mirrorflow"
+                throw invalid("the peer URL sets " + PeerUrls.safeName(name) + ", which may carry a secret and which mirrorflow"
                         + " does not take in a URL");
             }
             String canonical = lower.equals("ssl") ? "tls" : CANONICAL.get(lower);
             if (canonical == null) {
-                throw invalid("the peer URL option " + safeName(name) + " is not supported; supported: "
+                throw invalid("the peer URL option " + PeerUrls.safeName(name) + " is not supported; supported: "
                         + SUPPORTED_LIST);
             }
             if (eq < 0 || eq == pair.length() - 1) {
-                throw invalid("the peer URL option " + safeName(name) + " has no value; write " + safeName(name)
+                throw invalid("the peer URL option " + PeerUrls.safeName(name) + " has no value; write " + PeerUrls.safeName(name)
                         + "=VALUE");
             }
-            String value = decode(pair.substring(eq + 1), "value of " + canonical);
+            String value = PeerUrls.decode(pair.substring(eq + 1), "value of " + canonical);
             validate(canonical, value);
             if (options.containsKey(canonical)) {
                 if (!options.get(canonical).equals(value)) {
@@ -270,57 +265,12 @@ public final class MongoPeerUrl {
         }
     }
 
-    private static int port(String text) {
-        if (text.matches("\\d{1,5}")) {
-            int port = Integer.parseInt(text);
-            if (port >= 1 && port <= 65535) {
-                return port;
-            }
-        }
-        throw invalid("the peer URL's port must be a number from 1 to 65535 (or leave it out for "
-                + DEFAULT_PORT + ")");
-    }
-
-    /** The connection string's percent-decoding: {@code %XX} only; a '+' stays a '+'. */
-    private static String decode(String text, String what) {
-        if (text.indexOf('%') < 0) {
-            return text;
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c != '%') {
-                bytes.writeBytes(String.valueOf(c).getBytes(UTF_8));
-                continue;
-            }
-            if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0
-                    || Character.digit(text.charAt(i + 2), 16) < 0) {
-                throw invalid("the peer URL's " + what + " has a '%' that is not followed by two hex digits");
-            }
-            bytes.write(Character.digit(text.charAt(i + 1), 16) * 16 + Character.digit(text.charAt(i + 2), 16));
-            i += 2;
-        }
-        return bytes.toString(UTF_8);
-    }
-
-    /** An option name is quoted only when it looks like one, so a stray piece of a secret is not. */
-    private static String safeName(String name) {
-        return name.matches("[A-Za-z_][A-Za-z0-9_.-]{0,40}") ? name : "(an unusual name)";
-    }
 
     private static String safeDigits(String text) {
         return text.matches("\\d{1,5}") ? text : "PORT";
     }
 
-    private static String schemeSeen(String text) {
-        int colon = text.indexOf(':');
-        String scheme = colon < 0 ? "" : text.substring(0, colon);
-        return SCHEME.matcher(scheme).matches() ? " (it starts with " + scheme + ":)" : "";
-    }
 
-    private static boolean startsWithIgnoringCase(String text, String prefix) {
-        return text.regionMatches(true, 0, prefix, 0, prefix.length());
-    }
 
     private static InvalidPeerException invalid(String message) {
         return new InvalidPeerException(message);

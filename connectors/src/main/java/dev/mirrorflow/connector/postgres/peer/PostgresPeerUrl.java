@@ -3,7 +3,7 @@ package dev.mirrorflow.connector.postgres.peer;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.mirrorflow.connector.InvalidPeerException;
-import java.io.ByteArrayOutputStream;
+import dev.mirrorflow.connector.PeerUrls;
 import java.net.URLDecoder;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -48,15 +48,11 @@ public final class PostgresPeerUrl {
             Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
     private static final Set<String> SECONDS = Set.of("connectTimeout", "loginTimeout", "socketTimeout");
 
-    static final String PASSWORD_IN_URL =
-            "the peer URL contains a password; put the password in a file and pass --password-file";
+    static final String PASSWORD_IN_URL = PeerUrls.PASSWORD_IN_URL;
 
     private static final String FORM = "write postgres://USER@HOST:PORT/DATABASE or "
             + "jdbc:postgresql://HOST:PORT/DATABASE?user=USER";
 
-    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");
-    private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]{0,20}");
 
     private PostgresPeerUrl() {}
 
@@ -71,18 +67,18 @@ public final class PostgresPeerUrl {
         String text = url.strip();
         boolean jdbc;
         String rest;
-        if (startsWithIgnoringCase(text, "jdbc:postgresql://")) {
+        if (PeerUrls.startsWithIgnoringCase(text, "jdbc:postgresql://")) {
             jdbc = true;
             rest = text.substring("jdbc:postgresql://".length());
-        } else if (startsWithIgnoringCase(text, "postgres://")) {
+        } else if (PeerUrls.startsWithIgnoringCase(text, "postgres://")) {
             jdbc = false;
             rest = text.substring("postgres://".length());
-        } else if (startsWithIgnoringCase(text, "postgresql://")) {
+        } else if (PeerUrls.startsWithIgnoringCase(text, "postgresql://")) {
             jdbc = false;
             rest = text.substring("postgresql://".length());
         } else {
             throw invalid("the peer URL must start with postgres://, postgresql:// or jdbc:postgresql://"
-                    + schemeSeen(text) + "; " + FORM);
+                    + PeerUrls.schemeSeen(text) + "; " + FORM);
         }
 
         int question = rest.indexOf('?');
@@ -106,7 +102,7 @@ public final class PostgresPeerUrl {
         }
 
         Map<String, String> parameters = parameters(query, jdbc);
-        String user = userInfo == null ? null : decode(userInfo, "user name");
+        String user = userInfo == null ? null : PeerUrls.decode(userInfo, "user name");
         String queryUser = parameters.remove("user");
         if (user != null && queryUser != null && !user.equals(queryUser)) {
             throw invalid("the peer URL names two different users (before the host and in ?user=); keep one");
@@ -132,7 +128,7 @@ public final class PostgresPeerUrl {
                 }
                 portText = after.substring(1);
             }
-            if (!IPV6.matcher(host).matches() || !host.contains(":")) {
+            if (!PeerUrls.IPV6.matcher(host).matches() || !host.contains(":")) {
                 throw invalid("the peer URL has an invalid IPv6 address in [...]");
             }
         } else {
@@ -145,13 +141,13 @@ public final class PostgresPeerUrl {
             if (host.isEmpty()) {
                 throw invalid("the peer URL names no host; " + FORM);
             }
-            if (!HOST_NAME.matcher(host).matches()) {
+            if (!PeerUrls.HOST_NAME.matcher(host).matches()) {
                 throw invalid("the peer URL's host is not a valid host name or address; percent-encoding is not"
                         + " supported there");
             }
         }
         if (portText != null) {
-            port = port(portText);
+            port = PeerUrls.port(portText, DEFAULT_PORT);
         }
 
         if (path.isEmpty()) {
@@ -161,7 +157,7 @@ public final class PostgresPeerUrl {
             throw invalid("the peer URL's path must be just the database name; percent-encode '/' in a database name"
                     + " as %2F");
         }
-        String database = decode(path, "database name");
+        String database = PeerUrls.decode(path, "database name");
         return new PostgresPeer(host, port, database, user, null, parameters);
     }
 
@@ -177,27 +173,27 @@ public final class PostgresPeerUrl {
             }
             int eq = pair.indexOf('=');
             String rawName = eq < 0 ? pair : pair.substring(0, eq);
-            String name = jdbc ? jdbcDecode(rawName, "parameter name") : decode(rawName, "parameter name");
+            String name = jdbc ? jdbcDecode(rawName, "parameter name") : PeerUrls.decode(rawName, "parameter name");
             // Checked before anything else about the pair, so that no message can quote a secret.
             String lower = name.toLowerCase(Locale.ROOT);
             if (lower.equals("password")) {
                 throw invalid(PASSWORD_IN_URL);
             }
             if (lower.contains("password") || lower.equals("sslpasswordcallback")) {
-                throw invalid("the peer URL sets " + safeName(name) + ", a secret, which mirrorflow does not take in"
+                throw invalid("the peer URL sets " + PeerUrls.safeName(name) + ", a secret, which mirrorflow does not take in"
                         + " a URL; use a client key without a passphrase");
             }
             String canonical = LIBPQ_ALIASES.getOrDefault(name, name);
             if (!canonical.equals("user") && !PARAMETERS.contains(canonical)) {
-                throw invalid("the peer URL parameter " + safeName(name) + " is not supported; supported: "
+                throw invalid("the peer URL parameter " + PeerUrls.safeName(name) + " is not supported; supported: "
                         + SUPPORTED_LIST);
             }
             if (eq < 0 || eq == pair.length() - 1) {
-                throw invalid("the peer URL parameter " + safeName(name) + " has no value; write " + safeName(name)
+                throw invalid("the peer URL parameter " + PeerUrls.safeName(name) + " has no value; write " + PeerUrls.safeName(name)
                         + "=VALUE");
             }
-            String value = jdbc ? jdbcDecode(pair.substring(eq + 1), "value of " + safeName(name))
-                    : decode(pair.substring(eq + 1), "value of " + safeName(name));
+            String value = jdbc ? jdbcDecode(pair.substring(eq + 1), "value of " + PeerUrls.safeName(name))
+                    : PeerUrls.decode(pair.substring(eq + 1), "value of " + PeerUrls.safeName(name));
             if (seen.put(canonical, value) != null) {
                 throw invalid("the peer URL sets " + canonical + " twice; keep one");
             }
@@ -220,38 +216,6 @@ public final class PostgresPeerUrl {
         }
     }
 
-    private static int port(String text) {
-        if (text.matches("\\d{1,5}")) {
-            int port = Integer.parseInt(text);
-            if (port >= 1 && port <= 65535) {
-                return port;
-            }
-        }
-        throw invalid("the peer URL's port must be a number from 1 to 65535 (or leave it out for "
-                + DEFAULT_PORT + ")");
-    }
-
-    /** libpq's percent-decoding: {@code %XX} only; a '+' stays a '+'. */
-    private static String decode(String text, String what) {
-        if (text.indexOf('%') < 0) {
-            return text;
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c != '%') {
-                bytes.writeBytes(String.valueOf(c).getBytes(UTF_8));
-                continue;
-            }
-            if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0
-                    || Character.digit(text.charAt(i + 2), 16) < 0) {
-                throw invalid("the peer URL's " + what + " has a '%' that is not followed by two hex digits");
-            }
-            bytes.write(Character.digit(text.charAt(i + 1), 16) * 16 + Character.digit(text.charAt(i + 2), 16));
-            i += 2;
-        }
-        return bytes.toString(UTF_8);
-    }
 
     /** pgjdbc decodes its URL's parameters like an HTML form: a '+' is a space. */
     private static String jdbcDecode(String text, String what) {
@@ -262,20 +226,7 @@ public final class PostgresPeerUrl {
         }
     }
 
-    /** A parameter name is quoted only when it looks like one, so a stray piece of a secret is not. */
-    private static String safeName(String name) {
-        return name.matches("[A-Za-z_][A-Za-z0-9_.-]{0,40}") ? name : "(an unusual name)";
-    }
 
-    private static String schemeSeen(String text) {
-        int colon = text.indexOf(':');
-        String scheme = colon < 0 ? "" : text.substring(0, colon);
-        return SCHEME.matcher(scheme).matches() ? " (it starts with " + scheme + ":)" : "";
-    }
-
-    private static boolean startsWithIgnoringCase(String text, String prefix) {
-        return text.regionMatches(true, 0, prefix, 0, prefix.length());
-    }
 
     private static InvalidPeerException invalid(String message) {
         return new InvalidPeerException(message);
