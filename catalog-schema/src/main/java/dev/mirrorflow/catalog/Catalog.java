@@ -12,7 +12,8 @@ import org.jooq.impl.DSL;
 
 /**
  * The mirrorflow catalog: a connection pool to it, its migrations, and its repositories.
- * Opening a catalog migrates it, so every worker and CLI start brings the schema up to date.
+ * Opening a catalog migrates it when it is behind, so every worker and CLI start brings the schema
+ * up to date.
  */
 public final class Catalog implements AutoCloseable {
 
@@ -25,7 +26,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     /**
-     * Connects, migrates and returns the catalog.
+     * Connects, migrates unless the schema is current, and returns the catalog.
      *
      * @throws CatalogUnavailableException with a one-line, secret-free message when the catalog
      *     cannot be reached or migrated
@@ -49,7 +50,7 @@ public final class Catalog implements AutoCloseable {
             throw CatalogUnavailableException.connecting(config, e);
         }
         try {
-            CatalogMigrations.migrate(ds);
+            CatalogMigrations.migrateUnlessCurrent(ds);
             return new Catalog(ds);
         } catch (RuntimeException e) {
             ds.close();

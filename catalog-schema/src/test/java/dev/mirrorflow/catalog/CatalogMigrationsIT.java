@@ -60,6 +60,32 @@ class CatalogMigrationsIT {
     }
 
     @Test
+    void shouldMigrateANewOrOlderCatalogAndLeaveACurrentOneAlone() throws Exception {
+        try (ScratchDatabase db = ScratchDatabase.create("mirrorflow_current");
+                HikariDataSource ds = dataSource(db)) {
+            assertThat(CatalogMigrations.isCurrent(ds)).as("an empty database").isFalse();
+            CatalogMigrations.migrateUnlessCurrent(ds);
+            assertThat(CatalogMigrations.isCurrent(ds)).as("just migrated").isTrue();
+            assertThat(count(db, "SELECT count(*) FROM mirrorflow.flyway_schema_history WHERE success"))
+                    .isEqualTo(CatalogMigrations.NEWEST_VERSION + 1); // the schema creation and each migration
+
+            // A catalog left behind by an older mirrorflow: the newest migration is not applied yet.
+            db.execute("DROP TABLE mirrorflow.mirror_source_partitions",
+                    "DELETE FROM mirrorflow.flyway_schema_history WHERE version = '005'");
+            assertThat(CatalogMigrations.isCurrent(ds)).as("one migration behind").isFalse();
+            CatalogMigrations.migrateUnlessCurrent(ds);
+            assertThat(count(db, "SELECT count(*) FROM information_schema.tables"
+                    + " WHERE table_schema = 'mirrorflow' AND table_name = 'mirror_source_partitions'")).isEqualTo(1);
+
+            // A failed migration is Flyway's to report, not something to skip over.
+            db.execute("INSERT INTO mirrorflow.flyway_schema_history (installed_rank, version, description, type,"
+                    + " script, installed_by, execution_time, success) VALUES (99, '006', 'broken', 'SQL',"
+                    + " 'V006__broken.sql', 'mirrorflow', 0, false)");
+            assertThat(CatalogMigrations.isCurrent(ds)).as("a failed migration recorded").isFalse();
+        }
+    }
+
+    @Test
     void shouldSayWhatIsWrongWhenTheCatalogIsUnreachable() {
         CatalogConfig config = new CatalogConfig("jdbc:postgresql://127.0.0.1:1/mirrorflow?password=hunter2",
                 "mirrorflow", "hunter2");
@@ -79,6 +105,13 @@ class CatalogMigrationsIT {
                     .isInstanceOf(CatalogUnavailableException.class)
                     .hasMessageContaining("password authentication failed")
                     .hasMessageNotContaining("not-the-password");
+        }
+    }
+
+    private static long count(ScratchDatabase db, String query) throws Exception {
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

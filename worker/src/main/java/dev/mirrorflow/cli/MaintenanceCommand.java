@@ -254,7 +254,7 @@ final class MaintenanceCommand implements Runnable {
                 List<MaintenanceMirror> mirrors = run.map(r -> catalog.maintenance().mirrors(r.id())).orElse(List.of());
                 boolean on = catalog.settings().isMaintenanceOn();
                 if (json) {
-                    out.println(MirrorCommand.JSON.writeValueAsString(toJson(on, run, mirrors)));
+                    out.println(CliJson.INDENTED.writeValueAsString(toJson(on, run, mirrors)));
                     return 0;
                 }
                 if (run.isEmpty()) {

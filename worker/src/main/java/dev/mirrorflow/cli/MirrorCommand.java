@@ -1,7 +1,5 @@
 package dev.mirrorflow.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mirrorflow.activities.CatalogPhases;
 import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
@@ -52,8 +50,6 @@ final class MirrorCommand implements Runnable {
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
-
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists live mirrors (from the catalog).")
     static final class List implements Callable<Integer> {
@@ -115,7 +111,7 @@ final class MirrorCommand implements Runnable {
                             : null;
                     MirrorStatusView view = MirrorStatusView.read(catalog, mirror, lag);
                     if (json) {
-                        out.println(JSON.writeValueAsString(view.toJson()));
+                        out.println(CliJson.INDENTED.writeValueAsString(view.toJson()));
                     } else {
                         if (watch) {
                             out.print("\033[H\033[2J");

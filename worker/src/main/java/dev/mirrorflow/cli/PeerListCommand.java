@@ -1,7 +1,6 @@
 package dev.mirrorflow.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mirrorflow.catalog.Catalog;
@@ -24,8 +23,6 @@ import picocli.CommandLine.Spec;
                 + "secrets and needs no secret key.")
 final class PeerListCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Spec
     CommandSpec spec;
 
@@ -43,7 +40,7 @@ final class PeerListCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(asJson(peers)));
+            out.println(CliJson.INDENTED.writeValueAsString(asJson(peers)));
         } else if (peers.isEmpty()) {
             out.println("no peers yet; create one with: mirrorflow peer create NAME --type postgres --url URL"
                     + " --password-file FILE");
@@ -55,7 +52,7 @@ final class PeerListCommand implements Callable<Integer> {
     }
 
     private static ArrayNode asJson(List<PeerSummary> peers) {
-        ArrayNode array = JSON.createArrayNode();
+        ArrayNode array = CliJson.INDENTED.createArrayNode();
         for (PeerSummary p : peers) {
             ObjectNode node = array.addObject();
             node.put("name", p.name());

@@ -229,9 +229,6 @@ class DestinationSafetyIT extends WorkerTestClass {
     }
 
     private static List<MirrorEvent> errors(String name) {
-        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
-            return catalog.mirrors().history(bed.mirror(name).id(), 100).stream()
-                    .filter(e -> e.kind() == MirrorEvent.Kind.ERROR).toList();
-        }
+        return bed.errors(name);
     }
 }

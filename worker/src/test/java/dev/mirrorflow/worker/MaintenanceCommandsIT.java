@@ -49,7 +49,7 @@ class MaintenanceCommandsIT {
     private static MirrorTestBed.Run cli(String temporal, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--catalog-url", bed.catalogDb.jdbcUrl(), "--temporal-address", temporal,
-                "--task-queue", bed.queue));
+                "--temporal-namespace", MirrorTestBed.NAMESPACE, "--task-queue", bed.queue));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = MirrorflowCommand.commandLine(Map.of("MIRRORFLOW_STATE_DIR", state.toString())::get);

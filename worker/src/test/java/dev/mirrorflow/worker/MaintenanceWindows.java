@@ -20,7 +20,7 @@ final class MaintenanceWindows {
         Path cli = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent().resolve(".dev/venv/bin/temporal");
         List<String> command = new ArrayList<>(List.of(Files.isExecutable(cli) ? cli.toString() : "temporal",
                 "workflow", "terminate", "--workflow-id", "maintenance", "--reason", "left over by a test",
-                "--address", MirrorTestBed.TEMPORAL));
+                "--address", MirrorTestBed.TEMPORAL, "--namespace", MirrorTestBed.NAMESPACE));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

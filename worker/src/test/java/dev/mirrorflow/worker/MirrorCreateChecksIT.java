@@ -152,12 +152,9 @@ class MirrorCreateChecksIT extends WorkerTestClass {
                     + " table public." + table + " failed: ERROR: permission denied for table " + table + "; the"
                     + " destination user lacks a privilege; grant it (mirror create names what the user needs), then"
                     + " run mirrorflow mirror resume " + name);
-            try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
-                List<MirrorEvent> errors = catalog.mirrors().history(failed.id(), 1000).stream()
-                        .filter(e -> e.kind() == MirrorEvent.Kind.ERROR).toList();
-                assertThat(errors).as("one error, not a retry loop: %s", errors).hasSize(1);
-                assertThat(errors.get(0).error()).doesNotContain("retrying");
-            }
+            List<MirrorEvent> errors = bed.errors(name);
+            assertThat(errors).as("one error, not a retry loop: %s", errors).hasSize(1);
+            assertThat(errors.get(0).error()).doesNotContain("retrying");
 
             // Once the privilege is back, resume goes on from the checkpoint: the row that failed arrives.
             destination.execute("ALTER TABLE " + table + " OWNER TO " + user);
@@ -214,11 +211,8 @@ class MirrorCreateChecksIT extends WorkerTestClass {
         assertThat(failed.lastError()).contains("writes to this table are not allowed")
                 .endsWith("a privilege is missing or a name does not resolve (SQLSTATE 42501), which no retry changes;"
                         + " fix it, then run mirrorflow mirror resync " + name);
-        try (Catalog catalog = Catalog.open(bed.catalogDb.catalogConfig())) {
-            List<MirrorEvent> errors = catalog.mirrors().history(failed.id(), 1000).stream()
-                    .filter(e -> e.kind() == MirrorEvent.Kind.ERROR).toList();
-            assertThat(errors).as("one error, not a retry loop: %s", errors).hasSize(1);
-        }
+        List<MirrorEvent> errors = bed.errors(name);
+        assertThat(errors).as("one error, not a retry loop: %s", errors).hasSize(1);
         MirrorTestBed.Run resume = bed.cli("mirror", "resume", name);
         assertThat(resume.exit()).isEqualTo(1);
         assertThat(resume.err()).contains("has FAILED in SNAPSHOT, before it streamed (there is no checkpoint to go"

@@ -86,7 +86,7 @@ class MirrorDropIT extends WorkerTestClass {
         assertThat(create.exit()).as(create.err()).isZero();
         bed.destination.execute("DROP DOMAIN " + table + "_amount");
         try (WorkerRuntime worker = WorkerRuntime.start(bed.catalogDb.catalogConfig(),
-                new TemporalConnection.Settings(MirrorTestBed.TEMPORAL, "default", later), state)) {
+                new TemporalConnection.Settings(MirrorTestBed.TEMPORAL, MirrorTestBed.NAMESPACE, later), state)) {
             bed.awaitPhase(name, MirrorPhase.FAILED, PHASE_TIMEOUT);
         }
         assertThat(publications("mirrorflow_" + name)).as("setup made the publication").isEqualTo(1);
@@ -265,7 +265,7 @@ class MirrorDropIT extends WorkerTestClass {
     private static MirrorTestBed.Run cliOnQueue(String queue, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--catalog-url", bed.catalogDb.jdbcUrl(), "--temporal-address", MirrorTestBed.TEMPORAL,
-                "--task-queue", queue));
+                "--temporal-namespace", MirrorTestBed.NAMESPACE, "--task-queue", queue));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = MirrorflowCommand.commandLine(Map.of("MIRRORFLOW_STATE_DIR", state.toString())::get);

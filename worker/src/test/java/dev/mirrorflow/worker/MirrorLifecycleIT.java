@@ -39,7 +39,7 @@ class MirrorLifecycleIT {
         logs = SecretScan.LogWatch.attach(bed.password);
         bed.source.execute("CREATE TABLE orders (id int PRIMARY KEY, qty int NOT NULL, note text)");
         worker = WorkerRuntime.start(bed.catalogDb.catalogConfig(),
-                new TemporalConnection.Settings(MirrorTestBed.TEMPORAL, "default", bed.queue), state);
+                new TemporalConnection.Settings(MirrorTestBed.TEMPORAL, MirrorTestBed.NAMESPACE, bed.queue), state);
     }
 
     @AfterAll
@@ -234,10 +234,7 @@ class MirrorLifecycleIT {
     }
 
     private static List<dev.mirrorflow.catalog.MirrorEvent> errors(String name) {
-        try (dev.mirrorflow.catalog.Catalog catalog = dev.mirrorflow.catalog.Catalog.open(bed.catalogDb.catalogConfig())) {
-            return catalog.mirrors().history(bed.mirror(name).id(), 100).stream()
-                    .filter(e -> e.kind() == dev.mirrorflow.catalog.MirrorEvent.Kind.ERROR).toList();
-        }
+        return bed.errors(name);
     }
 
     private static String pgRecvlogical() throws Exception {

@@ -99,7 +99,7 @@ class MirrorResyncIT extends WorkerTestClass {
     /** The workflow's own view of the mirror (the catalog does not hold the batch size). */
     private static MirrorStatus status(String name) {
         try (TemporalConnection temporal = TemporalConnection.open(new TemporalConnection.Settings(
-                bed.temporalAddress, "default", bed.queue), "mirror-resync-it")) {
+                bed.temporalAddress, MirrorTestBed.NAMESPACE, bed.queue), "mirror-resync-it")) {
             return new MirrorControl(temporal).status(name);
         }
     }

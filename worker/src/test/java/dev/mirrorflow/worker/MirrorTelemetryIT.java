@@ -53,7 +53,7 @@ class MirrorTelemetryIT {
         bed = new MirrorTestBed(state);
         // The production path builds the SDK and its resource; the test only adds where it goes.
         worker = WorkerRuntime.start(bed.catalogDb.catalogConfig(),
-                new TemporalConnection.Settings(MirrorTestBed.TEMPORAL, "default", bed.queue), state,
+                new TemporalConnection.Settings(MirrorTestBed.TEMPORAL, MirrorTestBed.NAMESPACE, bed.queue), state,
                 id -> Telemetry.start(id, BuildInfo.version(), Map.of(), autoconfigure -> autoconfigure
                         .addTracerProviderCustomizer((tracing, config) ->
                                 tracing.addSpanProcessor(SimpleSpanProcessor.create(spans)))

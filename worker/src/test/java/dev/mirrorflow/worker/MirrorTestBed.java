@@ -3,6 +3,7 @@ package dev.mirrorflow.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.ScratchDatabase;
@@ -32,6 +33,13 @@ final class MirrorTestBed implements AutoCloseable {
 
     static final String TEMPORAL = System.getProperty("mirrorflow.it.temporal.address", "127.0.0.1:7233");
 
+    /**
+     * The Temporal namespace of this test JVM. The integration tests run in parallel JVMs on one
+     * Temporal server; a namespace each keeps their workflow ids (a mirror's name, the maintenance
+     * window) apart. Private servers ({@link PrivateTemporal}) create it too.
+     */
+    static final String NAMESPACE = System.getProperty("mirrorflow.it.temporal.namespace", "default");
+
     final Path state;
     final ScratchDatabase catalogDb;
     final ScratchDatabase source;
@@ -56,7 +64,7 @@ final class MirrorTestBed implements AutoCloseable {
         MirrorTestBed bed = new MirrorTestBed(state, temporalAddress);
         try {
             bed.worker = WorkerRuntime.start(bed.catalogDb.catalogConfig(),
-                    new TemporalConnection.Settings(temporalAddress, "default", bed.queue), state);
+                    new TemporalConnection.Settings(temporalAddress, NAMESPACE, bed.queue), state);
         } catch (Exception | Error e) {
             bed.close();
             throw e;
@@ -86,6 +94,9 @@ final class MirrorTestBed implements AutoCloseable {
         all.addAll(List.of("--catalog-url", catalogDb.jdbcUrl()));
         if (!args[0].equals("peer")) {
             all.addAll(List.of("--temporal-address", temporalAddress, "--task-queue", queue));
+            if (!all.contains("--temporal-namespace")) {
+                all.addAll(List.of("--temporal-namespace", NAMESPACE));
+            }
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -133,6 +144,21 @@ final class MirrorTestBed implements AutoCloseable {
         }
     }
 
+    /**
+     * The mirror's ERROR events, oldest first, without the notices that its slot creation waits for
+     * running transactions: creating a slot waits for every transaction in the source cluster, and
+     * the test classes running beside this one have some, so those notices come and go.
+     */
+    List<MirrorEvent> errors(String name) {
+        try (Catalog catalog = Catalog.open(catalogDb.catalogConfig())) {
+            return catalog.mirrors().history(mirror(name).id(), 1000).stream()
+                    .filter(e -> e.kind() == MirrorEvent.Kind.ERROR)
+                    .filter(e -> e.error() == null
+                            || !e.error().contains("s for the transactions running at the source to end"))
+                    .toList();
+        }
+    }
+
     void awaitPhase(String name, MirrorPhase phase, Duration timeout) throws InterruptedException {
         await(name + " " + phase, timeout, () -> mirror(name).phase() == phase);
     }
@@ -162,7 +188,7 @@ final class MirrorTestBed implements AutoCloseable {
     static String temporalAt(String address, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(temporalCli()));
         command.addAll(List.of(args));
-        command.addAll(List.of("--address", address));
+        command.addAll(List.of("--address", address, "--namespace", NAMESPACE));
         // The output goes to a file, and the wait is bounded: a CLI that hangs fails the test.
         Path output = Files.createTempFile("temporal-cli", ".out");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

@@ -31,11 +31,12 @@ final class MirrorflowProcess {
 
     /**
      * Removes every variable that configures mirrorflow, OpenTelemetry or the Temporal CLI, and
-     * points mirrorflow at the test's state directory.
+     * points mirrorflow at the test's state directory and Temporal namespace.
      */
     static void isolate(Map<String, String> environment, Path stateDir) {
         environment.keySet().removeIf(name -> name.startsWith("MIRRORFLOW_") || name.startsWith("OTEL_")
                 || name.startsWith("TEMPORAL_"));
         environment.put("MIRRORFLOW_STATE_DIR", stateDir.toString());
+        environment.put("MIRRORFLOW_TEMPORAL_NAMESPACE", MirrorTestBed.NAMESPACE);
     }
 }

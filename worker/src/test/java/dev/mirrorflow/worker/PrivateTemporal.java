@@ -41,7 +41,7 @@ final class PrivateTemporal implements AutoCloseable {
     void start() throws Exception {
         server = new ProcessBuilder(List.of(MirrorTestBed.temporalCli(), "server", "start-dev", "--ip", "127.0.0.1",
                 "--port", String.valueOf(port), "--headless", "--db-filename", database.toString(),
-                "--namespace", "default", "--search-attribute", "MirrorName=Keyword", "--log-level", "warn"))
+                "--namespace", MirrorTestBed.NAMESPACE, "--search-attribute", "MirrorName=Keyword", "--log-level", "warn"))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(log.toString())))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -78,6 +78,7 @@ class WorkerPingIT {
         List<String> connection = List.of(
                 "--catalog-url", catalogDb.jdbcUrl(),
                 "--temporal-address", TEMPORAL,
+                "--temporal-namespace", MirrorTestBed.NAMESPACE,
                 "--task-queue", queue);
 
         List<String> command = new ArrayList<>(List.of("worker", "--state-dir", stateDir.toString()));

@@ -1,0 +1,77 @@
+package dev.mirrorflow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code ./mirrorflow} launcher on the jar this build made (package phase, so an IT), from a
+ * copy of the checkout: the first command after a build writes the class-data-sharing archive
+ * next to the jar, the next ones map it, and neither the exit code nor stdout is touched by it.
+ */
+class LauncherIT {
+
+    private static final Path REPOSITORY = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
+
+    @TempDir Path checkout;
+
+    record Run(int exit, String out, String err) {}
+
+    private Run launch(Map<String, String> environment, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bash", checkout.resolve("mirrorflow").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(checkout.toFile())
+                .redirectOutput(checkout.resolve("out").toFile()).redirectError(checkout.resolve("err").toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("MIRRORFLOW_") || name.startsWith("JAVA_TOOL"));
+        builder.environment().put("MIRRORFLOW_STATE_DIR", Files.createDirectories(checkout.resolve("state")).toString());
+        builder.environment().putAll(environment);
+        Process p = builder.start();
+        try {
+            assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("mirrorflow %s finished", String.join(" ", args)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        return new Run(p.exitValue(), Files.readString(checkout.resolve("out")), Files.readString(checkout.resolve("err")));
+    }
+
+    @Test
+    void shouldMakeTheClassArchiveOnceAndStartLaterCommandsWithIt() throws Exception {
+        Files.copy(REPOSITORY.resolve("mirrorflow"), checkout.resolve("mirrorflow"));
+        Path target = Files.createDirectories(checkout.resolve("worker/target"));
+        Files.copy(REPOSITORY.resolve("worker/target/mirrorflow.jar"), target.resolve("mirrorflow.jar"));
+        Path archive = target.resolve("mirrorflow.jsa");
+
+        // The first command makes the archive; a failing one keeps its own exit code and message.
+        Run unknown = launch(Map.of(), "nosuch");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err().strip()).isEqualTo("mirrorflow: unknown command 'nosuch'; see mirrorflow --help");
+        assertThat(unknown.out()).isEmpty();
+        assertThat(archive).isNotEmptyFile();
+        try (var leftovers = Files.list(target)) {
+            assertThat(leftovers.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder(
+                    "mirrorflow.jar", "mirrorflow.jsa");
+        }
+
+        // -Xshare:on makes the JVM refuse to start when it cannot map the archive.
+        Run version = launch(Map.of("MIRRORFLOW_JAVA_OPTS", "-Xshare:on"), "--version");
+        assertThat(version.exit()).as(version.err()).isZero();
+        assertThat(version.out().strip()).startsWith("mirrorflow ").doesNotContain("\n");
+        assertThat(version.err()).isEmpty();
+
+        // A new jar (a rebuild) makes the archive stale: the next command makes it again.
+        long before = Files.getLastModifiedTime(archive).toMillis();
+        Thread.sleep(1_100);
+        Files.setLastModifiedTime(target.resolve("mirrorflow.jar"),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        assertThat(launch(Map.of(), "--version").exit()).isZero();
+        assertThat(Files.getLastModifiedTime(archive).toMillis()).isGreaterThan(before);
+        assertThat(launch(Map.of("MIRRORFLOW_JAVA_OPTS", "-Xshare:on"), "--version").exit()).isZero();
+    }
+}
