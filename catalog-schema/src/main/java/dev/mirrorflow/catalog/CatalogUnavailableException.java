@@ -17,7 +17,7 @@ public final class CatalogUnavailableException extends RuntimeException {
     }
 
     /** The first line of the innermost cause: the part of a driver error a user can act on. */
-    static String rootMessage(Throwable e) {
+    public static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();

@@ -1,10 +1,12 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.worker.HealthEndpoints;
 import dev.mirrorflow.worker.WorkerRuntime;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 @Command(name = "worker", mixinStandardHelpOptions = true,
         description = {"Runs a mirrorflow worker: polls the task queue and runs mirror workflows and activities "
@@ -18,12 +20,40 @@ final class WorkerCommand implements Callable<Integer> {
     @Mixin
     StateDirOption stateDir;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Serve the HTTP probes /healthz (alive) and /readyz (catalog and Temporal answer, polling)"
+                    + " on this port (env MIRRORFLOW_HTTP_PORT). Default: no HTTP listener")
+    Integer httpPort;
+
+    @Option(names = "--http-address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address the HTTP probes listen on (env MIRRORFLOW_HTTP_ADDRESS; 0.0.0.0 for all)."
+                    + " Default: ${DEFAULT-VALUE}")
+    String httpAddress;
+
     @Override
     public Integer call() throws InterruptedException {
+        if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--http-port must be from 0 to 65535, not " + httpPort);
+        }
         WorkerRuntime runtime = WorkerRuntime.start(connection.catalogConfig(), connection.temporalSettings(),
                 stateDir.resolve());
+        HealthEndpoints probes;
+        try {
+            probes = httpPort == null ? null : HealthEndpoints.start(httpAddress, httpPort, runtime.readinessChecks());
+        } catch (RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // Not ready from here on (the listener goes), while the worker finishes what it runs.
+            if (probes != null) {
+                probes.close();
+            }
             runtime.close();
             stopped.countDown();
         }, "mirrorflow-shutdown"));

@@ -155,6 +155,35 @@ public final class WorkerRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@code /readyz} checks, in this order: the catalog answers on a pooled connection,
+     * the Temporal frontend answers, and this worker polls its task queue.
+     */
+    public java.util.Map<String, HealthEndpoints.Check> readinessChecks() {
+        java.util.Map<String, HealthEndpoints.Check> checks = new java.util.LinkedHashMap<>();
+        checks.put("catalog", () -> {
+            try (java.sql.Connection c = catalog.connection()) {
+                return c.isValid(2) ? java.util.Optional.empty() : java.util.Optional.of("its connection is not valid");
+            } catch (java.sql.SQLException e) {
+                return java.util.Optional.of("unreachable ("
+                        + dev.mirrorflow.catalog.CatalogUnavailableException.rootMessage(e) + ")");
+            }
+        });
+        checks.put("temporal", () -> {
+            try {
+                temporal.stubs().blockingStub().withDeadlineAfter(2, TimeUnit.SECONDS)
+                        .getSystemInfo(io.temporal.api.workflowservice.v1.GetSystemInfoRequest.getDefaultInstance());
+                return java.util.Optional.empty();
+            } catch (RuntimeException e) {
+                return java.util.Optional.of("unreachable at " + temporal.settings().address() + " ("
+                        + TemporalConnection.describe(e) + ")");
+            }
+        });
+        checks.put("pollers", () -> factory.isStarted() && !factory.isShutdown() ? java.util.Optional.empty()
+                : java.util.Optional.of("not polling task queue '" + temporal.settings().taskQueue() + "'"));
+        return checks;
+    }
+
     public InstanceId instanceId() {
         return instanceId;
     }

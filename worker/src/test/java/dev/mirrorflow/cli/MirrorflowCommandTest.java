@@ -159,6 +159,14 @@ class MirrorflowCommandTest {
     }
 
     @Test
+    void shouldRefuseAnHttpPortOutOfRangeBeforeStartingTheWorker() {
+        assertThat(run(Map.of("MIRRORFLOW_HTTP_PORT", "70000"), "worker", "--temporal-address", "127.0.0.1:1"))
+                .isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo(
+                "mirrorflow worker: --http-port must be from 0 to 65535, not 70000; see mirrorflow worker --help");
+    }
+
+    @Test
     void shouldListThePeerCommands() {
         assertThat(run(Map.of(), "peer")).isZero();
         assertThat(out.toString()).contains("create", "list", "check", "drop");

@@ -20,7 +20,14 @@ final class TcpProxy implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
 
     TcpProxy(String targetHost, int targetPort) throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this(targetHost, targetPort, 0);
+    }
+
+    /** A proxy listening on {@code listenPort}, e.g. the port of one closed before: the network is back. */
+    TcpProxy(String targetHost, int targetPort, int listenPort) throws IOException {
+        server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort), 50);
         Thread acceptor = new Thread(() -> {
             while (!server.isClosed()) {
                 try {

@@ -48,7 +48,7 @@ class WorkerPingIT {
      * keeps draining it afterwards; fails with what it printed when the line does not come within
      * {@code timeout} (a read from a process cannot be interrupted, so it must not block the test).
      */
-    private static void awaitOutputLine(Process process, String marker, Duration timeout) throws InterruptedException {
+    private static String awaitOutputLine(Process process, String marker, Duration timeout) throws InterruptedException {
         StringBuffer seen = new StringBuffer();
         CountDownLatch found = new CountDownLatch(1);
         Thread reader = new Thread(() -> {
@@ -70,6 +70,7 @@ class WorkerPingIT {
         reader.start();
         assertThat(found.await(timeout.toMillis(), TimeUnit.MILLISECONDS))
                 .as("worker printed '%s' within %s; its output:%n%s", marker, timeout, seen).isTrue();
+        return seen.toString();
     }
 
     @Test
@@ -81,12 +82,16 @@ class WorkerPingIT {
                 "--temporal-namespace", MirrorTestBed.NAMESPACE,
                 "--task-queue", queue);
 
-        List<String> command = new ArrayList<>(List.of("worker", "--state-dir", stateDir.toString()));
+        List<String> command = new ArrayList<>(List.of("worker", "--state-dir", stateDir.toString(), "--http-port", "0"));
         command.addAll(connection);
         Process worker = MirrorflowProcess.builder(stateDir, command.toArray(String[]::new))
                 .redirectErrorStream(true).start();
         try {
-            awaitOutputLine(worker, "running; stop with", Duration.ofSeconds(120));
+            String started = awaitOutputLine(worker, "running; stop with", Duration.ofSeconds(120));
+            java.util.regex.Matcher probes = java.util.regex.Pattern.compile("HTTP probes on http://127\\.0\\.0\\.1:(\\d+)/healthz")
+                    .matcher(started);
+            assertThat(probes.find()).as("the worker says where its probes are:%n%s", started).isTrue();
+            int httpPort = Integer.parseInt(probes.group(1));
 
             String instanceId = Files.readString(stateDir.resolve("instance-id")).strip();
             assertThat(UUID.fromString(instanceId).version()).isEqualTo(4);
@@ -109,6 +114,19 @@ class WorkerPingIT {
                 assertThat(workers).extracting(w -> w.instanceId().toString()).containsExactly(instanceId);
                 assertThat(workers.get(0).identity()).endsWith("/" + instanceId);
             }
+
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.util.function.Function<String, java.net.http.HttpResponse<String>> probe = path -> {
+                try {
+                    return http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(5)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertThat(probe.apply("/healthz").statusCode()).isEqualTo(200);
+            MirrorTestBed.await("the worker ready", Duration.ofSeconds(30), () -> probe.apply("/readyz").statusCode() == 200);
 
             worker.destroy(); // SIGTERM
             assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("worker exits after SIGTERM").isTrue();
