@@ -14,8 +14,18 @@ import java.util.List;
 /** A connection to the Temporal frontend and a client for one namespace. */
 public final class TemporalConnection implements AutoCloseable {
 
-    /** Where Temporal is and which namespace and task queue mirrorflow uses. */
-    public record Settings(String address, String namespace, String taskQueue) {}
+    /** Where Temporal is, how to reach it (TLS), and which namespace and task queue mirrorflow uses. */
+    public record Settings(String address, String namespace, String taskQueue, TemporalTls tls) {
+
+        public Settings {
+            tls = tls == null ? TemporalTls.NONE : tls;
+        }
+
+        /** Without TLS, as the dev server is reached. */
+        public Settings(String address, String namespace, String taskQueue) {
+            this(address, namespace, taskQueue, TemporalTls.NONE);
+        }
+    }
 
     private final Settings settings;
     private final WorkflowServiceStubs stubs;
@@ -42,14 +52,24 @@ public final class TemporalConnection implements AutoCloseable {
      */
     public static TemporalConnection open(Settings settings, String identity,
             List<WorkflowClientInterceptor> interceptors) {
+        WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(settings.address());
+        TemporalTls tls = settings.tls();
+        if (tls.on()) {
+            tls.validate();
+            tls.sslContext().ifPresentOrElse(options::setSslContext, () -> options.setEnableHttps(true));
+            if (tls.serverName() != null) {
+                options.setChannelInitializer(channel -> channel.overrideAuthority(tls.serverName()));
+            }
+            tls.apiKey().ifPresent(key -> options.addApiKey(() -> key));
+        }
         WorkflowServiceStubs stubs;
         try {
-            stubs = WorkflowServiceStubs.newConnectedServiceStubs(
-                    WorkflowServiceStubsOptions.newBuilder().setTarget(settings.address()).build(),
-                    Duration.ofSeconds(10));
+            stubs = WorkflowServiceStubs.newConnectedServiceStubs(options.build(), Duration.ofSeconds(10));
         } catch (RuntimeException e) {
-            throw new TemporalUnavailableException("cannot reach Temporal at " + settings.address() + ": "
-                    + describe(e) + "; start it (scripts/dev-env.sh up) or set MIRRORFLOW_TEMPORAL_ADDRESS", e);
+            throw new TemporalUnavailableException("cannot reach Temporal at " + settings.address()
+                    + (tls.on() ? " over TLS" : "") + ": " + describe(e) + "; start it (scripts/dev-env.sh up) or set"
+                    + " MIRRORFLOW_TEMPORAL_ADDRESS" + (tls.on() ? ", and check the --temporal-tls-* settings" : ""), e);
         }
         requireNamespace(stubs, settings);
         WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder()

@@ -167,6 +167,14 @@ class MirrorflowCommandTest {
     }
 
     @Test
+    void shouldTakeTheTemporalTlsSettingsFromTheEnvironmentAndRefuseACertificateWithoutItsKey() {
+        assertThat(run(Map.of("MIRRORFLOW_TEMPORAL_TLS_CERT_PATH", "/nonexistent/client.pem"), "ping",
+                "--temporal-address", "127.0.0.1:1")).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("mirrorflow: --temporal-tls-cert-path and --temporal-tls-key-path"
+                + " go together (a client certificate and its private key, for mTLS); give both or neither");
+    }
+
+    @Test
     void shouldListThePeerCommands() {
         assertThat(run(Map.of(), "peer")).isZero();
         assertThat(out.toString()).contains("create", "list", "check", "drop");
