@@ -12,6 +12,7 @@ import dev.mirrorflow.connector.InvalidPeerException;
 import dev.mirrorflow.connector.UnknownPeerException;
 import dev.mirrorflow.worker.BuildInfo;
 import dev.mirrorflow.worker.SecretKeyException;
+import dev.mirrorflow.worker.TemporalSettingsException;
 import dev.mirrorflow.worker.TemporalUnavailableException;
 import java.io.PrintWriter;
 import java.util.Objects;
@@ -140,6 +141,7 @@ public final class MirrorflowCommand implements Runnable {
         // Each of these carries one line, free of secrets, that says what is wrong and what to do.
         if (e instanceof UserError || e instanceof CatalogUnavailableException
                 || e instanceof CatalogConflictException || e instanceof TemporalUnavailableException
+                || e instanceof TemporalSettingsException
                 || e instanceof UnknownPeerException || e instanceof ConnectorFailure
                 || e instanceof SecretKeyException || e instanceof SecretDecryptionException
                 || e instanceof TelemetryConfigurationException || e instanceof MirrorSpecJson.UnreadableSpecException) {

@@ -1,6 +1,8 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.catalog.CatalogUnavailableException;
 import dev.mirrorflow.worker.HealthEndpoints;
+import dev.mirrorflow.worker.TemporalUnavailableException;
 import dev.mirrorflow.worker.WorkerRuntime;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -33,14 +35,22 @@ final class WorkerCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     String httpAddress;
 
+    @Option(names = "--wait-for-dependencies", description = "When the catalog or Temporal cannot be reached"
+            + " (or Temporal lacks the namespace) at start, wait for them with backoff, saying what is waited for,"
+            + " instead of exiting 1 (env MIRRORFLOW_WAIT_FOR_DEPENDENCIES); for containers started together")
+    boolean waitForDependencies;
+
+    /** Waits between start attempts under --wait-for-dependencies: doubling from 1 s up to 30 s. */
+    static final java.time.Duration FIRST_WAIT = java.time.Duration.ofSeconds(1);
+    static final java.time.Duration LONGEST_WAIT = java.time.Duration.ofSeconds(30);
+
     @Override
     public Integer call() throws InterruptedException {
         if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--http-port must be from 0 to 65535, not " + httpPort);
         }
-        WorkerRuntime runtime = WorkerRuntime.start(connection.catalogConfig(), connection.temporalSettings(),
-                stateDir.resolve());
+        WorkerRuntime runtime = startWorker();
         HealthEndpoints probes;
         try {
             probes = httpPort == null ? null : HealthEndpoints.start(httpAddress, httpPort, runtime.readinessChecks());
@@ -61,5 +71,28 @@ final class WorkerCommand implements Callable<Integer> {
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Starts the worker; under --wait-for-dependencies, a catalog or Temporal that does not answer
+     * yet is waited for. Anything else (a bad setting, a secret key that does not fit) fails at once.
+     */
+    private WorkerRuntime startWorker() throws InterruptedException {
+        java.time.Duration wait = FIRST_WAIT;
+        while (true) {
+            try {
+                return WorkerRuntime.start(connection.catalogConfig(), connection.temporalSettings(), stateDir.resolve());
+            } catch (CatalogUnavailableException | TemporalUnavailableException e) {
+                if (!waitForDependencies) {
+                    throw e;
+                }
+                String which = e instanceof CatalogUnavailableException ? "the catalog" : "Temporal";
+                System.err.println("mirrorflow worker: waiting for " + which + " (" + e.getMessage() + "); next try in "
+                        + wait.toSeconds() + " s");
+                System.err.flush();
+                Thread.sleep(wait.toMillis());
+                wait = wait.multipliedBy(2).compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : wait.multipliedBy(2);
+            }
+        }
     }
 }

@@ -46,7 +46,7 @@ public record TemporalTls(boolean enabled, Path caCert, Path clientCert, Path cl
      */
     public void validate() {
         if ((clientCert == null) != (clientKey == null)) {
-            throw new TemporalUnavailableException("--temporal-tls-cert-path and --temporal-tls-key-path go together"
+            throw new TemporalSettingsException("--temporal-tls-cert-path and --temporal-tls-key-path go together"
                     + " (a client certificate and its private key, for mTLS); give both or neither", null);
         }
         readable(caCert, "--temporal-tls-ca-path");
@@ -57,7 +57,7 @@ public record TemporalTls(boolean enabled, Path caCert, Path clientCert, Path cl
 
     private static void readable(Path file, String option) {
         if (file != null && !Files.isReadable(file)) {
-            throw new TemporalUnavailableException(option + " " + file + " cannot be read; check the path and its"
+            throw new TemporalSettingsException(option + " " + file + " cannot be read; check the path and its"
                     + " permissions", null);
         }
     }
@@ -82,7 +82,7 @@ public record TemporalTls(boolean enabled, Path caCert, Path clientCert, Path cl
             builder.setTrustManager(trustManagers(caCert).getTrustManagers()[0]);
             return Optional.of(builder.build());
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw new TemporalUnavailableException("cannot use the TLS files for Temporal ("
+            throw new TemporalSettingsException("cannot use the TLS files for Temporal ("
                     + TemporalConnection.describe(e) + "); --temporal-tls-cert-path and --temporal-tls-ca-path take"
                     + " PEM certificates, --temporal-tls-key-path a PEM PKCS#8 private key", e);
         }
@@ -96,11 +96,11 @@ public record TemporalTls(boolean enabled, Path caCert, Path clientCert, Path cl
         try {
             String key = Files.readString(apiKeyFile, StandardCharsets.UTF_8).strip();
             if (key.isEmpty()) {
-                throw new TemporalUnavailableException("--temporal-api-key-file " + apiKeyFile + " is empty", null);
+                throw new TemporalSettingsException("--temporal-api-key-file " + apiKeyFile + " is empty", null);
             }
             return Optional.of(key);
         } catch (IOException e) {
-            throw new TemporalUnavailableException("cannot read --temporal-api-key-file " + apiKeyFile + " ("
+            throw new TemporalSettingsException("cannot read --temporal-api-key-file " + apiKeyFile + " ("
                     + e.getClass().getSimpleName() + ")", e);
         }
     }

@@ -145,7 +145,7 @@ class TemporalTlsIT {
     void shouldRefuseACertificateWithoutItsKeyBeforeConnecting() {
         assertThatThrownBy(() -> TemporalConnection.open(over(new TemporalTls(false, caPem, clientPem, null, null, null)),
                 "mirrorflow-tls-it"))
-                .isInstanceOf(TemporalUnavailableException.class)
+                .isInstanceOf(TemporalSettingsException.class)
                 .hasMessage("--temporal-tls-cert-path and --temporal-tls-key-path go together (a client certificate"
                         + " and its private key, for mTLS); give both or neither");
     }

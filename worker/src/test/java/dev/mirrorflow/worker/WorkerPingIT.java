@@ -136,6 +136,63 @@ class WorkerPingIT {
         }
     }
 
+    @Test
+    void shouldExitInOneLineOrWaitForACatalogThatIsNotThereYet(@TempDir Path stateDir) throws Exception {
+        int pgPort = Integer.parseInt(catalogDb.jdbcUrl().replaceAll(".*:(\\d+)/.*", "$1"));
+        int nobody;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            nobody = free.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of("worker", "--state-dir", stateDir.toString(),
+                "--catalog-url", catalogDb.jdbcUrl().replace(":" + pgPort + "/", ":" + nobody + "/"),
+                "--temporal-address", TEMPORAL, "--task-queue", "it-" + UUID.randomUUID()));
+
+        Process failing = MirrorflowProcess.builder(stateDir, command.toArray(String[]::new)).redirectErrorStream(true)
+                .start();
+        try {
+            assertThat(failing.waitFor(120, TimeUnit.SECONDS)).as("a worker without its catalog exits").isTrue();
+            String said = new String(failing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(failing.exitValue()).isEqualTo(1);
+            assertThat(said.lines().filter(l -> l.startsWith("mirrorflow: ")).toList()).singleElement()
+                    .satisfies(line -> assertThat(line).startsWith("mirrorflow: cannot connect to the catalog at"));
+            assertThat(said).doesNotContain("\tat ");
+        } finally {
+            failing.destroyForcibly();
+        }
+
+        command.add("--wait-for-dependencies");
+        Process waiting = MirrorflowProcess.builder(stateDir, command.toArray(String[]::new)).redirectErrorStream(true)
+                .start();
+        StringBuffer said = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(
+                    new InputStreamReader(waiting.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    said.append(line).append('\n');
+                }
+            } catch (IOException closed) {
+                // The process exited.
+            }
+        }, "waiting-worker-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            MirrorTestBed.await("the worker says it waits for the catalog", Duration.ofSeconds(120),
+                    () -> said.indexOf("mirrorflow worker: waiting for the catalog (cannot connect to the catalog at") >= 0);
+            assertThat(waiting.isAlive()).isTrue();
+            assertThat(said.toString()).contains("next try in 1 s");
+            // The catalog appears on the port the worker tries.
+            try (TcpProxy catalogBack = new TcpProxy("127.0.0.1", pgPort, nobody)) {
+                MirrorTestBed.await("the worker running", Duration.ofSeconds(120),
+                        () -> said.indexOf("running; stop with") >= 0);
+                waiting.destroy();
+                assertThat(waiting.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            }
+        } finally {
+            waiting.destroyForcibly();
+        }
+    }
+
     /** The version of the newest migration the catalog module ships, e.g. 002 for V002__....sql. */
     private static String newestMigration() throws Exception {
         java.net.URI dir = dev.mirrorflow.catalog.Catalog.class.getClassLoader().getResource("db/migration").toURI();
