@@ -1,6 +1,9 @@
 package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.CatalogUnavailableException;
+import dev.mirrorflow.telemetry.PrometheusText;
+import dev.mirrorflow.telemetry.Telemetry;
+import dev.mirrorflow.worker.BuildInfo;
 import dev.mirrorflow.worker.HealthEndpoints;
 import dev.mirrorflow.worker.TemporalUnavailableException;
 import dev.mirrorflow.worker.WorkerRuntime;
@@ -27,7 +30,8 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Option(names = "--http-port", paramLabel = "PORT",
             description = "Serve the HTTP probes /healthz (alive) and /readyz (catalog and Temporal answer, polling)"
-                    + " on this port (env MIRRORFLOW_HTTP_PORT). Default: no HTTP listener")
+                    + " and the Prometheus scrape /metrics on this port (env MIRRORFLOW_HTTP_PORT). Default: no HTTP"
+                    + " listener")
     Integer httpPort;
 
     @Option(names = "--http-address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
@@ -50,10 +54,13 @@ final class WorkerCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--http-port must be from 0 to 65535, not " + httpPort);
         }
-        WorkerRuntime runtime = startWorker();
+        // With the HTTP listener, the meters are also read for /metrics (next to any OTel exporter).
+        PrometheusText scrape = httpPort == null ? null : new PrometheusText();
+        WorkerRuntime runtime = startWorker(scrape);
         HealthEndpoints probes;
         try {
-            probes = httpPort == null ? null : HealthEndpoints.start(httpAddress, httpPort, runtime.readinessChecks());
+            probes = httpPort == null ? null
+                    : HealthEndpoints.start(httpAddress, httpPort, runtime.readinessChecks(), scrape::scrape);
         } catch (RuntimeException e) {
             runtime.close();
             throw e;
@@ -77,11 +84,17 @@ final class WorkerCommand implements Callable<Integer> {
      * Starts the worker; under --wait-for-dependencies, a catalog or Temporal that does not answer
      * yet is waited for. Anything else (a bad setting, a secret key that does not fit) fails at once.
      */
-    private WorkerRuntime startWorker() throws InterruptedException {
+    private WorkerRuntime startWorker(PrometheusText scrape) throws InterruptedException {
         java.time.Duration wait = FIRST_WAIT;
         while (true) {
             try {
-                return WorkerRuntime.start(connection.catalogConfig(), connection.temporalSettings(), stateDir.resolve());
+                if (scrape == null) {
+                    return WorkerRuntime.start(connection.catalogConfig(), connection.temporalSettings(),
+                            stateDir.resolve());
+                }
+                return WorkerRuntime.start(connection.catalogConfig(), connection.temporalSettings(), stateDir.resolve(),
+                        id -> Telemetry.start(id, BuildInfo.version(), java.util.Map.of(), autoconfigure -> autoconfigure
+                                .addMeterProviderCustomizer((meters, config) -> meters.registerMetricReader(scrape))));
             } catch (CatalogUnavailableException | TemporalUnavailableException e) {
                 if (!waitForDependencies) {
                     throw e;

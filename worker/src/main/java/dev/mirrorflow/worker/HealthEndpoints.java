@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's HTTP probes, for Kubernetes or any supervisor: {@code /healthz} answers 200 while
  * the process runs; {@code /readyz} answers 200 when the last round of readiness checks passed
- * and 503 with the failing checks' reasons otherwise.
+ * and 503 with the failing checks' reasons otherwise; {@code /metrics} the worker's meters for a
+ * Prometheus scrape.
  *
  * <p>The checks run in the background every {@link #CHECK_INTERVAL} and a probe reads their
  * last result, so a probe answers at once even while the catalog does not answer at all (a
@@ -63,6 +64,15 @@ public final class HealthEndpoints implements AutoCloseable {
      * @throws UncheckedIOException when the port cannot be bound, with the address in the message
      */
     public static HealthEndpoints start(String address, int port, Map<String, Check> checks) {
+        return start(address, port, checks, null);
+    }
+
+    /**
+     * As {@link #start(String, int, Map)}, with {@code /metrics} answering what {@code metrics}
+     * returns, in the Prometheus text format, when it is not null.
+     */
+    public static HealthEndpoints start(String address, int port, Map<String, Check> checks,
+            Supplier<String> metrics) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(address, port), 16);
@@ -81,11 +91,16 @@ public final class HealthEndpoints implements AutoCloseable {
                 endpoints.answer(exchange, 503, "not ready: " + String.join("; ", now) + "\n");
             }
         });
+        if (metrics != null) {
+            server.createContext("/metrics", exchange -> endpoints.answer(exchange, 200, metrics.get(),
+                    dev.mirrorflow.telemetry.PrometheusText.CONTENT_TYPE));
+        }
         server.setExecutor(endpoints.serving);
         server.start();
         endpoints.schedule.scheduleWithFixedDelay(endpoints::runChecks, 0, CHECK_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
-        log.info("HTTP probes on http://{}:{}/healthz and /readyz", address, endpoints.port());
+        log.info("HTTP probes on http://{}:{}/healthz and /readyz{}", address, endpoints.port(),
+                metrics == null ? "" : ", metrics on /metrics");
         return endpoints;
     }
 
@@ -119,9 +134,13 @@ public final class HealthEndpoints implements AutoCloseable {
     }
 
     private void answer(HttpExchange exchange, int status, String body) throws IOException {
+        answer(exchange, status, body, "text/plain; charset=utf-8");
+    }
+
+    private void answer(HttpExchange exchange, int status, String body, String contentType) throws IOException {
         try (exchange) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.getResponseHeaders().set("Content-Type", contentType);
             if ("HEAD".equals(exchange.getRequestMethod())) {
                 exchange.sendResponseHeaders(status, -1);
                 return;

@@ -45,6 +45,7 @@ class MirrorTelemetryIT {
 
     private static final InMemorySpanExporter spans = InMemorySpanExporter.create();
     private static final InMemoryMetricReader metrics = InMemoryMetricReader.create();
+    private static final dev.mirrorflow.telemetry.PrometheusText prometheus = new dev.mirrorflow.telemetry.PrometheusText();
     private static MirrorTestBed bed;
     private static WorkerRuntime worker;
 
@@ -57,7 +58,8 @@ class MirrorTelemetryIT {
                 id -> Telemetry.start(id, BuildInfo.version(), Map.of(), autoconfigure -> autoconfigure
                         .addTracerProviderCustomizer((tracing, config) ->
                                 tracing.addSpanProcessor(SimpleSpanProcessor.create(spans)))
-                        .addMeterProviderCustomizer((meters, config) -> meters.registerMetricReader(metrics))));
+                        .addMeterProviderCustomizer((meters, config) -> meters.registerMetricReader(metrics)
+                                .registerMetricReader(prometheus))));
     }
 
     @AfterAll
@@ -123,6 +125,21 @@ class MirrorTelemetryIT {
         assertThat(longGauge(m, "mirrorflow.replication.lag.wal", name).orElseThrow()).isNotNegative();
         assertThat(doubleGauge(m, "mirrorflow.replication.lag.time", name).orElseThrow()).isBetween(0.0, 30.0);
         assertThat(longGauge(m, "mirrorflow.slot.retained_wal", name).orElseThrow()).isNotNegative();
+
+        // The same meters as a Prometheus scrape of /metrics reads them.
+        String scraped = prometheus.scrape();
+        java.util.List<String> lines = scraped.lines().toList();
+        assertThat(lines).contains("# TYPE mirrorflow_cdc_rows counter");
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("mirrorflow_cdc_rows_total{")
+                .contains("mirrorflow_mirror=\"" + name + "\"").contains("mirrorflow_table=\"public." + table + "\"")
+                .endsWith("} " + changes));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("mirrorflow_replication_lag_wal{")
+                .contains("mirrorflow_mirror=\"" + name + "\"").matches(".*\\} \\d+"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("mirrorflow_cdc_apply_duration_bucket{")
+                .contains("mirrorflow_mirror=\"" + name + "\"").contains("le=\"+Inf\"")
+                .matches(".*\\} [1-9]\\d*"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("target_info{")
+                .contains("service_instance_id=\"" + instanceId + "\"").endsWith("} 1"));
 
         // Dropping ends the workflow, and with it the spans of its run and of the stream.
         bed.ok("mirror", "drop", name, "--timeout", "60s");

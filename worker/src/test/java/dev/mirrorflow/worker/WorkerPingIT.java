@@ -127,6 +127,11 @@ class WorkerPingIT {
             };
             assertThat(probe.apply("/healthz").statusCode()).isEqualTo(200);
             MirrorTestBed.await("the worker ready", Duration.ofSeconds(30), () -> probe.apply("/readyz").statusCode() == 200);
+            java.net.http.HttpResponse<String> metrics = probe.apply("/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+            // A worker that ran no mirror yet has recorded nothing (MirrorTelemetryIT reads a mirror's series).
+            assertThat(metrics.body()).doesNotContain("mirrorflow_cdc_rows");
 
             worker.destroy(); // SIGTERM
             assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("worker exits after SIGTERM").isTrue();
