@@ -35,6 +35,8 @@ public final class IdPartitionReader {
     /** How many times one partition's read reopens its cursor before it gives up. */
     static final int MAX_REOPENS = 5;
     private static final int BEAT_EVERY_ROWS = 1_000;
+    /** Documents per server round trip of a load's reads. */
+    public static final int DEFAULT_BATCH_SIZE = 1_000;
 
     /** Where the rows go, e.g. a destination's bulk load; it may throw to end the read. */
     @FunctionalInterface
