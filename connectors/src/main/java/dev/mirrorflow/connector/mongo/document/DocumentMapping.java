@@ -84,11 +84,13 @@ public final class DocumentMapping {
      * @throws IllegalArgumentException when the document has no {@code _id}
      */
     public Value[] row(BsonDocument document) {
-        BsonValue id = document.get(ID_COLUMN);
+        RelaxedJsonEncoder.Encoded encoded = encode(document);
+        String id = encoded.idText() != null ? encoded.idText()
+                : encoded.idElement() != null ? canonicalJson(encoded.idElement().get(ID_COLUMN)) : null;
         if (id == null) {
             throw new IllegalArgumentException("a document of " + source() + " has no _id");
         }
-        return new Value[] {Value.text(idText(id)), Value.text(documentJson(document))};
+        return new Value[] {Value.text(id), Value.text(encoded.json())};
     }
 
     /** The row a delete names: the {@code _id} as text and {@code doc} NULL. */
@@ -104,6 +106,10 @@ public final class DocumentMapping {
      * from its own bytes; any other document is first encoded to BSON.
      */
     public String documentJson(BsonDocument document) {
+        return encode(document).json();
+    }
+
+    private RelaxedJsonEncoder.Encoded encode(BsonDocument document) {
         RawBsonDocument raw = document instanceof RawBsonDocument r ? r : new RawBsonDocument(document, DOCUMENT_CODEC);
         ByteBuffer bytes = raw.getByteBuffer().asNIO();
         return RelaxedJsonEncoder.encode(bytes.array(), bytes.arrayOffset() + bytes.position(), excluded);

@@ -1,10 +1,13 @@
 package dev.mirrorflow.connector.mongo.document;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import org.bson.BsonSerializationException;
+import org.bson.RawBsonDocument;
 import org.bson.types.Decimal128;
 
 /**
@@ -51,26 +54,65 @@ final class RelaxedJsonEncoder {
     private RelaxedJsonEncoder() {}
 
     /**
+     * A document's relaxed Extended JSON and its {@code _id}.
+     *
+     * @param json the document minus the excluded paths
+     * @param idText the {@code _id}'s text when it is an ObjectId (hex) or a string (as is), else null
+     * @param idElement for an {@code _id} of another type, a document holding only it (its
+     *     canonical Extended JSON is the text), else null; both null when the document has no
+     *     {@code _id}
+     */
+    record Encoded(String json, String idText, RawBsonDocument idElement) {}
+
+    /**
      * @param bson the bytes holding the document
      * @param offset where the document (its int32 length) starts
      * @param excluded the excluded paths as a tree: a field name to null (drop it) or to the paths
      *     under it; empty for none
      * @throws BsonSerializationException when the bytes are not a BSON document
      */
-    static String encode(byte[] bson, int offset, Map<String, Object> excluded) {
+    static Encoded encode(byte[] bson, int offset, Map<String, Object> excluded) {
         int length = int32(bson, offset);
-        StringBuilder out = new StringBuilder(length + (length >> 2) + 16);
+        // Extended JSON is longer than BSON (an ObjectId's 12 bytes are 34 chars, a date's 8 bytes
+        // about 36): room for twice the bytes saves growing the builder for most documents.
+        StringBuilder out = new StringBuilder(2 * length + 64);
+        int[] id = {-1, -1};
         try {
-            document(bson, offset, excluded.isEmpty() ? null : excluded, out);
+            document(bson, offset, excluded.isEmpty() ? null : excluded, out, id);
         } catch (IndexOutOfBoundsException e) {
             throw new BsonSerializationException("a BSON document ends before its last field (" + e.getMessage() + ")");
         }
-        return out.toString();
+        String json = out.toString();
+        if (id[0] < 0) {
+            return new Encoded(json, null, null);
+        }
+        // The last _id, as the driver's decoded document kept the last value of a repeated name.
+        int element = id[0];
+        int value = element + 5;
+        return switch (bson[element]) {
+            case 0x07 -> {
+                StringBuilder hex = new StringBuilder(24);
+                hex(bson, value, 12, hex);
+                yield new Encoded(json, hex.toString(), null);
+            }
+            case 0x02 -> new Encoded(json, new String(bson, value + 4, int32(bson, value) - 1, StandardCharsets.UTF_8),
+                    null);
+            default -> {
+                int size = id[1] - element;
+                byte[] only = new byte[size + 5];
+                ByteBuffer.wrap(only).order(ByteOrder.LITTLE_ENDIAN).putInt(0, only.length);
+                System.arraycopy(bson, element, only, 4, size);
+                yield new Encoded(json, null, new RawBsonDocument(only));
+            }
+        };
     }
 
-    /** Writes the document at {@code at}; returns the offset after it. */
+    /**
+     * Writes the document at {@code at}; returns the offset after it. For the top-level document
+     * {@code id} is given and takes where its last {@code _id} element starts and ends.
+     */
     @SuppressWarnings("unchecked")
-    private static int document(byte[] b, int at, Map<String, Object> excluded, StringBuilder out) {
+    private static int document(byte[] b, int at, Map<String, Object> excluded, StringBuilder out, int[] id) {
         int end = at + int32(b, at);
         int p = at + 4;
         out.append('{');
@@ -80,7 +122,9 @@ final class RelaxedJsonEncoder {
             if (type == 0) {
                 break;
             }
+            int element = p - 1;
             int nameEnd = cstringEnd(b, p);
+            boolean isId = id != null && nameEnd == p + 3 && b[p] == '_' && b[p + 1] == 'i' && b[p + 2] == 'd';
             Map<String, Object> under = null;
             if (excluded != null) {
                 String name = new String(b, p, nameEnd - p, StandardCharsets.UTF_8);
@@ -99,6 +143,10 @@ final class RelaxedJsonEncoder {
             string(b, p, nameEnd, out);
             out.append(": ");
             p = value(b, type, nameEnd + 1, under, out);
+            if (isId) {
+                id[0] = element;
+                id[1] = p;
+            }
         }
         out.append('}');
         if (p != end) {
@@ -147,7 +195,7 @@ final class RelaxedJsonEncoder {
                 return p + 4 + size;
             }
             case 0x03 -> {
-                return document(b, p, excluded, out);
+                return document(b, p, excluded, out, null);
             }
             case 0x04 -> {
                 return array(b, p, excluded, out);
@@ -231,7 +279,7 @@ final class RelaxedJsonEncoder {
                 string(b, p + 8, p + 8 + size - 1, out);
                 out.append(", \"$scope\": ");
                 // Exclusions reach into documents and arrays, not into a code's scope.
-                document(b, p + 8 + size, null, out);
+                document(b, p + 8 + size, null, out, null);
                 out.append('}');
                 return end;
             }

@@ -73,18 +73,22 @@ public final class IdPartitionReader {
      */
     public <E extends Exception> long read(IdPartition partition, RowSink<E> sink, Heartbeat heartbeat) throws E {
         long rows = 0;
-        BsonValue last = null;
+        // The last document handed over; its _id is looked up only when a cursor must be reopened.
+        RawBsonDocument lastDocument = null;
         int reopens = 0;
         while (true) {
+            BsonValue last = lastDocument == null ? null : lastDocument.get(DocumentMapping.ID_COLUMN);
             try (MongoCursor<RawBsonDocument> cursor = open(partition, last).cursor()) {
+                boolean first = true;
                 while (cursor.hasNext()) {
                     RawBsonDocument document = cursor.next();
-                    BsonValue id = document.get(DocumentMapping.ID_COLUMN);
-                    if (last != null && id.equals(last)) {
+                    if (first && last != null && last.equals(document.get(DocumentMapping.ID_COLUMN))) {
+                        first = false;
                         continue; // The reopened cursor starts at the last _id handed over (min() is inclusive).
                     }
+                    first = false;
                     sink.accept(mapping.row(document));
-                    last = id;
+                    lastDocument = document;
                     rows++;
                     if (rows % BEAT_EVERY_ROWS == 0) {
                         heartbeat.beat(rows);
