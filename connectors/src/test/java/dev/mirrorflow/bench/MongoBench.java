@@ -158,7 +158,7 @@ public final class MongoBench {
                     (System.nanoTime() - started) / 1e9);
             started = System.nanoTime();
             List<Value[]> rows = new ArrayList<>(documents);
-            for (IdPartition p : IdPartitionPlanner.plan(bench, rowsPerPartition)) {
+            for (IdPartition p : IdPartitionPlanner.plan(bench, documents)) {
                 new IdPartitionReader(bench, mapping, READ_BATCH).read(p, rows::add, Heartbeat.NONE);
             }
             System.out.printf("bench[load]: round %d/%d: (info) mirrorflow read + convert to rows, no destination:"
@@ -170,8 +170,8 @@ public final class MongoBench {
             expectRows(destinationDb, "bench_w" + r, documents);
 
             seconds = load(bench, mapping, destination, "bench_r" + r, parallelism, rowsPerPartition);
-            System.out.printf("bench[load]: round %d/%d: mirrorflow load (parallelism %d, %d rows per partition):"
-                    + " %.2fs%n", r, rounds, parallelism, rowsPerPartition, seconds);
+            System.out.printf("bench[load]: round %d/%d: mirrorflow load (parallelism %d, at most %d rows per"
+                    + " partition): %.2fs%n", r, rounds, parallelism, rowsPerPartition, seconds);
             loadMirrorflow = Math.min(loadMirrorflow, seconds);
             expectRows(destinationDb, "bench_r" + r, documents);
         }
@@ -267,7 +267,8 @@ public final class MongoBench {
         TableLoad tableLoad = prepare(destination, mapping, table);
         SnapshotLoad snapshot = new SnapshotLoad(Math.abs(table.hashCode()), table, 1);
         long started = System.nanoTime();
-        List<IdPartition> partitions = IdPartitionPlanner.plan(bench, rowsPerPartition);
+        List<IdPartition> partitions = IdPartitionPlanner.plan(bench, IdPartitionPlanner.documentsPerPartition(
+                bench.estimatedDocumentCount(), rowsPerPartition, parallelism));
         int workerCount = Math.min(parallelism, partitions.size());
         ExecutorService workers = Executors.newFixedThreadPool(workerCount);
         try {

@@ -185,8 +185,10 @@ public final class MongoSource implements Source {
         public List<SnapshotPartition.Plan> plan(List<TableLoad> tables) {
             List<SnapshotPartition.Plan> plans = new ArrayList<>();
             for (TableLoad table : tables) {
-                List<IdPartition> partitions = IdPartitionPlanner.plan(collection(table.source()),
-                        session.spec().snapshot().rowsPerPartition());
+                MongoCollection<BsonDocument> collection = collection(table.source());
+                List<IdPartition> partitions = IdPartitionPlanner.plan(collection,
+                        IdPartitionPlanner.documentsPerPartition(collection.estimatedDocumentCount(),
+                                session.spec().snapshot().rowsPerPartition(), session.spec().snapshot().parallelism()));
                 for (IdPartition p : partitions) {
                     plans.add(new SnapshotPartition.Plan(table.partitionTableName(), p.index(),
                             p.rangeStart() == null ? "" : p.rangeStart(), p.rangeEnd() == null ? "" : p.rangeEnd()));
