@@ -7,10 +7,10 @@
 #   bench/mongo.sh                                     200,000 documents, 100,000 changes
 #   BENCH_DOCUMENTS=50000 BENCH_CHANGES=20000 bench/mongo.sh
 #
-# The load: mirrorflow plans _id partitions of BENCH_ROWS_PER_PARTITION documents and copies them
-# with up to BENCH_PARALLELISM workers through the PostgreSQL destination's partition writer, as
-# MongoSource.load does; both default to what a spec without `snapshot` settings gets (250,000
-# rows per partition, parallelism 4, so 200,000 documents are one partition). The driver runs
+# The load: mirrorflow plans _id partitions of at most BENCH_ROWS_PER_PARTITION documents and
+# copies them with up to BENCH_PARALLELISM workers through the PostgreSQL destination's partition
+# writer, as MongoSource.load does; both default to what a spec without `snapshot` settings gets
+# (250,000 rows per partition, parallelism 4, so 200,000 documents are 4 partitions of 50,000). The driver runs
 # find() over RawBsonDocument with the batch size mirrorflow's reads use. Info lines (not in the
 # ratio) show the driver decoding documents, the read in _id order, mirrorflow's read and
 # conversion without a destination, and the destination alone writing those rows from memory. The stream: a
