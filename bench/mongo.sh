@@ -7,9 +7,13 @@
 #   bench/mongo.sh                                     200,000 documents, 100,000 changes
 #   BENCH_DOCUMENTS=50000 BENCH_CHANGES=20000 bench/mongo.sh
 #
-# The load: mirrorflow plans _id partitions and copies them with BENCH_PARALLELISM (default 1,
-# like the one cursor of the baseline) workers through the PostgreSQL destination's partition
-# writer, as MongoSource.load does; the driver runs find() over RawBsonDocument. The stream: a
+# The load: mirrorflow plans _id partitions of at most BENCH_ROWS_PER_PARTITION documents and
+# copies them with up to BENCH_PARALLELISM workers through the PostgreSQL destination's partition
+# writer, as MongoSource.load does; both default to what a spec without `snapshot` settings gets
+# (250,000 rows per partition, parallelism 4, so 200,000 documents are 4 partitions of 50,000). The driver runs
+# find() over RawBsonDocument with the batch size mirrorflow's reads use. Info lines (not in the
+# ratio) show the driver decoding documents, the read in _id order, mirrorflow's read and
+# conversion without a destination, and the destination alone writing those rows from memory. The stream: a
 # workload of inserts (50%), updates (30%) and deletes (20%) after a resume token taken once;
 # mirrorflow's MongoChangeStream (fullDocument: updateLookup) applied batch by batch to the
 # destination, against the driver's change stream with the same options into nothing. Each side
@@ -22,7 +26,8 @@ cd "$ROOT"
 DOCUMENTS="${BENCH_DOCUMENTS:-200000}"
 CHANGES="${BENCH_CHANGES:-100000}"
 ROUNDS="${BENCH_ROUNDS:-2}"
-PARALLELISM="${BENCH_PARALLELISM:-1}"
+PARALLELISM="${BENCH_PARALLELISM:-}"
+ROWS_PER_PARTITION="${BENCH_ROWS_PER_PARTITION:-}"
 PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
 MONGO_PORT="${MIRRORFLOW_DEV_MONGO_PORT:-27117}"
 MONGO_URL="${BENCH_MONGO_URL:-mongodb://mirrorflow:mirrorflow@127.0.0.1:$MONGO_PORT/?replicaSet=rs0&authSource=admin}"
@@ -42,5 +47,5 @@ trap cleanup EXIT
 psql -q -d postgres -c "CREATE DATABASE $DST"
 
 java ${BENCH_JAVA_OPTS:-} -Xmx2g -cp "$CP" dev.mirrorflow.bench.MongoBench "$MONGO_URL" \
-  "jdbc:postgresql://127.0.0.1:$PORT/$DST" "$DOCUMENTS" "$CHANGES" "$ROUNDS" "$PARALLELISM" 2>&1 \
+  "jdbc:postgresql://127.0.0.1:$PORT/$DST" "$DOCUMENTS" "$CHANGES" "$ROUNDS" "$PARALLELISM" "$ROWS_PER_PARTITION" 2>&1 \
   | grep -v -e ' DEBUG ' -e ' INFO '

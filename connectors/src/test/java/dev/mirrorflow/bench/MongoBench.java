@@ -20,6 +20,7 @@ import dev.mirrorflow.connector.ChangeBatch;
 import dev.mirrorflow.connector.Heartbeat;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableMapping;
+import dev.mirrorflow.connector.Value;
 import dev.mirrorflow.connector.load.SnapshotLoad;
 import dev.mirrorflow.connector.load.TableLoad;
 import dev.mirrorflow.connector.mongo.document.DocumentMapping;
@@ -30,6 +31,7 @@ import dev.mirrorflow.connector.mongo.stream.MongoChangeStream;
 import dev.mirrorflow.connector.mongo.stream.MongoStreamSettings;
 import dev.mirrorflow.connector.mongo.stream.ResumeTokens;
 import dev.mirrorflow.connector.postgres.destination.PostgresDestination;
+import dev.mirrorflow.model.SnapshotSpec;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -64,11 +66,12 @@ import org.postgresql.ds.PGSimpleDataSource;
  * with the collection's count of documents. Prints {@code ratio:} lines. Not a test.
  *
  * <p>Arguments: MongoDB URL (with its login), destination JDBC URL, documents, changes, rounds,
- * load parallelism.
+ * load parallelism and rows per partition (empty for a spec's defaults, {@link SnapshotSpec#DEFAULTS}).
  */
 public final class MongoBench {
 
-    private static final int READ_BATCH = 1_000;
+    /** The batch size of mirrorflow's partition reads, which the driver's baseline uses too. */
+    private static final int READ_BATCH = IdPartitionReader.DEFAULT_BATCH_SIZE;
 
     public static void main(String[] args) throws Exception {
         String mongoUrl = args[0];
@@ -76,7 +79,8 @@ public final class MongoBench {
         int documents = Integer.parseInt(args[2]);
         int changes = Integer.parseInt(args[3]);
         int rounds = Integer.parseInt(args[4]);
-        int parallelism = Integer.parseInt(args[5]);
+        int parallelism = args[5].isEmpty() ? SnapshotSpec.DEFAULTS.parallelism() : Integer.parseInt(args[5]);
+        long rowsPerPartition = args[6].isEmpty() ? SnapshotSpec.DEFAULTS.rowsPerPartition() : Long.parseLong(args[6]);
         String database = "bench_mongo_" + Long.toHexString(System.nanoTime());
 
         PGSimpleDataSource destinationDb = new PGSimpleDataSource();
@@ -88,7 +92,7 @@ public final class MongoBench {
                 PostgresDestination destination = new PostgresDestination(destinationDb)) {
             try {
                 run(client, client.getDatabase(database).getCollection("bench", BsonDocument.class), destination,
-                        destinationDb, documents, changes, rounds, parallelism);
+                        destinationDb, documents, changes, rounds, parallelism, rowsPerPartition);
             } finally {
                 client.getDatabase(database).drop();
             }
@@ -96,8 +100,8 @@ public final class MongoBench {
     }
 
     private static void run(MongoClient client, MongoCollection<BsonDocument> bench, PostgresDestination destination,
-            PGSimpleDataSource destinationDb, int documents, int changes, int rounds, int parallelism)
-            throws Exception {
+            PGSimpleDataSource destinationDb, int documents, int changes, int rounds, int parallelism,
+            long rowsPerPartition) throws Exception {
         MongoCollection<Document> writer = bench.withDocumentClass(Document.class);
         System.out.printf("bench[load]: writing %d documents ...%n", documents);
         List<Object> ids = new ArrayList<>();
@@ -153,16 +157,21 @@ public final class MongoBench {
                     + " decoding BsonDocument: %d documents, %.2fs%n", r, rounds, decoded,
                     (System.nanoTime() - started) / 1e9);
             started = System.nanoTime();
-            long converted = 0;
+            List<Value[]> rows = new ArrayList<>(documents);
             for (IdPartition p : IdPartitionPlanner.plan(bench, documents)) {
-                converted += new IdPartitionReader(bench, mapping, READ_BATCH).read(p, row -> {}, Heartbeat.NONE);
+                new IdPartitionReader(bench, mapping, READ_BATCH).read(p, rows::add, Heartbeat.NONE);
             }
             System.out.printf("bench[load]: round %d/%d: (info) mirrorflow read + convert to rows, no destination:"
-                    + " %d rows, %.2fs%n", r, rounds, converted, (System.nanoTime() - started) / 1e9);
+                    + " %d rows, %.2fs%n", r, rounds, rows.size(), (System.nanoTime() - started) / 1e9);
+            seconds = destinationOnly(destination, mapping, "bench_w" + r, rows);
+            rows = null;
+            System.out.printf("bench[load]: round %d/%d: (info) the same rows from memory through the destination's"
+                    + " partition writer, no MongoDB: %.2fs%n", r, rounds, seconds);
+            expectRows(destinationDb, "bench_w" + r, documents);
 
-            seconds = load(bench, mapping, destination, "bench_r" + r, parallelism, documents);
-            System.out.printf("bench[load]: round %d/%d: mirrorflow load (parallelism %d): %.2fs%n", r, rounds,
-                    parallelism, seconds);
+            seconds = load(bench, mapping, destination, "bench_r" + r, parallelism, rowsPerPartition);
+            System.out.printf("bench[load]: round %d/%d: mirrorflow load (parallelism %d, at most %d rows per"
+                    + " partition): %.2fs%n", r, rounds, parallelism, rowsPerPartition, seconds);
             loadMirrorflow = Math.min(loadMirrorflow, seconds);
             expectRows(destinationDb, "bench_r" + r, documents);
         }
@@ -247,34 +256,32 @@ public final class MongoBench {
                         .append("zip", String.format("%05d", i % 100_000)));
     }
 
-    /** The destination's way of loading: partitions planned, read and written by {@code parallelism} workers. */
+    /**
+     * The load as {@code MongoSource.load} runs it under the spec's {@code snapshot} settings:
+     * partitions of about {@code rowsPerPartition} documents, copied by up to {@code parallelism}
+     * workers (no more than there are partitions, as the shared loader does), each with its own
+     * reader and partition writer.
+     */
     private static double load(MongoCollection<BsonDocument> bench, DocumentMapping mapping,
-            PostgresDestination destination, String table, int parallelism, int documents) throws Exception {
-        TableId destinationTable = new TableId("public", table);
-        destination.prepare(table, List.of(new TableMapping(mapping.source(), destinationTable, Set.of())),
-                List.of(mapping.schema()));
-        destination.prepareLoad();
-        TableLoad tableLoad = new TableLoad(new TableMapping(mapping.source(), destinationTable, Set.of()),
-                mapping.schema());
+            PostgresDestination destination, String table, int parallelism, long rowsPerPartition) throws Exception {
+        TableLoad tableLoad = prepare(destination, mapping, table);
         SnapshotLoad snapshot = new SnapshotLoad(Math.abs(table.hashCode()), table, 1);
         long started = System.nanoTime();
-        List<IdPartition> partitions = IdPartitionPlanner.plan(bench, Math.max(1, documents / (parallelism * 4L)));
-        ExecutorService workers = Executors.newFixedThreadPool(parallelism);
+        List<IdPartition> partitions = IdPartitionPlanner.plan(bench, IdPartitionPlanner.documentsPerPartition(
+                bench.estimatedDocumentCount(), rowsPerPartition, parallelism));
+        int workerCount = Math.min(parallelism, partitions.size());
+        ExecutorService workers = Executors.newFixedThreadPool(workerCount);
         try {
             List<Future<?>> done = new ArrayList<>();
             java.util.concurrent.ConcurrentLinkedQueue<IdPartition> queue =
                     new java.util.concurrent.ConcurrentLinkedQueue<>(partitions);
-            for (int w = 0; w < parallelism; w++) {
+            for (int w = 0; w < workerCount; w++) {
                 done.add(workers.submit(() -> {
                     try (var writer = destination.openPartitionWriter(snapshot)) {
                         IdPartitionReader reader = new IdPartitionReader(bench, mapping, READ_BATCH);
                         for (IdPartition p = queue.poll(); p != null; p = queue.poll()) {
                             IdPartition partition = p;
-                            SnapshotPartition marker = new SnapshotPartition(snapshot.mirrorId(), 1,
-                                    tableLoad.partitionTableName(), p.index(),
-                                    p.rangeStart() == null ? "" : p.rangeStart(), p.rangeEnd() == null ? "" : p.rangeEnd(),
-                                    SnapshotPartition.State.RUNNING, 0, 0, null, null);
-                            writer.write(tableLoad, marker,
+                            writer.write(tableLoad, marker(snapshot, tableLoad, p.index(), p.rangeStart(), p.rangeEnd()),
                                     sink -> reader.read(partition, sink::row, Heartbeat.NONE));
                         }
                     }
@@ -288,6 +295,36 @@ public final class MongoBench {
             workers.shutdownNow();
         }
         return (System.nanoTime() - started) / 1e9;
+    }
+
+    /** Rows already in memory written as one partition: what the destination alone costs. */
+    private static double destinationOnly(PostgresDestination destination, DocumentMapping mapping, String table,
+            List<Value[]> rows) throws Exception {
+        TableLoad tableLoad = prepare(destination, mapping, table);
+        SnapshotLoad snapshot = new SnapshotLoad(Math.abs(table.hashCode()), table, 1);
+        long started = System.nanoTime();
+        try (var writer = destination.openPartitionWriter(snapshot)) {
+            writer.write(tableLoad, marker(snapshot, tableLoad, 0, null, null), sink -> {
+                for (Value[] row : rows) {
+                    sink.row(row);
+                }
+                return rows.size();
+            });
+        }
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    private static TableLoad prepare(PostgresDestination destination, DocumentMapping mapping, String table) {
+        TableId destinationTable = new TableId("public", table);
+        destination.prepare(table, List.of(new TableMapping(mapping.source(), destinationTable, Set.of())),
+                List.of(mapping.schema()));
+        destination.prepareLoad();
+        return new TableLoad(new TableMapping(mapping.source(), destinationTable, Set.of()), mapping.schema());
+    }
+
+    private static SnapshotPartition marker(SnapshotLoad snapshot, TableLoad table, int index, String start, String end) {
+        return new SnapshotPartition(snapshot.mirrorId(), 1, table.partitionTableName(), index,
+                start == null ? "" : start, end == null ? "" : end, SnapshotPartition.State.RUNNING, 0, 0, null, null);
     }
 
     private static MongoStreamSettings settings(DocumentMapping mapping, String mirror) {

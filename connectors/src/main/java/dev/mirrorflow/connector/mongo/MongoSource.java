@@ -61,8 +61,6 @@ public final class MongoSource implements Source {
     /** How often a quiet stream still moves the mirror's position, so that it stays in the oplog. */
     private static final Duration QUIET_POSITION_INTERVAL = Duration.ofSeconds(10);
 
-    private static final int READ_BATCH_DOCUMENTS = 1_000;
-
     private final MirrorSession session;
     private final MongoPeer peer;
     private final List<DocumentMapping> documents;
@@ -187,8 +185,10 @@ public final class MongoSource implements Source {
         public List<SnapshotPartition.Plan> plan(List<TableLoad> tables) {
             List<SnapshotPartition.Plan> plans = new ArrayList<>();
             for (TableLoad table : tables) {
-                List<IdPartition> partitions = IdPartitionPlanner.plan(collection(table.source()),
-                        session.spec().snapshot().rowsPerPartition());
+                MongoCollection<BsonDocument> collection = collection(table.source());
+                List<IdPartition> partitions = IdPartitionPlanner.plan(collection,
+                        IdPartitionPlanner.documentsPerPartition(collection.estimatedDocumentCount(),
+                                session.spec().snapshot().rowsPerPartition(), session.spec().snapshot().parallelism()));
                 for (IdPartition p : partitions) {
                     plans.add(new SnapshotPartition.Plan(table.partitionTableName(), p.index(),
                             p.rangeStart() == null ? "" : p.rangeStart(), p.rangeEnd() == null ? "" : p.rangeEnd()));
@@ -209,7 +209,7 @@ public final class MongoSource implements Source {
                 @Override
                 public PartitionCopy copy(TableLoad table, SnapshotPartition partition) throws Exception {
                     IdPartitionReader reader = new IdPartitionReader(collection(table.source()),
-                            mapping(table.source()), READ_BATCH_DOCUMENTS);
+                            mapping(table.source()), IdPartitionReader.DEFAULT_BATCH_SIZE);
                     return writer.write(table, partition,
                             sink -> reader.read(idPartition(partition), sink::row, Heartbeat.NONE));
                 }

@@ -1,6 +1,7 @@
 package dev.mirrorflow.connector.mongo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
@@ -17,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.bson.BsonDecimal128;
 import org.bson.BsonDocument;
@@ -164,12 +166,43 @@ class MongoIdPartitionsIT {
         assertThat(ids).containsExactlyElementsOf(expected);
     }
 
-    private void killIdleCursorsOf(String ns) {
-        List<Long> ids = new ArrayList<>();
+    @Test
+    void shouldEndTheReadAndItsCursorWhenTheSinkFails() {
+        MongoCollection<BsonDocument> orders = fill("orders", i -> new BsonInt32(i));
+        IdPartitionReader reader = new IdPartitionReader(orders, new DocumentMapping("x", "orders", List.of()), 10);
+        List<String> ids = new ArrayList<>();
+
+        assertThatThrownBy(() -> reader.read(IdPartition.whole(), row -> {
+            ids.add(((Value.Text) row[0]).text());
+            if (ids.size() == 30) {
+                throw new IllegalStateException("the destination went away");
+            }
+        }, Heartbeat.NONE)).isInstanceOf(IllegalStateException.class).hasMessage("the destination went away");
+
+        assertThat(ids).hasSize(30);
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("mirrorflow-mongo-read-x.orders"));
+        List<Document> cursors = new ArrayList<>();
         client.getDatabase("admin").aggregate(List.of(
                 new Document("$currentOp", new Document("idleCursors", true).append("allUsers", true)),
-                new Document("$match", new Document("type", "idleCursor").append("ns", ns))))
-                .forEach(op -> ids.add(op.get("cursor", Document.class).getLong("cursorId")));
+                new Document("$match", new Document("type", "idleCursor").append("ns", db.getName() + ".orders"))))
+                .forEach(cursors::add);
+        assertThat(cursors).as("cursors left open").isEmpty();
+    }
+
+    /**
+     * Kills the reader's cursor while the sink holds the read up. The reader's thread reads a few
+     * batches ahead and then waits, its cursor idle on the server; until then it may be in a round
+     * trip, so the cursor is looked for again for a while.
+     */
+    private void killIdleCursorsOf(String ns) {
+        List<Long> ids = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ids.isEmpty() && System.nanoTime() < deadline) {
+            client.getDatabase("admin").aggregate(List.of(
+                    new Document("$currentOp", new Document("idleCursors", true).append("allUsers", true)),
+                    new Document("$match", new Document("type", "idleCursor").append("ns", ns))))
+                    .forEach(op -> ids.add(op.get("cursor", Document.class).getLong("cursorId")));
+        }
         assertThat(ids).as("the reader's idle cursor").isNotEmpty();
         db.runCommand(new Document("killCursors", "orders").append("cursors", ids));
     }

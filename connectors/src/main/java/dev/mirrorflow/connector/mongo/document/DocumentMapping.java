@@ -4,13 +4,15 @@ import dev.mirrorflow.connector.ColumnSchema;
 import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.TableSchema;
 import dev.mirrorflow.connector.Value;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
 
@@ -33,7 +35,7 @@ public final class DocumentMapping {
     public static final String ID_COLUMN = "_id";
     public static final String DOC_COLUMN = "doc";
 
-    private static final JsonWriterSettings RELAXED = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
+    private static final BsonDocumentCodec DOCUMENT_CODEC = new BsonDocumentCodec();
     private static final JsonWriterSettings CANONICAL =
             JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
     /** What {@link BsonDocument#toJson} writes before the value of a document's only field {@code v}. */
@@ -82,11 +84,13 @@ public final class DocumentMapping {
      * @throws IllegalArgumentException when the document has no {@code _id}
      */
     public Value[] row(BsonDocument document) {
-        BsonValue id = document.get(ID_COLUMN);
+        RelaxedJsonEncoder.Encoded encoded = encode(document);
+        String id = encoded.idText() != null ? encoded.idText()
+                : encoded.idElement() != null ? canonicalJson(encoded.idElement().get(ID_COLUMN)) : null;
         if (id == null) {
             throw new IllegalArgumentException("a document of " + source() + " has no _id");
         }
-        return new Value[] {Value.text(idText(id)), Value.text(documentJson(document))};
+        return new Value[] {Value.text(id), Value.text(encoded.json())};
     }
 
     /** The row a delete names: the {@code _id} as text and {@code doc} NULL. */
@@ -94,14 +98,21 @@ public final class DocumentMapping {
         return new Value[] {Value.text(idText(Objects.requireNonNull(id, "id"))), Value.NULL};
     }
 
-    /** The document minus the excluded fields, as relaxed Extended JSON. */
+    /**
+     * The document minus the excluded fields, as relaxed Extended JSON: the text that
+     * {@code BsonDocument.toJson(JsonMode.RELAXED)} writes for the document after the excluded
+     * fields were removed, written straight from the document's BSON bytes
+     * ({@link RelaxedJsonEncoder}). A {@link RawBsonDocument} (what the load reads) is written
+     * from its own bytes; any other document is first encoded to BSON.
+     */
     public String documentJson(BsonDocument document) {
-        if (excluded.isEmpty()) {
-            return document.toJson(RELAXED);
-        }
-        BsonDocument copy = document.clone();
-        drop(copy, excluded);
-        return copy.toJson(RELAXED);
+        return encode(document).json();
+    }
+
+    private RelaxedJsonEncoder.Encoded encode(BsonDocument document) {
+        RawBsonDocument raw = document instanceof RawBsonDocument r ? r : new RawBsonDocument(document, DOCUMENT_CODEC);
+        ByteBuffer bytes = raw.getByteBuffer().asNIO();
+        return RelaxedJsonEncoder.encode(bytes.array(), bytes.arrayOffset() + bytes.position(), excluded);
     }
 
     /**
@@ -130,31 +141,6 @@ public final class DocumentMapping {
     /** Reads back a value that {@link #canonicalJson} wrote. */
     public static BsonValue parseCanonicalJson(String json) {
         return BsonDocument.parse("{\"v\": " + json + "}").get("v");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void drop(BsonDocument document, Map<String, Object> paths) {
-        for (Map.Entry<String, Object> path : paths.entrySet()) {
-            if (path.getValue() == null) {
-                document.remove(path.getKey());
-                continue;
-            }
-            BsonValue child = document.get(path.getKey());
-            if (child != null) {
-                dropInside(child, (Map<String, Object>) path.getValue());
-            }
-        }
-    }
-
-    private static void dropInside(BsonValue value, Map<String, Object> paths) {
-        if (value.isDocument()) {
-            drop(value.asDocument(), paths);
-        } else if (value.isArray()) {
-            BsonArray array = value.asArray();
-            for (BsonValue element : array) {
-                dropInside(element, paths);
-            }
-        }
     }
 
     @SuppressWarnings("unchecked")

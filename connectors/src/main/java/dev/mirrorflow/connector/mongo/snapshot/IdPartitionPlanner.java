@@ -28,8 +28,24 @@ import org.bson.BsonValue;
 public final class IdPartitionPlanner {
 
     private static final BsonDocument BY_ID = new BsonDocument("_id", new BsonInt32(1));
+    /** A collection is not split for parallelism into partitions smaller than this. */
+    public static final long MIN_PARALLEL_PARTITION_DOCUMENTS = 10_000;
 
     private IdPartitionPlanner() {}
+
+    /**
+     * How many documents each partition of a collection holds under a spec's {@code snapshot}
+     * settings: {@code rowsPerPartition}, or fewer when the collection has less than
+     * {@code parallelism} such partitions, so that it still loads on {@code parallelism} streams
+     * (the destination's COPY is the load's slowest part, and one stream keeps one destination
+     * core busy), but never fewer than {@value #MIN_PARALLEL_PARTITION_DOCUMENTS} for that.
+     *
+     * @param estimatedDocuments the collection's estimated count
+     */
+    public static long documentsPerPartition(long estimatedDocuments, long rowsPerPartition, int parallelism) {
+        long perStream = (Math.max(0, estimatedDocuments) + parallelism - 1) / Math.max(1, parallelism);
+        return Math.min(rowsPerPartition, Math.max(MIN_PARALLEL_PARTITION_DOCUMENTS, perStream));
+    }
 
     /** The kinds of {@code _id} that split into ranges; values of one kind compare with each other. */
     private enum IdKind {

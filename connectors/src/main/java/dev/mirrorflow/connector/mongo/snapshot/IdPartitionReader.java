@@ -11,9 +11,16 @@ import dev.mirrorflow.connector.Value;
 import dev.mirrorflow.connector.mongo.MongoSourceException;
 import dev.mirrorflow.connector.mongo.MongoSourceException.Problem;
 import dev.mirrorflow.connector.mongo.document.DocumentMapping;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * and when the server forgets it anyway (a session timeout, a restart) or the connection breaks,
  * the reader opens a new one just after the last {@code _id} it handed over (in index order,
  * whatever its type), so every document of the partition reaches the sink exactly once. One
- * thread uses a reader; several readers may read one collection's partitions in parallel.
+ * thread uses a reader; several readers may read one collection's partitions in parallel. Each
+ * read runs the cursor and the conversion on a thread of its own, a few thousand rows ahead of
+ * the sink, which it ends with the read.
  */
 public final class IdPartitionReader {
 
@@ -34,6 +43,17 @@ public final class IdPartitionReader {
     /** How many times one partition's read reopens its cursor before it gives up. */
     static final int MAX_REOPENS = 5;
     private static final int BEAT_EVERY_ROWS = 1_000;
+    /**
+     * Rows handed from the read thread to the sink at a time (at most a server batch), and how many
+     * such chunks may wait: the read runs at most a few batches ahead of the sink.
+     */
+    private static final int MAX_CHUNK_ROWS = 500;
+    private static final int CHUNKS_AHEAD = 4;
+    private static final long STOP_WAIT_MILLIS = 10_000;
+    /** The read thread's last chunk (told apart by identity). */
+    private static final List<Value[]> END = Collections.unmodifiableList(new ArrayList<>());
+    /** Documents per server round trip of a load's reads. */
+    public static final int DEFAULT_BATCH_SIZE = 1_000;
 
     /** Where the rows go, e.g. a destination's bulk load; it may throw to end the read. */
     @FunctionalInterface
@@ -44,6 +64,7 @@ public final class IdPartitionReader {
     private final MongoCollection<BsonDocument> collection;
     private final DocumentMapping mapping;
     private final int batchSize;
+    private final int chunkRows;
 
     /**
      * @param batchSize documents per server round trip (e.g. 1000; the server caps a batch at 16 MB)
@@ -55,6 +76,7 @@ public final class IdPartitionReader {
         this.collection = collection;
         this.mapping = mapping;
         this.batchSize = batchSize;
+        this.chunkRows = Math.min(MAX_CHUNK_ROWS, batchSize);
     }
 
     /**
@@ -69,43 +91,166 @@ public final class IdPartitionReader {
      * @throws E what the sink threw
      */
     public <E extends Exception> long read(IdPartition partition, RowSink<E> sink, Heartbeat heartbeat) throws E {
+        Prefetch prefetch = new Prefetch(partition);
+        Thread thread = new Thread(prefetch::run, "mirrorflow-mongo-read-" + mapping.source() + "-" + partition.index());
+        thread.setDaemon(true);
+        thread.start();
         long rows = 0;
-        BsonValue last = null;
-        int reopens = 0;
-        while (true) {
-            try (MongoCursor<BsonDocument> cursor = open(partition, last).cursor()) {
-                while (cursor.hasNext()) {
-                    BsonDocument document = cursor.next();
-                    BsonValue id = document.get(DocumentMapping.ID_COLUMN);
-                    if (last != null && id.equals(last)) {
-                        continue; // The reopened cursor starts at the last _id handed over (min() is inclusive).
-                    }
-                    sink.accept(mapping.row(document));
-                    last = id;
+        try {
+            while (true) {
+                List<Value[]> chunk = prefetch.take();
+                if (chunk == END) {
+                    return rows;
+                }
+                for (Value[] row : chunk) {
+                    sink.accept(row);
                     rows++;
                     if (rows % BEAT_EVERY_ROWS == 0) {
                         heartbeat.beat(rows);
                     }
                 }
-                return rows;
-            } catch (MongoCursorNotFoundException | MongoSocketException e) {
-                if (++reopens > MAX_REOPENS) {
-                    throw new MongoSourceException(Problem.UNAVAILABLE, "reading " + where(partition)
-                            + " failed " + reopens + " times (" + e.getMessage() + "); retrying", e);
-                }
-                log.warn("reading {} lost its cursor after {} documents ({}); continuing after the last _id",
-                        where(partition), rows, e instanceof MongoCursorNotFoundException c ? c.getErrorMessage()
-                                : firstLine(e.getMessage()));
-            } catch (MongoException e) {
-                throw new MongoSourceException(e.getCode() == 13 ? Problem.NOT_AUTHORIZED : Problem.OTHER,
-                        "reading " + where(partition) + " failed (code " + e.getCode() + ": " + firstLine(e.getMessage())
-                                + ")" + (e.getCode() == 13 ? "; grant the source's user find on it" : "; retrying"), e);
+            }
+        } finally {
+            prefetch.stop();
+            try {
+                // After a failure the read thread ends at its next document or round trip.
+                thread.join(STOP_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
 
-    private FindIterable<BsonDocument> open(IdPartition partition, BsonValue after) {
-        FindIterable<BsonDocument> find = collection.find(partition.filter()).sort(BY_ID).hint(BY_ID)
+    /**
+     * The partition's documents read and converted on a thread of their own, a few chunks ahead of
+     * the sink, so that the server's round trips and the conversion overlap the sink's writes
+     * instead of taking turns with them.
+     */
+    private final class Prefetch {
+
+        private final IdPartition partition;
+        private final BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(CHUNKS_AHEAD);
+        private volatile boolean stopped;
+
+        Prefetch(IdPartition partition) {
+            this.partition = partition;
+        }
+
+        /** The next chunk of rows, or {@link #END}; throws what the read thread failed with. */
+        @SuppressWarnings("unchecked")
+        List<Value[]> take() {
+            Object next;
+            try {
+                next = chunks.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MongoSourceException(Problem.OTHER, "reading " + where(partition) + " was interrupted", e);
+            }
+            if (next instanceof RuntimeException e) {
+                throw e;
+            }
+            if (next instanceof Error e) {
+                throw e;
+            }
+            return (List<Value[]>) next;
+        }
+
+        void stop() {
+            stopped = true;
+            chunks.clear();
+        }
+
+        void run() {
+            try {
+                read();
+            } catch (Stopped e) {
+                // The sink failed or the read is over; nobody takes chunks any more.
+            } catch (RuntimeException | Error e) {
+                try {
+                    hand(e);
+                } catch (Stopped ignored) {
+                    // Nobody is left to tell.
+                }
+            }
+        }
+
+        private void read() {
+            long rows = 0;
+            List<Value[]> chunk = new ArrayList<>(chunkRows);
+            // The last document converted; its _id is looked up only when a cursor must be reopened.
+            RawBsonDocument lastDocument = null;
+            int reopens = 0;
+            while (true) {
+                BsonValue last = lastDocument == null ? null : lastDocument.get(DocumentMapping.ID_COLUMN);
+                try (MongoCursor<RawBsonDocument> cursor = open(partition, last).cursor()) {
+                    boolean first = true;
+                    while (cursor.hasNext()) {
+                        RawBsonDocument document = cursor.next();
+                        if (first && last != null && last.equals(document.get(DocumentMapping.ID_COLUMN))) {
+                            first = false;
+                            continue; // The reopened cursor starts at the last _id converted (min() is inclusive).
+                        }
+                        first = false;
+                        chunk.add(mapping.row(document));
+                        lastDocument = document;
+                        rows++;
+                        if (chunk.size() == chunkRows) {
+                            hand(chunk);
+                            chunk = new ArrayList<>(chunkRows);
+                        }
+                    }
+                    if (!chunk.isEmpty()) {
+                        hand(chunk);
+                    }
+                    hand(END);
+                    return;
+                } catch (MongoCursorNotFoundException | MongoSocketException e) {
+                    if (++reopens > MAX_REOPENS) {
+                        throw new MongoSourceException(Problem.UNAVAILABLE, "reading " + where(partition)
+                                + " failed " + reopens + " times (" + e.getMessage() + "); retrying", e);
+                    }
+                    log.warn("reading {} lost its cursor after {} documents ({}); continuing after the last _id",
+                            where(partition), rows, e instanceof MongoCursorNotFoundException c ? c.getErrorMessage()
+                                    : firstLine(e.getMessage()));
+                } catch (MongoException e) {
+                    if (stopped) {
+                        throw new Stopped();
+                    }
+                    throw new MongoSourceException(e.getCode() == 13 ? Problem.NOT_AUTHORIZED : Problem.OTHER,
+                            "reading " + where(partition) + " failed (code " + e.getCode() + ": "
+                                    + firstLine(e.getMessage()) + ")"
+                                    + (e.getCode() == 13 ? "; grant the source's user find on it" : "; retrying"), e);
+                }
+            }
+        }
+
+        /** Hands a chunk, {@link #END} or a failure over, waiting while the sink is behind. */
+        private void hand(Object item) {
+            try {
+                while (!chunks.offer(item, 100, TimeUnit.MILLISECONDS)) {
+                    if (stopped) {
+                        throw new Stopped();
+                    }
+                }
+            } catch (InterruptedException e) {
+                throw new Stopped();
+            }
+            if (stopped) {
+                throw new Stopped();
+            }
+        }
+    }
+
+    /** Ends the read thread once the sink stopped taking chunks. */
+    private static final class Stopped extends RuntimeException {
+        Stopped() {
+            super(null, null, false, false);
+        }
+    }
+
+    private FindIterable<RawBsonDocument> open(IdPartition partition, BsonValue after) {
+        // Raw documents: the mapping writes JSON straight from their bytes, nothing is decoded twice.
+        FindIterable<RawBsonDocument> find = collection.withDocumentClass(RawBsonDocument.class).find(partition.filter()).sort(BY_ID).hint(BY_ID)
                 .batchSize(batchSize).noCursorTimeout(true);
         if (after != null) {
             // An index bound rather than "_id > after": range operators skip _ids of other types.

@@ -40,7 +40,7 @@ public final class ChangeEvents {
      * @throws MongoSourceException non-retryable, saying to resync, for a drop, rename or
      *     dropDatabase of a mapped collection, a rename onto one, and an invalidate
      */
-    public Optional<Change.Row> toRow(ChangeStreamDocument<BsonDocument> event) {
+    public Optional<Change.Row> toRow(ChangeStreamDocument<? extends BsonDocument> event) {
         String type = event.getOperationTypeString();
         BsonDocument ns = event.getNamespaceDocument();
         TableId collection = ns == null ? null : tableOf(ns);

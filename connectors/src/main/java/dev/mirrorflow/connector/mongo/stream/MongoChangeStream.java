@@ -27,6 +27,7 @@ import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonString;
 import org.bson.BsonTimestamp;
+import org.bson.RawBsonDocument;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +73,7 @@ public final class MongoChangeStream implements ChangeStream {
     private final MongoStreamSettings settings;
     private final Map<TableId, DocumentMapping> mappings;
     private final ChangeEvents events;
-    private MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor;
+    private MongoChangeStreamCursor<ChangeStreamDocument<RawBsonDocument>> cursor;
 
     /** The changes of the batch being filled; kept across calls so that a stopped call loses nothing. */
     private final List<Change> pending = new ArrayList<>();
@@ -82,7 +83,7 @@ public final class MongoChangeStream implements ChangeStream {
     /** The transaction of the last event read into the pending batch, or null when it had none. */
     private String pendingTransaction;
     /** An event read from the cursor that starts the next batch. */
-    private ChangeStreamDocument<BsonDocument> carried;
+    private ChangeStreamDocument<RawBsonDocument> carried;
     /** The position of the last batch handed out, or the one the stream was opened at. */
     private String deliveredPosition;
     private long lastDeliveredNanos = System.nanoTime();
@@ -141,7 +142,7 @@ public final class MongoChangeStream implements ChangeStream {
                 // A server that sends no post-batch resume token with its first reply gives one after a poll.
                 // The stream then starts after what that poll returned: the position is the token after it,
                 // so the event (if one came) is behind the position, not in a batch, exactly as for a later open.
-                ChangeStreamDocument<BsonDocument> first = poll();
+                ChangeStreamDocument<RawBsonDocument> first = poll();
                 token = first == null ? cursor.getResumeToken() : first.getResumeToken();
             }
             if (token == null) {
@@ -174,7 +175,7 @@ public final class MongoChangeStream implements ChangeStream {
                 return Optional.empty();
             }
             tick.run();
-            ChangeStreamDocument<BsonDocument> event = carried != null ? carried : poll();
+            ChangeStreamDocument<RawBsonDocument> event = carried != null ? carried : poll();
             carried = null;
             long now = System.nanoTime();
             if (event != null) {
@@ -211,7 +212,7 @@ public final class MongoChangeStream implements ChangeStream {
     }
 
     /** The multi-document transaction an event belongs to (its session and transaction number), or null. */
-    private static String transactionOf(ChangeStreamDocument<BsonDocument> event) {
+    private static String transactionOf(ChangeStreamDocument<RawBsonDocument> event) {
         if (event.getLsid() == null || event.getTxnNumber() == null) {
             return null;
         }
@@ -229,7 +230,7 @@ public final class MongoChangeStream implements ChangeStream {
     }
 
     /** Adds the event's row (if any) to the pending batch, or ends the stream for events that end the mirror. */
-    private void handle(ChangeStreamDocument<BsonDocument> event) {
+    private void handle(ChangeStreamDocument<RawBsonDocument> event) {
         Optional<Change.Row> row = events.toRow(event);
         if (row.isPresent()) {
             if (pending.isEmpty()) {
@@ -240,7 +241,7 @@ public final class MongoChangeStream implements ChangeStream {
         pendingPosition = event.getResumeToken();
     }
 
-    private ChangeStreamDocument<BsonDocument> poll() {
+    private ChangeStreamDocument<RawBsonDocument> poll() {
         try {
             return cursor.tryNext();
         } catch (MongoException e) {
@@ -293,20 +294,21 @@ public final class MongoChangeStream implements ChangeStream {
                 && e.getMessage().contains("resume token was not found");
     }
 
-    private MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> openCursor(BsonDocument resumeAfter,
+    private MongoChangeStreamCursor<ChangeStreamDocument<RawBsonDocument>> openCursor(BsonDocument resumeAfter,
             BsonTimestamp startAt) {
         List<BsonDocument> pipeline = List.of(new BsonDocument("$match", filter()));
         Set<String> databases = new LinkedHashSet<>();
         mappings.keySet().forEach(t -> databases.add(t.schema()));
-        ChangeStreamIterable<BsonDocument> iterable;
+        // Full documents stay raw: the mapping writes their JSON straight from the bytes.
+        ChangeStreamIterable<RawBsonDocument> iterable;
         if (mappings.size() == 1) {
             TableId only = mappings.keySet().iterator().next();
             iterable = client.getDatabase(only.schema()).getCollection(only.name(), BsonDocument.class)
-                    .watch(pipeline, BsonDocument.class);
+                    .watch(pipeline, RawBsonDocument.class);
         } else if (databases.size() == 1) {
-            iterable = client.getDatabase(databases.iterator().next()).watch(pipeline, BsonDocument.class);
+            iterable = client.getDatabase(databases.iterator().next()).watch(pipeline, RawBsonDocument.class);
         } else {
-            iterable = client.watch(pipeline, BsonDocument.class);
+            iterable = client.watch(pipeline, RawBsonDocument.class);
         }
         iterable = iterable.fullDocument(FullDocument.UPDATE_LOOKUP)
                 .maxAwaitTime(MAX_AWAIT_MILLIS, TimeUnit.MILLISECONDS)
