@@ -22,10 +22,17 @@
 # destination tables are emptied and the cluster checkpointed. The sides alternate for
 # BENCH_ROUNDS rounds, each side's best run counts, and every mirrorflow JVM's result is checked
 # against the source (counts and ordered checksums).
+#
+# End to end (BENCH_E2E=1, the default): what a user waits for, from `mirror create` until the
+# catalog says RUNNING with both tables loaded, through the real CLI (`java -jar mirrorflow.jar`)
+# and a worker process started before (on a task queue of its own on the dev Temporal server),
+# with the spec's defaults; each round's mirror is dropped again with its destination tables.
+# Printed against the keyed baseline pipe of the same round: `e2e over the pipe: +X.XXs (target
+# <= +1.00s)`, with when each phase began.
 # Not a test: it prints figures, ending with `ratio: X.XX (target >= 1.5)`.
 #
 # Environment: BENCH_ROWS (1000000), BENCH_WIDE_ROWS (200000), BENCH_PARALLELISM ("2 3 4"),
-# BENCH_ROWS_PER_PARTITION (50000), BENCH_ROUNDS (3), MIRRORFLOW_DEV_PG_PORT (55432).
+# BENCH_ROWS_PER_PARTITION (50000), BENCH_ROUNDS (3), BENCH_E2E (1), MIRRORFLOW_DEV_PG_PORT (55432).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -35,6 +42,7 @@ WIDE_ROWS="${BENCH_WIDE_ROWS:-200000}"
 PARALLELISMS="${BENCH_PARALLELISM:-2 3 4}"
 ROWS_PER_PARTITION="${BENCH_ROWS_PER_PARTITION:-50000}"
 ROUNDS="${BENCH_ROUNDS:-3}"
+E2E="${BENCH_E2E:-1}"
 PG_PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
 export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
 JDBC="jdbc:postgresql://127.0.0.1:$PG_PORT"
@@ -51,6 +59,10 @@ say "building (mvn -pl connectors -am package -DskipTests)"
 mvn -B -q -Dstyle.color=never -pl connectors -am -DskipTests package exec:exec -Dexec.executable=echo \
   -Dexec.args='%classpath' -Dexec.classpathScope=test -Dexec.outputFile=target/bench-classpath.txt >/dev/null
 CP="$(cat connectors/target/bench-classpath.txt)"
+if [ "$E2E" = 1 ]; then
+  say "building the mirrorflow jar (mvn -pl worker -am package -DskipTests)"
+  mvn -B -q -Dstyle.color=never -pl worker -am -DskipTests package >/dev/null
+fi
 
 if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then
   scripts/dev-env.sh up >&2
@@ -62,15 +74,26 @@ DST="mf_bench_dst_$SUFFIX"
 DST_MF="mf_bench_dstmf_$SUFFIX"
 DST_NK="mf_bench_dstnk_$SUFFIX"
 CAT="mf_bench_cat_$SUFFIX"
+DST_E2E="mf_bench_dste2e_$SUFFIX"
+CAT_E2E="mf_bench_cate2e_$SUFFIX"
 JAVA_LOG="$(mktemp)"
+E2E_DIR="$(mktemp -d)"
+WORKER_PID=""
 cleanup() {
-  rm -f "$JAVA_LOG"
-  for db in "$SRC" "$DST" "$DST_MF" "$DST_NK" "$CAT"; do
+  if [ -n "$WORKER_PID" ]; then
+    kill "$WORKER_PID" 2>/dev/null || true
+    wait "$WORKER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$JAVA_LOG" "$E2E_DIR"
+  # A mirror whose drop did not finish leaves its slot, which would keep the database from going.
+  q postgres "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+              WHERE database = '$SRC' AND NOT active" >/dev/null 2>&1 || true
+  for db in "$SRC" "$DST" "$DST_MF" "$DST_NK" "$CAT" "$DST_E2E" "$CAT_E2E"; do
     q postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
   done
 }
 trap cleanup EXIT
-for db in "$SRC" "$DST" "$DST_MF" "$DST_NK" "$CAT"; do q postgres "CREATE DATABASE $db"; done
+for db in "$SRC" "$DST" "$DST_MF" "$DST_NK" "$CAT" "$DST_E2E" "$CAT_E2E"; do q postgres "CREATE DATABASE $db"; done
 
 DDL="
 CREATE TABLE t (
@@ -203,11 +226,79 @@ mirrorflow_once() {
   echo $times
 }
 
+# The CLI and the worker of the end-to-end runs: a catalog, a state directory (secret key) and a
+# task queue of their own, so nothing else on the shared dev servers takes their work.
+mirrorflow_cli() {
+  MIRRORFLOW_CATALOG_URL="$JDBC/$CAT_E2E" MIRRORFLOW_CATALOG_USER=mirrorflow MIRRORFLOW_CATALOG_PASSWORD=mirrorflow \
+  MIRRORFLOW_STATE_DIR="$E2E_DIR/state" MIRRORFLOW_TASK_QUEUE="bench-snapshot-$SUFFIX" \
+  MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}" \
+    java ${MIRRORFLOW_JAVA_OPTS:-} -jar "$ROOT/worker/target/mirrorflow.jar" "$@"
+}
+
+start_e2e_worker() {
+  printf 'mirrorflow' >"$E2E_DIR/password"
+  mirrorflow_cli peer create bench_src --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$SRC" \
+    --password-file "$E2E_DIR/password" >/dev/null
+  mirrorflow_cli peer create bench_dst --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$DST_E2E" \
+    --password-file "$E2E_DIR/password" >/dev/null
+  mirrorflow_cli worker >"$E2E_DIR/worker.log" 2>&1 &
+  WORKER_PID=$!
+  local deadline=$((SECONDS + 120))
+  until grep -q "polling task queue" "$E2E_DIR/worker.log"; do
+    [ "$SECONDS" -lt "$deadline" ] && kill -0 "$WORKER_PID" 2>/dev/null \
+      || { tail -30 "$E2E_DIR/worker.log" >&2; echo "snapshot-bench: the worker did not start" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+
+# One mirror from `mirror create` until RUNNING; prints its seconds. The catalog is polled every
+# 20 ms, which is the resolution of the figure.
+e2e_once() {
+  local round="$1" name="bench_$1" start phase deadline seconds
+  cat >"$E2E_DIR/$name.yaml" <<YAML
+name: $name
+source: bench_src
+destination: bench_dst
+tables:
+  - source: public.t
+  - source: public.w
+YAML
+  q "$DST_E2E" "CHECKPOINT"
+  start="$(now)"
+  mirrorflow_cli mirror create -f "$E2E_DIR/$name.yaml" >"$E2E_DIR/create.out" 2>&1 \
+    || { cat "$E2E_DIR/create.out" >&2; echo "snapshot-bench: mirror create failed" >&2; exit 1; }
+  local created; created="$(now)"
+  deadline=$((SECONDS + 600))
+  while :; do
+    phase="$(q "$CAT_E2E" "SELECT phase FROM mirrorflow.mirrors WHERE name = '$name' AND dropped_at IS NULL")"
+    [ "$phase" = RUNNING ] && break
+    case "$phase" in FAILED|TERMINATED|COMPLETED) tail -30 "$E2E_DIR/worker.log" >&2
+      echo "snapshot-bench: mirror $name ended $phase" >&2; exit 1;; esac
+    [ "$SECONDS" -lt "$deadline" ] || { echo "snapshot-bench: mirror $name not RUNNING after 600 s" >&2; exit 1; }
+    sleep 0.02
+  done
+  seconds="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')"
+  verify "end to end" "$DST_E2E"
+  verify_keys "$DST_E2E"
+  say "  end to end: ${seconds}s from mirror create to RUNNING ($(awk -v a="$start" -v b="$created" 'BEGIN { printf "%.3f", b - a }')s in mirror create); phases began at $(q "$CAT_E2E" "
+    SELECT 'recorded +' || to_char(extract(epoch FROM m.created_at) - $start, 'FM990.000') || 's, '
+           || string_agg(e.phase || ' +' || to_char(extract(epoch FROM e.occurred_at) - $start, 'FM990.000') || 's', ', '
+                         ORDER BY e.id)
+    FROM mirrorflow.mirror_events e JOIN mirrorflow.mirrors m ON m.id = e.mirror_id
+    WHERE m.name = '$name' AND m.dropped_at IS NULL AND e.kind = 'PHASE' GROUP BY m.created_at")"
+  mirrorflow_cli mirror drop "$name" --drop-destination --timeout 120s >/dev/null \
+    || { tail -30 "$E2E_DIR/worker.log" >&2; echo "snapshot-bench: mirror drop $name failed" >&2; exit 1; }
+  echo "$seconds"
+}
+
 faster() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == "" || a < b) }'; }
 
 best_baseline=""
 best_keyless=""
 best_keyless_keyed=""
+best_e2e=""
+best_e2e_gap=""
+[ "$E2E" != 1 ] || start_e2e_worker
 declare -A best_warm best_cold
 generation=0
 for round in $(seq 1 "$ROUNDS"); do
@@ -216,6 +307,16 @@ for round in $(seq 1 "$ROUNDS"); do
   say "  pipe into key-less tables: ${keyless}s, with the keys built after it: ${keyless_keyed}s (for information)"
   faster "$keyless" "$best_keyless" && best_keyless="$keyless"
   faster "$keyless_keyed" "$best_keyless_keyed" && best_keyless_keyed="$keyless_keyed"
+  if [ "$E2E" = 1 ]; then
+    pipe="$(baseline_once)"
+    say "  baseline: ${pipe}s"
+    faster "$pipe" "$best_baseline" && best_baseline="$pipe"
+    e2e="$(e2e_once "$round")"
+    gap="$(awk -v e="$e2e" -v p="$pipe" 'BEGIN { printf "%.3f", e - p }')"
+    say "  end to end over this round's pipe: +${gap}s"
+    faster "$e2e" "$best_e2e" && best_e2e="$e2e"
+    faster "$gap" "$best_e2e_gap" && best_e2e_gap="$gap"
+  fi
   for p in $PARALLELISMS; do
     seconds="$(baseline_once)"
     [ "$round$p" != "1${PARALLELISMS%% *}" ] || verify "baseline"
@@ -249,6 +350,10 @@ echo "rows: $TOTAL (t: $ROWS narrow, w: $WIDE_ROWS wide), cores: $(nproc), load 
 echo "baseline (psql binary COPY | psql binary COPY into keyed tables, one stream, best of $runs): ${best_baseline}s, $baseline_rate rows/s"
 echo "for information: the same pipe into key-less tables ${best_keyless}s, then ADD PRIMARY KEY: ${best_keyless_keyed}s in all (best of $ROUNDS)"
 echo "mirrorflow cold (first load in a fresh JVM, best of $runs over parallelism $PARALLELISMS): ${best_cold_seconds}s, $cold_rate rows/s"
+if [ "$E2E" = 1 ]; then
+  echo "end to end (mirror create until RUNNING with both tables loaded, CLI + worker process, default spec, best of $ROUNDS): ${best_e2e}s"
+  echo "e2e over the pipe: +${best_e2e_gap}s (smallest gap to the same round's pipe; target <= +1.00s)"
+fi
 awk -v m="$cold_rate" -v b="$baseline_rate" 'BEGIN { printf "cold ratio: %.2f (target >= 1.5)\n", m / b }'
 echo "mirrorflow warm (second load in the same JVM, parallelism $best_parallelism (fastest of $PARALLELISMS), $ROWS_PER_PARTITION rows/partition, best of $ROUNDS): ${best_seconds}s, $mirrorflow_rate rows/s"
 awk -v m="$mirrorflow_rate" -v b="$baseline_rate" 'BEGIN { printf "ratio: %.2f (target >= 1.5)\n", m / b }'
