@@ -82,7 +82,8 @@ WORKER_PID=""
 cleanup() {
   if [ -n "$WORKER_PID" ]; then
     kill "$WORKER_PID" 2>/dev/null || true
-    wait "$WORKER_PID" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$WORKER_PID" 2>/dev/null || true
   fi
   rm -rf "$JAVA_LOG" "$E2E_DIR"
   # A mirror whose drop did not finish leaves its slot, which would keep the database from going.
@@ -241,7 +242,12 @@ start_e2e_worker() {
     --password-file "$E2E_DIR/password" >/dev/null
   mirrorflow_cli peer create bench_dst --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$DST_E2E" \
     --password-file "$E2E_DIR/password" >/dev/null
-  mirrorflow_cli worker >"$E2E_DIR/worker.log" 2>&1 &
+  # exec: $! is then the worker's JVM itself, which the cleanup stops.
+  (export MIRRORFLOW_CATALOG_URL="$JDBC/$CAT_E2E" MIRRORFLOW_CATALOG_USER=mirrorflow \
+     MIRRORFLOW_CATALOG_PASSWORD=mirrorflow MIRRORFLOW_STATE_DIR="$E2E_DIR/state" \
+     MIRRORFLOW_TASK_QUEUE="bench-snapshot-$SUFFIX" \
+     MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}"
+   exec java ${MIRRORFLOW_JAVA_OPTS:-} -jar "$ROOT/worker/target/mirrorflow.jar" worker) >"$E2E_DIR/worker.log" 2>&1 &
   WORKER_PID=$!
   local deadline=$((SECONDS + 120))
   until grep -q "polling task queue" "$E2E_DIR/worker.log"; do
