@@ -304,6 +304,7 @@ best_keyless=""
 best_keyless_keyed=""
 best_e2e=""
 best_e2e_gap=""
+baseline_runs=0
 [ "$E2E" != 1 ] || start_e2e_worker
 declare -A best_warm best_cold
 generation=0
@@ -315,6 +316,7 @@ for round in $(seq 1 "$ROUNDS"); do
   faster "$keyless_keyed" "$best_keyless_keyed" && best_keyless_keyed="$keyless_keyed"
   if [ "$E2E" = 1 ]; then
     pipe="$(baseline_once)"
+    baseline_runs=$((baseline_runs + 1))
     say "  baseline: ${pipe}s"
     faster "$pipe" "$best_baseline" && best_baseline="$pipe"
     e2e="$(e2e_once "$round")"
@@ -325,6 +327,7 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
   for p in $PARALLELISMS; do
     seconds="$(baseline_once)"
+    baseline_runs=$((baseline_runs + 1))
     [ "$round$p" != "1${PARALLELISMS%% *}" ] || verify "baseline"
     say "  baseline: ${seconds}s, $(rate "$TOTAL" "$seconds") rows/s"
     faster "$seconds" "$best_baseline" && best_baseline="$seconds"
@@ -353,7 +356,7 @@ mirrorflow_rate="$(rate "$TOTAL" "$best_seconds")"
 cold_rate="$(rate "$TOTAL" "$best_cold_seconds")"
 runs=$((ROUNDS * $(wc -w <<<"$PARALLELISMS")))
 echo "rows: $TOTAL (t: $ROWS narrow, w: $WIDE_ROWS wide), cores: $(nproc), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "baseline (psql binary COPY | psql binary COPY into keyed tables, one stream, best of $runs): ${best_baseline}s, $baseline_rate rows/s"
+echo "baseline (psql binary COPY | psql binary COPY into keyed tables, one stream, best of $baseline_runs): ${best_baseline}s, $baseline_rate rows/s"
 echo "for information: the same pipe into key-less tables ${best_keyless}s, then ADD PRIMARY KEY: ${best_keyless_keyed}s in all (best of $ROUNDS)"
 echo "mirrorflow cold (first load in a fresh JVM, best of $runs over parallelism $PARALLELISMS): ${best_cold_seconds}s, $cold_rate rows/s"
 if [ "$E2E" = 1 ]; then
