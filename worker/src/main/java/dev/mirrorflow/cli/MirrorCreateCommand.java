@@ -68,7 +68,10 @@ final class MirrorCreateCommand implements Callable<Integer> {
         } catch (SpecException e) {
             unreadable = e;
         }
-        try (Catalog catalog = CatalogSession.open(connection)) {
+        // Connecting to Temporal is a good part of this command's time (gRPC's start): it runs beside
+        // the catalog and the checks, and is waited for before the catalog is written.
+        try (TemporalConnecting connecting = TemporalConnecting.start(connection.temporalSettings());
+                Catalog catalog = CatalogSession.open(connection)) {
             MirrorSpec mirror = readFor(catalog, parsed, unreadable);
             CatalogSession.refuseDuringMaintenance(catalog, "create mirror " + mirror.name());
             if (catalog.mirrors().findLive(mirror.name()).isPresent()) {
@@ -86,7 +89,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
 
             // Temporal is checked before the catalog is written, so an unreachable Temporal
             // leaves nothing behind.
-            try (TemporalConnection temporal = TemporalConnection.open(connection.temporalSettings(), "mirrorflow-cli")) {
+            try (TemporalConnection temporal = connecting.connection()) {
                 // The checks above take seconds: a maintenance window opened meanwhile still refuses.
                 MaintenanceGuard.refuseIfActive(catalog);
                 MirrorRow row = catalog.mirrors().create(new NewMirror(mirror.name(), mirror.source(),
@@ -108,6 +111,58 @@ final class MirrorCreateCommand implements Callable<Integer> {
                     + "mirrorflow mirror status %s --watch%n", mirror.name(), MirrorWorkflow.workflowId(mirror.name()),
                     mirror.name());
             return 0;
+        }
+    }
+
+    /**
+     * A connection to Temporal being opened on a thread of its own. A failure to connect is
+     * thrown by {@link #connection()}, where the command would have connected itself, so the
+     * checks before still come first; a connection nobody took is closed.
+     */
+    private static final class TemporalConnecting implements AutoCloseable {
+
+        private final java.util.concurrent.CompletableFuture<TemporalConnection> opening;
+        private boolean taken;
+
+        private TemporalConnecting(java.util.concurrent.CompletableFuture<TemporalConnection> opening) {
+            this.opening = opening;
+        }
+
+        static TemporalConnecting start(TemporalConnection.Settings settings) {
+            java.util.concurrent.CompletableFuture<TemporalConnection> opening = new java.util.concurrent.CompletableFuture<>();
+            Thread connector = new Thread(() -> {
+                try {
+                    opening.complete(TemporalConnection.open(settings, "mirrorflow-cli"));
+                } catch (Throwable e) {
+                    opening.completeExceptionally(e);
+                }
+            }, "mirrorflow-cli-temporal-connect");
+            connector.setDaemon(true);
+            connector.start();
+            return new TemporalConnecting(opening);
+        }
+
+        /** The connection, once open; the caller closes it. */
+        TemporalConnection connection() {
+            taken = true;
+            try {
+                return opening.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException cause) {
+                    throw cause;
+                }
+                if (e.getCause() instanceof Error cause) {
+                    throw cause;
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!taken) {
+                opening.thenAccept(TemporalConnection::close);
+            }
         }
     }
 

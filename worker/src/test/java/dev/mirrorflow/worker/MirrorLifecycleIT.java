@@ -409,6 +409,35 @@ class MirrorLifecycleIT {
     }
 
     @Test
+    void shouldReportAFailingCheckBeforeAnUnreachableTemporalAndKeepNothingForEither() throws Exception {
+        String name = "notemporal_" + ScratchDatabase.randomSuffix();
+        bed.peers(name);
+        // Temporal is connected to while the checks run: the check's problem is still the one said.
+        MirrorTestBed.Run missingTable = bed.cliWithTemporalAt("127.0.0.1:1", "mirror", "create", "-f",
+                bed.mirrorSpec(name, """
+                        tables:
+                          - source: public.does_not_exist
+                        """.formatted(name)).toString());
+        assertThat(missingTable.exit()).isEqualTo(1);
+        assertThat(missingTable.err().strip()).contains("table public.does_not_exist does not exist")
+                .doesNotContain("Temporal").doesNotContain("\n");
+
+        MirrorTestBed.Run unreachable = bed.cliWithTemporalAt("127.0.0.1:1", "mirror", "create", "-f",
+                bed.mirrorSpec(name, """
+                        tables:
+                          - source: public.orders
+                        """.formatted(name)).toString());
+        assertThat(unreachable.exit()).isEqualTo(1);
+        assertThat(unreachable.err().strip()).startsWith("mirrorflow: cannot reach Temporal at 127.0.0.1:1")
+                .contains("MIRRORFLOW_TEMPORAL_ADDRESS").doesNotContain("\n");
+        try (dev.mirrorflow.catalog.Catalog catalog = dev.mirrorflow.catalog.Catalog.open(bed.catalogDb.catalogConfig())) {
+            assertThat(catalog.mirrors().findLatest(name)).isEmpty();
+        }
+        assertThat(count(bed.source, "SELECT count(*) FROM pg_publication WHERE pubname = 'mirrorflow_" + name + "'"))
+                .isZero();
+    }
+
+    @Test
     void shouldKeepNoCatalogRowWhenTheWorkflowCannotStart() throws Exception {
         String name = "nostart_" + ScratchDatabase.randomSuffix();
         bed.peers(name);

@@ -48,45 +48,67 @@ class MirrorTableKeysIT extends WorkerTestClass {
                 "ALTER TABLE indexed REPLICA IDENTITY USING INDEX indexed_id",
                 "INSERT INTO indexed VALUES (1, 'a'), (2, 'b'), (3, 'c')");
         bed.peers(name);
-        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
-                tables:
-                  - source: public.t
-                  - source: public.mixed
-                  - source: public.measures
-                  - source: public.indexed
-                batchSize: 100
-                idleTimeout: 200ms
-                """.formatted(name)).toString());
-        bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
-        // The initial load of the partitioned table: its parent has no storage of its own.
-        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
-        assertThat(rows(bed.destination, "measures")).isEqualTo(rows(bed.source, "measures"));
-        assertThat(count(bed.destination, "SELECT count(*) FROM measures")).isEqualTo(400);
+        SecretScan.LogWatch logs = SecretScan.LogWatch.attach(bed.password);
+        try {
+            bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
+                    tables:
+                      - source: public.t
+                      - source: public.mixed
+                      - source: public.measures
+                      - source: public.indexed
+                    batchSize: 100
+                    idleTimeout: 200ms
+                    """.formatted(name)).toString());
+            bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
+            // The initial load of the partitioned table: its parent has no storage of its own.
+            bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+            assertThat(rows(bed.destination, "measures")).isEqualTo(rows(bed.source, "measures"));
+            assertThat(count(bed.destination, "SELECT count(*) FROM measures")).isEqualTo(400);
+            // The tables the mirror created were loaded without their keys, which were built after the
+            // load, in the source's key order, before the stream applied anything by them.
+            logs.assertNoSecretLogged("mirror " + name + ": loading destination table public.t without its primary key");
+            logs.assertNoSecretLogged("mirror " + name + ": built the primary key of destination table public.measures");
+            assertThat(primaryKeys(bed.destination)).isEqualTo("indexed: PRIMARY KEY (id); measures: PRIMARY KEY (id, at);"
+                    + " mixed: PRIMARY KEY (code, id); t: PRIMARY KEY (b, a)");
 
-        bed.source.execute("UPDATE t SET a = a + 1000 WHERE a = 5",
-                "UPDATE mixed SET code = 'z', id = 10 WHERE id = 1",
-                "UPDATE mixed SET code = 'y' WHERE id = 2",
-                "INSERT INTO measures VALUES (1000, '2026-03-01', 'streamed')",
-                // Rows that move between partitions, and one that stays.
-                "UPDATE measures SET at = at + 365 WHERE id % 10 = 0 AND at < '2026-01-01'",
-                "UPDATE measures SET at = at - 365 WHERE id % 10 = 5 AND at >= '2026-01-01'",
-                "UPDATE measures SET v = 'changed' WHERE id = 7",
-                "DELETE FROM measures WHERE id % 7 = 0",
-                "UPDATE indexed SET id = 20, v = 'moved' WHERE id = 2",
-                "DELETE FROM indexed WHERE id = 3");
-        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
+            bed.source.execute("UPDATE t SET a = a + 1000 WHERE a = 5",
+                    "UPDATE mixed SET code = 'z', id = 10 WHERE id = 1",
+                    "UPDATE mixed SET code = 'y' WHERE id = 2",
+                    "INSERT INTO measures VALUES (1000, '2026-03-01', 'streamed')",
+                    // Rows that move between partitions, and one that stays.
+                    "UPDATE measures SET at = at + 365 WHERE id % 10 = 0 AND at < '2026-01-01'",
+                    "UPDATE measures SET at = at - 365 WHERE id % 10 = 5 AND at >= '2026-01-01'",
+                    "UPDATE measures SET v = 'changed' WHERE id = 7",
+                    "DELETE FROM measures WHERE id % 7 = 0",
+                    "UPDATE indexed SET id = 20, v = 'moved' WHERE id = 2",
+                    "DELETE FROM indexed WHERE id = 3");
+            bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "60s");
 
-        assertThat(rows(bed.destination, "t")).isEqualTo("(1005,105,five);(105,5,\"hundred and five\")")
-                .isEqualTo(rows(bed.source, "t"));
-        assertThat(rows(bed.destination, "mixed")).isEqualTo("(10,z,one);(2,y,two)")
-                .isEqualTo(rows(bed.source, "mixed"));
-        assertThat(rows(bed.destination, "measures")).isEqualTo(rows(bed.source, "measures"));
-        assertThat(count(bed.destination, "SELECT count(*) FROM measures WHERE at >= '2026-01-01'"))
-                .isEqualTo(count(bed.source, "SELECT count(*) FROM measures_2026")).isGreaterThan(40);
-        assertThat(rows(bed.destination, "indexed")).isEqualTo("(1,a);(20,moved)")
-                .isEqualTo(rows(bed.source, "indexed"));
-        assertThat(bed.ok("mirror", "status", name).out()).contains("phase    RUNNING");
-        bed.ok("mirror", "drop", name, "--timeout", "60s");
+            assertThat(rows(bed.destination, "t")).isEqualTo("(1005,105,five);(105,5,\"hundred and five\")")
+                    .isEqualTo(rows(bed.source, "t"));
+            assertThat(rows(bed.destination, "mixed")).isEqualTo("(10,z,one);(2,y,two)")
+                    .isEqualTo(rows(bed.source, "mixed"));
+            assertThat(rows(bed.destination, "measures")).isEqualTo(rows(bed.source, "measures"));
+            assertThat(count(bed.destination, "SELECT count(*) FROM measures WHERE at >= '2026-01-01'"))
+                    .isEqualTo(count(bed.source, "SELECT count(*) FROM measures_2026")).isGreaterThan(40);
+            assertThat(rows(bed.destination, "indexed")).isEqualTo("(1,a);(20,moved)")
+                    .isEqualTo(rows(bed.source, "indexed"));
+            assertThat(bed.ok("mirror", "status", name).out()).contains("phase    RUNNING");
+            bed.ok("mirror", "drop", name, "--timeout", "60s");
+        } finally {
+            logs.detach();
+        }
+    }
+
+    private static String primaryKeys(ScratchDatabase db) throws SQLException {
+        try (Connection c = db.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT string_agg(c.relname || ': ' || pg_get_constraintdef(k.oid), '; ' ORDER BY c.relname)"
+                        + " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+                        + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " WHERE k.contype = 'p' AND n.nspname = 'public'")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     @Test

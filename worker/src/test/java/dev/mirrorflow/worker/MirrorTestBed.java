@@ -90,10 +90,15 @@ final class MirrorTestBed implements AutoCloseable {
     record Run(int exit, String out, String err) {}
 
     Run cli(String... args) {
+        return cliWithTemporalAt(temporalAddress, args);
+    }
+
+    /** As {@link #cli}, with the Temporal frontend at {@code address} (e.g. one nothing listens on). */
+    Run cliWithTemporalAt(String address, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--catalog-url", catalogDb.jdbcUrl()));
         if (!args[0].equals("peer")) {
-            all.addAll(List.of("--temporal-address", temporalAddress, "--task-queue", queue));
+            all.addAll(List.of("--temporal-address", address, "--task-queue", queue));
             if (!all.contains("--temporal-namespace")) {
                 all.addAll(List.of("--temporal-namespace", NAMESPACE));
             }

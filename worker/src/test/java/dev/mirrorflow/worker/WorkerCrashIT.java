@@ -143,6 +143,9 @@ class WorkerCrashIT {
 
         for (String t : tables) {
             assertThat(count(bed.destination, "SELECT count(*) - count(DISTINCT id) FROM " + t)).isZero();
+            // Loaded without its key until its last partition was in, through the kill: it has it now.
+            assertThat(count(bed.destination, "SELECT count(*) FROM pg_constraint WHERE contype = 'p'"
+                    + " AND conrelid = 'public." + t + "'::regclass")).as("primary key of " + t).isEqualTo(1);
             assertThat(checksum(bed.destination, t)).as(t).isEqualTo(checksum(bed.source, t));
         }
         assertThat(bed.ok("mirror", "history", name).out()).contains("SNAPSHOT").contains("RUNNING");
@@ -208,6 +211,9 @@ class WorkerCrashIT {
         bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "240s");
         for (String t : List.of(first, added)) {
             assertThat(count(bed.destination, "SELECT count(*) - count(DISTINCT id) FROM " + t)).isZero();
+            // Loaded without its key until its last partition was in, through the kill: it has it now.
+            assertThat(count(bed.destination, "SELECT count(*) FROM pg_constraint WHERE contype = 'p'"
+                    + " AND conrelid = 'public." + t + "'::regclass")).as("primary key of " + t).isEqualTo(1);
             assertThat(checksum(bed.destination, t)).as(t).isEqualTo(checksum(bed.source, t));
         }
         stopWorker();

@@ -75,6 +75,14 @@ public final class PartitionedLoader {
 
         /** Whether some partition could not read the load's consistent view (e.g. an exported snapshot) because it was gone. */
         boolean consistentViewLost();
+
+        /**
+         * Runs once no partition of the load is left to copy, also in a run that finds them all
+         * done (a crash after the last one): completes the destination tables (e.g. builds the
+         * keys a load copied without). Must be idempotent; the load counts as complete only
+         * after it returned. Runs beside the progress reports, so it may take long.
+         */
+        default void finish(List<TableLoad> tables) throws Exception {}
     }
 
     /** One worker's way of copying partitions: its own source and destination connections. */
@@ -87,6 +95,13 @@ public final class PartitionedLoader {
          * @throws Exception when either side fails; nothing of the partition is then committed
          */
         PartitionCopy copy(TableLoad table, SnapshotPartition partition) throws Exception;
+
+        /**
+         * Called by the worker that marked the last of the run's partitions of {@code table}
+         * done, so that the table can be completed while other workers still copy other tables
+         * ({@link Transfers#finish} runs anyway).
+         */
+        default void tableLoaded(TableLoad table) throws Exception {}
 
         @Override
         void close();
@@ -153,6 +168,7 @@ public final class PartitionedLoader {
             }
         }
         if (unfinished.isEmpty()) {
+            finish(load, tables, transfers, progress, new SnapshotProgress(0, 0, 0, 0, Optional.empty()));
             return new SnapshotLoadResult(0, 0, 0, 0, false, false, List.of());
         }
 
@@ -171,11 +187,56 @@ public final class PartitionedLoader {
                     result.partitionsDone(), String.format("%.1f", seconds), remaining);
             run.rethrow();
         }
+        if (remaining == 0) {
+            finish(load, tables, transfers, progress, new SnapshotProgress(run.finished.size(), run.toDo, run.rows,
+                    run.bytes, Optional.empty()));
+        }
         log.info("{}: {} partition(s), {} rows, {} bytes in {}s; {}", load, result.partitionsDone(),
                 result.rowsCopied(), result.bytesCopied(), String.format("%.1f", seconds),
                 result.stoppedEarly() ? "stopped at a partition boundary as requested, " + remaining + " remain"
                         : remaining == 0 ? "the load is complete" : remaining + " partition(s) remain");
         return result;
+    }
+
+    /**
+     * Runs {@link Transfers#finish} on a thread of its own while this one goes on reporting
+     * progress (an activity's heartbeats), since completing a large table can take minutes.
+     */
+    private void finish(SnapshotLoad load, List<TableLoad> tables, Transfers transfers,
+            SnapshotProgressListener progress, SnapshotProgress last) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        Thread finisher = new Thread(() -> {
+            try {
+                transfers.finish(tables);
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        }, "mirrorflow-snapshot-" + load.mirrorName() + "-finish");
+        finisher.setDaemon(true);
+        finisher.start();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    done.get(options.progressInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    return;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    progress.onProgress(last);
+                } catch (InterruptedException e) {
+                    // The finisher is not stopped halfway: what it builds commits or rolls back whole.
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    throw new SnapshotLoadException(load + ": completing the destination tables after their load"
+                            + " failed: " + firstLine(cause) + transfers.hint(cause), cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -221,6 +282,8 @@ public final class PartitionedLoader {
         private final int workers;
         private final Queue<SnapshotPartition> queue;
         private final BlockingQueue<WorkerEvent> events = new LinkedBlockingQueue<>();
+        /** Per table, how many of its partitions this run has still to copy. */
+        private final Map<String, AtomicInteger> toCopyByTable = new HashMap<>();
         private final AtomicBoolean halt = new AtomicBoolean();
 
         private final List<PartitionCopy> finished = new ArrayList<>();
@@ -239,6 +302,7 @@ public final class PartitionedLoader {
             this.toDo = toCopy.size();
             this.workers = Math.min(options.parallelism(), toCopy.size());
             this.queue = new ConcurrentLinkedQueue<>(toCopy);
+            toCopy.forEach(p -> toCopyByTable.computeIfAbsent(p.tableName(), t -> new AtomicInteger()).incrementAndGet());
         }
 
         void start() {
@@ -259,6 +323,7 @@ public final class PartitionedLoader {
         private void work() {
             Transfer transfer = null;
             SnapshotPartition current = null;
+            String finishing = null;
             try {
                 while (!halt.get() && !stopRequested.getAsBoolean()) {
                     current = queue.poll();
@@ -274,11 +339,17 @@ public final class PartitionedLoader {
                     partitions.markDone(load.mirrorId(), load.loadGeneration(), current.tableName(),
                             current.partitionNo(), copy.rows(), copy.bytes());
                     events.add(new WorkerEvent.Finished(copy));
+                    String tableName = current.tableName();
                     current = null;
+                    if (toCopyByTable.get(tableName).decrementAndGet() == 0) {
+                        finishing = tableName;
+                        transfer.tableLoaded(tables.get(tableName));
+                        finishing = null;
+                    }
                 }
             } catch (Throwable t) {
                 halt.set(true);
-                events.add(new WorkerEvent.Failed(current, t));
+                events.add(new WorkerEvent.Failed(current, finishing, t));
             } finally {
                 if (transfer != null) {
                     transfer.close();
@@ -340,7 +411,9 @@ public final class PartitionedLoader {
         }
 
         private void fail(WorkerEvent.Failed f) {
-            String what = f.partition() == null ? "a worker failed"
+            String what = f.finishingTable() != null
+                    ? "completing the destination table of " + f.finishingTable() + " after its load failed"
+                    : f.partition() == null ? "a worker failed"
                     : "copying partition " + f.partition().partitionNo() + " of " + f.partition().tableName() + " ("
                             + transfers.describe(f.partition()) + ") failed";
             SnapshotLoadException e = new SnapshotLoadException(load + ": " + what + ": " + firstLine(f.cause())
@@ -369,7 +442,8 @@ public final class PartitionedLoader {
     private sealed interface WorkerEvent {
         record Finished(PartitionCopy copy) implements WorkerEvent {}
 
-        record Failed(SnapshotPartition partition, Throwable cause) implements WorkerEvent {}
+        /** @param finishingTable the table the worker was completing after its last partition, or null */
+        record Failed(SnapshotPartition partition, String finishingTable, Throwable cause) implements WorkerEvent {}
 
         record Exited() implements WorkerEvent {}
     }

@@ -39,6 +39,9 @@ public final class DestinationFailureClassifier {
      */
     public static Optional<String> permanentLoadAdvice(String mirror, Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof LoadTimeKeys.DuplicateKeysLoaded d) {
+                return Optional.of(d.advice());
+            }
             if (t instanceof SQLException e && e.getSQLState() != null) {
                 return PERMANENT.containsKey(e.getSQLState())
                         ? Optional.of("a privilege is missing or a name does not resolve (SQLSTATE " + e.getSQLState()

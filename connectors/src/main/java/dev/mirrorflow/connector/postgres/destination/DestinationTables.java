@@ -114,6 +114,12 @@ final class DestinationTables {
             recorded.clear();
             MirrorTablesTable.write(connection, relation, destination, mirror, true);
         } else {
+            if (claim.isPresent() && claim.get().created()) {
+                LoadTimeKeys.restoreInTransaction(connection, mirror, destination, relation, source.id(),
+                        columns.stream().filter(ColumnSchema::isKey)
+                                .sorted((a, b) -> Integer.compare(a.keyPosition(), b.keyPosition()))
+                                .map(ColumnSchema::name).toList());
+            }
             try {
                 Described existing = describe(connection, destination, relation, recorded, excluded);
                 if (renameColumns(connection, existing, columns, source.id())) {

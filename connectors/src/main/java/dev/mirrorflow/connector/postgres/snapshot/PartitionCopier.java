@@ -5,6 +5,7 @@ import dev.mirrorflow.connector.load.PartitionCopy;
 import dev.mirrorflow.connector.load.SnapshotLoad;
 import dev.mirrorflow.catalog.SnapshotPartition;
 import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.postgres.destination.LoadTimeKeys;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -97,6 +98,11 @@ public final class PartitionCopier {
         boolean exported = snapshot.begin(source);
         boolean sourceOpen = true;
         try {
+            if (!exported) {
+                // Read at a snapshot of its own, the partition may repeat rows of others: the key
+                // upserts them, so a table loading without it gets it back first.
+                LoadTimeKeys.ensure(destination, load.mirrorName(), table);
+            }
             String copyOut = copyOutSql(table, range, isPartitioned(source, table.source()));
             PartitionCopy.How how = PartitionCopy.How.COPIED;
             Transfer transfer;

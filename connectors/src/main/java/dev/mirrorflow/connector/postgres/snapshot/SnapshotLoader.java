@@ -9,6 +9,7 @@ import dev.mirrorflow.connector.load.SnapshotLoadOptions;
 import dev.mirrorflow.connector.load.SnapshotLoadResult;
 import dev.mirrorflow.connector.load.SnapshotProgressListener;
 import dev.mirrorflow.connector.load.TableLoad;
+import dev.mirrorflow.connector.postgres.destination.LoadTimeKeys;
 import dev.mirrorflow.connector.postgres.peer.ConnectionFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -40,7 +41,7 @@ public final class SnapshotLoader {
 
     /** See {@link PartitionedLoader#plan}. */
     public List<SnapshotPartition> plan(SnapshotLoad load, List<TableLoad> tables) {
-        return loader.plan(load, tables, transfers(load, Optional.empty()));
+        return loader.plan(load, tables, transfers(load, tables, Optional.empty()));
     }
 
     /**
@@ -53,12 +54,12 @@ public final class SnapshotLoader {
      */
     public SnapshotLoadResult run(SnapshotLoad load, List<TableLoad> tables, Optional<String> snapshotName,
             SnapshotProgressListener progress, BooleanSupplier stopRequested) {
-        return loader.run(load, tables, transfers(load, snapshotName), progress, stopRequested);
+        return loader.run(load, tables, transfers(load, tables, snapshotName), progress, stopRequested);
     }
 
     /** The order in which workers take partitions: see {@link PartitionedLoader#copyOrder}. */
     static List<SnapshotPartition> copyOrder(List<SnapshotPartition> partitions) {
-        return PartitionedLoader.copyOrder(partitions, new BlockRanges(null, null, null, null, null));
+        return PartitionedLoader.copyOrder(partitions, new BlockRanges(null, List.of(), false, null, null, null, null));
     }
 
     /** A database's message may continue with Detail and Where lines; the first says what went wrong. */
@@ -66,13 +67,21 @@ public final class SnapshotLoader {
         return PartitionedLoader.firstLine(t);
     }
 
-    private BlockRanges transfers(SnapshotLoad load, Optional<String> snapshotName) {
-        return new BlockRanges(load, PartitionCopier.forLoad(load, snapshotName), source, destination, options);
+    private BlockRanges transfers(SnapshotLoad load, List<TableLoad> tables, Optional<String> snapshotName) {
+        return new BlockRanges(load, tables, snapshotName.isPresent(), PartitionCopier.forLoad(load, snapshotName),
+                source, destination, options);
     }
 
-    /** Partitions as ctid block ranges, moved by binary COPY. */
-    private record BlockRanges(SnapshotLoad load, PartitionCopier copier, ConnectionFactory source,
-            ConnectionFactory destination, SnapshotLoadOptions options) implements PartitionedLoader.Transfers {
+    /**
+     * Partitions as ctid block ranges, moved by binary COPY.
+     *
+     * @param oneSnapshot whether the load's partitions read one exported snapshot, so that the
+     *     tables mirrorflow created empty for it may be copied into without their keys ({@link
+     *     LoadTimeKeys})
+     */
+    private record BlockRanges(SnapshotLoad load, List<TableLoad> tables, boolean oneSnapshot, PartitionCopier copier,
+            ConnectionFactory source, ConnectionFactory destination, SnapshotLoadOptions options)
+            implements PartitionedLoader.Transfers {
 
         @Override
         public List<SnapshotPartition.Plan> plan(List<TableLoad> tables) throws SQLException {
@@ -86,6 +95,24 @@ public final class SnapshotLoader {
         public void prepare() throws SQLException {
             try (Connection c = destination.open()) {
                 PartitionMarkerTable.ensure(c);
+                for (TableLoad table : tables) {
+                    // Without one snapshot, rows copied at different ones may overlap: only the key's
+                    // upsert settles that, so a table an earlier attempt loaded without it gets it back.
+                    if (oneSnapshot) {
+                        LoadTimeKeys.dropForLoad(c, load.mirrorName(), table);
+                    } else {
+                        LoadTimeKeys.ensure(c, load.mirrorName(), table);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void finish(List<TableLoad> loaded) throws SQLException {
+            try (Connection c = destination.open()) {
+                for (TableLoad table : loaded) {
+                    LoadTimeKeys.ensure(c, load.mirrorName(), table);
+                }
             }
         }
 
@@ -103,6 +130,11 @@ public final class SnapshotLoader {
                 @Override
                 public PartitionCopy copy(TableLoad table, SnapshotPartition partition) throws SQLException {
                     return copier.copy(src, dst, table, partition);
+                }
+
+                @Override
+                public void tableLoaded(TableLoad table) throws SQLException {
+                    LoadTimeKeys.ensure(dst, load.mirrorName(), table);
                 }
 
                 @Override

@@ -29,12 +29,14 @@ import java.util.stream.Collectors;
 
 /**
  * The mirrorflow side of {@code bench/snapshot.sh}: initial loads of the given tables from the
- * source database into the (empty) destination tables, every partition importing one exported
- * snapshot as it would the slot's, each timed from the start of planning to the last partition's
- * catalog update.
+ * source database into destination tables mirrorflow creates for the load (as a mirror's setup
+ * does, through {@code PostgresDestination.prepare}), every partition importing one exported
+ * snapshot as it would the slot's, each timed from the start of planning until the last table
+ * has its primary key again and the last partition's catalog update.
  *
- * <p>It loads {@code --runs} times in this one JVM (default 2), emptying the destination tables
- * and checkpointing between runs as the script does before the baseline. Run 1 is a cold worker:
+ * <p>It loads {@code --runs} times in this one JVM (default 2); before each run the destination
+ * tables are dropped and created again as a resync does, and the cluster checkpointed as the
+ * script does before the baseline. Run 1 is a cold worker:
  * the JIT compiles the copy path while it copies. Later runs are a worker that has loaded before,
  * as a long-running worker has. Each run prints one line,
  * {@code run=R rows=N seconds=S partitions=P worker_cpu_seconds=C}, the CPU being this JVM's over
@@ -88,10 +90,18 @@ public final class SnapshotBench {
                     () -> DriverManager.getConnection(destinationUrl, user, password),
                     new SnapshotLoadOptions(parallelism, rowsPerPartition, Duration.ofSeconds(10)));
 
+            org.postgresql.ds.PGSimpleDataSource destinationData = new org.postgresql.ds.PGSimpleDataSource();
+            destinationData.setUrl(destinationUrl);
+            destinationData.setUser(user);
+            destinationData.setPassword(password);
+            List<TableMapping> mappings = tables.stream().map(TableLoad::mapping).toList();
             for (int run = 1; run <= runs; run++) {
-                if (run > 1) {
-                    emptyDestination(destinationUrl, user, password, tables);
+                try (dev.mirrorflow.connector.postgres.destination.PostgresDestination destination =
+                        new dev.mirrorflow.connector.postgres.destination.PostgresDestination(destinationData)) {
+                    destination.forgetForResync("bench", mappings);
+                    destination.prepare("bench", mappings, tables.stream().map(TableLoad::sourceSchema).toList());
                 }
+                checkpoint(destinationUrl, user, password);
                 SnapshotLoad load = new SnapshotLoad(mirrorId, "bench", generation + run - 1);
                 long cpuBefore = os.getProcessCpuTime();
                 long started = System.nanoTime();
@@ -108,10 +118,8 @@ public final class SnapshotBench {
         }
     }
 
-    private static void emptyDestination(String url, String user, String password, List<TableLoad> tables)
-            throws SQLException {
+    private static void checkpoint(String url, String user, String password) throws SQLException {
         try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement()) {
-            st.execute("TRUNCATE " + tables.stream().map(t -> t.destination().quoted()).collect(Collectors.joining(", ")));
             st.execute("CHECKPOINT");
         }
     }
