@@ -24,7 +24,7 @@
 # against the source (counts and ordered checksums).
 #
 # End to end (BENCH_E2E=1, the default): what a user waits for, from `mirror create` until the
-# catalog says RUNNING with both tables loaded, through the real CLI (`java -jar mirrorflow.jar`)
+# catalog says RUNNING with both tables loaded, through the real CLI (`./mirrorflow`, as a user runs it)
 # and a worker process started before (on a task queue of its own on the dev Temporal server),
 # with the spec's defaults; each round's mirror is dropped again with its destination tables.
 # Printed against the keyed baseline pipe of the same round: `e2e over the pipe: +X.XXs (target
@@ -233,7 +233,7 @@ mirrorflow_cli() {
   MIRRORFLOW_CATALOG_URL="$JDBC/$CAT_E2E" MIRRORFLOW_CATALOG_USER=mirrorflow MIRRORFLOW_CATALOG_PASSWORD=mirrorflow \
   MIRRORFLOW_STATE_DIR="$E2E_DIR/state" MIRRORFLOW_TASK_QUEUE="bench-snapshot-$SUFFIX" \
   MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}" \
-    java ${MIRRORFLOW_JAVA_OPTS:-} -jar "$ROOT/worker/target/mirrorflow.jar" "$@"
+    "$ROOT/mirrorflow" "$@"
 }
 
 start_e2e_worker() {
