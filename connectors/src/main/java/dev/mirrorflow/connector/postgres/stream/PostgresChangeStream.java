@@ -125,8 +125,9 @@ public final class PostgresChangeStream implements AutoCloseable {
     }
 
     /**
-     * Waits for the next batch: {@code maxBatchRows} row changes, or changes whose oldest is
-     * {@code idleTimeout} old. Returns empty when {@code stop} turns true first.
+     * Waits for the next batch: {@code maxBatchRows} row changes, changes whose oldest is {@code
+     * idleTimeout} old, or the changes so far once the source has been quiet for {@code linger}
+     * with every earlier batch acknowledged. Returns empty when {@code stop} turns true first.
      *
      * @param tick called about every poll while waiting, e.g. to heartbeat a Temporal activity
      * @throws SQLException when reading or decoding the stream failed
@@ -176,6 +177,7 @@ public final class PostgresChangeStream implements AutoCloseable {
     private void read() {
         try {
             long idleNanos = settings.idleTimeout().toNanos();
+            long lingerNanos = settings.linger().toNanos();
             long firstChangeNanos = 0;
             while (!closed) {
                 confirmAcknowledged();
@@ -199,10 +201,20 @@ public final class PostgresChangeStream implements AutoCloseable {
                     handOver();
                     continue;
                 }
+                // The source has nothing more right now and the destination has applied all it
+                // was given: waiting for more would only delay these changes. While a batch is
+                // still being applied the changes keep gathering instead, so under a backlog
+                // batches stay as large as the apply is slow.
+                if (assembler.hasPending() && !assembler.inTransaction() && unacknowledged.get() == 0
+                        && now - lastActivityNanos >= lingerNanos) {
+                    handOver();
+                    continue;
+                }
                 if (!assembler.hasPending() && unacknowledged.get() == 0) {
                     keepSlotMoving(now);
                 }
-                Thread.sleep(POLL_MILLIS);
+                // Pending changes are looked at again soon, so that a linger of a few ms means that.
+                Thread.sleep(assembler.hasPending() && lingerNanos < idleNanos ? 1 : POLL_MILLIS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
