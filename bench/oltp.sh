@@ -29,7 +29,8 @@
 # over native, whole commands).
 #
 # Environment: BENCH_TRANSACTIONS (100000), BENCH_CLIENTS (4), BENCH_SCALE (1), BENCH_ROUNDS (1),
-# BENCH_WORKER_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=/tmp/w.jfr), BENCH_SPEC_EXTRA
+# BENCH_WORKER_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=/tmp/w.jfr), BENCH_CLI_JAVA_OPTS
+# (every CLI command), BENCH_CREATE_JAVA_OPTS (mirror create only), BENCH_SPEC_EXTRA
 # (YAML lines appended to the mirror spec, e.g. "batchSize: 20000"), BENCH_KEEP_LOG (a file to copy
 # the worker's log to), MIRRORFLOW_DEV_PG_PORT (55432).
 set -euo pipefail
@@ -77,7 +78,8 @@ export MIRRORFLOW_STATE_DIR="$STATE" MIRRORFLOW_TASK_QUEUE="$QUEUE"
 export MIRRORFLOW_CATALOG_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$CAT" MIRRORFLOW_CATALOG_USER=mirrorflow
 export MIRRORFLOW_CATALOG_PASSWORD=mirrorflow
 export MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}"
-mf() { java -jar "$JAR" "$@"; }
+# shellcheck disable=SC2086
+mf() { java ${BENCH_CLI_JAVA_OPTS:-} -jar "$JAR" "$@"; }
 
 DATABASES=("$CAT")
 SLOTS=()
@@ -180,7 +182,7 @@ for round in $(seq 1 "$ROUNDS"); do
   changes=$(( (tx - 1) * 4 + 1 ))
   wal="$(q "$SRC" "SELECT pg_size_pretty(pg_current_wal_lsn() - confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name = '$MF_SLOT'")"
   expected="$(checksums "$SRC")"
-  say "  $tx transactions, $changes row changes, $wal of WAL since the slots"
+  say "  $tx transactions, $changes row changes, $wal of WAL written on the cluster since the slots (every database's: logical decoding reads it all)"
 
   say "round $round/$ROUNDS: native logical replication (CREATE SUBSCRIPTION ... copy_data = false)"
   start="$(now)"
@@ -211,12 +213,15 @@ sourceOptions:
 ${BENCH_SPEC_EXTRA:-}
 YAML
   start="$(now)"
-  mf mirror create -f "$WORK/mirror.yaml" >/dev/null
+  # shellcheck disable=SC2086
+  java ${BENCH_CREATE_JAVA_OPTS:-} -jar "$JAR" mirror create -f "$WORK/mirror.yaml" >/dev/null 2>"$WORK/create.log" || { cat "$WORK/create.log" >&2; exit 1; }
+  created="$(now)"
   MIRRORS+=("$MIRROR")
   read -r first end <<<"$(wait_for_end "$MFDST" "$marker")"
   mirrorflow="$(secs "$start" "$end")"
   mf_apply="$(secs "$first" "$end")"
-  say "  ${mirrorflow}s from mirror create to the last change ($(rate "$changes" "$mirrorflow") changes/s); first row to last ${mf_apply}s"
+  say "  ${mirrorflow}s from mirror create to the last change ($(rate "$changes" "$mirrorflow") changes/s); the command took $(secs "$start" "$created")s, its return to the first row $(secs "$created" "$first")s, first row to last ${mf_apply}s"
+  [ -n "${BENCH_KEEP_LOG:-}" ] && cp "$WORK/create.log" "$BENCH_KEEP_LOG.create"
   batches="$(q "$CAT" "SELECT count(*) || ' batches, ' || round(avg(rows_applied)) || ' changes per batch, apply '
                        || round(extract(epoch FROM sum(ended_at - started_at))::numeric, 2) || 's in all'
                        FROM cdc_batches WHERE rows_applied > 0")"
