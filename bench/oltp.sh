@@ -124,13 +124,16 @@ checksums() {
   echo "$out"
 }
 
-# Waits in the destination itself (one session, a fresh snapshot per statement) until the first
-# history row and then the end marker are there; prints both moments as epoch seconds.
+# Waits in the destination itself until the first history row and then the end marker are there;
+# prints both moments as epoch seconds. Each look is a transaction of its own (the COMMIT in the
+# loop): a snapshot held for the whole wait would keep every dead version of the hot rows
+# (pgbench_branches is one row updated by every transaction) from being pruned, which slows a
+# row-at-a-time apply more and more.
 wait_for_end() {
   local db="$1" marker="$2"
-  psql -X -q -At -d "$db" -c "
-    CREATE TEMP TABLE seen (first_row double precision, end_marker double precision);
-    DO \$\$
+  psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" \
+    -c "CREATE TEMP TABLE seen (first_row double precision, end_marker double precision)" \
+    -c "DO \$\$
     DECLARE first_row double precision;
     BEGIN
       LOOP
@@ -138,11 +141,12 @@ wait_for_end() {
           first_row := extract(epoch FROM clock_timestamp());
         END IF;
         EXIT WHEN EXISTS (SELECT 1 FROM pgbench_history WHERE hid = $marker);
+        COMMIT;
         PERFORM pg_sleep(0.01);
       END LOOP;
       INSERT INTO seen VALUES (first_row, extract(epoch FROM clock_timestamp()));
-    END \$\$;
-    SELECT first_row || ' ' || end_marker FROM seen;"
+    END \$\$" \
+    -c "SELECT first_row || ' ' || end_marker FROM seen"
 }
 
 best_native="" best_mf="" best_native_apply="" best_mf_apply=""
