@@ -11,10 +11,10 @@ import java.util.Set;
  *     large source transaction (replays are idempotent, so a partly applied transaction is
  *     completed on restart)
  * @param idleTimeout a batch is applied at the latest when its oldest change is this old
- * @param linger a batch is also applied, at a transaction boundary, once the source has sent
- *     nothing for this long and the destination has applied everything handed out before it:
- *     the source has nothing more to send right now, so waiting longer only adds latency. A
- *     linger of {@code idleTimeout} or more leaves batches to the idle timeout alone.
+ * @param linger a batch is also applied, at a transaction boundary, once the destination has
+ *     applied everything handed out before it and waited this long for more: what the source
+ *     sent meanwhile goes with it, and waiting longer would only add latency. A linger of {@code
+ *     idleTimeout} or more leaves batches to the idle timeout alone.
  * @param statusInterval how often the position is reported to the server; must be well below
  *     the server's {@code wal_sender_timeout}
  * @param heartbeatInterval when the mirror's tables are quiet for this long, a logical message

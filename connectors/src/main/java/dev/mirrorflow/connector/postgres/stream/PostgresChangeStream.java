@@ -64,6 +64,8 @@ public final class PostgresChangeStream implements AutoCloseable {
     private long nextBatchId;
     private long lastActivityNanos = System.nanoTime();
     private long lastStatusNanos = System.nanoTime();
+    /** Since when the destination has been idle with changes pending, or -1. */
+    private long lingerSinceNanos = -1;
 
     private PostgresChangeStream(PGReplicationStream stream, Connection sql, ChangeStreamSettings settings,
             Lsn resumeAfter, long firstBatchId, FollowedTables followed) {
@@ -126,8 +128,8 @@ public final class PostgresChangeStream implements AutoCloseable {
 
     /**
      * Waits for the next batch: {@code maxBatchRows} row changes, changes whose oldest is {@code
-     * idleTimeout} old, or the changes so far once the source has been quiet for {@code linger}
-     * with every earlier batch acknowledged. Returns empty when {@code stop} turns true first.
+     * idleTimeout} old, or the changes so far once every earlier batch has been acknowledged for
+     * {@code linger}. Returns empty when {@code stop} turns true first.
      *
      * @param tick called about every poll while waiting, e.g. to heartbeat a Temporal activity
      * @throws SQLException when reading or decoding the stream failed
@@ -190,7 +192,7 @@ public final class PostgresChangeStream implements AutoCloseable {
                     if (!hadPending && assembler.hasPending()) {
                         firstChangeNanos = now;
                     }
-                    if (assembler.pendingRows() >= settings.maxBatchRows()) {
+                    if (assembler.pendingRows() >= settings.maxBatchRows() || lingerOver(now, lingerNanos, idleNanos)) {
                         handOver();
                     }
                     continue;
@@ -201,12 +203,7 @@ public final class PostgresChangeStream implements AutoCloseable {
                     handOver();
                     continue;
                 }
-                // The source has nothing more right now and the destination has applied all it
-                // was given: waiting for more would only delay these changes. While a batch is
-                // still being applied the changes keep gathering instead, so under a backlog
-                // batches stay as large as the apply is slow.
-                if (assembler.hasPending() && !assembler.inTransaction() && unacknowledged.get() == 0
-                        && now - lastActivityNanos >= lingerNanos) {
+                if (lingerOver(now, lingerNanos, idleNanos)) {
                     handOver();
                     continue;
                 }
@@ -223,6 +220,25 @@ public final class PostgresChangeStream implements AutoCloseable {
                 failure = t;
             }
         }
+    }
+
+    /**
+     * Whether the pending changes should go now although the batch is not full: the destination
+     * has applied everything it was given and has waited {@code linger} since for more, and the
+     * changes end at a transaction boundary. Waiting longer would only delay them. While a batch
+     * is still being applied the changes keep gathering instead, so under a backlog batches stay
+     * as large as the apply is slow; a steady flow of small transactions goes out every apply
+     * plus linger, rather than once the batch is full or the idle timeout passed.
+     */
+    private boolean lingerOver(long now, long lingerNanos, long idleNanos) {
+        if (lingerNanos >= idleNanos || !assembler.hasPending() || unacknowledged.get() != 0) {
+            lingerSinceNanos = -1;
+            return false;
+        }
+        if (lingerSinceNanos < 0) {
+            lingerSinceNanos = now;
+        }
+        return !assembler.inTransaction() && now - lingerSinceNanos >= lingerNanos;
     }
 
     /** Hands the pending changes over, waiting while the caller still has the previous batch. */
