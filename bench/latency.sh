@@ -192,6 +192,6 @@ read -r mf50 mf99 mfmax mfn <<<"$(q "$MFDST" "$STATS")"
 read -r n50 n99 nmax nn <<<"$(q "$NATIVE" "$STATS")"
 echo "load: pgbench --rate $RATE for ${SECONDS_UNDER_LOAD}s ($(grep -E '^tps' "$WORK/pgbench.out" | head -1 | cut -d' ' -f3 | cut -d. -f1) tps), cores: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "native logical replication: p50 ${n50} ms, p99 ${n99} ms, max ${nmax} ms ($nn probes)"
-echo "mirrorflow (default spec): p50 ${mf50} ms, p99 ${mf99} ms, max ${mfmax} ms ($mfn probes)"
+echo "mirrorflow ($([ -n "${BENCH_SPEC_EXTRA:-}" ] && echo "spec with: $BENCH_SPEC_EXTRA" || echo "default spec")): p50 ${mf50} ms, p99 ${mf99} ms, max ${mfmax} ms ($mfn probes)"
 awk -v m="$mf50" 'BEGIN { printf "p50 ratio: %.2f (target 100 ms / measured, >= 1)\n", 100 / (m < 1 ? 1 : m) }'
 awk -v m="$mf99" 'BEGIN { printf "p99 ratio: %.2f (target 500 ms / measured, >= 1)\n", 500 / (m < 1 ? 1 : m) }'
