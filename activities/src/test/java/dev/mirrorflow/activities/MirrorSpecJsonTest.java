@@ -37,7 +37,8 @@ class MirrorSpecJsonTest {
                 + "\"snapshot\":{\"rowsPerPartition\":100000,\"parallelism\":8},"
                 + "\"retry\":{\"initialIntervalMillis\":500,\"backoffCoefficient\":1.5,"
                 + "\"maximumIntervalMillis\":30000,\"maximumAttempts\":20},"
-                + "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"}}");
+                + "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"},"
+                + "\"batchLingerMillis\":5}");
     }
 
     @Test

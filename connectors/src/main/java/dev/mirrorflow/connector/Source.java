@@ -104,6 +104,16 @@ public interface Source extends AutoCloseable {
     @Override
     void close();
 
-    /** How the stream batches: at most {@code batchSize} changes, a partly full batch closed after the idle time. */
-    record StreamOptions(int batchSize, java.time.Duration idleTimeout, long firstBatchId) {}
+    /**
+     * How the stream batches: at most {@code batchSize} changes, a partly full batch closed after
+     * the idle time, or sooner once the source has been quiet for {@code linger} and the
+     * destination has applied every earlier batch (a source may ignore the linger).
+     */
+    record StreamOptions(int batchSize, java.time.Duration idleTimeout, long firstBatchId, java.time.Duration linger) {
+
+        /** Options whose partly full batches close only after the idle time. */
+        public StreamOptions(int batchSize, java.time.Duration idleTimeout, long firstBatchId) {
+            this(batchSize, idleTimeout, firstBatchId, idleTimeout);
+        }
+    }
 }

@@ -43,6 +43,9 @@ public final class DurationConverter implements ITypeConverter<Duration> {
 
     public static String format(Duration d) {
         long ms = d.toMillis();
+        if (ms == 0) {
+            return "0ms";
+        }
         if (ms % 3_600_000 == 0) {
             return ms / 3_600_000 + "h";
         }

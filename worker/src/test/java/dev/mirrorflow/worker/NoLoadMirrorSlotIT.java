@@ -53,6 +53,34 @@ class NoLoadMirrorSlotIT extends WorkerTestClass {
     }
 
     @Test
+    void shouldApplyASmallTransactionOfAQuietSourceLongBeforeTheIdleTimeout() throws Exception {
+        String name = "linger_" + ScratchDatabase.randomSuffix();
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)");
+        bed.peers(name);
+        // The default batchLinger; the idle timeout alone would hold the row back for a minute.
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
+                tables:
+                  - source: public.%2$s
+                initialLoad: false
+                idleTimeout: 60s
+                """.formatted(name, table)).toString());
+        bed.awaitPhase(name, MirrorPhase.RUNNING, PHASE_TIMEOUT);
+
+        bed.source.execute("INSERT INTO " + table + " VALUES (1, 'one')");
+        MirrorTestBed.await("the row at the destination well before the 60 s idle timeout", Duration.ofSeconds(15),
+                () -> {
+                    try {
+                        return count(bed.destination, "SELECT count(*) FROM " + table) == 1;
+                    } catch (SQLException e) {
+                        return false;
+                    }
+                });
+        assertThat(checksum(bed.destination, table)).isEqualTo(checksum(bed.source, table));
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "60s");
+    }
+
+    @Test
     void shouldSayWhatSlotCreationWaitsForAndGoOnOnceTheSourcesTransactionEnds() throws Exception {
         String name = "slotwait_" + ScratchDatabase.randomSuffix();
         String table = name + "_t";

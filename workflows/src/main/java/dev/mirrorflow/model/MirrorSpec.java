@@ -49,9 +49,13 @@ import java.util.regex.Pattern;
  *     #publication()}); default {@link SourceOptions#NONE}. Specs stored before the block existed
  *     had {@code slot} and {@code publication} at the top level; {@link #fromStored} still reads
  *     them.
+ * @param batchLingerMillis how long the source must have sent nothing before a partly filled
+ *     batch is applied at once (when every earlier batch is applied), in milliseconds; default
+ *     {@link #DEFAULT_BATCH_LINGER}, from 0 to {@link #MAX_BATCH_LINGER}. A linger at or above the
+ *     idle timeout leaves partly filled batches to the idle timeout.
  */
 @JsonPropertyOrder({"name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeoutMillis", "snapshot",
-        "retry", "sourceOptions"})
+        "retry", "sourceOptions", "batchLingerMillis"})
 public record MirrorSpec(
         @JsonProperty("name") String name,
         @JsonProperty("source") String source,
@@ -62,7 +66,8 @@ public record MirrorSpec(
         @JsonProperty("idleTimeoutMillis") long idleTimeoutMillis,
         @JsonProperty("snapshot") SnapshotSpec snapshot,
         @JsonProperty("retry") RetrySettings retry,
-        @JsonProperty("sourceOptions") SourceOptions sourceOptions) {
+        @JsonProperty("sourceOptions") SourceOptions sourceOptions,
+        @JsonProperty("batchLingerMillis") long batchLingerMillis) {
 
     /** The names mirrorflow allows for a slot or a publication ({@link SourceOptions}). */
     public static final Pattern SOURCE_OBJECT_NAME_FORMAT = SourceOptions.SOURCE_OBJECT_NAME_FORMAT;
@@ -83,6 +88,8 @@ public record MirrorSpec(
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration MIN_IDLE_TIMEOUT = Duration.ofMillis(100);
     public static final Duration MAX_IDLE_TIMEOUT = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_BATCH_LINGER = Duration.ofMillis(5);
+    public static final Duration MAX_BATCH_LINGER = Duration.ofMinutes(10);
 
     public MirrorSpec {
         requireFormat("mirror name", name, NAME_FORMAT);
@@ -117,6 +124,18 @@ public record MirrorSpec(
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(sourceOptions, "sourceOptions");
+        if (batchLingerMillis < 0 || batchLingerMillis > MAX_BATCH_LINGER.toMillis()) {
+            throw new IllegalArgumentException("batch linger " + batchLingerMillis + " ms is not between 0 and "
+                    + MAX_BATCH_LINGER.toMillis() + " ms");
+        }
+    }
+
+    /** A spec with the default batch linger. */
+    public MirrorSpec(String name, String source, String destination, List<TableSpec> tables, boolean initialLoad,
+            int batchSize, long idleTimeoutMillis, SnapshotSpec snapshot, RetrySettings retry,
+            SourceOptions sourceOptions) {
+        this(name, source, destination, tables, initialLoad, batchSize, idleTimeoutMillis, snapshot, retry,
+                sourceOptions, DEFAULT_BATCH_LINGER.toMillis());
     }
 
     /** The default name of a mirror's slot and publication: {@code mirrorflow_<name>}. */
@@ -159,10 +178,15 @@ public record MirrorSpec(
         return Duration.ofMillis(idleTimeoutMillis);
     }
 
+    /** How long a quiet source keeps a partly filled batch open when the destination is idle. */
+    public Duration batchLinger() {
+        return Duration.ofMillis(batchLingerMillis);
+    }
+
     /** The same spec mirroring {@code tables} instead, e.g. the part of a spec an edit adds. */
     public MirrorSpec withTables(List<TableSpec> tables) {
         return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeoutMillis, snapshot,
-                retry, sourceOptions);
+                retry, sourceOptions, batchLingerMillis);
     }
 
     /**
@@ -187,7 +211,8 @@ public record MirrorSpec(
             @JsonProperty("retry") RetrySettings retry,
             @JsonProperty("sourceOptions") SourceOptions sourceOptions,
             @JsonProperty(SourceOptions.SLOT) String legacySlot,
-            @JsonProperty(SourceOptions.PUBLICATION) String legacyPublication) {
+            @JsonProperty(SourceOptions.PUBLICATION) String legacyPublication,
+            @JsonProperty("batchLingerMillis") Long batchLingerMillis) {
         SourceOptions options = sourceOptions == null ? SourceOptions.NONE : sourceOptions;
         return new MirrorSpec(name, source, destination, tables,
                 initialLoad == null ? DEFAULT_INITIAL_LOAD : initialLoad,
@@ -197,7 +222,8 @@ public record MirrorSpec(
                 retry == null ? RetrySettings.DEFAULT : retry,
                 new SourceOptions(
                         either(name, SourceOptions.SLOT, options.slot(), legacySlot),
-                        either(name, SourceOptions.PUBLICATION, options.publication(), legacyPublication)));
+                        either(name, SourceOptions.PUBLICATION, options.publication(), legacyPublication)),
+                batchLingerMillis == null ? DEFAULT_BATCH_LINGER.toMillis() : batchLingerMillis);
     }
 
     /** An option given in the {@code sourceOptions} block, at the top level (the old form), or both alike. */

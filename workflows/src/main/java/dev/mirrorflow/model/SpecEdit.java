@@ -117,6 +117,9 @@ public record SpecEdit(
         if (from.idleTimeoutMillis() != to.idleTimeoutMillis()) {
             changes.add("idle timeout " + millis(from.idleTimeoutMillis()) + " -> " + millis(to.idleTimeoutMillis()));
         }
+        if (from.batchLingerMillis() != to.batchLingerMillis()) {
+            changes.add("batch linger " + millis(from.batchLingerMillis()) + " -> " + millis(to.batchLingerMillis()));
+        }
         if (!from.retry().equals(to.retry())) {
             changes.add("retry " + retry(from.retry()) + " -> " + retry(to.retry()));
         }

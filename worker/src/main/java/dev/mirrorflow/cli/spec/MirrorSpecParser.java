@@ -42,8 +42,8 @@ public final class MirrorSpecParser {
 
     /** The keys of a spec, in the order the documentation lists them. */
     static final List<String> SPEC_KEYS =
-            List.of("name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeout", "snapshot",
-                    "retry", "sourceOptions");
+            List.of("name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeout", "batchLinger",
+                    "snapshot", "retry", "sourceOptions");
 
     /**
      * The source options at the top level, where specs written before {@code sourceOptions}
@@ -149,12 +149,15 @@ public final class MirrorSpecParser {
         Duration idleTimeout = root.optional("idleTimeout")
                 .map(e -> duration(root, e, MirrorSpec.MIN_IDLE_TIMEOUT, MirrorSpec.MAX_IDLE_TIMEOUT))
                 .orElse(MirrorSpec.DEFAULT_IDLE_TIMEOUT);
+        Duration batchLinger = root.optional("batchLinger")
+                .map(e -> duration(root, e, Duration.ZERO, MirrorSpec.MAX_BATCH_LINGER))
+                .orElse(MirrorSpec.DEFAULT_BATCH_LINGER);
         SnapshotSpec snapshot = root.optional("snapshot").map(e -> snapshot(root, e)).orElse(SnapshotSpec.DEFAULTS);
         RetrySettings retry = root.optional("retry").map(e -> retry(root, e)).orElse(RetrySettings.DEFAULT);
         SourceOptions sourceOptions = sourceOptions(root);
         try {
             return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeout.toMillis(), snapshot,
-                    retry, sourceOptions);
+                    retry, sourceOptions, batchLinger.toMillis());
         } catch (IllegalArgumentException e) {
             // The checks above come first and name the line; this is the record's own guard.
             throw new SpecException(fileName + ": " + e.getMessage() + "; fix the spec", e);

@@ -92,6 +92,7 @@ class MirrorSpecParserTest {
         assertThat(spec.initialLoad()).isTrue();
         assertThat(spec.batchSize()).isEqualTo(10_000);
         assertThat(spec.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(spec.batchLinger()).isEqualTo(Duration.ofMillis(5));
         assertThat(spec.snapshot()).isEqualTo(new SnapshotSpec(250_000, 4));
         assertThat(spec.retry()).isEqualTo(new RetrySettings(1_000, 2.0, 60_000, 0));
         assertThat(spec.slot()).isEqualTo("mirrorflow_orders");
@@ -208,6 +209,16 @@ class MirrorSpecParserTest {
     }
 
     @Test
+    void shouldReadTheBatchLingerFromNothingToTenMinutes() throws IOException {
+        assertThat(parse(MINIMAL + "batchLinger: 0ms\n").batchLinger()).isEqualTo(Duration.ZERO);
+        assertThat(parse(MINIMAL + "batchLinger: 20ms\n").batchLinger()).isEqualTo(Duration.ofMillis(20));
+        assertThat(parse(MINIMAL + "batchLinger: 10m\n").batchLinger()).isEqualTo(Duration.ofMinutes(10));
+        assertRejection(MINIMAL + "batchLinger: 11m\n")
+                .isEqualTo("orders.yaml line 6: batchLinger: 11m is out of range; write a duration from 0ms to 10m");
+        assertRejection(MINIMAL + "batchLinger: 5\n").startsWith("orders.yaml line 6: batchLinger: '5' has no unit");
+    }
+
+    @Test
     void shouldRejectAnUnknownKeySuggestingTheClosestKnownOne() throws IOException {
         assertRejection(MINIMAL + "batchsize: 100\n")
                 .startsWith("orders.yaml line 6: batchsize: unknown key; did you mean batchSize?");
@@ -222,7 +233,7 @@ class MirrorSpecParserTest {
     void shouldRejectAnUnknownKeyWithoutACloseMatchByListingTheKnownKeys() throws IOException {
         assertRejection(MINIMAL + "colour: blue\n")
                 .isEqualTo("orders.yaml line 6: colour: unknown key; the keys here are name, source, destination, tables, "
-                        + "initialLoad, batchSize, idleTimeout, snapshot, retry, sourceOptions");
+                        + "initialLoad, batchSize, idleTimeout, batchLinger, snapshot, retry, sourceOptions");
     }
 
     @ParameterizedTest
@@ -610,7 +621,7 @@ class MirrorSpecParserTest {
 
         assertThat(stored).isEqualTo(parse(MINIMAL + "sourceOptions: {slot: orders_slot, publication: shop_pub}\n"));
         assertThat(MirrorSpecJson.write(stored)).endsWith(
-                "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"}}");
+                "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"},\"batchLingerMillis\":5}");
     }
 
     @Test

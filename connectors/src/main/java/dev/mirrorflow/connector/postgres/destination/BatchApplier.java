@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.StringJoiner;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
@@ -16,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes one collapsed batch and its checkpoint in one transaction: per table a TRUNCATE when the
  * batch truncated it, a COPY of the fresh rows (inserted under keys the batch did not otherwise
- * touch) straight into the table, then a COPY of the other rows into a staging table and one
- * MERGE; last the checkpoint row. Either all of it commits or none of it does, so a crash at any
+ * touch) straight into the table, then a COPY of the other rows into the table's staging table
+ * and one MERGE; last the checkpoint row. The staging tables a batch needs are created before it,
+ * in a transaction of their own, once per session and table shape. Either all of it commits or none of it does, so a crash at any
  * point leaves the destination at the previous checkpoint with the matching rows.
  *
  * <p>When the table has the key of a fresh row after all (a replayed batch, or a load that
@@ -44,10 +47,16 @@ final class BatchApplier {
 
     private final Connection connection;
     private final CopyManager copyManager;
+    private final Set<String> stagingTables;
 
-    BatchApplier(Connection connection) throws SQLException {
+    /**
+     * @param stagingTables the staging tables this session has; the applier adds those it
+     *     creates. The caller forgets them when it replaces the connection.
+     */
+    BatchApplier(Connection connection, Set<String> stagingTables) throws SQLException {
         this.connection = connection;
         this.copyManager = connection.unwrap(PGConnection.class).getCopyAPI();
+        this.stagingTables = stagingTables;
     }
 
     /**
@@ -58,6 +67,7 @@ final class BatchApplier {
      */
     void apply(String mirror, ChangeBatch batch, CollapsedBatch collapsed) {
         String context = "mirror " + mirror + ", batch " + batch.batchId();
+        createStaging(context, collapsed);
         try {
             applyTables(context, collapsed, true);
         } catch (FreshRowsConflict conflict) {
@@ -80,6 +90,33 @@ final class BatchApplier {
             throw new DestinationException(context + ": committing the batch with checkpoint " + batch.position()
                     + " failed: " + oneLine(e), e);
         }
+    }
+
+    /**
+     * Creates the staging tables the batch may need that the session lacks, in one round trip
+     * and a transaction of their own: created inside the batch's transaction, they would vanish
+     * with it when it is rolled back for a fresh-rows conflict.
+     */
+    private void createStaging(String context, CollapsedBatch collapsed) {
+        StringJoiner missing = new StringJoiner("; ");
+        List<String> names = new ArrayList<>();
+        for (TableChanges changes : collapsed.tables()) {
+            MergeStatements sql = changes.table().statements();
+            if (!changes.rows().isEmpty() && !stagingTables.contains(sql.staging()) && !names.contains(sql.staging())) {
+                missing.add(sql.createStaging());
+                names.add(sql.staging());
+            }
+        }
+        if (names.isEmpty()) {
+            return;
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(missing.toString());
+            connection.commit();
+        } catch (SQLException e) {
+            throw new DestinationException(context + ": creating the staging table(s) " + names + " failed: " + oneLine(e), e);
+        }
+        stagingTables.addAll(names);
     }
 
     private void applyTables(String context, CollapsedBatch collapsed, boolean copyFresh) {
@@ -107,17 +144,14 @@ final class BatchApplier {
                 }
                 long copied = System.nanoTime();
                 if (!merged.isEmpty()) {
-                    if (!planSet) {
-                        statement.execute(PLAN_SETTINGS);
-                        planSet = true;
-                    }
-                    statement.execute(sql.createStaging());
                     boolean needsBase = stage(sql.copy(), mirrored, merged);
+                    // The plan settings go with the first statement that joins, saving a round trip.
+                    String first = needsBase ? sql.fillFromBase() : sql.merge();
+                    statement.execute(planSet ? first : PLAN_SETTINGS + "; " + first);
+                    planSet = true;
                     if (needsBase) {
-                        statement.execute(sql.fillFromBase());
+                        statement.execute(sql.merge());
                     }
-                    statement.execute(sql.merge());
-                    statement.execute(sql.dropStaging());
                 }
                 if (log.isDebugEnabled()) {
                     log.debug("{}: {} row(s) to {}: {} fresh copied in {} ms, {} merged in {} ms", context,

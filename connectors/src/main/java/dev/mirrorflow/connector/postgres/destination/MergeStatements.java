@@ -2,6 +2,7 @@ package dev.mirrorflow.connector.postgres.destination;
 
 import dev.mirrorflow.connector.TableId;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -16,14 +17,21 @@ import java.util.stream.IntStream;
  * unchanged column keeps the target's value. Replaying the same rows gives the same result,
  * which is what makes a replayed batch harmless.
  *
+ * <p>The staging table lives as long as the destination session: created once per table shape
+ * (each instance names its own, so a table whose shape changed gets a new one) and emptied by
+ * every commit or rollback ({@code ON COMMIT DELETE ROWS}). Creating and dropping one per table
+ * and batch cost two round trips and catalog writes for every batch.
+ *
  * <p>Rows the batch inserted under keys it did not touch otherwise skip all that: one COPY
  * writes them into the table itself, which costs about half as much. The caller falls back to
  * the MERGE when the table has one of the keys after all.
  */
-record MergeStatements(String createStaging, String copy, String fillFromBase, String merge,
-        String dropStaging, String truncate, String copyFresh) {
+record MergeStatements(String staging, String createStaging, String copy, String fillFromBase, String merge,
+        String truncate, String copyFresh) {
 
     static final String STAGING = "_mirrorflow_staging";
+    /** Numbers the staging tables of one JVM, so that no two table shapes share one. */
+    private static final AtomicLong STAGING_TABLES = new AtomicLong();
     static final String DELETE = DestinationTables.RESERVED_PREFIX + "delete";
     static final String UNCHANGED = DestinationTables.RESERVED_PREFIX + "unchanged";
     static final String BASE = DestinationTables.RESERVED_PREFIX + "base";
@@ -31,22 +39,23 @@ record MergeStatements(String createStaging, String copy, String fillFromBase, S
     static MergeStatements of(DestinationTable table) {
         List<DestinationColumn> columns = table.columns();
         String target = table.id().quoted();
+        String staging = STAGING + "_" + STAGING_TABLES.incrementAndGet();
         String names = columns.stream().map(c -> TableId.quote(c.name())).collect(Collectors.joining(", "));
         List<Integer> nonKey = IntStream.range(0, columns.size()).filter(i -> !columns.get(i).isKey())
                 .boxed().toList();
 
         // CREATE TABLE AS rather than LIKE: LIKE would copy the destination's NOT NULL
         // constraints, which a staged delete (key only) or an unchanged column (staged as NULL)
-        // must not meet. ON COMMIT DROP leaves nothing behind, even when the batch fails.
-        String createStaging = "CREATE TEMP TABLE " + STAGING + " ON COMMIT DROP AS SELECT " + names
+        // must not meet. ON COMMIT DELETE ROWS leaves no row behind, even when the batch fails.
+        String createStaging = "CREATE TEMP TABLE IF NOT EXISTS " + staging + " ON COMMIT DELETE ROWS AS SELECT " + names
                 + ", NULL::boolean AS " + DELETE + ", NULL::boolean[] AS " + UNCHANGED
                 + ", NULL::text[] AS " + BASE + " FROM " + target + " WITH NO DATA";
-        String copy = "COPY " + STAGING + " (" + names + ", " + DELETE + ", " + UNCHANGED + ", " + BASE
+        String copy = "COPY " + staging + " (" + names + ", " + DELETE + ", " + UNCHANGED + ", " + BASE
                 + ") FROM STDIN";
 
         String keyJoin = table.key().stream().map(c -> "t." + TableId.quote(c.name()) + " = s." + TableId.quote(c.name()))
                 .collect(Collectors.joining(" AND "));
-        StringBuilder merge = new StringBuilder("MERGE INTO ").append(target).append(" t USING ").append(STAGING)
+        StringBuilder merge = new StringBuilder("MERGE INTO ").append(target).append(" t USING ").append(staging)
                 .append(" s ON ").append(keyJoin)
                 .append(" WHEN MATCHED AND s.").append(DELETE).append(" THEN DELETE");
         if (nonKey.isEmpty()) {
@@ -75,15 +84,15 @@ record MergeStatements(String createStaging, String copy, String fillFromBase, S
                     .mapToObj(i -> "b." + TableId.quote(key.get(i).name()) + " = (s." + BASE + ")[" + (i + 1) + "]::"
                             + key.get(i).type())
                     .collect(Collectors.joining(" AND "));
-            fillFromBase = "UPDATE " + STAGING + " s SET " + nonKey.stream()
+            fillFromBase = "UPDATE " + staging + " s SET " + nonKey.stream()
                     .map(i -> TableId.quote(columns.get(i).name()) + " = " + keepUnchanged(columns, i, "b"))
                     .collect(Collectors.joining(", "))
                     + ", " + UNCHANGED + " = NULL FROM " + target + " b WHERE s." + BASE + " IS NOT NULL AND " + baseJoin;
         }
         // Fresh rows (see PendingRow) go straight into the table.
         String copyFresh = "COPY " + target + " (" + names + ") FROM STDIN";
-        return new MergeStatements(createStaging, copy, fillFromBase, merge.toString(),
-                "DROP TABLE " + STAGING, "TRUNCATE " + target, copyFresh);
+        return new MergeStatements(staging, createStaging, copy, fillFromBase, merge.toString(),
+                "TRUNCATE " + target, copyFresh);
     }
 
     /** The new value of column {@code i}: the staged one, or {@code from}'s when it is unchanged. */

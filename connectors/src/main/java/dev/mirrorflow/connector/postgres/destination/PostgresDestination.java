@@ -57,6 +57,8 @@ public final class PostgresDestination implements Destination {
     private final PostgresPeer peer;
     private final Map<String, Map<TableId, MirroredTable>> mirrors = new HashMap<>();
     private Connection connection;
+    /** The staging tables {@link #connection}'s session has created (they live as long as it). */
+    private final Set<String> stagingTables = new HashSet<>();
 
     /** A destination that applies and loads; the checks that need its peer refuse to run. */
     public PostgresDestination(DataSource dataSource) {
@@ -214,7 +216,7 @@ public final class PostgresDestination implements Destination {
         });
         Connection c = connection(mirror);
         try {
-            new BatchApplier(c).apply(mirror, batch, collapsed);
+            new BatchApplier(c, stagingTables).apply(mirror, batch, collapsed);
         } catch (SQLException e) {
             discardConnection();
             throw new DestinationException("mirror " + mirror + ", batch " + batch.batchId()
@@ -494,6 +496,7 @@ public final class PostgresDestination implements Destination {
     private Connection connection(String mirror) {
         try {
             if (connection == null || connection.isClosed()) {
+                stagingTables.clear();
                 connection = dataSource.getConnection();
                 connection.setAutoCommit(false);
             }

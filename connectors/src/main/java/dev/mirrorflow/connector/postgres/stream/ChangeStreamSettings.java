@@ -11,6 +11,10 @@ import java.util.Set;
  *     large source transaction (replays are idempotent, so a partly applied transaction is
  *     completed on restart)
  * @param idleTimeout a batch is applied at the latest when its oldest change is this old
+ * @param linger a batch is also applied, at a transaction boundary, once the destination has
+ *     applied everything handed out before it and waited this long for more: what the source
+ *     sent meanwhile goes with it, and waiting longer would only add latency. A linger of {@code
+ *     idleTimeout} or more leaves batches to the idle timeout alone.
  * @param statusInterval how often the position is reported to the server; must be well below
  *     the server's {@code wal_sender_timeout}
  * @param heartbeatInterval when the mirror's tables are quiet for this long, a logical message
@@ -26,12 +30,26 @@ public record ChangeStreamSettings(
         Duration idleTimeout,
         Duration statusInterval,
         Duration heartbeatInterval,
-        Set<TableId> tables) {
+        Set<TableId> tables,
+        Duration linger) {
 
-    /** Settings for a stream that delivers every table of the publication. */
+    /** The linger of a mirror whose spec does not set one. */
+    public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
+
+    /**
+     * Settings for a stream that delivers every table of the publication and closes partly full
+     * batches only after {@code idleTimeout}.
+     */
     public ChangeStreamSettings(String slotName, String publicationName, int maxBatchRows, Duration idleTimeout,
             Duration statusInterval, Duration heartbeatInterval) {
         this(slotName, publicationName, maxBatchRows, idleTimeout, statusInterval, heartbeatInterval, Set.of());
+    }
+
+    /** Settings whose partly full batches close only after {@code idleTimeout}. */
+    public ChangeStreamSettings(String slotName, String publicationName, int maxBatchRows, Duration idleTimeout,
+            Duration statusInterval, Duration heartbeatInterval, Set<TableId> tables) {
+        this(slotName, publicationName, maxBatchRows, idleTimeout, statusInterval, heartbeatInterval, tables,
+                idleTimeout);
     }
 
     public static final String HEARTBEAT_PREFIX = "mirrorflow_heartbeat";
@@ -43,11 +61,20 @@ public record ChangeStreamSettings(
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idle timeout must be positive, got " + idleTimeout);
         }
+        if (linger.isNegative()) {
+            throw new IllegalArgumentException("linger must not be negative, got " + linger);
+        }
         tables = Set.copyOf(tables);
+    }
+
+    /** The same settings with partly full batches closed once the source is quiet for {@code linger}. */
+    public ChangeStreamSettings withLinger(Duration linger) {
+        return new ChangeStreamSettings(slotName, publicationName, maxBatchRows, idleTimeout, statusInterval,
+                heartbeatInterval, tables, linger);
     }
 
     public static ChangeStreamSettings defaults(String slotName, String publicationName) {
         return new ChangeStreamSettings(slotName, publicationName, 10_000, Duration.ofSeconds(1),
-                Duration.ofSeconds(10), Duration.ofSeconds(30));
+                Duration.ofSeconds(10), Duration.ofSeconds(30)).withLinger(DEFAULT_LINGER);
     }
 }

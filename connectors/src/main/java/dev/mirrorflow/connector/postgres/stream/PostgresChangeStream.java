@@ -64,6 +64,8 @@ public final class PostgresChangeStream implements AutoCloseable {
     private long nextBatchId;
     private long lastActivityNanos = System.nanoTime();
     private long lastStatusNanos = System.nanoTime();
+    /** Since when the destination has been idle with changes pending, or -1. */
+    private long lingerSinceNanos = -1;
 
     private PostgresChangeStream(PGReplicationStream stream, Connection sql, ChangeStreamSettings settings,
             Lsn resumeAfter, long firstBatchId, FollowedTables followed) {
@@ -125,8 +127,9 @@ public final class PostgresChangeStream implements AutoCloseable {
     }
 
     /**
-     * Waits for the next batch: {@code maxBatchRows} row changes, or changes whose oldest is
-     * {@code idleTimeout} old. Returns empty when {@code stop} turns true first.
+     * Waits for the next batch: {@code maxBatchRows} row changes, changes whose oldest is {@code
+     * idleTimeout} old, or the changes so far once every earlier batch has been acknowledged for
+     * {@code linger}. Returns empty when {@code stop} turns true first.
      *
      * @param tick called about every poll while waiting, e.g. to heartbeat a Temporal activity
      * @throws SQLException when reading or decoding the stream failed
@@ -176,6 +179,7 @@ public final class PostgresChangeStream implements AutoCloseable {
     private void read() {
         try {
             long idleNanos = settings.idleTimeout().toNanos();
+            long lingerNanos = settings.linger().toNanos();
             long firstChangeNanos = 0;
             while (!closed) {
                 confirmAcknowledged();
@@ -188,7 +192,7 @@ public final class PostgresChangeStream implements AutoCloseable {
                     if (!hadPending && assembler.hasPending()) {
                         firstChangeNanos = now;
                     }
-                    if (assembler.pendingRows() >= settings.maxBatchRows()) {
+                    if (assembler.pendingRows() >= settings.maxBatchRows() || lingerOver(now, lingerNanos, idleNanos)) {
                         handOver();
                     }
                     continue;
@@ -199,10 +203,15 @@ public final class PostgresChangeStream implements AutoCloseable {
                     handOver();
                     continue;
                 }
+                if (lingerOver(now, lingerNanos, idleNanos)) {
+                    handOver();
+                    continue;
+                }
                 if (!assembler.hasPending() && unacknowledged.get() == 0) {
                     keepSlotMoving(now);
                 }
-                Thread.sleep(POLL_MILLIS);
+                // Pending changes are looked at again soon, so that a linger of a few ms means that.
+                Thread.sleep(assembler.hasPending() && lingerNanos < idleNanos ? 1 : POLL_MILLIS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -211,6 +220,25 @@ public final class PostgresChangeStream implements AutoCloseable {
                 failure = t;
             }
         }
+    }
+
+    /**
+     * Whether the pending changes should go now although the batch is not full: the destination
+     * has applied everything it was given and has waited {@code linger} since for more, and the
+     * changes end at a transaction boundary. Waiting longer would only delay them. While a batch
+     * is still being applied the changes keep gathering instead, so under a backlog batches stay
+     * as large as the apply is slow; a steady flow of small transactions goes out every apply
+     * plus linger, rather than once the batch is full or the idle timeout passed.
+     */
+    private boolean lingerOver(long now, long lingerNanos, long idleNanos) {
+        if (lingerNanos >= idleNanos || !assembler.hasPending() || unacknowledged.get() != 0) {
+            lingerSinceNanos = -1;
+            return false;
+        }
+        if (lingerSinceNanos < 0) {
+            lingerSinceNanos = now;
+        }
+        return !assembler.inTransaction() && now - lingerSinceNanos >= lingerNanos;
     }
 
     /** Hands the pending changes over, waiting while the caller still has the previous batch. */

@@ -235,6 +235,58 @@ class PostgresDestinationApplyIT {
     }
 
     @Test
+    void shouldApplyInterleavedChangesOfTwoTablesBatchAfterBatchAcrossRollbacksAndANewShape() throws SQLException {
+        // Each table's staging table outlives a batch: these batches reuse it, after a batch
+        // rolled back for rows the table had already, after a failed batch (a new session), and
+        // after the source added a column (a new shape, so a new staging table).
+        TableId otherSource = new TableId("public", "notes");
+        TableId otherDestination = new TableId("mirror", "notes");
+        TableSchema notes = new TableSchema(otherSource, List.of(new ColumnSchema("id", "integer", false, 1),
+                new ColumnSchema("note", "text", true, 0)));
+        TableSchema notesWithTag = new TableSchema(otherSource, List.of(new ColumnSchema("id", "integer", false, 1),
+                new ColumnSchema("note", "text", true, 0), new ColumnSchema("tag", "text", true, 0)));
+        destination.prepare(MIRROR, List.of(new TableMapping(SOURCE, DESTINATION, Set.of()),
+                new TableMapping(otherSource, otherDestination, Set.of())), List.of(SCHEMA, notes));
+
+        apply(1, insert(1, "a", 1, "x"), note(notes, Kind.INSERT, "1", "n1"), insert(2, "b", 2, "y"),
+                note(notes, Kind.INSERT, "2", "n2"), update(1, "a2", 3, null), note(notes, Kind.UPDATE, "1", "n1b"));
+        apply(2, note(notes, Kind.UPDATE, "2", "n2b"), updateKey(2, 20, "b2", 4, null), note(notes, Kind.DELETE, "1", null),
+                insert(3, "c", 5, "z"), note(notes, Kind.INSERT, "1", "n1 again"), delete(1), note(notes, Kind.UPDATE, "1", "n1c"));
+        // A replay of inserts the tables have: rolled back and applied again through the MERGE.
+        apply(3, insert(3, "c replayed", 6, "z2"), note(notes, Kind.INSERT, "2", "n2 replayed"), insert(4, "d", 7, "w"));
+        assertThat(rows()).containsExactly("(3,\"c replayed\",6,z2)", "(4,d,7,w)", "(20,b2,4,y)");
+        assertThat(notes(otherDestination)).containsExactly("(1,n1c)", "(2,\"n2 replayed\")");
+
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE mirror.notes ADD CONSTRAINT short_notes CHECK (length(note) < 20)");
+        }
+        assertThatThrownBy(() -> apply(4, note(notes, Kind.UPDATE, "1", "a note far too long to keep"), delete(3)))
+                .isInstanceOf(DestinationException.class);
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE mirror.notes DROP CONSTRAINT short_notes");
+        }
+
+        apply(4, note(notes, Kind.UPDATE, "1", "n1d"), delete(3), note(notesWithTag, Kind.INSERT, "3", "n3", "t3"),
+                updateKey(20, 21, "b3", 8, null), note(notesWithTag, Kind.UPDATE, "2", "n2c", "t2"));
+        apply(5, note(notesWithTag, Kind.DELETE, "1", null, null), note(notesWithTag, Kind.UPDATE, "3", "n3b", "t3b"),
+                update(4, "d2", 9, null));
+
+        assertThat(rows()).containsExactly("(4,d2,9,w)", "(21,b3,8,y)");
+        assertThat(notes(otherDestination)).containsExactly("(2,n2c,t2)", "(3,n3b,t3b)");
+        assertThat(destination.checkpoint(MIRROR)).contains("0/5");
+    }
+
+    private static Change note(TableSchema schema, Kind kind, String... values) {
+        return new Change.Row(schema, kind, values(values), null);
+    }
+
+    private List<String> notes(TableId table) throws SQLException {
+        try (Connection c = database.connect()) {
+            return SourceTables.rowTexts(c, table, "id");
+        }
+    }
+
+    @Test
     void shouldStoreTheCheckpointInTheSameTransactionAsTheRows() throws SQLException {
         assertThat(destination.checkpoint(MIRROR)).isEmpty();
         apply(1, insert(1, "a", 1, "x"));

@@ -99,6 +99,51 @@ class ChangeStreamIT {
     }
 
     @Test
+    void shouldCloseABatchOnceTheSourceIsQuietLongBeforeTheIdleTimeout() throws Exception {
+        Duration idle = Duration.ofSeconds(60);
+        exec("INSERT INTO items VALUES (1, 'one', 'b1')");
+
+        try (Connection repl = replication();
+                PostgresChangeStream stream = PostgresChangeStream.start(repl, sql,
+                        settings(1000, idle).withLinger(ChangeStreamSettings.DEFAULT_LINGER), Lsn.INVALID, 1)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            Optional<ChangeBatch> first = stream.nextBatch(() -> System.nanoTime() > deadline, () -> {});
+            assertThat(first).as("a single transaction arrives well before the 60 s idle timeout").isPresent();
+            assertThat(first.get().changes()).hasSize(1);
+
+            // While that batch is not acknowledged (the destination is still applying it), the
+            // next changes wait for it rather than go out in a batch of their own...
+            exec("INSERT INTO items VALUES (2, 'two', 'b2')");
+            long shortWait = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            assertThat(stream.nextBatch(() -> System.nanoTime() > shortWait, () -> {})).isEmpty();
+            exec("INSERT INTO items VALUES (3, 'three', 'b3')");
+            Thread.sleep(200);
+
+            // ...and go out together once it is.
+            stream.acknowledge(first.get());
+            long next = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            Optional<ChangeBatch> second = stream.nextBatch(() -> System.nanoTime() > next, () -> {});
+            assertThat(second).isPresent();
+            assertThat(second.get().changes()).extracting(c -> ((Change.Row) c).values()[0])
+                    .containsExactly(Value.text("2"), Value.text("3"));
+        }
+    }
+
+    @Test
+    void shouldHoldAPartlyFullBatchUntilTheIdleTimeoutWithoutALinger() throws Exception {
+        exec("INSERT INTO items VALUES (1, 'one', 'b1')");
+
+        try (Connection repl = replication();
+                PostgresChangeStream stream = PostgresChangeStream.start(repl, sql, settings(1000, Duration.ofSeconds(3)),
+                        Lsn.INVALID, 1)) {
+            long started = System.nanoTime();
+            ChangeBatch batch = nextBatch(stream);
+            assertThat(batch.changes()).hasSize(1);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+        }
+    }
+
+    @Test
     void shouldNotDeliverAgainWhatTheDestinationCommittedWhenCrashingBeforeTheAcknowledgement() throws Exception {
         exec("INSERT INTO items VALUES (1, 'one', 'b1')");
         String checkpoint;
