@@ -79,7 +79,8 @@ export MIRRORFLOW_CATALOG_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$CAT" MIRROR
 export MIRRORFLOW_CATALOG_PASSWORD=mirrorflow
 export MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 # shellcheck disable=SC2086
-mf() { java ${BENCH_CLI_JAVA_OPTS:-} -jar "$JAR" "$@"; }
+# The CLI as a user runs it (./mirrorflow: class-data sharing, C1); BENCH_CLI_JAVA_OPTS adds JVM options.
+mf() { MIRRORFLOW_JAVA_OPTS="${BENCH_CLI_JAVA_OPTS:-}" "$ROOT/mirrorflow" "$@"; }
 
 DATABASES=("$CAT")
 SLOTS=()
@@ -218,7 +219,7 @@ ${BENCH_SPEC_EXTRA:-}
 YAML
   start="$(now)"
   # shellcheck disable=SC2086
-  java ${BENCH_CREATE_JAVA_OPTS:-} -jar "$JAR" mirror create -f "$WORK/mirror.yaml" >/dev/null 2>"$WORK/create.log" || { cat "$WORK/create.log" >&2; exit 1; }
+  MIRRORFLOW_JAVA_OPTS="${BENCH_CREATE_JAVA_OPTS:-}" "$ROOT/mirrorflow" mirror create -f "$WORK/mirror.yaml" >/dev/null 2>"$WORK/create.log" || { cat "$WORK/create.log" >&2; exit 1; }
   created="$(now)"
   MIRRORS+=("$MIRROR")
   read -r first end <<<"$(wait_for_end "$MFDST" "$marker")"
