@@ -35,23 +35,9 @@ JAR="$ROOT/worker/target/mirrorflow.jar"
 say() { printf 'latency-bench: %s\n' "$*" >&2; }
 q() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
 
-if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then
-  scripts/dev-env.sh up >&2
-fi
-PG_BIN="$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")"
-PGBENCH="$PG_BIN/pgbench"
-[ -x "$PGBENCH" ] || { echo "latency-bench: pgbench not found next to $PG_BIN/initdb" >&2; exit 1; }
-
-say "building (mvn -pl worker -am package -DskipTests)"
-mvn -B -q -Dstyle.color=never -pl worker -am -DskipTests package >/dev/null
-
-SUFFIX="$(date +%s)_$$"
-WORK="$(mktemp -d)"
-STATE="$WORK/state"
-mkdir -p "$STATE"
-chmod 700 "$STATE"
-printf 'mirrorflow\n' > "$WORK/password"
-chmod 600 "$WORK/password"
+BENCH_NAME=latency-bench
+# shellcheck source=bench/pgbench-setup.sh
+. "$ROOT/bench/pgbench-setup.sh"
 CAT="lat_cat_$SUFFIX"
 SRC="lat_src_$SUFFIX"
 MFDST="lat_mf_$SUFFIX"

@@ -52,25 +52,9 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 faster() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == "" || a < b) }'; }
 
-if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then
-  scripts/dev-env.sh up >&2
-fi
-# pgbench and psql of the PostgreSQL install the dev environment runs.
-PG_BIN="$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")"
-PGBENCH="$PG_BIN/pgbench"
-[ -x "$PGBENCH" ] || { echo "oltp-bench: pgbench not found next to $PG_BIN/initdb" >&2; exit 1; }
-
-say "building (mvn -pl worker -am package -DskipTests)"
-# A reactor build of this checkout, never an install: the local Maven repository is shared.
-mvn -B -q -Dstyle.color=never -pl worker -am -DskipTests package >/dev/null
-
-SUFFIX="$(date +%s)_$$"
-WORK="$(mktemp -d)"
-STATE="$WORK/state"
-mkdir -p "$STATE"
-chmod 700 "$STATE"
-printf 'mirrorflow\n' > "$WORK/password"
-chmod 600 "$WORK/password"
+BENCH_NAME=oltp-bench
+# shellcheck source=bench/pgbench-setup.sh
+. "$ROOT/bench/pgbench-setup.sh"
 CAT="oltp_cat_$SUFFIX"
 QUEUE="oltp_bench_$SUFFIX"
 WORKER_LOG="$WORK/worker.log"
