@@ -46,20 +46,29 @@ export MIRRORFLOW_CATALOG_USER="${MIRRORFLOW_CATALOG_USER:-mirrorflow}"
 export MIRRORFLOW_CATALOG_PASSWORD="${MIRRORFLOW_CATALOG_PASSWORD:-mirrorflow}"
 export MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:${MIRRORFLOW_DEV_TEMPORAL_PORT:-7233}}"
 
-running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Whether the process a pid file names runs and is the one it was written for (its command line
+# has the marker): a pid file left from another boot or a crash may name a process that only
+# reused the number, e.g. the Temporal server, which stop must not touch.
+running() {
+  [ -f "$1" ] || return 1
+  local pid; pid="$(cat "$1")"
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
 stop_pid() {
-  if running "$1"; then
-    echo "quickstart: stopping $2 (pid $(cat "$1"))"
+  if running "$1" "$2"; then
+    echo "quickstart: stopping $3 (pid $(cat "$1"))"
     kill -TERM "$(cat "$1")" 2>/dev/null || true
-    for _ in $(seq 1 120); do running "$1" || break; sleep 0.5; done
+    for _ in $(seq 1 120); do running "$1" "$2" || break; sleep 0.5; done
   fi
   rm -f "$1"
 }
+WORKER_MARK="mirrorflow.jar worker"
+TRICKLE_MARK="demo_shop"
 mf() { ./mirrorflow "$@"; }
 
 if [ "${1:-}" = stop ]; then
-  stop_pid "$TRICKLE_PID" "the demo writes"
-  stop_pid "$WORKER_PID" "the worker"
+  stop_pid "$TRICKLE_PID" "$TRICKLE_MARK" "the demo writes"
+  stop_pid "$WORKER_PID" "$WORKER_MARK" "the worker"
   demo_kept=no
   if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null && mf mirror list 2>/dev/null | grep -q '^demo '; then
     demo_kept=yes
@@ -78,7 +87,7 @@ scripts/dev-env.sh up
 # The state directory holds the secret key: for the owner only, whatever the umask.
 (umask 077 && mkdir -p "$DEV" "$MIRRORFLOW_STATE_DIR")
 
-if running "$WORKER_PID"; then
+if running "$WORKER_PID" "$WORKER_MARK"; then
   echo "quickstart: worker already running (pid $(cat "$WORKER_PID"))"
 else
   echo "quickstart: starting a worker (log: $WORKER_LOG)"
@@ -105,7 +114,7 @@ SQL
 fi
 
 # A trickle of ongoing writes: new orders, status changes and the odd cancellation.
-if ! running "$TRICKLE_PID"; then
+if ! running "$TRICKLE_PID" "$TRICKLE_MARK"; then
   nohup bash -c '
     while true; do
       psql -q -d demo_shop -c "

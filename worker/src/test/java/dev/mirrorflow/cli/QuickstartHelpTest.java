@@ -72,6 +72,28 @@ class QuickstartHelpTest {
     }
 
     @Test
+    void shouldNotStopAProcessThatOnlyReusedThePidOfTheDemoWritesOrTheWorker() throws Exception {
+        // Pid files left from before (a reboot, a crash) naming a process that is not the demo's:
+        // here a sleep, in real life e.g. the Temporal server that got the number.
+        Process stranger = new ProcessBuilder("sleep", "120").start();
+        try {
+            Path dev = Files.createDirectories(checkout.resolve(".dev"));
+            Files.writeString(dev.resolve("trickle.pid"), stranger.pid() + "\n");
+            Files.writeString(dev.resolve("worker.pid"), stranger.pid() + "\n");
+            Process stop = launch("quickstart", "stop");
+            assertThat(stop.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            String output = Files.readString(checkout.resolve("output"));
+
+            assertThat(stranger.isAlive()).as("the unrelated process lives; output:%n%s", output).isTrue();
+            assertThat(output).doesNotContain("stopping");
+            assertThat(dev.resolve("trickle.pid")).doesNotExist();
+            assertThat(dev.resolve("worker.pid")).doesNotExist();
+        } finally {
+            stranger.destroyForcibly();
+        }
+    }
+
+    @Test
     void shouldRefuseAnUnknownQuickstartArgumentInOneLineBeforeStartingAnything() throws Exception {
         String output = finish(launch("quickstart", "--nosuch"), 2);
 
