@@ -28,12 +28,6 @@ cd "$ROOT"
 RATE="${BENCH_RATE:-1000}"
 SECONDS_UNDER_LOAD="${BENCH_SECONDS:-30}"
 CLIENTS="${BENCH_CLIENTS:-4}"
-PG_PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
-export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
-JAR="$ROOT/worker/target/mirrorflow.jar"
-
-say() { printf 'latency-bench: %s\n' "$*" >&2; }
-q() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
 
 BENCH_NAME=latency-bench
 # shellcheck source=bench/pgbench-setup.sh

@@ -41,13 +41,8 @@ TRANSACTIONS="${BENCH_TRANSACTIONS:-100000}"
 CLIENTS="${BENCH_CLIENTS:-4}"
 SCALE="${BENCH_SCALE:-1}"
 ROUNDS="${BENCH_ROUNDS:-1}"
-PG_PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
-export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
-JAR="$ROOT/worker/target/mirrorflow.jar"
 
-say() { printf 'oltp-bench: %s\n' "$*" >&2; }
 now() { date +%s.%N; }
-q() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 faster() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == "" || a < b) }'; }

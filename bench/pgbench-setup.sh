@@ -1,11 +1,19 @@
-# Sourced by bench/oltp.sh and bench/latency.sh: what both need before their workload, with
-# BENCH_NAME (the scripts' message prefix), PG_PORT and say() set by the caller.
+# Sourced by bench/oltp.sh and bench/latency.sh from the checkout's root: what both need before
+# their workload, with BENCH_NAME (the scripts' message prefix) set by the caller.
+#   - PG_PORT and the libpq settings for the dev environment's PostgreSQL, JAR, say() and q();
 #   - the dev environment's PostgreSQL answering (scripts/dev-env.sh up if it does not);
 #   - PG_BIN and PGBENCH: pgbench of the PostgreSQL install the dev environment runs;
 #   - the mirrorflow jar of this checkout, built by a reactor package (never an install: the
 #     local Maven repository is shared);
 #   - SUFFIX for scratch names, WORK (a temporary directory), STATE (a private state directory)
 #     and WORK/password (the dev role's password, for peer create).
+
+PG_PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
+export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
+JAR="$ROOT/worker/target/mirrorflow.jar"
+
+say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
+q() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
 
 if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then
   scripts/dev-env.sh up >&2

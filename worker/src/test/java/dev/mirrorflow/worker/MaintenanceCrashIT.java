@@ -7,7 +7,6 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.ScratchDatabase;
-import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -58,14 +57,7 @@ class MaintenanceCrashIT {
     }
 
     private static void startWorker() throws Exception {
-        worker = MirrorflowProcess.builder(state, "worker",
-                "--state-dir", state.toString(),
-                "--catalog-url", bed.catalogDb.jdbcUrl(),
-                "--temporal-address", MirrorTestBed.TEMPORAL,
-                "--task-queue", bed.queue)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(state.resolve("worker.log").toString())))
-                .start();
+        worker = bed.startWorkerProcess();
     }
 
     @Test

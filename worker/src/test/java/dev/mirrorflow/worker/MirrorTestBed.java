@@ -117,6 +117,22 @@ final class MirrorTestBed implements AutoCloseable {
         return run;
     }
 
+    /**
+     * {@code mirrorflow worker} in a process of its own on this bed's catalog, Temporal and task
+     * queue, as a user starts it, its output appended to {@code worker.log} in the state directory;
+     * for tests that kill workers.
+     */
+    Process startWorkerProcess() throws java.io.IOException {
+        return MirrorflowProcess.builder(state, "worker",
+                "--state-dir", state.toString(),
+                "--catalog-url", catalogDb.jdbcUrl(),
+                "--temporal-address", temporalAddress,
+                "--task-queue", queue)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("worker.log").toFile()))
+                .start();
+    }
+
     /** Creates the peers {@code <prefix>_src} and {@code <prefix>_dst}. */
     void peers(String prefix) {
         ok("peer", "create", prefix + "_src", "--type", "postgres", "--url", url(source),

@@ -12,7 +12,6 @@ import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.ScratchDatabase;
 import dev.mirrorflow.connector.mongo.ScratchMongoDatabase;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -77,14 +76,7 @@ class MongoWorkerCrashIT {
 
     private static void startWorker() throws Exception {
         stopWorker(); // another test's
-        worker = MirrorflowProcess.builder(state, "worker",
-                "--state-dir", state.toString(),
-                "--catalog-url", bed.catalogDb.jdbcUrl(),
-                "--temporal-address", MirrorTestBed.TEMPORAL,
-                "--task-queue", bed.queue)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(state.resolve("worker.log").toString())))
-                .start();
+        worker = bed.startWorkerProcess();
     }
 
     private static void killWorker() throws InterruptedException {

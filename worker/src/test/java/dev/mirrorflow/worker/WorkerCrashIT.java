@@ -8,7 +8,6 @@ import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
 import dev.mirrorflow.catalog.ScratchDatabase;
-import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -56,14 +55,7 @@ class WorkerCrashIT {
 
     private static void startWorker() throws Exception {
         stopWorker(); // another test's
-        worker = MirrorflowProcess.builder(state, "worker",
-                "--state-dir", state.toString(),
-                "--catalog-url", bed.catalogDb.jdbcUrl(),
-                "--temporal-address", MirrorTestBed.TEMPORAL,
-                "--task-queue", bed.queue)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(state.resolve("worker.log").toString())))
-                .start();
+        worker = bed.startWorkerProcess();
     }
 
     private static void killWorker() throws InterruptedException {
