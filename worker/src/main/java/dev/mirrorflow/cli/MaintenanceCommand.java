@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
 /** `mirrorflow maintenance ...`: pause every active mirror for an upgrade, and resume exactly those. */
 @Command(name = "maintenance", mixinStandardHelpOptions = true,
         description = "Pause every active mirror for an upgrade (start), resume exactly those (end), and show the "
-                + "window (status, from the catalog only).",
-        subcommands = {MaintenanceCommand.Start.class, MaintenanceCommand.End.class, MaintenanceCommand.Status.class})
+                + "window (status, from the catalog only).")
+// Its subcommands are in CommandTree.
 final class MaintenanceCommand implements Runnable {
 
     @Spec

@@ -28,19 +28,8 @@ import picocli.CommandLine.Spec;
 
 /** `mirrorflow mirror ...`: create, watch and steer mirrors. */
 @Command(name = "mirror", mixinStandardHelpOptions = true,
-        description = "Create, inspect and steer mirrors. Status and history read only the catalog.",
-        subcommands = {
-            MirrorCreateCommand.class,
-            MirrorEditCommand.class,
-            MirrorCommand.List.class,
-            MirrorCommand.Status.class,
-            MirrorCommand.History.class,
-            MirrorCommand.Pause.class,
-            MirrorCommand.Resume.class,
-            MirrorCommand.Resync.class,
-            MirrorCommand.Drop.class,
-            MirrorWaitCommand.class
-        })
+        description = "Create, inspect and steer mirrors. Status and history read only the catalog.")
+// Its subcommands are in CommandTree.
 final class MirrorCommand implements Runnable {
 
     @Spec

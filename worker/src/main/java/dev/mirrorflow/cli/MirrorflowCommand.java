@@ -29,10 +29,8 @@ import picocli.CommandLine.Spec;
         exitCodeOnInvalidInput = MirrorflowCommand.USAGE,
         exitCodeOnExecutionException = MirrorflowCommand.FAILURE,
         versionProvider = MirrorflowCommand.Version.class,
-        description = "Keeps destination tables continuously in sync with source databases (change data capture).",
-        subcommands = {WorkerCommand.class, PeerCommand.class, MirrorCommand.class, MaintenanceCommand.class,
-            PingCommand.class,
-            CommandLine.HelpCommand.class})
+        description = "Keeps destination tables continuously in sync with source databases (change data capture).")
+// Its subcommands are in CommandTree, which builds only the branch a command line names.
 public final class MirrorflowCommand implements Runnable {
 
     /** Exit codes: 0 ok, 1 failure, 2 usage error. */
@@ -59,11 +57,22 @@ public final class MirrorflowCommand implements Runnable {
 
     /** Runs the CLI with the given environment; the exit code is returned, not used. */
     public static int run(String[] args, Function<String, String> environment) {
-        return commandLine(environment).execute(args);
+        return commandLine(environment, args).execute(args);
     }
 
+    /** The whole command tree, as help and the tests see it. */
     public static CommandLine commandLine(Function<String, String> environment) {
+        return commandLine(environment, null);
+    }
+
+    /**
+     * The command tree for these arguments: only the branch they name when they name one exactly
+     * (see {@link CommandTree}), the whole tree when {@code args} is null.
+     */
+    static CommandLine commandLine(Function<String, String> environment, String[] args) {
         CommandLine cl = new CommandLine(new MirrorflowCommand(environment));
+        CommandTree.addSubcommands(cl, args);
+        // Set after the tree is built: picocli applies these to the subcommands present when called.
         cl.setDefaultValueProvider(new EnvironmentDefaults(environment));
         cl.setExecutionExceptionHandler(MirrorflowCommand::handle);
         cl.setParameterExceptionHandler(MirrorflowCommand::usageError);

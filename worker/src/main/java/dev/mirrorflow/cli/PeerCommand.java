@@ -7,9 +7,8 @@ import picocli.CommandLine.Spec;
 /** {@code mirrorflow peer}: the named connections mirrors read from and write to. */
 @Command(name = "peer", mixinStandardHelpOptions = true,
         description = {"Manages peers: named connections to source and destination databases, kept in the catalog "
-                + "with their secrets encrypted (key: MIRRORFLOW_SECRET_KEY or <state dir>/secret.key)."},
-        subcommands = {PeerCreateCommand.class, PeerListCommand.class, PeerCheckCommand.class,
-                PeerDropCommand.class})
+                + "with their secrets encrypted (key: MIRRORFLOW_SECRET_KEY or <state dir>/secret.key)."})
+// Its subcommands are in CommandTree.
 final class PeerCommand implements Runnable {
 
     @Spec

@@ -18,11 +18,42 @@ class MirrorflowCommandTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
+    /** Runs a command line as the program does: on the part of the command tree it names. */
     private int run(Map<String, String> env, String... args) {
-        CommandLine cl = MirrorflowCommand.commandLine(env::get);
+        CommandLine cl = MirrorflowCommand.commandLine(env::get, args);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         return cl.execute(args);
+    }
+
+    private static String runOnTree(CommandLine cl, String... args) {
+        StringWriter text = new StringWriter();
+        cl.setOut(new PrintWriter(text, true));
+        cl.setErr(new PrintWriter(text, true));
+        int exit = cl.execute(args);
+        return exit + "\n" + text;
+    }
+
+    @Test
+    void shouldAnswerEveryCommandLineOnTheBranchItNamesAsOnTheWholeTree() {
+        String[][] commandLines = {
+            {}, {"--help"}, {"-V"}, {"help"}, {"help", "mirror"}, {"help", "mirror", "list"},
+            {"mirror"}, {"mirror", "--help"}, {"mirror", "lst"}, {"mirror", "list", "--help"},
+            {"mirror", "list", "--bogus"}, {"mirror", "status"}, {"mirror", "list", "extra"},
+            {"peer", "drop"}, {"peer", "lsit"}, {"maintenance", "strat"}, {"nosuch"}, {"nosuch", "--help"},
+            {"mirror", "create", "--heartbeat-timeout", "5s", "-f", "/no/such/spec.yaml"},
+            {"ping", "--timeout", "soon"}, {"worker", "--help"},
+        };
+        for (String[] args : commandLines) {
+            String whole = runOnTree(MirrorflowCommand.commandLine(Map.<String, String>of()::get), args);
+            String branch = runOnTree(MirrorflowCommand.commandLine(Map.<String, String>of()::get, args), args);
+            assertThat(branch).as(String.join(" ", args)).isEqualTo(whole);
+        }
+        // The branch is what it says: a named command line builds only its own commands.
+        CommandLine branch = MirrorflowCommand.commandLine(Map.<String, String>of()::get,
+                new String[] {"mirror", "list"});
+        assertThat(branch.getSubcommands().keySet()).containsExactly("mirror");
+        assertThat(branch.getSubcommands().get("mirror").getSubcommands().keySet()).containsExactly("list");
     }
 
     @Test
