@@ -134,7 +134,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
             long firstBatch = catalog.cdcBatches().lastBatchId(ctx.row().id()) + 1;
             AtomicReference<Optional<String>> from = new AtomicReference<>(Optional.empty());
             try (ChangeStream stream = source.openStream(new Source.StreamOptions(request.batchSize(),
-                    Duration.ofMillis(request.idleTimeoutMillis()), firstBatch, ctx.spec().batchLinger()), schemas -> {
+                    Duration.ofMillis(request.idleTimeoutMillis()), firstBatch, ctx.spec().batchLinger(),
+                    ctx.spec().batchBytes()), schemas -> {
                         schemaChanges.record(destination.prepare(ctx.name(), ctx.mappings(),
                                 List.copyOf(schemas.values())));
                         from.set(destination.checkpoint(ctx.name()));

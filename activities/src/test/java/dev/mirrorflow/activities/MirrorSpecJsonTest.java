@@ -38,7 +38,7 @@ class MirrorSpecJsonTest {
                 + "\"retry\":{\"initialIntervalMillis\":500,\"backoffCoefficient\":1.5,"
                 + "\"maximumIntervalMillis\":30000,\"maximumAttempts\":20},"
                 + "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"},"
-                + "\"batchLingerMillis\":5}");
+                + "\"batchLingerMillis\":5,\"batchBytes\":33554432}");
     }
 
     @Test

@@ -107,13 +107,22 @@ public interface Source extends AutoCloseable {
     /**
      * How the stream batches: at most {@code batchSize} changes, a partly full batch closed after
      * the idle time, or sooner once the source has been quiet for {@code linger} and the
-     * destination has applied every earlier batch (a source may ignore the linger).
+     * destination has applied every earlier batch (a source may ignore the linger). A batch also
+     * closes once its changes hold about {@code maxBatchBytes} bytes of values, so that wide rows
+     * cannot fill the worker's heap; it holds at least one change however large.
      */
-    record StreamOptions(int batchSize, java.time.Duration idleTimeout, long firstBatchId, java.time.Duration linger) {
+    record StreamOptions(int batchSize, java.time.Duration idleTimeout, long firstBatchId, java.time.Duration linger,
+            long maxBatchBytes) {
+
+        public StreamOptions {
+            if (maxBatchBytes < 1) {
+                throw new IllegalArgumentException("maxBatchBytes must be positive, got " + maxBatchBytes);
+            }
+        }
 
         /** Options whose partly full batches close only after the idle time. */
         public StreamOptions(int batchSize, java.time.Duration idleTimeout, long firstBatchId) {
-            this(batchSize, idleTimeout, firstBatchId, idleTimeout);
+            this(batchSize, idleTimeout, firstBatchId, idleTimeout, dev.mirrorflow.model.MirrorSpec.DEFAULT_BATCH_BYTES);
         }
     }
 }

@@ -123,7 +123,12 @@ final class MirrorTestBed implements AutoCloseable {
      * for tests that kill workers.
      */
     Process startWorkerProcess() throws java.io.IOException {
-        return MirrorflowProcess.builder(state, "worker",
+        return startWorkerProcess(List.of());
+    }
+
+    /** As {@link #startWorkerProcess()}, its JVM started with {@code jvmOptions} (e.g. {@code -Xmx256m}). */
+    Process startWorkerProcess(List<String> jvmOptions) throws java.io.IOException {
+        return MirrorflowProcess.builder(jvmOptions, state, "worker",
                 "--state-dir", state.toString(),
                 "--catalog-url", catalogDb.jdbcUrl(),
                 "--temporal-address", temporalAddress,

@@ -19,10 +19,15 @@ final class MirrorflowProcess {
 
     /** A process builder for {@code mirrorflow <arguments>} whose state lives in {@code stateDir}. */
     static ProcessBuilder builder(Path stateDir, String... arguments) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                MirrorflowCommand.class.getName()));
+        return builder(List.of(), stateDir, arguments);
+    }
+
+    /** As {@link #builder(Path, String...)}, the JVM started with {@code jvmOptions} (e.g. {@code -Xmx256m}). */
+    static ProcessBuilder builder(List<String> jvmOptions, Path stateDir, String... arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MirrorflowCommand.class.getName()));
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command);
         isolate(builder.environment(), stateDir);

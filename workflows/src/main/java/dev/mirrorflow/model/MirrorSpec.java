@@ -53,9 +53,14 @@ import java.util.regex.Pattern;
  *     batch is applied at once (when every earlier batch is applied), in milliseconds; default
  *     {@link #DEFAULT_BATCH_LINGER}, from 0 to {@link #MAX_BATCH_LINGER}. A linger at or above the
  *     idle timeout leaves partly filled batches to the idle timeout.
+ * @param batchBytes a batch is also applied once its changes hold about this many bytes of
+ *     values, so that wide rows (large text, bytea or json values) cannot fill the worker's memory
+ *     before {@code batchSize} rows are together; default {@link #DEFAULT_BATCH_BYTES}, from {@link
+ *     #MIN_BATCH_BYTES} to {@link #MAX_BATCH_BYTES}. A batch holds at least one change, however
+ *     large.
  */
 @JsonPropertyOrder({"name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeoutMillis", "snapshot",
-        "retry", "sourceOptions", "batchLingerMillis"})
+        "retry", "sourceOptions", "batchLingerMillis", "batchBytes"})
 public record MirrorSpec(
         @JsonProperty("name") String name,
         @JsonProperty("source") String source,
@@ -67,7 +72,8 @@ public record MirrorSpec(
         @JsonProperty("snapshot") SnapshotSpec snapshot,
         @JsonProperty("retry") RetrySettings retry,
         @JsonProperty("sourceOptions") SourceOptions sourceOptions,
-        @JsonProperty("batchLingerMillis") long batchLingerMillis) {
+        @JsonProperty("batchLingerMillis") long batchLingerMillis,
+        @JsonProperty("batchBytes") long batchBytes) {
 
     /** The names mirrorflow allows for a slot or a publication ({@link SourceOptions}). */
     public static final Pattern SOURCE_OBJECT_NAME_FORMAT = SourceOptions.SOURCE_OBJECT_NAME_FORMAT;
@@ -90,6 +96,9 @@ public record MirrorSpec(
     public static final Duration MAX_IDLE_TIMEOUT = Duration.ofMinutes(10);
     public static final Duration DEFAULT_BATCH_LINGER = Duration.ofMillis(5);
     public static final Duration MAX_BATCH_LINGER = Duration.ofMinutes(10);
+    public static final long DEFAULT_BATCH_BYTES = 32L << 20;
+    public static final long MIN_BATCH_BYTES = 64L << 10;
+    public static final long MAX_BATCH_BYTES = 1L << 30;
 
     public MirrorSpec {
         requireFormat("mirror name", name, NAME_FORMAT);
@@ -128,6 +137,10 @@ public record MirrorSpec(
             throw new IllegalArgumentException("batch linger " + batchLingerMillis + " ms is not between 0 and "
                     + MAX_BATCH_LINGER.toMillis() + " ms");
         }
+        if (batchBytes < MIN_BATCH_BYTES || batchBytes > MAX_BATCH_BYTES) {
+            throw new IllegalArgumentException("batch bytes " + batchBytes + " is not between " + MIN_BATCH_BYTES
+                    + " and " + MAX_BATCH_BYTES);
+        }
     }
 
     /** A spec with the default batch linger. */
@@ -136,6 +149,14 @@ public record MirrorSpec(
             SourceOptions sourceOptions) {
         this(name, source, destination, tables, initialLoad, batchSize, idleTimeoutMillis, snapshot, retry,
                 sourceOptions, DEFAULT_BATCH_LINGER.toMillis());
+    }
+
+    /** A spec with the default batch bytes. */
+    public MirrorSpec(String name, String source, String destination, List<TableSpec> tables, boolean initialLoad,
+            int batchSize, long idleTimeoutMillis, SnapshotSpec snapshot, RetrySettings retry,
+            SourceOptions sourceOptions, long batchLingerMillis) {
+        this(name, source, destination, tables, initialLoad, batchSize, idleTimeoutMillis, snapshot, retry,
+                sourceOptions, batchLingerMillis, DEFAULT_BATCH_BYTES);
     }
 
     /** The default name of a mirror's slot and publication: {@code mirrorflow_<name>}. */
@@ -186,7 +207,7 @@ public record MirrorSpec(
     /** The same spec mirroring {@code tables} instead, e.g. the part of a spec an edit adds. */
     public MirrorSpec withTables(List<TableSpec> tables) {
         return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeoutMillis, snapshot,
-                retry, sourceOptions, batchLingerMillis);
+                retry, sourceOptions, batchLingerMillis, batchBytes);
     }
 
     /**
@@ -212,7 +233,8 @@ public record MirrorSpec(
             @JsonProperty("sourceOptions") SourceOptions sourceOptions,
             @JsonProperty(SourceOptions.SLOT) String legacySlot,
             @JsonProperty(SourceOptions.PUBLICATION) String legacyPublication,
-            @JsonProperty("batchLingerMillis") Long batchLingerMillis) {
+            @JsonProperty("batchLingerMillis") Long batchLingerMillis,
+            @JsonProperty("batchBytes") Long batchBytes) {
         SourceOptions options = sourceOptions == null ? SourceOptions.NONE : sourceOptions;
         return new MirrorSpec(name, source, destination, tables,
                 initialLoad == null ? DEFAULT_INITIAL_LOAD : initialLoad,
@@ -223,7 +245,8 @@ public record MirrorSpec(
                 new SourceOptions(
                         either(name, SourceOptions.SLOT, options.slot(), legacySlot),
                         either(name, SourceOptions.PUBLICATION, options.publication(), legacyPublication)),
-                batchLingerMillis == null ? DEFAULT_BATCH_LINGER.toMillis() : batchLingerMillis);
+                batchLingerMillis == null ? DEFAULT_BATCH_LINGER.toMillis() : batchLingerMillis,
+                batchBytes == null ? DEFAULT_BATCH_BYTES : batchBytes);
     }
 
     /** An option given in the {@code sourceOptions} block, at the top level (the old form), or both alike. */

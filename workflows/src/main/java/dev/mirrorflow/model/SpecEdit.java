@@ -120,6 +120,9 @@ public record SpecEdit(
         if (from.batchLingerMillis() != to.batchLingerMillis()) {
             changes.add("batch linger " + millis(from.batchLingerMillis()) + " -> " + millis(to.batchLingerMillis()));
         }
+        if (from.batchBytes() != to.batchBytes()) {
+            changes.add("batch bytes " + ByteSize.format(from.batchBytes()) + " -> " + ByteSize.format(to.batchBytes()));
+        }
         if (!from.retry().equals(to.retry())) {
             changes.add("retry " + retry(from.retry()) + " -> " + retry(to.retry()));
         }

@@ -47,7 +47,7 @@ class MirrorSpecTest {
                         + "\"retry\":{\"initialIntervalMillis\":500,\"backoffCoefficient\":1.5,"
                         + "\"maximumIntervalMillis\":30000,\"maximumAttempts\":20},"
                         + "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"},"
-                        + "\"batchLingerMillis\":5}");
+                        + "\"batchLingerMillis\":5,\"batchBytes\":33554432}");
     }
 
     @Test
@@ -161,7 +161,7 @@ class MirrorSpecTest {
         // Written again, it takes the new form, and reads back the same.
         String rewritten = temporal.toPayload(spec).orElseThrow().getData().toStringUtf8();
         assertThat(rewritten).endsWith("\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"},"
-                + "\"batchLingerMillis\":5}")
+                + "\"batchLingerMillis\":5,\"batchBytes\":33554432}")
                 .doesNotContain(",\"slot\"");
         assertThat(readStored(rewritten)).isEqualTo(spec);
     }
@@ -193,7 +193,7 @@ class MirrorSpecTest {
         MirrorSpec defaults = MirrorSpec.withDefaults("orders", "shop", "warehouse", List.of(TableSpec.of("public.orders")));
         String json = temporal.toPayload(defaults).orElseThrow().getData().toStringUtf8();
 
-        assertThat(json).endsWith("\"sourceOptions\":{},\"batchLingerMillis\":5}");
+        assertThat(json).endsWith("\"sourceOptions\":{},\"batchLingerMillis\":5,\"batchBytes\":33554432}");
         assertThat(defaults.sourceOptions().keys()).isEmpty();
         assertThat(defaults.slot()).isEqualTo("mirrorflow_orders");
         assertThat(defaults.publication()).isEqualTo("mirrorflow_orders");

@@ -31,6 +31,14 @@ class SpecEditTest {
     }
 
     @Test
+    void shouldSayTheBatchBytesChangeInTheUnitsASpecWrites() {
+        MirrorSpec wider = new MirrorSpec("orders", "src", "dst", BASE.tables(), true, BASE.batchSize(),
+                BASE.idleTimeoutMillis(), SnapshotSpec.DEFAULTS, RetrySettings.DEFAULT, SourceOptions.NONE,
+                BASE.batchLingerMillis(), 1536L << 10);
+        assertThat(SpecEdit.between(BASE, wider).description()).isEqualTo("batch bytes 32MB -> 1536kB");
+    }
+
+    @Test
     void shouldSeeNothingToChangeInTheSameSpecWhateverTheOrderOfTablesAndExclusions() {
         MirrorSpec reordered = with(List.of(new TableSpec("public.items", "archive.items", List.of("secret")),
                 TableSpec.of("public.orders")), BASE.batchSize(), BASE.idleTimeoutMillis());

@@ -28,6 +28,7 @@ import dev.mirrorflow.connector.mongo.snapshot.IdPartitionReader;
 import dev.mirrorflow.connector.mongo.stream.MongoChangeStream;
 import dev.mirrorflow.connector.mongo.stream.MongoStreamSettings;
 import dev.mirrorflow.connector.mongo.stream.ResumeTokens;
+import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.TableSpec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,7 +141,7 @@ public final class MongoSource implements Source {
         }
         String token;
         try {
-            token = MongoChangeStream.startToken(client(), streamSettings(1, Duration.ofSeconds(1)));
+            token = MongoChangeStream.startToken(client(), streamSettings(1, Duration.ofSeconds(1), MirrorSpec.DEFAULT_BATCH_BYTES));
         } catch (MongoSourceException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -256,8 +257,9 @@ public final class MongoSource implements Source {
                 .orElseThrow(() -> new IllegalStateException("mirror " + name() + " does not map " + source));
     }
 
-    private MongoStreamSettings streamSettings(int batchSize, Duration idleTimeout) {
-        return new MongoStreamSettings(name(), documents, batchSize, idleTimeout, QUIET_POSITION_INTERVAL);
+    private MongoStreamSettings streamSettings(int batchSize, Duration idleTimeout, long maxBatchBytes) {
+        return new MongoStreamSettings(name(), documents, batchSize, idleTimeout, QUIET_POSITION_INTERVAL,
+                maxBatchBytes);
     }
 
     @Override
@@ -270,7 +272,8 @@ public final class MongoSource implements Source {
                         + name() + " has no saved change-stream position to start from; run mirrorflow mirror resync "
                         + name(), null));
         try {
-            return MongoChangeStream.open(client(), streamSettings(options.batchSize(), options.idleTimeout()), from,
+            return MongoChangeStream.open(client(), streamSettings(options.batchSize(), options.idleTimeout(),
+                    options.maxBatchBytes()), from,
                     options.firstBatchId());
         } catch (MongoSourceException e) {
             throw e;

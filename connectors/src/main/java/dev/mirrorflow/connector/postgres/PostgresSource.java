@@ -202,7 +202,7 @@ public final class PostgresSource implements Source {
             // Only the mirror's tables: the publication may have others (see SourceSetup).
             ChangeStreamSettings settings = new ChangeStreamSettings(mirrorSource.slot(), mirrorSource.publication(),
                     options.batchSize(), options.idleTimeout(), Duration.ofSeconds(10), heartbeatInterval,
-                    Set.copyOf(mirrorSource.tables()), options.linger());
+                    Set.copyOf(mirrorSource.tables()), options.linger(), options.maxBatchBytes());
             PostgresChangeStream stream = start(slot, sql, settings, from, options.firstBatchId(), followed.tables());
             PartitionTreeWatch partitions = followed.partitionWatch(name(), session.mirrorId(), catalog(), peer,
                     stream);

@@ -2,6 +2,7 @@ package dev.mirrorflow.cli.spec;
 
 import com.fasterxml.jackson.core.JsonToken;
 import dev.mirrorflow.cli.DurationConverter;
+import dev.mirrorflow.model.ByteSize;
 import dev.mirrorflow.model.IdentifierSyntax;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.model.RetrySettings;
@@ -42,8 +43,8 @@ public final class MirrorSpecParser {
 
     /** The keys of a spec, in the order the documentation lists them. */
     static final List<String> SPEC_KEYS =
-            List.of("name", "source", "destination", "tables", "initialLoad", "batchSize", "idleTimeout", "batchLinger",
-                    "snapshot", "retry", "sourceOptions");
+            List.of("name", "source", "destination", "tables", "initialLoad", "batchSize", "batchBytes", "idleTimeout",
+                    "batchLinger", "snapshot", "retry", "sourceOptions");
 
     /**
      * The source options at the top level, where specs written before {@code sourceOptions}
@@ -146,6 +147,9 @@ public final class MirrorSpecParser {
         int batchSize = root.optional("batchSize")
                 .map(e -> (int) wholeNumber(root, e, MirrorSpec.MIN_BATCH_SIZE, MirrorSpec.MAX_BATCH_SIZE))
                 .orElse(MirrorSpec.DEFAULT_BATCH_SIZE);
+        long batchBytes = root.optional("batchBytes")
+                .map(e -> size(root, e, MirrorSpec.MIN_BATCH_BYTES, MirrorSpec.MAX_BATCH_BYTES))
+                .orElse(MirrorSpec.DEFAULT_BATCH_BYTES);
         Duration idleTimeout = root.optional("idleTimeout")
                 .map(e -> duration(root, e, MirrorSpec.MIN_IDLE_TIMEOUT, MirrorSpec.MAX_IDLE_TIMEOUT))
                 .orElse(MirrorSpec.DEFAULT_IDLE_TIMEOUT);
@@ -157,7 +161,7 @@ public final class MirrorSpecParser {
         SourceOptions sourceOptions = sourceOptions(root);
         try {
             return new MirrorSpec(name, source, destination, tables, initialLoad, batchSize, idleTimeout.toMillis(), snapshot,
-                    retry, sourceOptions, batchLinger.toMillis());
+                    retry, sourceOptions, batchLinger.toMillis(), batchBytes);
         } catch (IllegalArgumentException e) {
             // The checks above come first and name the line; this is the record's own guard.
             throw new SpecException(fileName + ": " + e.getMessage() + "; fix the spec", e);
@@ -511,6 +515,27 @@ public final class MirrorSpecParser {
     private static SpecException notDecimal(SpecMapping m, SpecNode.Entry entry, SpecNode.Scalar s, String range) {
         return m.error(entry, SpecValues.quote(s.text()) + " is not a decimal number; " + range
                 + " in decimal digits (grouped with _ if you like, e.g. 10_000)");
+    }
+
+    private static long size(SpecMapping m, SpecNode.Entry entry, long min, long max) {
+        String range = "from " + ByteSize.format(min) + " to " + ByteSize.format(max);
+        if (!(entry.value() instanceof SpecNode.Scalar s) || s.token() == JsonToken.VALUE_NULL) {
+            throw m.wrongValue(entry, "a size", "write e.g. 512kB, 32MB or 1GB, " + range);
+        }
+        if (s.token() == JsonToken.VALUE_NUMBER_INT || s.token() == JsonToken.VALUE_NUMBER_FLOAT) {
+            throw m.error(entry, SpecValues.quote(s.text()) + " has no unit; write e.g. " + s.text() + "MB or "
+                    + s.text() + "kB, " + range);
+        }
+        long bytes;
+        try {
+            bytes = ByteSize.parse(s.text());
+        } catch (IllegalArgumentException e) {
+            throw m.error(entry, SpecValues.quote(s.text()) + " is not a size; write e.g. 512kB, 32MB or 1GB, " + range);
+        }
+        if (bytes < min || bytes > max) {
+            throw m.error(entry, s.text() + " is out of range; write a size " + range);
+        }
+        return bytes;
     }
 
     private static Duration duration(SpecMapping m, SpecNode.Entry entry, Duration min, Duration max) {

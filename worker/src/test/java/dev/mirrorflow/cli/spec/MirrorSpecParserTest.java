@@ -93,6 +93,7 @@ class MirrorSpecParserTest {
         assertThat(spec.batchSize()).isEqualTo(10_000);
         assertThat(spec.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(spec.batchLinger()).isEqualTo(Duration.ofMillis(5));
+        assertThat(spec.batchBytes()).isEqualTo(32L << 20);
         assertThat(spec.snapshot()).isEqualTo(new SnapshotSpec(250_000, 4));
         assertThat(spec.retry()).isEqualTo(new RetrySettings(1_000, 2.0, 60_000, 0));
         assertThat(spec.slot()).isEqualTo("mirrorflow_orders");
@@ -219,6 +220,24 @@ class MirrorSpecParserTest {
     }
 
     @Test
+    void shouldReadTheBatchBytesAsASizeFrom64KilobytesToOneGigabyte() throws IOException {
+        assertThat(parse(MINIMAL + "batchBytes: 8MB\n").batchBytes()).isEqualTo(8L << 20);
+        assertThat(parse(MINIMAL + "batchBytes: 512kB\n").batchBytes()).isEqualTo(512L << 10);
+        assertThat(parse(MINIMAL + "batchBytes: 1gb\n").batchBytes()).isEqualTo(1L << 30);
+        assertThat(parse(MINIMAL + "batchBytes: 65536B\n").batchBytes()).isEqualTo(64L << 10);
+        assertRejection(MINIMAL + "batchBytes: 2GB\n")
+                .isEqualTo("orders.yaml line 6: batchBytes: 2GB is out of range; write a size from 64kB to 1GB");
+        assertRejection(MINIMAL + "batchBytes: 32kB\n")
+                .isEqualTo("orders.yaml line 6: batchBytes: 32kB is out of range; write a size from 64kB to 1GB");
+        assertRejection(MINIMAL + "batchBytes: 64\n")
+                .isEqualTo("orders.yaml line 6: batchBytes: '64' has no unit; write e.g. 64MB or 64kB, from 64kB to 1GB");
+        assertRejection(MINIMAL + "batchBytes: lots\n")
+                .isEqualTo("orders.yaml line 6: batchBytes: 'lots' is not a size; write e.g. 512kB, 32MB or 1GB, from 64kB"
+                        + " to 1GB");
+        assertRejection(MINIMAL + "batchBytes: 1.5MB\n").startsWith("orders.yaml line 6: batchBytes: '1.5MB' is not a size");
+    }
+
+    @Test
     void shouldRejectAnUnknownKeySuggestingTheClosestKnownOne() throws IOException {
         assertRejection(MINIMAL + "batchsize: 100\n")
                 .startsWith("orders.yaml line 6: batchsize: unknown key; did you mean batchSize?");
@@ -233,7 +252,7 @@ class MirrorSpecParserTest {
     void shouldRejectAnUnknownKeyWithoutACloseMatchByListingTheKnownKeys() throws IOException {
         assertRejection(MINIMAL + "colour: blue\n")
                 .isEqualTo("orders.yaml line 6: colour: unknown key; the keys here are name, source, destination, tables, "
-                        + "initialLoad, batchSize, idleTimeout, batchLinger, snapshot, retry, sourceOptions");
+                        + "initialLoad, batchSize, batchBytes, idleTimeout, batchLinger, snapshot, retry, sourceOptions");
     }
 
     @ParameterizedTest
@@ -621,7 +640,7 @@ class MirrorSpecParserTest {
 
         assertThat(stored).isEqualTo(parse(MINIMAL + "sourceOptions: {slot: orders_slot, publication: shop_pub}\n"));
         assertThat(MirrorSpecJson.write(stored)).endsWith(
-                "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"},\"batchLingerMillis\":5}");
+                "\"sourceOptions\":{\"slot\":\"orders_slot\",\"publication\":\"shop_pub\"},\"batchLingerMillis\":5,\"batchBytes\":33554432}");
     }
 
     @Test

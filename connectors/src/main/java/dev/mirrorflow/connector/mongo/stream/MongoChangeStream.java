@@ -10,6 +10,7 @@ import dev.mirrorflow.connector.Change;
 import dev.mirrorflow.connector.ChangeBatch;
 import dev.mirrorflow.connector.ChangeStream;
 import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.connector.Value;
 import dev.mirrorflow.connector.mongo.MongoSourceException;
 import dev.mirrorflow.connector.mongo.MongoSourceException.Problem;
 import dev.mirrorflow.connector.mongo.document.DocumentMapping;
@@ -80,6 +81,8 @@ public final class MongoChangeStream implements ChangeStream {
     /** The position after the last event read (null until one is read past the last batch handed out). */
     private BsonDocument pendingPosition;
     private long oldestPendingNanos;
+    /** The characters of the pending rows' values: about their bytes in the heap. */
+    private long pendingBytes;
     /** The transaction of the last event read into the pending batch, or null when it had none. */
     private String pendingTransaction;
     /** An event read from the cursor that starts the next batch. */
@@ -208,7 +211,8 @@ public final class MongoChangeStream implements ChangeStream {
     }
 
     private boolean batchDue(long now) {
-        return pending.size() >= settings.maxBatchRows() || now - oldestPendingNanos >= settings.idleTimeout().toNanos();
+        return pending.size() >= settings.maxBatchRows() || pendingBytes >= settings.maxBatchBytes()
+                || now - oldestPendingNanos >= settings.idleTimeout().toNanos();
     }
 
     /** The multi-document transaction an event belongs to (its session and transaction number), or null. */
@@ -222,6 +226,7 @@ public final class MongoChangeStream implements ChangeStream {
     private ChangeBatch deliver(String position) {
         ChangeBatch batch = new ChangeBatch(nextBatchId++, pending, position);
         pending.clear();
+        pendingBytes = 0;
         pendingPosition = null;
         pendingTransaction = null;
         deliveredPosition = position;
@@ -237,6 +242,11 @@ public final class MongoChangeStream implements ChangeStream {
                 oldestPendingNanos = System.nanoTime();
             }
             pending.add(row.get());
+            for (Value value : row.get().values()) {
+                if (value instanceof Value.Text text) {
+                    pendingBytes += text.text().length();
+                }
+            }
         }
         pendingPosition = event.getResumeToken();
     }

@@ -15,12 +15,21 @@ import java.util.Objects;
  * @param collections the mapped collections, one mapping each; the stream sees nothing else
  * @param maxBatchRows a batch closes when it holds this many row changes
  * @param idleTimeout a batch closes when its oldest change is this old, full or not
+ * @param maxBatchBytes a batch also closes, between transactions, once its rows hold about this
+ *     many bytes of JSON, so that large documents cannot fill the heap
  * @param quietPositionInterval on a quiet stream, how often an empty batch carries the moved
  *     position (the post-batch resume token), so that an idle mirror's checkpoint keeps up with
  *     the oplog without a destination transaction per poll
  */
 public record MongoStreamSettings(String mirror, List<DocumentMapping> collections, int maxBatchRows,
-        Duration idleTimeout, Duration quietPositionInterval) {
+        Duration idleTimeout, Duration quietPositionInterval, long maxBatchBytes) {
+
+    /** Settings with the default bound on a batch's bytes. */
+    public MongoStreamSettings(String mirror, List<DocumentMapping> collections, int maxBatchRows,
+            Duration idleTimeout, Duration quietPositionInterval) {
+        this(mirror, collections, maxBatchRows, idleTimeout, quietPositionInterval,
+                dev.mirrorflow.model.MirrorSpec.DEFAULT_BATCH_BYTES);
+    }
 
     public MongoStreamSettings {
         Objects.requireNonNull(mirror, "mirror");
@@ -30,6 +39,9 @@ public record MongoStreamSettings(String mirror, List<DocumentMapping> collectio
         }
         if (maxBatchRows < 1) {
             throw new IllegalArgumentException("maxBatchRows must be at least 1");
+        }
+        if (maxBatchBytes < 1) {
+            throw new IllegalArgumentException("maxBatchBytes must be positive");
         }
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(quietPositionInterval, "quietPositionInterval");

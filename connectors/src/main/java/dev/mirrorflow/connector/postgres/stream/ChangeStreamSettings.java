@@ -1,6 +1,7 @@
 package dev.mirrorflow.connector.postgres.stream;
 
 import dev.mirrorflow.connector.TableId;
+import dev.mirrorflow.model.MirrorSpec;
 import java.time.Duration;
 import java.util.Set;
 
@@ -15,6 +16,9 @@ import java.util.Set;
  *     applied everything handed out before it and waited this long for more: what the source
  *     sent meanwhile goes with it, and waiting longer would only add latency. A linger of {@code
  *     idleTimeout} or more leaves batches to the idle timeout alone.
+ * @param maxBatchBytes a batch is also applied once its row changes hold about this many bytes
+ *     of values (as the server sent them), even inside a transaction, so that wide rows cannot
+ *     fill the heap; a batch holds at least one change however large
  * @param statusInterval how often the position is reported to the server; must be well below
  *     the server's {@code wal_sender_timeout}
  * @param heartbeatInterval when the mirror's tables are quiet for this long, a logical message
@@ -31,7 +35,8 @@ public record ChangeStreamSettings(
         Duration statusInterval,
         Duration heartbeatInterval,
         Set<TableId> tables,
-        Duration linger) {
+        Duration linger,
+        long maxBatchBytes) {
 
     /** The linger of a mirror whose spec does not set one. */
     public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
@@ -52,6 +57,13 @@ public record ChangeStreamSettings(
                 idleTimeout);
     }
 
+    /** Settings bounded by rows, with the default bound on bytes. */
+    public ChangeStreamSettings(String slotName, String publicationName, int maxBatchRows, Duration idleTimeout,
+            Duration statusInterval, Duration heartbeatInterval, Set<TableId> tables, Duration linger) {
+        this(slotName, publicationName, maxBatchRows, idleTimeout, statusInterval, heartbeatInterval, tables, linger,
+                MirrorSpec.DEFAULT_BATCH_BYTES);
+    }
+
     public static final String HEARTBEAT_PREFIX = "mirrorflow_heartbeat";
 
     public ChangeStreamSettings {
@@ -60,6 +72,9 @@ public record ChangeStreamSettings(
         }
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idle timeout must be positive, got " + idleTimeout);
+        }
+        if (maxBatchBytes < 1) {
+            throw new IllegalArgumentException("batch bytes must be positive, got " + maxBatchBytes);
         }
         if (linger.isNegative()) {
             throw new IllegalArgumentException("linger must not be negative, got " + linger);
@@ -70,7 +85,7 @@ public record ChangeStreamSettings(
     /** The same settings with partly full batches closed once the source is quiet for {@code linger}. */
     public ChangeStreamSettings withLinger(Duration linger) {
         return new ChangeStreamSettings(slotName, publicationName, maxBatchRows, idleTimeout, statusInterval,
-                heartbeatInterval, tables, linger);
+                heartbeatInterval, tables, linger, maxBatchBytes);
     }
 
     public static ChangeStreamSettings defaults(String slotName, String publicationName) {

@@ -66,6 +66,8 @@ public final class PostgresChangeStream implements AutoCloseable {
     private long lastStatusNanos = System.nanoTime();
     /** Since when the destination has been idle with changes pending, or -1. */
     private long lingerSinceNanos = -1;
+    /** The bytes of the row changes pending in the assembler, as their messages came (see {@link #read}). */
+    private long pendingBytes;
 
     private PostgresChangeStream(PGReplicationStream stream, Connection sql, ChangeStreamSettings settings,
             Lsn resumeAfter, long firstBatchId, FollowedTables followed) {
@@ -127,7 +129,7 @@ public final class PostgresChangeStream implements AutoCloseable {
     }
 
     /**
-     * Waits for the next batch: {@code maxBatchRows} row changes, changes whose oldest is {@code
+     * Waits for the next batch: {@code maxBatchRows} row changes or {@code maxBatchBytes} of them, changes whose oldest is {@code
      * idleTimeout} old, or the changes so far once every earlier batch has been acknowledged for
      * {@code linger}. Returns empty when {@code stop} turns true first.
      *
@@ -187,12 +189,20 @@ public final class PostgresChangeStream implements AutoCloseable {
                 long now = System.nanoTime();
                 if (message != null) {
                     boolean hadPending = assembler.hasPending();
+                    int rowsBefore = assembler.pendingRows();
+                    int messageBytes = message.remaining();
                     decoder.decode(message, assembler);
                     lastActivityNanos = now;
                     if (!hadPending && assembler.hasPending()) {
                         firstChangeNanos = now;
                     }
-                    if (assembler.pendingRows() >= settings.maxBatchRows() || lingerOver(now, lingerNanos, idleNanos)) {
+                    // A row change weighs what its message did: its values as text, about what
+                    // they take in the heap once decoded.
+                    if (assembler.pendingRows() > rowsBefore) {
+                        pendingBytes += messageBytes;
+                    }
+                    if (assembler.pendingRows() >= settings.maxBatchRows() || pendingBytes >= settings.maxBatchBytes()
+                            || lingerOver(now, lingerNanos, idleNanos)) {
                         handOver();
                     }
                     continue;
@@ -244,6 +254,7 @@ public final class PostgresChangeStream implements AutoCloseable {
     /** Hands the pending changes over, waiting while the caller still has the previous batch. */
     private void handOver() throws InterruptedException, SQLException {
         ChangeAssembler.Drained d = assembler.drain();
+        pendingBytes = 0;
         ChangeBatch batch = new ChangeBatch(nextBatchId++, d.changes(), d.position().toString(), d.schemaChanges());
         unacknowledged.incrementAndGet();
         while (!closed && !ready.offer(batch, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
