@@ -144,6 +144,26 @@ class MongoChangeStreamIT {
     }
 
     @Test
+    void shouldCloseABatchOfLargeDocumentsAtItsBytesBeforeItsRows() throws Exception {
+        // A row bound of 100 and a 30 s idle timeout never close these batches; 64 kB of JSON does,
+        // after four documents of about 20 kB.
+        MongoStreamSettings settings = new MongoStreamSettings("orders-mirror", List.of(mapping("orders")), 100,
+                Duration.ofSeconds(30), QUIET, 64 << 10);
+        String start = MongoChangeStream.startToken(client, settings);
+        MongoCollection<Document> orders = db.getCollection("orders");
+        for (int i = 1; i <= 12; i++) {
+            orders.insertOne(new Document("_id", "d" + i).append("body", "x".repeat(20_000)));
+        }
+        try (MongoChangeStream stream = MongoChangeStream.open(client, settings, start, 1)) {
+            List<ChangeBatch> batches = new ArrayList<>();
+            List<Change.Row> rows = readRows(stream, 12, batches);
+            assertThat(rows).hasSize(12);
+            assertThat(batches.stream().filter(b -> !b.changes().isEmpty()).map(b -> b.changes().size()))
+                    .containsExactly(4, 4, 4);
+        }
+    }
+
+    @Test
     void shouldResumeFromASavedPositionWithExactlyTheChangesAfterIt() throws Exception {
         MongoStreamSettings settings = settings(1, mapping("orders"));
         String start = MongoChangeStream.startToken(client, settings);

@@ -88,6 +88,12 @@ public record ChangeStreamSettings(
                 heartbeatInterval, tables, linger, maxBatchBytes);
     }
 
+    /** The same settings with batches also cut once their row messages hold {@code maxBatchBytes}. */
+    public ChangeStreamSettings withMaxBatchBytes(long maxBatchBytes) {
+        return new ChangeStreamSettings(slotName, publicationName, maxBatchRows, idleTimeout, statusInterval,
+                heartbeatInterval, tables, linger, maxBatchBytes);
+    }
+
     public static ChangeStreamSettings defaults(String slotName, String publicationName) {
         return new ChangeStreamSettings(slotName, publicationName, 10_000, Duration.ofSeconds(1),
                 Duration.ofSeconds(10), Duration.ofSeconds(30)).withLinger(DEFAULT_LINGER);

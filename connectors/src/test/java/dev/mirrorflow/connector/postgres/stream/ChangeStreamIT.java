@@ -189,6 +189,27 @@ class ChangeStreamIT {
     }
 
     @Test
+    void shouldCutBatchesOfWideRowsAtTheirBytesInsideATransaction() throws Exception {
+        Lsn start = currentWalLsn();
+        // 40 rows of about 10 kB each in one transaction, and a bound of 64 kB: 7 rows reach it.
+        exec("INSERT INTO items SELECT g, repeat('x', 10000), 'b' FROM generate_series(1, 40) g");
+
+        try (Connection repl = replication();
+                PostgresChangeStream stream = PostgresChangeStream.start(repl, sql,
+                        settings(1000, Duration.ofSeconds(1)).withMaxBatchBytes(64 << 10), Lsn.INVALID, 1)) {
+            List<Integer> sizes = new java.util.ArrayList<>();
+            ChangeBatch last = null;
+            while (sizes.stream().mapToInt(Integer::intValue).sum() < 40) {
+                last = nextBatch(stream);
+                sizes.add(last.changes().size());
+                stream.acknowledge(last);
+            }
+            assertThat(sizes).containsExactly(7, 7, 7, 7, 7, 5);
+            assertThat(Lsn.valueOf(last.position())).as("after the commit").isGreaterThan(start);
+        }
+    }
+
+    @Test
     void shouldMarkUnchangedToastKeyChangesAndTruncates() throws Exception {
         String big = "x".repeat(100_000);
         exec("INSERT INTO items VALUES (1, 'one', '" + big + "')");
