@@ -52,6 +52,10 @@ public final class MirrorflowCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Logging starts on this thread before any other runs: a connection pool's or a gRPC
+        // thread's first log call during logging's start would otherwise be held and replayed,
+        // with three lines of SLF4J warnings on stderr about it.
+        org.slf4j.LoggerFactory.getILoggerFactory();
         System.exit(run(args, System::getenv));
     }
 

@@ -42,6 +42,14 @@ public final class PostgresChangeStream implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresChangeStream.class);
     private static final long POLL_MILLIS = 10;
+    /**
+     * How often the caller of {@link #nextBatch} is ticked while it waits: a batch is taken the
+     * moment it is ready whatever this is, so it only paces heartbeats and stop checks.
+     */
+    private static final long TICK_MILLIS = 100;
+    /** How long the reader sleeps once the slot has sent nothing for {@link #QUIET_NANOS}. */
+    private static final long QUIET_POLL_MILLIS = 50;
+    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final PGReplicationStream stream;
     private final Connection sql;
@@ -68,6 +76,8 @@ public final class PostgresChangeStream implements AutoCloseable {
     private long lingerSinceNanos = -1;
     /** The bytes of the row changes pending in the assembler, as their messages came (see {@link #read}). */
     private long pendingBytes;
+    /** When the slot last sent a message, keepalives included. */
+    private long lastMessageNanos = System.nanoTime();
 
     private PostgresChangeStream(PGReplicationStream stream, Connection sql, ChangeStreamSettings settings,
             Lsn resumeAfter, long firstBatchId, FollowedTables followed) {
@@ -139,7 +149,7 @@ public final class PostgresChangeStream implements AutoCloseable {
     public Optional<ChangeBatch> nextBatch(BooleanSupplier stop, Runnable tick) throws SQLException, InterruptedException {
         while (true) {
             rethrowFailure();
-            ChangeBatch batch = ready.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            ChangeBatch batch = ready.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
             if (batch != null) {
                 return Optional.of(batch);
             }
@@ -188,6 +198,7 @@ public final class PostgresChangeStream implements AutoCloseable {
                 ByteBuffer message = stream.readPending();
                 long now = System.nanoTime();
                 if (message != null) {
+                    lastMessageNanos = now;
                     boolean hadPending = assembler.hasPending();
                     int rowsBefore = assembler.pendingRows();
                     int messageBytes = message.remaining();
@@ -221,7 +232,12 @@ public final class PostgresChangeStream implements AutoCloseable {
                     keepSlotMoving(now);
                 }
                 // Pending changes are looked at again soon, so that a linger of a few ms means that.
-                Thread.sleep(assembler.hasPending() && lingerNanos < idleNanos ? 1 : POLL_MILLIS);
+                // A slot quiet for a second is polled less often: an idle mirror then costs a
+                // fraction of a percent of a core, and the first change after the quiet waits
+                // at most one longer poll.
+                Thread.sleep(assembler.hasPending() && lingerNanos < idleNanos ? 1
+                        : now - lastMessageNanos >= QUIET_NANOS && unacknowledged.get() == 0 ? QUIET_POLL_MILLIS
+                        : POLL_MILLIS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
