@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,6 @@ class DeploymentFilesTest {
     /** Surefire runs in the worker module; the deployment files are at the repository root. */
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
-    private static final Path DOCKERFILE = ROOT.resolve("deploy/Dockerfile");
     private static final Pattern OUR_VARIABLE = Pattern.compile("(MIRRORFLOW|OTEL)_[A-Z0-9_]+");
 
     @Test
@@ -58,7 +56,7 @@ class DeploymentFilesTest {
 
     @Test
     void shouldSetOnlyVariablesMirrorflowReadsInTheImage() throws IOException {
-        Map<String, String> env = dockerfileEnv();
+        Map<String, String> env = DeployDockerfile.read().env();
         Set<String> known = MirrorflowCommand.environmentVariables();
 
         assertThat(env).containsEntry("MIRRORFLOW_HTTP_ADDRESS", "0.0.0.0").containsKey("MIRRORFLOW_HTTP_PORT")
@@ -131,60 +129,47 @@ class DeploymentFilesTest {
 
     @Test
     void shouldBuildTheImageFromThePinnedTemurinJreAndTheShadedJarAsANonRootUser() throws IOException {
-        List<String> lines = dockerfileInstructions();
+        DeployDockerfile dockerfile = DeployDockerfile.read();
+        List<String> lines = dockerfile.instructions();
 
-        String from = instruction(lines, "FROM");
-        assertThat(from).as("the base image, pinned to an exact Temurin 17 release")
+        assertThat(dockerfile.instruction("FROM")).as("the base image, pinned to an exact Temurin 17 release")
                 .matches("eclipse-temurin:17\\.0\\.\\d+_\\d+-jre-[a-z]+");
         assertThat(lines).noneMatch(line -> line.contains(":latest"));
         // No network fetch at build: no package manager, no download beside the base image.
         assertThat(lines).noneMatch(line -> line.matches("(?i)(RUN|ADD) .*(apt-get|apt |curl|wget|http://|https://).*"));
 
-        String user = instruction(lines, "USER");
+        String user = dockerfile.instruction("USER");
         assertThat(user).as("the user the image runs as").matches("[1-9][0-9]*(:[1-9][0-9]*)?");
 
         // The entrypoint runs the jar Maven builds (worker/pom.xml's finalName) where COPY puts it.
-        String copy = instruction(lines, "COPY");
+        String copy = dockerfile.instruction("COPY");
         assertThat(Files.readString(Path.of("pom.xml"))).contains("<finalName>mirrorflow</finalName>");
         assertThat(copy.split("\\s+")).hasSize(2).startsWith("worker/target/mirrorflow.jar");
         String jarInImage = copy.split("\\s+")[1];
-        List<String> entrypoint = execForm(instruction(lines, "ENTRYPOINT"));
+        List<String> entrypoint = dockerfile.execForm("ENTRYPOINT");
         assertThat(entrypoint).startsWith("java").contains("-jar");
         assertThat(entrypoint.get(entrypoint.indexOf("-jar") + 1)).isEqualTo(jarInImage);
         assertThat(entrypoint.get(entrypoint.size() - 1)).as("nothing after the jar, so `docker run IMAGE mirror"
                 + " list` passes `mirror list` to mirrorflow").isEqualTo(jarInImage);
         // The worker's state directory is the volume, and the user owns it.
-        Map<String, String> env = dockerfileEnv();
-        assertThat(execForm(instruction(lines, "VOLUME"))).containsExactly(env.get("MIRRORFLOW_STATE_DIR"));
-        assertThat(instruction(lines, "RUN")).contains("install -d -o mirrorflow -g mirrorflow -m 0700 "
+        Map<String, String> env = dockerfile.env();
+        assertThat(dockerfile.execForm("VOLUME")).containsExactly(env.get("MIRRORFLOW_STATE_DIR"));
+        assertThat(dockerfile.instruction("RUN")).contains("install -d -o mirrorflow -g mirrorflow -m 0700 "
                 + env.get("MIRRORFLOW_STATE_DIR")).contains("--uid " + user.split(":")[0]);
-        assertThat(instruction(lines, "EXPOSE")).isEqualTo(env.get("MIRRORFLOW_HTTP_PORT"));
+        assertThat(dockerfile.instruction("EXPOSE")).isEqualTo(env.get("MIRRORFLOW_HTTP_PORT"));
     }
 
     @Test
     void shouldAnswerTheImagesHealthCheckOnlyWhileTheWorkersProbeListens() throws Exception {
-        String healthcheck = instruction(dockerfileInstructions(), "HEALTHCHECK");
-        Matcher command = Pattern.compile("(?:--\\S+\\s+)*CMD (.+)").matcher(healthcheck);
-        assertThat(command.matches()).as("HEALTHCHECK [options] CMD command: %s", healthcheck).isTrue();
-        assertThat(command.group(1)).contains("/healthz").contains("${MIRRORFLOW_HTTP_PORT}");
+        String command = DeployDockerfile.read().healthCheckCommand();
+        assertThat(command).contains("/healthz").contains("${MIRRORFLOW_HTTP_PORT}");
 
         int port;
         try (HealthEndpoints probes = HealthEndpoints.start("127.0.0.1", 0, Map.of())) {
             port = probes.port();
-            assertThat(runShell(command.group(1), port)).as("the health check with the probe listening").isZero();
+            assertThat(DeployDockerfile.runShell(command, port)).as("the health check with the probe listening").isZero();
         }
-        assertThat(runShell(command.group(1), port)).as("the health check with nothing listening").isEqualTo(1);
-    }
-
-    /** Runs a shell-form command as Docker runs a HEALTHCHECK: {@code /bin/sh -c}. */
-    private static int runShell(String command, int port) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true);
-        builder.environment().put("MIRRORFLOW_HTTP_PORT", String.valueOf(port));
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(output).as("output of the health check").doesNotContain("not found");
-        return process.exitValue();
+        assertThat(DeployDockerfile.runShell(command, port)).as("the health check with nothing listening").isEqualTo(1);
     }
 
     private static Map<String, Object> compose() throws IOException {
@@ -208,61 +193,6 @@ class DeploymentFilesTest {
             environments.put(service.getKey(), variables);
         }
         return environments;
-    }
-
-    /** The Dockerfile's instructions, one per element, continuation lines joined, comments left out. */
-    private static List<String> dockerfileInstructions() throws IOException {
-        List<String> instructions = new ArrayList<>();
-        StringBuilder current = new StringBuilder();
-        for (String line : Files.readAllLines(DOCKERFILE)) {
-            String trimmed = line.strip();
-            if (trimmed.startsWith("#") || (trimmed.isEmpty() && current.length() == 0)) {
-                continue;
-            }
-            if (trimmed.endsWith("\\")) {
-                current.append(trimmed, 0, trimmed.length() - 1).append(' ');
-                continue;
-            }
-            current.append(trimmed);
-            instructions.add(current.toString().replaceAll("\\s+", " ").strip());
-            current.setLength(0);
-        }
-        return instructions;
-    }
-
-    /** The arguments of the one instruction of that name (the test expects each once). */
-    private static String instruction(List<String> instructions, String name) {
-        List<String> found = instructions.stream().filter(i -> i.startsWith(name + " ")).toList();
-        assertThat(found).as("%s instructions in deploy/Dockerfile", name).hasSize(1);
-        return found.get(0).substring(name.length() + 1);
-    }
-
-    /** The ENV instructions' variables ({@code ENV A=1 B=2}, values possibly quoted). */
-    private static Map<String, String> dockerfileEnv() throws IOException {
-        Map<String, String> env = new LinkedHashMap<>();
-        Pattern assignment = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|\\S*)");
-        for (String instruction : dockerfileInstructions()) {
-            if (instruction.startsWith("ENV ")) {
-                String rest = instruction.substring(4);
-                assertThat(rest).as("ENV in the KEY=VALUE form").contains("=");
-                Matcher m = assignment.matcher(rest);
-                while (m.find()) {
-                    env.put(m.group(1), m.group(2).replaceAll("^\"|\"$", ""));
-                }
-            }
-        }
-        return env;
-    }
-
-    /** A JSON array instruction's elements ({@code ["java", "-jar", "x.jar"]}). */
-    private static List<String> execForm(String arguments) {
-        assertThat(arguments).as("exec form").startsWith("[").endsWith("]");
-        List<String> elements = new ArrayList<>();
-        Matcher m = Pattern.compile("\"([^\"]*)\"").matcher(arguments);
-        while (m.find()) {
-            elements.add(m.group(1));
-        }
-        return elements;
     }
 
     @SuppressWarnings("unchecked")
