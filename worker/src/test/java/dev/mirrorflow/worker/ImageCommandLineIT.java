@@ -94,7 +94,7 @@ class ImageCommandLineIT {
             assertThat(stateVolume.resolve("instance-id")).exists();
             assertThat(stateVolume.resolve("secret.key")).as("the key comes from its file").doesNotExist();
 
-            assertThat(DeployDockerfile.runShell(dockerfile.healthCheckCommand(), httpPort))
+            assertThat(DeployDockerfile.runHealthCheck(dockerfile.healthCheckCommand(), httpPort))
                     .as("the image's HEALTHCHECK against the worker").isZero();
             HttpClient http = HttpClient.newHttpClient();
             MirrorTestBed.await("the worker ready", Duration.ofSeconds(60), () -> {
@@ -112,7 +112,7 @@ class ImageCommandLineIT {
         } finally {
             worker.destroyForcibly();
         }
-        assertThat(DeployDockerfile.runShell(dockerfile.healthCheckCommand(), httpPort))
+        assertThat(DeployDockerfile.runHealthCheck(dockerfile.healthCheckCommand(), httpPort))
                 .as("the HEALTHCHECK once the worker is gone").isEqualTo(1);
     }
 
