@@ -67,6 +67,25 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void shouldNameOnlyVariablesMirrorflowReadsInTheDeploymentGuide() throws IOException {
+        // The Kubernetes example and the prose of docs/deployment.md are copied into real deployments.
+        String guide = Files.readString(ROOT.resolve("docs/deployment.md"));
+        Set<String> known = MirrorflowCommand.environmentVariables();
+
+        Set<String> named = new TreeSet<>();
+        Matcher m = OUR_VARIABLE.matcher(guide);
+        while (m.find()) {
+            named.add(m.group());
+        }
+
+        assertThat(named).contains("MIRRORFLOW_CATALOG_PASSWORD_FILE", "MIRRORFLOW_SECRET_KEY_FILE");
+        // A name ending in _ is a family (MIRRORFLOW_TEMPORAL_TLS_*): some variable must be of it.
+        assertThat(named.stream().filter(name -> name.endsWith("_")
+                        ? known.stream().noneMatch(k -> k.startsWith(name)) : !known.contains(name)).toList())
+                .as("variables docs/deployment.md names that mirrorflow does not read").isEmpty();
+    }
+
+    @Test
     void shouldGiveSecretsToServicesOnlyAsFilesOfComposeSecrets() throws IOException {
         Map<String, Object> compose = compose();
         Map<String, Object> secrets = map(compose.get("secrets"));
