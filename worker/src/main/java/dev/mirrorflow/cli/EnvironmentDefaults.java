@@ -1,12 +1,16 @@
 package dev.mirrorflow.cli;
 
+import dev.mirrorflow.worker.EnvironmentVariables;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -20,7 +24,7 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 final class EnvironmentDefaults implements IDefaultValueProvider {
 
-    static final String CONFIG_ENV = "MIRRORFLOW_CONFIG";
+    static final String CONFIG_ENV = EnvironmentVariables.CONFIG;
 
     private final Function<String, String> environment;
     private Properties file;
@@ -31,6 +35,23 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
 
     static String environmentName(String longOption) {
         return "MIRRORFLOW_" + longOption.replaceFirst("^-+", "").toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /**
+     * The variable of every long option of {@code command} and its subcommands, i.e. every {@code
+     * MIRRORFLOW_*} variable this provider may read (the help and version flags left out).
+     */
+    static Set<String> optionVariables(CommandLine command) {
+        Set<String> names = new TreeSet<>();
+        for (OptionSpec option : command.getCommandSpec().options()) {
+            if (option.longestName().startsWith("--") && !option.usageHelp() && !option.versionHelp()) {
+                names.add(environmentName(option.longestName()));
+            }
+        }
+        for (CommandLine subcommand : command.getSubcommands().values()) {
+            names.addAll(optionVariables(subcommand));
+        }
+        return names;
     }
 
     @Override

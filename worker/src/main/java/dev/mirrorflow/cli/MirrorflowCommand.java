@@ -11,11 +11,14 @@ import dev.mirrorflow.connector.ConnectorFailure;
 import dev.mirrorflow.connector.InvalidPeerException;
 import dev.mirrorflow.connector.UnknownPeerException;
 import dev.mirrorflow.worker.BuildInfo;
+import dev.mirrorflow.worker.EnvironmentVariables;
 import dev.mirrorflow.worker.SecretKeyException;
 import dev.mirrorflow.worker.TemporalSettingsException;
 import dev.mirrorflow.worker.TemporalUnavailableException;
 import java.io.PrintWriter;
 import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,6 +65,18 @@ public final class MirrorflowCommand implements Runnable {
     /** Runs the CLI with the given environment; the exit code is returned, not used. */
     public static int run(String[] args, Function<String, String> environment) {
         return commandLine(environment, args).execute(args);
+    }
+
+    /**
+     * Every environment variable the program reads: {@code MIRRORFLOW_<OPTION>} of each long option
+     * of each command, the variables that are no option, and the OpenTelemetry SDK's {@code OTEL_*}
+     * settings. The deployment files are checked against this list.
+     */
+    public static SortedSet<String> environmentVariables() {
+        SortedSet<String> names = new TreeSet<>(EnvironmentDefaults.optionVariables(commandLine(name -> null)));
+        names.addAll(EnvironmentVariables.NOT_OPTIONS);
+        names.addAll(EnvironmentVariables.OPENTELEMETRY);
+        return names;
     }
 
     /** The whole command tree, as help and the tests see it. */

@@ -5,6 +5,7 @@ import dev.mirrorflow.telemetry.PrometheusText;
 import dev.mirrorflow.telemetry.Telemetry;
 import dev.mirrorflow.worker.BuildInfo;
 import dev.mirrorflow.worker.HealthEndpoints;
+import dev.mirrorflow.worker.SecretKeySource;
 import dev.mirrorflow.worker.TemporalUnavailableException;
 import dev.mirrorflow.worker.WorkerRuntime;
 import java.util.concurrent.Callable;
@@ -54,6 +55,9 @@ final class WorkerCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--http-port must be from 0 to 65535, not " + httpPort);
         }
+        // A secret key that is configured but cannot be read (a container secret file that is missing,
+        // empty or unreadable) stops the start here, instead of failing every mirror the worker takes up.
+        new SecretKeySource(stateDir.resolve(), MirrorflowCommand.environment(spec)).existing();
         // With the HTTP listener, the meters are also read for /metrics (next to any OTel exporter).
         PrometheusText scrape = httpPort == null ? null : new PrometheusText();
         WorkerRuntime runtime = startWorker(scrape);

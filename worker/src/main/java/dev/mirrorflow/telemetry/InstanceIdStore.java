@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 
 import dev.mirrorflow.telemetry.InstanceId.Source;
+import dev.mirrorflow.worker.EnvironmentVariables;
 import dev.mirrorflow.worker.StateFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,8 +34,8 @@ public final class InstanceIdStore {
 
   public static final String FILE_NAME = "instance-id";
   public static final String LOCK_FILE_NAME = FILE_NAME + ".lock";
-  public static final String ENV_INSTANCE_ID = "MIRRORFLOW_INSTANCE_ID";
-  public static final String ENV_STATE_DIR = "MIRRORFLOW_STATE_DIR";
+  public static final String ENV_INSTANCE_ID = EnvironmentVariables.INSTANCE_ID;
+  public static final String ENV_STATE_DIR = EnvironmentVariables.STATE_DIR;
 
   /** A file of this size or more was not written by us, so it is treated as corrupt unread. */
   static final int MAX_FILE_BYTES = 1024;

@@ -51,7 +51,7 @@ public final class LoggingSetup extends ContextAwareBase implements Configurator
             context.getLogger(library).setLevel(Level.WARN);
         }
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.toLevel(environment.apply("MIRRORFLOW_LOG_LEVEL"), Level.INFO));
+        root.setLevel(Level.toLevel(environment.apply(EnvironmentVariables.LOG_LEVEL), Level.INFO));
         root.addAppender(stderr);
     }
 }

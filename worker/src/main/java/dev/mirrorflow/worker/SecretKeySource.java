@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import dev.mirrorflow.catalog.SecretCipher;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the key that encrypts peers' secrets in the catalog: the environment variable
- * {@value #ENV_SECRET_KEY} (base64 of 32 bytes) if set, else the file {@value #FILE_NAME} under the
+ * {@value #ENV_SECRET_KEY} (base64 of 32 bytes) if set, or the file {@value #ENV_SECRET_KEY_FILE}
+ * names (a container secret holding the same text), else the file {@value #FILE_NAME} under the
  * state directory, which the first process to need a key creates.
  *
  * <p>Every worker and CLI that reads or writes peers must hold the same key, so an installation
@@ -35,7 +37,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SecretKeySource {
 
-    public static final String ENV_SECRET_KEY = "MIRRORFLOW_SECRET_KEY";
+    public static final String ENV_SECRET_KEY = EnvironmentVariables.SECRET_KEY;
+    public static final String ENV_SECRET_KEY_FILE = EnvironmentVariables.SECRET_KEY_FILE;
     public static final String FILE_NAME = "secret.key";
 
     /** Base64 of 32 bytes is 44 characters; anything this long was not written by us. */
@@ -109,8 +112,18 @@ public final class SecretKeySource {
 
     private Optional<SecretCipher> fromEnvironment() {
         String value = environment.apply(ENV_SECRET_KEY);
+        String namedFile = environment.apply(ENV_SECRET_KEY_FILE);
         // An empty value usually comes from a template that left the variable unset, so it means "unset".
-        if (value == null || value.isBlank()) {
+        boolean inVariable = value != null && !value.isBlank();
+        boolean inNamedFile = namedFile != null && !namedFile.isBlank();
+        if (inVariable && inNamedFile) {
+            throw new SecretKeyException("both " + ENV_SECRET_KEY + " and " + ENV_SECRET_KEY_FILE
+                    + " are set; set only one of them");
+        }
+        if (inNamedFile) {
+            return Optional.of(fromNamedFile(Path.of(namedFile)));
+        }
+        if (!inVariable) {
             return Optional.empty();
         }
         try {
@@ -118,6 +131,37 @@ public final class SecretKeySource {
         } catch (IllegalArgumentException e) {
             throw new SecretKeyException(ENV_SECRET_KEY + " is not a valid key: " + e.getMessage()
                     + "; set it to the key the peers were created with, or " + GENERATE_HINT);
+        }
+    }
+
+    /**
+     * Reads the key from the file {@value #ENV_SECRET_KEY_FILE} names, e.g. a container secret. Unlike
+     * the state directory's key file it is never created: a missing or empty one is an error.
+     */
+    private static SecretCipher fromNamedFile(Path file) {
+        byte[] content;
+        try (InputStream in = Files.newInputStream(file)) {
+            content = in.readNBytes(MAX_FILE_BYTES);
+        } catch (IOException e) {
+            throw new SecretKeyException("cannot read the secret key file " + file + " named by " + ENV_SECRET_KEY_FILE
+                    + " (" + e.getClass().getSimpleName() + "); fix the path or make the file readable by this user");
+        }
+        try {
+            if (content.length >= MAX_FILE_BYTES) {
+                throw new IllegalArgumentException("the file is 1 KiB or larger");
+            }
+            String text = new String(content, US_ASCII);
+            if (text.isBlank()) {
+                throw new SecretKeyException("the secret key file " + file + " named by " + ENV_SECRET_KEY_FILE
+                        + " is empty; write the key the peers were created with into it, or " + GENERATE_HINT);
+            }
+            return decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new SecretKeyException("the secret key file " + file + " named by " + ENV_SECRET_KEY_FILE
+                    + " is not a valid key: " + e.getMessage() + "; write the key the peers were created with into"
+                    + " it, or " + GENERATE_HINT);
+        } finally {
+            Arrays.fill(content, (byte) 0);
         }
     }
 

@@ -326,6 +326,31 @@ class PeerCommandsIT {
     }
 
     @Test
+    void shouldUseTheKeyOfTheFileMirrorflowSecretKeyFileNamesAndStoreNothingWhenTheFileIsMissing() throws Exception {
+        byte[] key = SecretCipher.newKey();
+        // As a container secret holds it (deploy/make-secrets.sh): the base64 text and a line break.
+        Path keyFile = write("mirrorflow_secret_key", Base64.getEncoder().encodeToString(key) + "\n");
+        Map<String, String> fromFile = Map.of("MIRRORFLOW_SECRET_KEY_FILE", keyFile.toString());
+
+        assertThat(run(fromFile, "peer", "create", "filekey", "--type", "postgres", "--url", url(ROLE, targetDb.name()),
+                "--password-file", passwordFile.toString())).as("stderr: %s", err).isZero();
+        assertThat(out.toString()).endsWith("secrets encrypted with key " + SecretCipher.keyIdOf(key) + "\n");
+        assertThat(stateDir.resolve("secret.key")).as("no key file is made beside the given one").doesNotExist();
+        assertThat(run(fromFile, "peer", "check", "filekey")).as("stderr: %s", err).isZero();
+
+        Path missing = temp.resolve("no-such-key");
+        assertThat(run(Map.of("MIRRORFLOW_SECRET_KEY_FILE", missing.toString()), "peer", "create", "nokey", "--type",
+                "postgres", "--url", url(ROLE, targetDb.name()), "--password-file", passwordFile.toString()))
+                .isEqualTo(1);
+        assertThat(oneLineOfErr()).isEqualTo("mirrorflow: cannot read the secret key file " + missing + " named by"
+                + " MIRRORFLOW_SECRET_KEY_FILE (NoSuchFileException); fix the path or make the file readable by this user");
+        assertThat(rawRow("nokey")).isEmpty();
+        assertThat(stateDir.resolve("secret.key")).doesNotExist();
+
+        assertThat(run("peer", "drop", "filekey")).isZero();
+    }
+
+    @Test
     void shouldRefuseAnInvalidKeyInTheEnvironmentInOneLine() throws Exception {
         int exit = run(Map.of("MIRRORFLOW_SECRET_KEY", "too-short"), "peer", "create", "badkey", "--type", "postgres",
                 "--url", url(ROLE, targetDb.name()), "--password-file", passwordFile.toString());

@@ -45,6 +45,19 @@ class SecretKeySourceTest {
     }
 
     @Test
+    void shouldTakeTheKeyFromTheFileTheEnvironmentNamesAndLeaveTheStateDirectoryAlone() throws IOException {
+        byte[] key = SecretCipher.newKey();
+        // As a container secret holds it: the key file's text, line break included.
+        Path file = Files.writeString(temp.resolve("secret_key"), Base64.getEncoder().encodeToString(key) + "\n");
+
+        SecretKeySource source = source(Map.of("MIRRORFLOW_SECRET_KEY_FILE", file.toString()));
+
+        assertThat(source.obtain().keyId()).isEqualTo(SecretCipher.keyIdOf(key));
+        assertThat(source.existing()).get().extracting(SecretCipher::keyId).isEqualTo(SecretCipher.keyIdOf(key));
+        assertThat(stateDir()).doesNotExist();
+    }
+
+    @Test
     void shouldRefuseAnEnvironmentKeyThatIsNotBase64WithoutEchoingIt() {
         SecretKeySource source = source(Map.of("MIRRORFLOW_SECRET_KEY", "not base64 at all!"));
 
