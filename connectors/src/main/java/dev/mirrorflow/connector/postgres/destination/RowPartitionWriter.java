@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * marker, in one transaction. When some of the partition's keys are there already (rows the
  * change stream of an earlier attempt brought), the partition is read again into a staging table
  * and upserted, the newer values winning; the stream, which replays from before the load, settles
- * the rest.
+ * the rest. A table that {@link PostgresDestination#prepareLoad} took the key off is written
+ * without it, and {@link #tableLoaded} builds the key once its last partition is in.
  */
 final class RowPartitionWriter implements Destination.PartitionWriter {
 
@@ -90,6 +91,11 @@ final class RowPartitionWriter implements Destination.PartitionWriter {
             }
             throw e;
         }
+    }
+
+    @Override
+    public void tableLoaded(TableLoad table) throws SQLException {
+        LoadTimeKeys.ensureForConvertedRows(connection, load.mirrorName(), table);
     }
 
     /** @return rows and bytes written */
