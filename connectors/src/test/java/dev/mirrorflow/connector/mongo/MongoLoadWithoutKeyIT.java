@@ -178,8 +178,10 @@ class MongoLoadWithoutKeyIT {
         MongoCollection<Document> docs = mongo.database().getCollection(collection);
         List<Document> seed = new ArrayList<>();
         for (int i = 0; i < DOCUMENTS; i++) {
-            seed.add(new Document("_id", new ObjectId()).append("n", i).append("name", "item " + i));
+            seed.add(new Document("_id", new ObjectId()).append("n", i).append("name", "item é€😀 \t\\ " + i));
         }
+        // Larger than the writer's 64 KB chunk, with 4-byte characters across every chunk boundary.
+        seed.get(7).append("long", "😀a".repeat(60_000));
         docs.insertMany(seed);
         return docs;
     }
