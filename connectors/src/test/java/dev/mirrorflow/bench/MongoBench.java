@@ -175,6 +175,7 @@ public final class MongoBench {
                     ceiling[1]);
             copyCeiling = Math.min(copyCeiling, ceiling[0]);
             expectRows(destinationDb, "bench_c" + r, documents);
+            dropTable(destinationDb, "bench_c" + r);
 
             seconds = load(bench, mapping, destination, "bench_r" + r, parallelism, rowsPerPartition);
             System.out.printf("bench[load]: round %d/%d: mirrorflow load (parallelism %d, at most %d rows per"
@@ -337,7 +338,8 @@ public final class MongoBench {
      */
     private static double[] plainCopy(PGSimpleDataSource db, String table, List<Value[]> rows) throws Exception {
         try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE public." + table + " (_id text NOT NULL, doc jsonb)");
+            // No autovacuum: its pass over these rows would run beside the next measurement.
+            s.execute("CREATE TABLE public." + table + " (_id text NOT NULL, doc jsonb) WITH (autovacuum_enabled = false)");
             long started = System.nanoTime();
             org.postgresql.copy.CopyIn copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
                     .copyIn("COPY public." + table + " (_id, doc) FROM STDIN");
@@ -367,6 +369,12 @@ public final class MongoBench {
             started = System.nanoTime();
             s.execute("ALTER TABLE public." + table + " ADD PRIMARY KEY (_id)");
             return new double[] {copied, (System.nanoTime() - started) / 1e9};
+        }
+    }
+
+    private static void dropTable(PGSimpleDataSource db, String table) throws Exception {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE public." + table);
         }
     }
 
