@@ -81,10 +81,27 @@ public interface Destination extends AutoCloseable {
     void forgetForResync(String mirror, List<TableMapping> mappings);
 
     /**
-     * Readies the destination for an initial load (the table where each loaded partition's
-     * marker is written with its rows). Idempotent.
+     * Readies the destination for an initial load of these tables (the table where each loaded
+     * partition's marker is written with its rows). Called by the load before any partition of
+     * every run, also a run resumed after a crash. Idempotent.
+     *
+     * @param keysDisjoint the source's promise that no two rows of a table's partitions share a
+     *     key (each partition a range of keys, read once): the destination may then write a
+     *     table it created empty for this mirror without its key, and builds the key in {@link
+     *     PartitionWriter#tableLoaded} or {@link #finishLoad}; a table the user made, or one with
+     *     rows, keeps its key
      */
-    void prepareLoad();
+    void prepareLoad(dev.mirrorflow.connector.load.SnapshotLoad load,
+            List<dev.mirrorflow.connector.load.TableLoad> tables, boolean keysDisjoint);
+
+    /**
+     * Completes these tables once no partition of the load is left to copy (also in a run that
+     * finds them all done): builds the keys {@link #prepareLoad} let a table load without. Must
+     * finish before anything streams into the tables; {@link #prepare} completes a table too.
+     * Idempotent; blocks while the keys are built, which takes long for a large table.
+     */
+    void finishLoad(dev.mirrorflow.connector.load.SnapshotLoad load,
+            List<dev.mirrorflow.connector.load.TableLoad> tables);
 
     /**
      * Writes one partition of a load from rows a source read: the rows and the partition's
@@ -100,6 +117,13 @@ public interface Destination extends AutoCloseable {
         dev.mirrorflow.connector.load.PartitionCopy write(dev.mirrorflow.connector.load.TableLoad table,
                 dev.mirrorflow.catalog.SnapshotPartition partition, dev.mirrorflow.connector.load.PartitionRows rows)
                 throws Exception;
+
+        /**
+         * Called once every partition of {@code table} this run had to copy is in, so that the
+         * table can be completed (its key built) on this writer's connection while other
+         * writers still copy other tables. Idempotent.
+         */
+        default void tableLoaded(dev.mirrorflow.connector.load.TableLoad table) throws Exception {}
 
         @Override
         void close();

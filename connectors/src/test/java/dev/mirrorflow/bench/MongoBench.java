@@ -118,6 +118,7 @@ public final class MongoBench {
         DocumentMapping mapping = new DocumentMapping(bench.getNamespace().getDatabaseName(), "bench", List.of());
         double loadBase = Double.MAX_VALUE;
         double loadMirrorflow = Double.MAX_VALUE;
+        double copyCeiling = Double.MAX_VALUE;
         for (int r = 1; r <= rounds; r++) {
             long started = System.nanoTime();
             long read = 0;
@@ -164,10 +165,17 @@ public final class MongoBench {
             System.out.printf("bench[load]: round %d/%d: (info) mirrorflow read + convert to rows, no destination:"
                     + " %d rows, %.2fs%n", r, rounds, rows.size(), (System.nanoTime() - started) / 1e9);
             seconds = destinationOnly(destination, mapping, "bench_w" + r, rows);
-            rows = null;
             System.out.printf("bench[load]: round %d/%d: (info) the same rows from memory through the destination's"
                     + " partition writer, no MongoDB: %.2fs%n", r, rounds, seconds);
             expectRows(destinationDb, "bench_w" + r, documents);
+            double[] ceiling = plainCopy(destinationDb, "bench_c" + r, rows);
+            rows = null;
+            System.out.printf("bench[load]: round %d/%d: (ceiling) the same rows from memory through one plain COPY"
+                    + " into an unkeyed table: %.2fs, then its primary key built: %.2fs more%n", r, rounds, ceiling[0],
+                    ceiling[1]);
+            copyCeiling = Math.min(copyCeiling, ceiling[0]);
+            expectRows(destinationDb, "bench_c" + r, documents);
+            dropTable(destinationDb, "bench_c" + r);
 
             seconds = load(bench, mapping, destination, "bench_r" + r, parallelism, rowsPerPartition);
             System.out.printf("bench[load]: round %d/%d: mirrorflow load (parallelism %d, at most %d rows per"
@@ -243,6 +251,9 @@ public final class MongoBench {
         System.out.printf("bench[stream]: %d events; best of %d: driver %.0f events/s (%.2fs), mirrorflow %.0f"
                 + " events/s (%.2fs); destination counts equal%n", events, rounds, events / streamBase, streamBase,
                 events / streamMirrorflow, streamMirrorflow);
+        System.out.printf("bench[load]: ceiling: one plain COPY of the converted rows into an unkeyed table, best of"
+                + " %d: %.2fs, %.2fx the driver's read; mirrorflow's load takes %.2fx that COPY's time%n", rounds,
+                copyCeiling, loadBase / copyCeiling, loadMirrorflow / copyCeiling);
         System.out.printf("ratio: load %.2f (target >= 0.5)%n", loadRatio);
         System.out.printf("ratio: stream %.2f (target >= 0.5)%n", streamRatio);
     }
@@ -267,6 +278,7 @@ public final class MongoBench {
         TableLoad tableLoad = prepare(destination, mapping, table);
         SnapshotLoad snapshot = new SnapshotLoad(Math.abs(table.hashCode()), table, 1);
         long started = System.nanoTime();
+        destination.prepareLoad(snapshot, List.of(tableLoad), true);
         List<IdPartition> partitions = IdPartitionPlanner.plan(bench, IdPartitionPlanner.documentsPerPartition(
                 bench.estimatedDocumentCount(), rowsPerPartition, parallelism));
         int workerCount = Math.min(parallelism, partitions.size());
@@ -294,6 +306,7 @@ public final class MongoBench {
         } finally {
             workers.shutdownNow();
         }
+        destination.finishLoad(snapshot, List.of(tableLoad));
         return (System.nanoTime() - started) / 1e9;
     }
 
@@ -303,6 +316,7 @@ public final class MongoBench {
         TableLoad tableLoad = prepare(destination, mapping, table);
         SnapshotLoad snapshot = new SnapshotLoad(Math.abs(table.hashCode()), table, 1);
         long started = System.nanoTime();
+        destination.prepareLoad(snapshot, List.of(tableLoad), true);
         try (var writer = destination.openPartitionWriter(snapshot)) {
             writer.write(tableLoad, marker(snapshot, tableLoad, 0, null, null), sink -> {
                 for (Value[] row : rows) {
@@ -311,14 +325,76 @@ public final class MongoBench {
                 return rows.size();
             });
         }
+        destination.finishLoad(snapshot, List.of(tableLoad));
         return (System.nanoTime() - started) / 1e9;
+    }
+
+    /**
+     * The ceiling of what PostgreSQL takes on this machine: the rows copied by one plain text
+     * COPY, with nothing of mirrorflow's around it, into an unkeyed table of the same columns,
+     * then that table's primary key built.
+     *
+     * @return the COPY's seconds and the key's
+     */
+    private static double[] plainCopy(PGSimpleDataSource db, String table, List<Value[]> rows) throws Exception {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            // No autovacuum: its pass over these rows would run beside the next measurement.
+            s.execute("CREATE TABLE public." + table + " (_id text NOT NULL, doc jsonb) WITH (autovacuum_enabled = false)");
+            long started = System.nanoTime();
+            org.postgresql.copy.CopyIn copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+                    .copyIn("COPY public." + table + " (_id, doc) FROM STDIN");
+            StringBuilder text = new StringBuilder(1 << 18);
+            for (Value[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    if (i > 0) {
+                        text.append('\t');
+                    }
+                    if (row[i] instanceof Value.Text t) {
+                        escapeForCopy(t.text(), text);
+                    } else {
+                        text.append("\\N");
+                    }
+                }
+                text.append('\n');
+                if (text.length() >= 1 << 18) {
+                    byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    copy.writeToCopy(bytes, 0, bytes.length);
+                    text.setLength(0);
+                }
+            }
+            byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            copy.writeToCopy(bytes, 0, bytes.length);
+            copy.endCopy();
+            double copied = (System.nanoTime() - started) / 1e9;
+            started = System.nanoTime();
+            s.execute("ALTER TABLE public." + table + " ADD PRIMARY KEY (_id)");
+            return new double[] {copied, (System.nanoTime() - started) / 1e9};
+        }
+    }
+
+    private static void dropTable(PGSimpleDataSource db, String table) throws Exception {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE public." + table);
+        }
+    }
+
+    private static void escapeForCopy(String value, StringBuilder out) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            switch (ch) {
+                case '\\' -> out.append("\\\\");
+                case '\t' -> out.append("\\t");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                default -> out.append(ch);
+            }
+        }
     }
 
     private static TableLoad prepare(PostgresDestination destination, DocumentMapping mapping, String table) {
         TableId destinationTable = new TableId("public", table);
         destination.prepare(table, List.of(new TableMapping(mapping.source(), destinationTable, Set.of())),
                 List.of(mapping.schema()));
-        destination.prepareLoad();
         return new TableLoad(new TableMapping(mapping.source(), destinationTable, Set.of()), mapping.schema());
     }
 

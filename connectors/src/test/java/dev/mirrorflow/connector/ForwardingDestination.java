@@ -63,8 +63,15 @@ public class ForwardingDestination implements Destination {
     }
 
     @Override
-    public void prepareLoad() {
-        real.prepareLoad();
+    public void prepareLoad(dev.mirrorflow.connector.load.SnapshotLoad load,
+            List<dev.mirrorflow.connector.load.TableLoad> tables, boolean keysDisjoint) {
+        real.prepareLoad(load, tables, keysDisjoint);
+    }
+
+    @Override
+    public void finishLoad(dev.mirrorflow.connector.load.SnapshotLoad load,
+            List<dev.mirrorflow.connector.load.TableLoad> tables) {
+        real.finishLoad(load, tables);
     }
 
     @Override

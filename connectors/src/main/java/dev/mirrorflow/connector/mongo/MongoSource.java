@@ -167,18 +167,29 @@ public final class MongoSource implements Source {
                 new SnapshotLoadOptions(session.spec().snapshot().parallelism(),
                         session.spec().snapshot().rowsPerPartition(), Duration.ofSeconds(5)));
         SnapshotLoad load = new SnapshotLoad(session.mirrorId(), name(), loadGeneration);
-        return loader.run(load, tables, new IdRanges(load, destination), progress,
+        return loader.run(load, tables, new IdRanges(load, tables, destination), progress,
                 session.heartbeat()::stopRequested);
     }
 
-    /** Collections split into {@code _id} ranges, written through the destination's partition writer. */
+    /**
+     * Collections split into {@code _id} ranges, written through the destination's partition
+     * writer. The ranges of a collection are disjoint, a document's {@code _id} never changes
+     * and a partition's cursor returns each {@code _id} once, so no two rows of the load share a
+     * key: the destination may copy a table it created without its key and build the key after
+     * the table's last partition, and a resumed load still adds only rows the table lacks, since
+     * a partition that did not commit left none. (Two {@code _id}s of different types written as
+     * the same text, an ObjectId and the string of its hex, fail the key's build with what to
+     * do, as they failed the copy into a table with its key.)
+     */
     private final class IdRanges implements PartitionedLoader.Transfers {
 
         private final SnapshotLoad load;
+        private final List<TableLoad> tables;
         private final Destination destination;
 
-        IdRanges(SnapshotLoad load, Destination destination) {
+        IdRanges(SnapshotLoad load, List<TableLoad> tables, Destination destination) {
             this.load = load;
+            this.tables = tables;
             this.destination = destination;
         }
 
@@ -200,7 +211,12 @@ public final class MongoSource implements Source {
 
         @Override
         public void prepare() {
-            destination.prepareLoad();
+            destination.prepareLoad(load, tables, true);
+        }
+
+        @Override
+        public void finish(List<TableLoad> loaded) {
+            destination.finishLoad(load, loaded);
         }
 
         @Override
@@ -213,6 +229,11 @@ public final class MongoSource implements Source {
                             mapping(table.source()), IdPartitionReader.DEFAULT_BATCH_SIZE);
                     return writer.write(table, partition,
                             sink -> reader.read(idPartition(partition), sink::row, Heartbeat.NONE));
+                }
+
+                @Override
+                public void tableLoaded(TableLoad table) throws Exception {
+                    writer.tableLoaded(table);
                 }
 
                 @Override

@@ -93,6 +93,20 @@ public final class LoadTimeKeys {
      *     rules out for rows read at one snapshot
      */
     public static void ensure(Connection destination, String mirror, TableLoad table) throws SQLException {
+        ensure(destination, mirror, table, KeysFrom.SNAPSHOT);
+    }
+
+    /**
+     * {@link #ensure(Connection, String, TableLoad)} for rows that a source of another kind read
+     * and converted (a MongoDB collection's documents): their keys repeat only when two source
+     * values convert to the same destination key, which the failure's advice says.
+     */
+    static void ensureForConvertedRows(Connection destination, String mirror, TableLoad table) throws SQLException {
+        ensure(destination, mirror, table, KeysFrom.CONVERTED_ROWS);
+    }
+
+    private static void ensure(Connection destination, String mirror, TableLoad table, KeysFrom from)
+            throws SQLException {
         inTransaction(destination, () -> {
             TableId id = table.destination();
             long relation = DestinationTables.relationOid(destination, id);
@@ -100,9 +114,17 @@ public final class LoadTimeKeys {
                     || !createdFor(destination, mirror, relation, id)) {
                 return null;
             }
-            build(destination, mirror, id, relation, table.source(), table.keyColumns());
+            build(destination, mirror, id, relation, table.source(), table.keyColumns(), from);
             return null;
         });
+    }
+
+    /** Where a load's rows came from, which says why their keys may repeat. */
+    private enum KeysFrom {
+        /** A PostgreSQL source table read at one snapshot. */
+        SNAPSHOT,
+        /** Rows a source of another kind read and converted. */
+        CONVERTED_ROWS
     }
 
     /**
@@ -114,12 +136,12 @@ public final class LoadTimeKeys {
     static void restoreInTransaction(Connection destination, String mirror, TableId id, long relation, TableId source,
             List<String> keyColumns) throws SQLException {
         if (primaryKey(destination, relation).isEmpty() && createdFor(destination, mirror, relation, id)) {
-            build(destination, mirror, id, relation, source, keyColumns);
+            build(destination, mirror, id, relation, source, keyColumns, KeysFrom.SNAPSHOT);
         }
     }
 
     private static void build(Connection destination, String mirror, TableId id, long relation, TableId source,
-            List<String> keyColumns) throws SQLException {
+            List<String> keyColumns, KeysFrom from) throws SQLException {
         long started = System.nanoTime();
         try (Statement st = destination.createStatement()) {
             // A second worker building the same key waits here and then finds it built.
@@ -130,7 +152,7 @@ public final class LoadTimeKeys {
             st.execute("ALTER TABLE " + id.quoted() + " ADD PRIMARY KEY (" + TableLoad.quotedList(keyColumns) + ")");
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
-                throw new DuplicateKeysLoaded(mirror, id, source, keyColumns, e);
+                throw new DuplicateKeysLoaded(mirror, id, source, keyColumns, from, e);
             }
             throw e;
         }
@@ -148,13 +170,17 @@ public final class LoadTimeKeys {
         private final String advice;
 
         DuplicateKeysLoaded(String mirror, TableId destination, TableId source, List<String> keyColumns,
-                SQLException cause) {
+                KeysFrom from, SQLException cause) {
             super("destination table " + destination + " got rows that repeat a primary key ("
                     + TableLoad.quotedList(keyColumns) + ") from source table " + source + " ("
                     + detail(cause) + "), so its key cannot be built", "23505", cause);
-            this.advice = "the source table's key does not hold at the snapshot the load read (check it with"
-                    + " REINDEX TABLE " + source.quoted() + "), and the mirror does not stream into a table"
-                    + " without its key; " + DestinationFailureClassifier.RESYNC_NEEDED + ": fix the source, then run"
+            this.advice = (from == KeysFrom.SNAPSHOT
+                    ? "the source table's key does not hold at the snapshot the load read (check it with"
+                            + " REINDEX TABLE " + source.quoted() + ")"
+                    : "two of the source's keys are written as the same text (such as an ObjectId and a string"
+                            + " of its hex as _id)")
+                    + ", and the mirror does not stream into a table without its key; "
+                    + DestinationFailureClassifier.RESYNC_NEEDED + ": fix the source, then run"
                     + " mirrorflow mirror resync " + mirror;
         }
 

@@ -76,11 +76,38 @@ public final class PostgresDestination implements Destination {
         return Objects.requireNonNull(peer, "this destination was made from a data source, not a peer");
     }
 
+    /**
+     * With {@code keysDisjoint}, a table that mirrorflow created for the mirror and that holds no
+     * rows loses its primary key for the load ({@link LoadTimeKeys}): building the key once over
+     * the loaded rows is cheaper than maintaining it row by row. A table the load already wrote
+     * some partitions into (a resumed run) stays as it is: without its key, since the partitions
+     * still to copy hold none of the keys the committed ones hold, and an interrupted partition
+     * committed nothing.
+     */
     @Override
-    public synchronized void prepareLoad() {
-        inTransaction("(load)", "creating the load's partition markers", c -> {
+    public synchronized void prepareLoad(dev.mirrorflow.connector.load.SnapshotLoad load,
+            List<dev.mirrorflow.connector.load.TableLoad> tables, boolean keysDisjoint) {
+        inTransaction(load.mirrorName(), "preparing the destination for the load", c -> {
             dev.mirrorflow.connector.postgres.snapshot.PartitionMarkerTable.ensure(c);
             c.commit();
+            for (dev.mirrorflow.connector.load.TableLoad table : tables) {
+                if (keysDisjoint) {
+                    LoadTimeKeys.dropForLoad(c, load.mirrorName(), table);
+                } else {
+                    LoadTimeKeys.ensureForConvertedRows(c, load.mirrorName(), table);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized void finishLoad(dev.mirrorflow.connector.load.SnapshotLoad load,
+            List<dev.mirrorflow.connector.load.TableLoad> tables) {
+        inTransaction(load.mirrorName(), "building the primary keys of the loaded tables", c -> {
+            for (dev.mirrorflow.connector.load.TableLoad table : tables) {
+                LoadTimeKeys.ensureForConvertedRows(c, load.mirrorName(), table);
+            }
             return null;
         });
     }

@@ -10,10 +10,16 @@ import dev.mirrorflow.connector.load.SnapshotLoad;
 import dev.mirrorflow.connector.load.TableLoad;
 import dev.mirrorflow.connector.postgres.snapshot.PartitionMarkerTable;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -23,17 +29,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes load partitions that a source of another kind read (a MongoDB collection's documents)
- * into PostgreSQL: COPY in text format straight into the destination table and the partition's
- * marker, in one transaction. When some of the partition's keys are there already (rows the
+ * into PostgreSQL: COPY straight into the destination table and the partition's marker, in one
+ * transaction; in binary format when every copied column is text or JSON ({@link
+ * CopyBinaryWriter}, which the server takes more cheaply), else in text format. When some of the partition's keys are there already (rows the
  * change stream of an earlier attempt brought), the partition is read again into a staging table
  * and upserted, the newer values winning; the stream, which replays from before the load, settles
- * the rest.
+ * the rest. A table that {@link PostgresDestination#prepareLoad} took the key off is written
+ * without it, and {@link #tableLoaded} builds the key once its last partition is in.
  */
 final class RowPartitionWriter implements Destination.PartitionWriter {
 
     private static final Logger log = LoggerFactory.getLogger(RowPartitionWriter.class);
     private static final String UNIQUE_VIOLATION = "23505";
     private static final String STAGING_TABLE = "mirrorflow_load_staging";
+    /** The types whose binary COPY form is their text's UTF-8 bytes (jsonb: after a version byte). */
+    private static final Set<String> BINARY_AS_TEXT = Set.of("text", "varchar", "json", "jsonb");
 
     private final SnapshotLoad load;
     private final Connection connection;
@@ -92,27 +102,49 @@ final class RowPartitionWriter implements Destination.PartitionWriter {
         }
     }
 
+    @Override
+    public void tableLoaded(TableLoad table) throws SQLException {
+        LoadTimeKeys.ensureForConvertedRows(connection, load.mirrorName(), table);
+    }
+
     /** @return rows and bytes written */
     private long[] copy(PartitionRows rows, TableId into, List<String> columns) throws Exception {
+        Optional<boolean[]> binary = binaryColumns(into, columns);
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + into.quoted() + " ("
-                + TableLoad.quotedList(columns) + ") FROM STDIN");
+                + TableLoad.quotedList(columns) + ") FROM STDIN" + (binary.isPresent() ? " (FORMAT binary)" : ""));
         long[] bytes = new long[1];
+        CopyTextWriter.Sink sink = (chunk, length) -> {
+            copy.writeToCopy(chunk, 0, length);
+            bytes[0] += length;
+        };
         try {
-            CopyTextWriter writer = new CopyTextWriter((chunk, length) -> {
-                copy.writeToCopy(chunk, 0, length);
-                bytes[0] += length;
-            });
-            rows.read(values -> {
-                for (Value value : values) {
-                    if (value instanceof Value.Text text) {
-                        writer.text(text.text());
-                    } else {
-                        writer.nullValue();
+            if (binary.isPresent()) {
+                CopyBinaryWriter writer = new CopyBinaryWriter(sink, binary.get());
+                rows.read(values -> {
+                    writer.startRow();
+                    for (int i = 0; i < values.length; i++) {
+                        if (values[i] instanceof Value.Text text) {
+                            writer.text(i, text.text());
+                        } else {
+                            writer.nullValue();
+                        }
                     }
-                }
-                writer.endRow();
-            });
-            writer.flush();
+                });
+                writer.finish();
+            } else {
+                CopyTextWriter writer = new CopyTextWriter(sink);
+                rows.read(values -> {
+                    for (Value value : values) {
+                        if (value instanceof Value.Text text) {
+                            writer.text(text.text());
+                        } else {
+                            writer.nullValue();
+                        }
+                    }
+                    writer.endRow();
+                });
+                writer.flush();
+            }
             long written = copy.endCopy();
             return new long[] {written, bytes[0]};
         } finally {
@@ -124,6 +156,35 @@ final class RowPartitionWriter implements Destination.PartitionWriter {
                 }
             }
         }
+    }
+
+    /**
+     * Per copied column, whether it is {@code jsonb}, when every copied column of the table is of
+     * a type whose binary form is its text's UTF-8 bytes ({@code text}, {@code varchar}, {@code
+     * json}) or that after a version byte ({@code jsonb}); empty when some column is of another
+     * type (a user's table), which the text format converts from the values' text instead.
+     */
+    private Optional<boolean[]> binaryColumns(TableId table, List<String> columns) throws SQLException {
+        Map<String, String> types = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT a.attname, t.typname FROM pg_attribute a"
+                + " JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = ?::regclass AND a.attnum > 0"
+                + " AND NOT a.attisdropped")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    types.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        boolean[] jsonb = new boolean[columns.size()];
+        for (int i = 0; i < jsonb.length; i++) {
+            String type = types.get(columns.get(i));
+            if (type == null || !BINARY_AS_TEXT.contains(type)) {
+                return Optional.empty();
+            }
+            jsonb[i] = type.equals("jsonb");
+        }
+        return Optional.of(jsonb);
     }
 
     private long[] upsert(PartitionRows rows, TableLoad table) throws Exception {
