@@ -43,10 +43,10 @@ class MirrorflowCommandTest {
 
     @Test
     void shouldRefuseAHeartbeatTimeoutTooShortForTheActivitiesBeforeReadingAnything() {
-        assertThat(run(Map.of(), "mirror", "create", "--heartbeat-timeout", "5s", "-f", "/no/such/spec.yaml"))
+        assertThat(run(Map.of(), "mirror", "create", "--heartbeat-timeout", "4s", "-f", "/no/such/spec.yaml"))
                 .isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("mirrorflow mirror create: --heartbeat-timeout must be from 15s"
-                + " to 10m (activities heartbeat every few seconds), not 5s; see mirrorflow mirror create --help");
+        assertThat(err.toString().strip()).isEqualTo("mirrorflow mirror create: --heartbeat-timeout must be from 5s"
+                + " to 10m (activities heartbeat every second), not 4s; see mirrorflow mirror create --help");
     }
 
     @Test

@@ -1,0 +1,183 @@
+package dev.mirrorflow.worker;
+
+import static dev.mirrorflow.worker.MirrorTestBed.checksum;
+import static dev.mirrorflow.worker.MirrorTestBed.count;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mirrorflow.catalog.MirrorPhase;
+import dev.mirrorflow.catalog.ScratchDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Failover with the default settings, between worker processes on one task queue, while the
+ * source is written all the time: a worker killed with SIGKILL loses its streams to the others
+ * within seconds (its heartbeat timeout, 10 s by default, then a retry at once), a worker stopped
+ * with SIGTERM hands them over at once, and either way the destination ends equal to the source
+ * without a row doubled. Each test prints the time from the kill to the first change written after
+ * it reaching the destination.
+ */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class FailoverIT {
+
+    /** The promise of the defaults: from a SIGKILL to changes flowing again. */
+    private static final Duration FAILOVER = Duration.ofSeconds(15);
+    private static final Duration RECOVERY = Duration.ofSeconds(120);
+    private static final int ROWS = 1_000;
+
+    @TempDir
+    static Path state;
+
+    private static MirrorTestBed bed;
+
+    /** The worker processes of the running test, by label. */
+    private final Map<String, Process> workers = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void environment() throws Exception {
+        bed = new MirrorTestBed(state);
+    }
+
+    @AfterAll
+    static void teardown() {
+        bed.close();
+    }
+
+    @AfterEach
+    void stopWorkers() throws InterruptedException {
+        for (Process worker : workers.values()) {
+            worker.destroyForcibly();
+            worker.waitFor(30, TimeUnit.SECONDS);
+        }
+        workers.clear();
+    }
+
+    @Test
+    void shouldStreamAgainWithin15SecondsOfTheStreamingWorkerBeingKilled() throws Exception {
+        String name = "failkill_" + ScratchDatabase.randomSuffix();
+        String table = table(name);
+        start("a");
+        start("b");
+        try (MirrorLifecycleIT.SourceWriter writer = MirrorLifecycleIT.SourceWriter.start(bed.source,
+                List.of(table), ROWS)) {
+            create(name, table);
+            String streaming = awaitStreamingWorker(name);
+            Process victim = workers.remove(streaming);
+            long lastWrittenBeforeKill = newestWrittenId(table);
+            long killedAt = System.nanoTime();
+            victim.destroyForcibly(); // SIGKILL: no goodbye to Temporal or PostgreSQL
+            assertThat(victim.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            Duration failover = awaitFlowingAfter(table, lastWrittenBeforeKill, killedAt);
+            System.out.printf("FailoverIT: SIGKILL of the streaming worker -> changes at the destination again"
+                    + " after %.1f s%n", failover.toMillis() / 1000.0);
+            assertThat(failover).as("from the SIGKILL to changes flowing again, default settings")
+                    .isLessThanOrEqualTo(FAILOVER);
+        }
+        assertEqualWithoutDuplicates(name, table);
+    }
+
+    @Test
+    void shouldHandTheStreamOverAtOnceWhenItsWorkerIsStoppedWithSigterm() throws Exception {
+        String name = "failterm_" + ScratchDatabase.randomSuffix();
+        String table = table(name);
+        start("c");
+        start("d");
+        try (MirrorLifecycleIT.SourceWriter writer = MirrorLifecycleIT.SourceWriter.start(bed.source,
+                List.of(table), ROWS)) {
+            create(name, table);
+            String streaming = awaitStreamingWorker(name);
+            Process stopping = workers.remove(streaming);
+            long stoppedAt = System.nanoTime();
+            stopping.destroy(); // SIGTERM, as a rolling upgrade stops a worker
+            assertThat(stopping.waitFor(30, TimeUnit.SECONDS)).as("the stopped worker exits within 30 s").isTrue();
+            double exitedAfter = (System.nanoTime() - stoppedAt) / 1e9;
+            // What the stopped worker wrote last was read before it exited: a row written after
+            // that reached the destination through the other worker.
+            Duration handOver = awaitFlowingAfter(table, newestWrittenId(table), stoppedAt);
+            System.out.printf("FailoverIT: SIGTERM of the streaming worker -> changes at the destination again"
+                    + " after %.1f s; the worker exited with %d after %.1f s%n", handOver.toMillis() / 1000.0,
+                    stopping.exitValue(), exitedAfter);
+            assertThat(stopping.exitValue()).as("exit status after SIGTERM").isZero();
+            assertThat(Files.readString(bed.workerLog(streaming))).contains("stopped streaming at a batch boundary");
+            // At once: no heartbeat timeout to wait out (it is 10 s).
+            assertThat(handOver).as("from the SIGTERM to changes flowing again").isLessThan(Duration.ofSeconds(8));
+        }
+        assertEqualWithoutDuplicates(name, table);
+    }
+
+    private void start(String label) throws Exception {
+        workers.put(label, bed.startWorkerProcess(label));
+    }
+
+    private static String table(String name) throws Exception {
+        String table = name + "_t";
+        bed.source.execute("CREATE TABLE " + table + " (id bigint PRIMARY KEY, v int NOT NULL, note text)",
+                "INSERT INTO " + table + " SELECT g, g, md5(g::text) FROM generate_series(1, " + ROWS + ") g");
+        return table;
+    }
+
+    /** Creates the mirror with the default settings (heartbeat timeout included) and waits for it to stream. */
+    private static void create(String name, String table) throws Exception {
+        bed.peers(name);
+        bed.ok("mirror", "create", "-f", bed.mirrorSpec(name, """
+                tables:
+                  - source: public.%s
+                batchSize: 200
+                idleTimeout: 200ms
+                """.formatted(table)).toString());
+        bed.awaitPhase(name, MirrorPhase.RUNNING, RECOVERY);
+    }
+
+    /** The label of the worker that streams the mirror: the one whose log says it streams its slot. */
+    private String awaitStreamingWorker(String name) throws Exception {
+        List<String> found = new ArrayList<>();
+        MirrorTestBed.await("a worker streaming " + name, RECOVERY, () -> {
+            found.clear();
+            for (String label : workers.keySet()) {
+                try {
+                    if (Files.readString(bed.workerLog(label)).contains("streaming slot mirrorflow_" + name + " ")) {
+                        found.add(label);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return found.size() == 1;
+        });
+        return found.get(0);
+    }
+
+    /** The newest row the source writer inserted (its ids start at 10,000,000). */
+    private static long newestWrittenId(String table) throws Exception {
+        return count(bed.source, "SELECT coalesce(max(id), 0) FROM " + table);
+    }
+
+    /** Waits until a row written after {@code lastBefore} is at the destination; the time since {@code since}. */
+    private static Duration awaitFlowingAfter(String table, long lastBefore, long since) throws Exception {
+        long deadline = since + RECOVERY.toNanos();
+        while (count(bed.destination, "SELECT coalesce(max(id), 0) FROM " + table) <= lastBefore) {
+            assertThat(System.nanoTime()).as("changes flowing again within " + RECOVERY).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        return Duration.ofNanos(System.nanoTime() - since);
+    }
+
+    private static void assertEqualWithoutDuplicates(String name, String table) throws Exception {
+        bed.ok("mirror", "wait", name, "--caught-up", "--timeout", "120s");
+        assertThat(count(bed.destination, "SELECT count(*) - count(DISTINCT id) FROM " + table)).isZero();
+        assertThat(checksum(bed.destination, table)).as(table).isEqualTo(checksum(bed.source, table));
+        bed.ok("mirror", "drop", name, "--drop-destination", "--timeout", "120s");
+    }
+}
