@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
  * Heartbeats every activity that has a heartbeat timeout (loads, streams, setup, edits) once a
  * second from a thread of the worker for as long as it runs, besides the beats of its own work.
  * A heartbeat timeout then measures whether the worker is alive, not whether each database call
- * returns within it: a short timeout (10 s by default) moves the work of a killed worker on
- * quickly, and a long batch or a slot wait on a live worker is not taken for a dead one. A call
+ * returns within it: a short timeout moves the work of a killed worker on
+ * quickly (8 s by default), and a long batch or a slot wait on a live worker is not taken for a dead one. A call
  * that hangs is bounded by its connection's own timeouts instead.
  */
 public final class LongActivityHeartbeats extends WorkerInterceptorBase implements AutoCloseable {

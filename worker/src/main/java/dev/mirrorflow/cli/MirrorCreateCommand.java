@@ -47,7 +47,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, required = true, paramLabel = "SPEC.yaml", description = "The mirror spec.")
     Path file;
 
-    @Option(names = "--heartbeat-timeout", defaultValue = "10s", converter = DurationConverter.class,
+    @Option(names = "--heartbeat-timeout", defaultValue = "8s", converter = DurationConverter.class,
             paramLabel = "D", description = "How long the load or stream of a worker that died waits before another"
                     + " worker takes it over (5s to 10m). Default: ${DEFAULT-VALUE}")
     java.time.Duration heartbeatTimeout;

@@ -3,6 +3,7 @@ package dev.mirrorflow.worker;
 import dev.mirrorflow.activities.LongActivityHeartbeats;
 import dev.mirrorflow.activities.MaintenanceActivitiesImpl;
 import dev.mirrorflow.activities.MirrorCapacity;
+import dev.mirrorflow.activities.MirrorPlacement;
 import dev.mirrorflow.activities.MirrorActivitiesImpl;
 import dev.mirrorflow.activities.MirrorCatalogActivitiesImpl;
 import dev.mirrorflow.activities.MirrorTelemetry;
@@ -126,17 +127,20 @@ public final class WorkerRuntime implements AutoCloseable {
             // With telemetry off there is no tracer to feed, and Temporal runs without interceptors.
             List<WorkflowClientInterceptor> clientInterceptors = List.of();
             WorkerFactoryOptions.Builder factoryOptions = WorkerFactoryOptions.newBuilder();
+            // Each interceptor wraps the ones before it: the capacity check runs first (a refused
+            // load or stream records nothing), then the record of where a mirror runs, then the
+            // heartbeats; tracing wraps them all.
             List<WorkerInterceptor> workerInterceptors = new java.util.ArrayList<>();
+            workerInterceptors.add(heartbeats);
+            workerInterceptors.add(new MirrorPlacement(catalog, identity));
+            if (maxMirrors > 0) {
+                workerInterceptors.add(new MirrorCapacity(maxMirrors));
+            }
             if (telemetry.isOn()) {
                 TemporalTracing tracing = new TemporalTracing(openTelemetry);
                 clientInterceptors = List.of(tracing.clientInterceptor());
                 workerInterceptors.add(tracing.workerInterceptor());
             }
-            // The capacity check first, so that a refused load or stream never starts its heartbeats.
-            if (maxMirrors > 0) {
-                workerInterceptors.add(new MirrorCapacity(maxMirrors));
-            }
-            workerInterceptors.add(heartbeats);
             factoryOptions.setWorkerInterceptors(workerInterceptors.toArray(WorkerInterceptor[]::new));
             temporal = TemporalConnection.open(temporalSettings, identity, clientInterceptors);
             WorkerFactory factory = WorkerFactory.newInstance(temporal.client(), factoryOptions.build());
@@ -144,7 +148,7 @@ public final class WorkerRuntime implements AutoCloseable {
                     // Long activities learn of a pause or terminate through their heartbeat; a short
                     // throttle lets them stop within seconds rather than most of a heartbeat timeout,
                     // and Temporal hears from a live worker every second, so that a heartbeat
-                    // timeout of a few seconds (10 s by default) tells only a dead one.
+                    // timeout of a few seconds (8 s by default) tells only a dead one.
                     .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(1))
                     .build());
             worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class, MirrorWorkflowImpl.class,

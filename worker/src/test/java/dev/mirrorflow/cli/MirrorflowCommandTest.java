@@ -50,6 +50,13 @@ class MirrorflowCommandTest {
     }
 
     @Test
+    void shouldRefuseANegativeMirrorCapBeforeConnectingToAnything() {
+        assertThat(run(Map.of(), "worker", "--max-mirrors", "-1")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("mirrorflow worker: --max-mirrors must be 0 (no limit) or more,"
+                + " not -1; see mirrorflow worker --help");
+    }
+
+    @Test
     void shouldSayAUsageErrorInOneLinePointingAtHelpInsteadOfPrintingTheUsage() {
         assertThat(run(Map.of(), "mirror", "create")).isEqualTo(2);
         assertThat(run(Map.of(), "ping", "--timeout", "soon")).isEqualTo(2);

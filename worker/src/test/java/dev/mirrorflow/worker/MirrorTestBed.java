@@ -135,8 +135,9 @@ final class MirrorTestBed implements AutoCloseable {
 
     /**
      * As {@link #startWorkerProcess()}, for tests running several workers at once: each has an
-     * instance id of its own (the state directory would give them all the same one, and so the same
-     * Temporal identity) and logs to {@code worker-<label>.log}; {@code extra} are more options.
+     * instance id of its own ({@link #workerInstanceId}; the state directory would give them all
+     * the same one, and so the same Temporal identity) and logs to {@code worker-<label>.log};
+     * {@code extra} are more options.
      */
     Process startWorkerProcess(String label, String... extra) throws java.io.IOException {
         List<String> arguments = new ArrayList<>(List.of("worker",
@@ -148,8 +149,13 @@ final class MirrorTestBed implements AutoCloseable {
         ProcessBuilder builder = MirrorflowProcess.builder(state, arguments.toArray(String[]::new))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(workerLog(label).toFile()));
-        builder.environment().put("MIRRORFLOW_INSTANCE_ID", UUID.randomUUID().toString());
+        builder.environment().put("MIRRORFLOW_INSTANCE_ID", workerInstanceId(label).toString());
         return builder.start();
+    }
+
+    /** The instance id of the worker process started with {@code label}, the end of its identity. */
+    UUID workerInstanceId(String label) {
+        return UUID.nameUUIDFromBytes((queue + "/" + label).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** The log of the worker process started with {@code label}. */

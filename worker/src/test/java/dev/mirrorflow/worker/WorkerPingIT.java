@@ -198,6 +198,28 @@ class WorkerPingIT {
         }
     }
 
+    @Test
+    void shouldExitInOneLineWhenTemporalCannotBeReachedAtStart(@TempDir Path stateDir) throws Exception {
+        int nobody;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            nobody = free.getLocalPort();
+        }
+        Process failing = MirrorflowProcess.builder(stateDir, "worker", "--state-dir", stateDir.toString(),
+                "--catalog-url", catalogDb.jdbcUrl(), "--temporal-address", "127.0.0.1:" + nobody,
+                "--task-queue", "it-" + UUID.randomUUID()).redirectErrorStream(true).start();
+        try {
+            assertThat(failing.waitFor(120, TimeUnit.SECONDS)).as("a worker without Temporal exits").isTrue();
+            String said = new String(failing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(failing.exitValue()).isEqualTo(1);
+            assertThat(said.lines().filter(l -> l.startsWith("mirrorflow: ")).toList()).singleElement()
+                    .satisfies(line -> assertThat(line).startsWith("mirrorflow: cannot reach Temporal at 127.0.0.1:"
+                            + nobody));
+            assertThat(said).doesNotContain("\tat ");
+        } finally {
+            failing.destroyForcibly();
+        }
+    }
+
     /** The version of the newest migration the catalog module ships, e.g. 002 for V002__....sql. */
     private static String newestMigration() throws Exception {
         java.net.URI dir = dev.mirrorflow.catalog.Catalog.class.getClassLoader().getResource("db/migration").toURI();
