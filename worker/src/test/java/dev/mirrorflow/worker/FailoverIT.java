@@ -121,6 +121,34 @@ class FailoverIT {
     }
 
     /**
+     * A batch that waits on the destination (a lock held there) for longer than two heartbeat
+     * timeouts is alive: its worker keeps heartbeating, so the stream is not given to another
+     * attempt meanwhile, and it goes on where it was once the lock goes.
+     */
+    @Test
+    void shouldKeepAStreamWaitingOnTheDestinationOnItsWorker() throws Exception {
+        String name = "failwait_" + ScratchDatabase.randomSuffix();
+        String table = table(name);
+        start("e");
+        try (MirrorLifecycleIT.SourceWriter writer = MirrorLifecycleIT.SourceWriter.start(bed.source,
+                List.of(table), ROWS)) {
+            create(name, table);
+            awaitStreamingWorker(name);
+            try (java.sql.Connection lock = bed.destination.connect(); java.sql.Statement st = lock.createStatement()) {
+                lock.setAutoCommit(false);
+                st.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+                Thread.sleep(20_000); // the stream's next batch waits here: two and a half heartbeat timeouts
+                lock.commit();
+            }
+            awaitFlowingAfter(table, newestWrittenId(table), System.nanoTime());
+        }
+        assertEqualWithoutDuplicates(name, table);
+        String log = Files.readString(bed.workerLog("e"));
+        assertThat(log.split("streaming slot mirrorflow_" + name + " ", -1)).as("stream starts").hasSize(2);
+        assertThat(log).doesNotContain("of mirror " + name + ": attempt");
+    }
+
+    /**
      * Three workers that run at most three mirrors each, six mirrors under writes: the mirrors
      * use at least two workers, and `mirror status` says which. After a SIGKILL of the busiest
      * worker its mirrors stream on the two left (room for all six), each within seconds, and every
