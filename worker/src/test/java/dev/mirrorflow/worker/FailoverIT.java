@@ -81,11 +81,18 @@ class FailoverIT {
             Process victim = workers.remove(streaming);
             long lastWrittenBeforeKill = newestWrittenId(table);
             long killedAt = System.nanoTime();
+            java.time.LocalTime killedAtClock = java.time.LocalTime.now();
             victim.destroyForcibly(); // SIGKILL: no goodbye to Temporal or PostgreSQL
             assertThat(victim.waitFor(30, TimeUnit.SECONDS)).isTrue();
             Duration failover = awaitFlowingAfter(table, lastWrittenBeforeKill, killedAt);
-            System.out.printf("FailoverIT: SIGKILL of the streaming worker -> changes at the destination again"
-                    + " after %.1f s%n", failover.toMillis() / 1000.0);
+            System.out.printf("FailoverIT: SIGKILL of the streaming worker at %s -> changes at the destination again"
+                    + " after %.1f s%n", killedAtClock, failover.toMillis() / 1000.0);
+            // Where the time went: when the other worker's attempt began, acquired the slot, streamed.
+            String other = workers.keySet().iterator().next();
+            Files.readString(bed.workerLog(other)).lines()
+                    .filter(l -> l.contains("Secret key") || l.contains("mirrorflow_" + name + " "))
+                    .map(l -> l.length() > 160 ? l.substring(0, 160) : l)
+                    .forEach(l -> System.out.println("FailoverIT:   " + other + ": " + l));
             assertThat(failover).as("from the SIGKILL to changes flowing again, default settings")
                     .isLessThanOrEqualTo(FAILOVER);
         }
