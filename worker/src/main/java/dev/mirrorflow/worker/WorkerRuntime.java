@@ -124,7 +124,7 @@ public final class WorkerRuntime implements AutoCloseable {
         TemporalConnection temporal = null;
         LongActivityHeartbeats heartbeats = new LongActivityHeartbeats();
         try {
-            // With telemetry off there is no tracer to feed, and Temporal runs without interceptors.
+            // With telemetry off there is no tracer to feed.
             List<WorkflowClientInterceptor> clientInterceptors = List.of();
             WorkerFactoryOptions.Builder factoryOptions = WorkerFactoryOptions.newBuilder();
             // Each interceptor wraps the ones before it: the capacity check runs first (a refused
