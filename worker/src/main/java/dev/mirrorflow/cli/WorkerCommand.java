@@ -86,7 +86,11 @@ final class WorkerCommand implements Callable<Integer> {
         // here, handing its mirrors over, and exits 0. The hook covers any other end of the JVM.
         CountDownLatch stopRequested = new CountDownLatch(1);
         for (String signal : java.util.List.of("TERM", "INT")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stopRequested.countDown());
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stopRequested.countDown());
+            } catch (IllegalArgumentException vmOwnsIt) {
+                // A JVM run with -Xrs keeps the signal: it stops the worker through the hook and exits 143.
+            }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "mirrorflow-shutdown"));
         System.out.println("mirrorflow worker " + runtime.identity() + " running; stop with Ctrl-C or SIGTERM");
