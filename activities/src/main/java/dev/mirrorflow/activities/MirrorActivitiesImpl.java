@@ -308,7 +308,7 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
 
     private MirrorSession session(MirrorContext ctx) {
         ActivityExecutionContext activity = Activity.getExecutionContext();
-        return ctx.session(catalog, new ActivityHeartbeat(activity), activity.getInfo().getAttempt());
+        return ctx.session(catalog, ActivityHeartbeat.of(activity), activity.getInfo().getAttempt());
     }
 
     private Source source(MirrorSession session) {

@@ -111,6 +111,10 @@ public final class Catalog implements AutoCloseable {
         return new WorkerRepository(dsl);
     }
 
+    public MirrorWorkerRepository mirrorWorkers() {
+        return new MirrorWorkerRepository(dsl);
+    }
+
     @Override
     public void close() {
         dataSource.close();

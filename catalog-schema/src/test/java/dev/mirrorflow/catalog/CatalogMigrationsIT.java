@@ -70,17 +70,17 @@ class CatalogMigrationsIT {
                     .isEqualTo(CatalogMigrations.NEWEST_VERSION + 1); // the schema creation and each migration
 
             // A catalog left behind by an older mirrorflow: the newest migration is not applied yet.
-            db.execute("DROP TABLE mirrorflow.mirror_source_partitions",
-                    "DELETE FROM mirrorflow.flyway_schema_history WHERE version = '005'");
+            db.execute("DROP TABLE mirrorflow.mirror_workers",
+                    "DELETE FROM mirrorflow.flyway_schema_history WHERE version = '006'");
             assertThat(CatalogMigrations.isCurrent(ds)).as("one migration behind").isFalse();
             CatalogMigrations.migrateUnlessCurrent(ds);
             assertThat(count(db, "SELECT count(*) FROM information_schema.tables"
-                    + " WHERE table_schema = 'mirrorflow' AND table_name = 'mirror_source_partitions'")).isEqualTo(1);
+                    + " WHERE table_schema = 'mirrorflow' AND table_name = 'mirror_workers'")).isEqualTo(1);
 
             // A failed migration is Flyway's to report, not something to skip over.
             db.execute("INSERT INTO mirrorflow.flyway_schema_history (installed_rank, version, description, type,"
-                    + " script, installed_by, execution_time, success) VALUES (99, '006', 'broken', 'SQL',"
-                    + " 'V006__broken.sql', 'mirrorflow', 0, false)");
+                    + " script, installed_by, execution_time, success) VALUES (99, '007', 'broken', 'SQL',"
+                    + " 'V007__broken.sql', 'mirrorflow', 0, false)");
             assertThat(CatalogMigrations.isCurrent(ds)).as("a failed migration recorded").isFalse();
         }
     }

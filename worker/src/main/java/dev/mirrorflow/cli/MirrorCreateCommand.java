@@ -47,17 +47,18 @@ final class MirrorCreateCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, required = true, paramLabel = "SPEC.yaml", description = "The mirror spec.")
     Path file;
 
-    @Option(names = "--heartbeat-timeout", defaultValue = "60s", converter = DurationConverter.class,
+    @Option(names = "--heartbeat-timeout", defaultValue = "8s", converter = DurationConverter.class,
             paramLabel = "D", description = "How long the load or stream of a worker that died waits before another"
-                    + " worker takes it over (15s to 10m). Default: ${DEFAULT-VALUE}")
+                    + " worker takes it over (5s to 10m). Default: ${DEFAULT-VALUE}")
     java.time.Duration heartbeatTimeout;
 
     @Override
     public Integer call() {
-        if (heartbeatTimeout.compareTo(java.time.Duration.ofSeconds(15)) < 0
+        // Workers heartbeat every second: five seconds still leaves room for a few lost beats.
+        if (heartbeatTimeout.compareTo(java.time.Duration.ofSeconds(5)) < 0
                 || heartbeatTimeout.compareTo(java.time.Duration.ofMinutes(10)) > 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--heartbeat-timeout must be from 15s"
-                    + " to 10m (activities heartbeat every few seconds), not " + DurationConverter.format(heartbeatTimeout));
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--heartbeat-timeout must be from 5s"
+                    + " to 10m (activities heartbeat every second), not " + DurationConverter.format(heartbeatTimeout));
         }
         // Read as a PostgreSQL source's spec first, so that a bad spec fails before anything is
         // opened; a MongoDB source's collections and fields read otherwise, once its peer is known.

@@ -7,6 +7,7 @@ import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorOutcome;
 import dev.mirrorflow.catalog.MirrorPhase;
 import dev.mirrorflow.catalog.MirrorRow;
+import dev.mirrorflow.catalog.MirrorWorker;
 import dev.mirrorflow.catalog.SnapshotPartition;
 import dev.mirrorflow.model.SpecEdit;
 import java.time.Duration;
@@ -31,7 +32,8 @@ record MirrorStatusView(
         Optional<MirrorOutcome> outcome,
         SourceLag lag,
         List<MirrorEvent> schemaChanges,
-        Optional<String> pendingEdit) {
+        Optional<String> pendingEdit,
+        Optional<MirrorWorker> worker) {
 
     /** How many of the newest schema changes status shows; history has them all. */
     static final int SCHEMA_CHANGES_SHOWN = 10;
@@ -45,7 +47,20 @@ record MirrorStatusView(
         return new MirrorStatusView(mirror, generation, catalog.snapshotPartitions().progress(mirror.id(), generation),
                 loadStarted, catalog.cdcBatches().totals(mirror.id()), catalog.mirrors().latestOutcome(mirror.id()), lag,
                 oldestFirst(catalog.mirrors().schemaChanges(mirror.id(), SCHEMA_CHANGES_SHOWN)),
-                pendingEdit(catalog, mirror));
+                pendingEdit(catalog, mirror), runningOn(catalog, mirror));
+    }
+
+    /**
+     * The worker the mirror's load or stream runs on, while one runs: a paused or ended mirror
+     * runs nowhere, even if a killed worker left its record.
+     */
+    private static Optional<MirrorWorker> runningOn(Catalog catalog, MirrorRow mirror) {
+        MirrorPhase phase = mirror.phase();
+        if (!mirror.isLive() || (phase != MirrorPhase.SNAPSHOT && phase != MirrorPhase.RUNNING
+                && phase != MirrorPhase.PAUSING)) {
+            return Optional.empty();
+        }
+        return catalog.mirrorWorkers().find(mirror.id());
     }
 
     /** What a saved edit not applied yet changes, as `mirror edit` described it. */
@@ -78,6 +93,9 @@ record MirrorStatusView(
             out.append(" — ").append(TerminalText.reason(m.phaseReason()));
         }
         out.append('\n');
+        worker.ifPresent(w -> out.append("  worker   ").append(w.identity()).append(" (")
+                .append(w.activity().equals("LoadSnapshot") ? "load" : "stream").append(" since ")
+                .append(w.startedAt()).append(")\n"));
         if (m.lastError() != null) {
             out.append("  error    ").append(TerminalText.clean(m.lastError())).append('\n');
         }
@@ -156,6 +174,13 @@ record MirrorStatusView(
         }
         json.put("schemaChanges", changes);
         json.put("pendingEdit", pendingEdit.orElse(null));
+        json.put("worker", worker.map(w -> {
+            Map<String, Object> at = new LinkedHashMap<>();
+            at.put("identity", w.identity());
+            at.put("activity", w.activity());
+            at.put("since", w.startedAt().toString());
+            return at;
+        }).orElse(null));
         if (lag != null) {
             Map<String, Object> l2 = new LinkedHashMap<>();
             l2.put("bytes", lag.bytes());

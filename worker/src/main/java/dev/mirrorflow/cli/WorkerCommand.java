@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "worker", mixinStandardHelpOptions = true,
         description = {"Runs a mirrorflow worker: polls the task queue and runs mirror workflows and activities "
-                + "until SIGTERM or SIGINT, then finishes what it is doing and exits.",
+                + "until SIGTERM or SIGINT, then ends its streams at a batch boundary (other workers take them"
+                + " over at once) and exits 0.",
                 "Run more workers on the same task queue to scale out."})
 final class WorkerCommand implements Callable<Integer> {
 
@@ -45,6 +46,11 @@ final class WorkerCommand implements Callable<Integer> {
             + " instead of exiting 1 (env MIRRORFLOW_WAIT_FOR_DEPENDENCIES); for containers started together")
     boolean waitForDependencies;
 
+    @Option(names = "--max-mirrors", paramLabel = "N", defaultValue = "0",
+            description = "Run at most N mirrors' loads and streams at once (env MIRRORFLOW_MAX_MIRRORS); more are"
+                    + " given back at once for another worker to take. Default: no limit")
+    int maxMirrors;
+
     /** Waits between start attempts under --wait-for-dependencies: doubling from 1 s up to 30 s. */
     static final java.time.Duration FIRST_WAIT = java.time.Duration.ofSeconds(1);
     static final java.time.Duration LONGEST_WAIT = java.time.Duration.ofSeconds(30);
@@ -54,6 +60,10 @@ final class WorkerCommand implements Callable<Integer> {
         if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--http-port must be from 0 to 65535, not " + httpPort);
+        }
+        if (maxMirrors < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--max-mirrors must be 0 (no limit) or more, not " + maxMirrors);
         }
         // A secret key that is configured but cannot be read (a container secret file that is missing,
         // empty or unreadable) stops the start here, instead of failing every mirror the worker takes up.
@@ -69,18 +79,30 @@ final class WorkerCommand implements Callable<Integer> {
             runtime.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Runnable stop = () -> {
             // Not ready from here on (the listener goes), while the worker finishes what it runs.
             if (probes != null) {
                 probes.close();
             }
             runtime.close();
-            stopped.countDown();
-        }, "mirrorflow-shutdown"));
+        };
+        // SIGTERM and SIGINT are how a worker is asked to stop (a rolling upgrade, Ctrl-C): it stops
+        // here, handing its mirrors over, and exits 0. The hook covers any other end of the JVM.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String signal : java.util.List.of("TERM", "INT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stopRequested.countDown());
+            } catch (IllegalArgumentException vmOwnsIt) {
+                // A JVM run with -Xrs keeps the signal: it stops the worker through the hook and exits 143.
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "mirrorflow-shutdown"));
         System.out.println("mirrorflow worker " + runtime.identity() + " running; stop with Ctrl-C or SIGTERM");
         System.out.flush();
-        stopped.await();
+        stopRequested.await();
+        stop.run();
+        System.out.println("mirrorflow worker " + runtime.identity() + " stopped");
+        System.out.flush();
         return 0;
     }
 
@@ -94,11 +116,12 @@ final class WorkerCommand implements Callable<Integer> {
             try {
                 if (scrape == null) {
                     return WorkerRuntime.start(connection.catalogConfig(), connection.temporalSettings(),
-                            stateDir.resolve());
+                            stateDir.resolve(), id -> Telemetry.start(id, BuildInfo.version()), maxMirrors);
                 }
                 return WorkerRuntime.start(connection.catalogConfig(), connection.temporalSettings(), stateDir.resolve(),
                         id -> Telemetry.start(id, BuildInfo.version(), java.util.Map.of(), autoconfigure -> autoconfigure
-                                .addMeterProviderCustomizer((meters, config) -> meters.registerMetricReader(scrape))));
+                                .addMeterProviderCustomizer((meters, config) -> meters.registerMetricReader(scrape))),
+                        maxMirrors);
             } catch (CatalogUnavailableException | TemporalUnavailableException e) {
                 if (!waitForDependencies) {
                     throw e;

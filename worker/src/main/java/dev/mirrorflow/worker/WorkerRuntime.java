@@ -1,6 +1,9 @@
 package dev.mirrorflow.worker;
 
+import dev.mirrorflow.activities.LongActivityHeartbeats;
 import dev.mirrorflow.activities.MaintenanceActivitiesImpl;
+import dev.mirrorflow.activities.MirrorCapacity;
+import dev.mirrorflow.activities.MirrorPlacement;
 import dev.mirrorflow.activities.MirrorActivitiesImpl;
 import dev.mirrorflow.activities.MirrorCatalogActivitiesImpl;
 import dev.mirrorflow.activities.MirrorTelemetry;
@@ -49,6 +52,12 @@ public final class WorkerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
     private static final long LAST_SEEN_INTERVAL_SECONDS = 30;
 
+    /**
+     * How long a stopping worker waits for its activities: a stream ends its batch in flight and a
+     * load its partitions within this, else they are abandoned to the heartbeat timeout.
+     */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
     private final InstanceId instanceId;
     private final String identity;
     private final Catalog catalog;
@@ -56,9 +65,12 @@ public final class WorkerRuntime implements AutoCloseable {
     private final WorkerFactory factory;
     private final ScheduledExecutorService lastSeen;
     private final Telemetry telemetry;
+    private final LongActivityHeartbeats heartbeats;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private WorkerRuntime(InstanceId instanceId, String identity, Catalog catalog, TemporalConnection temporal,
-            WorkerFactory factory, ScheduledExecutorService lastSeen, Telemetry telemetry) {
+            WorkerFactory factory, ScheduledExecutorService lastSeen, Telemetry telemetry,
+            LongActivityHeartbeats heartbeats) {
         this.instanceId = instanceId;
         this.identity = identity;
         this.catalog = catalog;
@@ -66,6 +78,7 @@ public final class WorkerRuntime implements AutoCloseable {
         this.factory = factory;
         this.lastSeen = lastSeen;
         this.telemetry = telemetry;
+        this.heartbeats = heartbeats;
     }
 
     /**
@@ -85,6 +98,15 @@ public final class WorkerRuntime implements AutoCloseable {
      */
     public static WorkerRuntime start(CatalogConfig catalogConfig, TemporalConnection.Settings temporalSettings,
             Path stateDir, Function<InstanceId, Telemetry> telemetryFor) {
+        return start(catalogConfig, temporalSettings, stateDir, telemetryFor, 0);
+    }
+
+    /**
+     * Like {@link #start(CatalogConfig, TemporalConnection.Settings, Path, Function)}, running at
+     * most {@code maxMirrors} loads and streams at once ({@link MirrorCapacity}); 0 for no limit.
+     */
+    public static WorkerRuntime start(CatalogConfig catalogConfig, TemporalConnection.Settings temporalSettings,
+            Path stateDir, Function<InstanceId, Telemetry> telemetryFor, int maxMirrors) {
         InstanceId instanceId = new InstanceIdStore(stateDir, System::getenv).resolve();
         String host = hostName();
         String version = BuildInfo.version();
@@ -100,21 +122,34 @@ public final class WorkerRuntime implements AutoCloseable {
             throw e;
         }
         TemporalConnection temporal = null;
+        LongActivityHeartbeats heartbeats = new LongActivityHeartbeats();
         try {
-            // With telemetry off there is no tracer to feed, and Temporal runs without interceptors.
+            // With telemetry off there is no tracer to feed.
             List<WorkflowClientInterceptor> clientInterceptors = List.of();
             WorkerFactoryOptions.Builder factoryOptions = WorkerFactoryOptions.newBuilder();
+            // Each interceptor wraps the ones before it: the capacity check runs first (a refused
+            // load or stream records nothing), then the record of where a mirror runs, then the
+            // heartbeats; tracing wraps them all.
+            List<WorkerInterceptor> workerInterceptors = new java.util.ArrayList<>();
+            workerInterceptors.add(heartbeats);
+            workerInterceptors.add(new MirrorPlacement(catalog, identity));
+            if (maxMirrors > 0) {
+                workerInterceptors.add(new MirrorCapacity(maxMirrors));
+            }
             if (telemetry.isOn()) {
                 TemporalTracing tracing = new TemporalTracing(openTelemetry);
                 clientInterceptors = List.of(tracing.clientInterceptor());
-                factoryOptions.setWorkerInterceptors(new WorkerInterceptor[] {tracing.workerInterceptor()});
+                workerInterceptors.add(tracing.workerInterceptor());
             }
+            factoryOptions.setWorkerInterceptors(workerInterceptors.toArray(WorkerInterceptor[]::new));
             temporal = TemporalConnection.open(temporalSettings, identity, clientInterceptors);
             WorkerFactory factory = WorkerFactory.newInstance(temporal.client(), factoryOptions.build());
             Worker worker = factory.newWorker(temporalSettings.taskQueue(), WorkerOptions.newBuilder()
                     // Long activities learn of a pause or terminate through their heartbeat; a short
-                    // throttle lets them stop within seconds rather than most of a heartbeat timeout.
-                    .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(2))
+                    // throttle lets them stop within seconds rather than most of a heartbeat timeout,
+                    // and Temporal hears from a live worker every second, so that a heartbeat
+                    // timeout of a few seconds (8 s by default) tells only a dead one.
+                    .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(1))
                     .build());
             worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class, MirrorWorkflowImpl.class,
                     MaintenanceWorkflowImpl.class);
@@ -141,16 +176,19 @@ public final class WorkerRuntime implements AutoCloseable {
                     LAST_SEEN_INTERVAL_SECONDS, LAST_SEEN_INTERVAL_SECONDS, TimeUnit.SECONDS);
 
             factory.start();
-            log.info("worker {} (version {}, instance id from {}) polling task queue '{}' on {} namespace '{}'",
+            log.info("worker {} (version {}, instance id from {}) polling task queue '{}' on {} namespace '{}'{}",
                     identity, version, instanceId.source(), temporalSettings.taskQueue(),
-                    temporalSettings.address(), temporalSettings.namespace());
-            return new WorkerRuntime(instanceId, identity, catalog, temporal, factory, lastSeen, telemetry);
+                    temporalSettings.address(), temporalSettings.namespace(),
+                    maxMirrors > 0 ? ", running at most " + maxMirrors + " mirrors" : "");
+            return new WorkerRuntime(instanceId, identity, catalog, temporal, factory, lastSeen, telemetry,
+                    heartbeats);
         } catch (RuntimeException e) {
             if (temporal != null) {
                 temporal.close();
             }
             catalog.close();
             telemetry.close();
+            heartbeats.close();
             throw e;
         }
     }
@@ -206,15 +244,28 @@ public final class WorkerRuntime implements AutoCloseable {
 
     /**
      * Stops polling and waits for running tasks to finish (activities see the shutdown as a
-     * cancellation at their next heartbeat), then closes the connections, and last the telemetry,
-     * which exports what the last activities recorded.
+     * cancellation at their next heartbeat, within a second: a stream ends after its batch in
+     * flight, and Temporal hands the workflow to another worker at once), then closes the
+     * connections, and last the telemetry, which exports what the last activities recorded. What
+     * has not finished within {@link #SHUTDOWN_GRACE} is interrupted and left to its heartbeat
+     * timeout. Closing again does nothing.
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         log.info("worker {} shutting down", identity);
         lastSeen.shutdownNow();
         factory.shutdown();
-        factory.awaitTermination(60, TimeUnit.SECONDS);
+        factory.awaitTermination(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS);
+        if (!factory.isTerminated()) {
+            log.warn("worker {}: activities still running after {} s; interrupting them, another worker takes"
+                    + " them over after their heartbeat timeout", identity, SHUTDOWN_GRACE.toSeconds());
+            factory.shutdownNow();
+            factory.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        heartbeats.close();
         touch(catalog, instanceId);
         temporal.close();
         catalog.close();

@@ -74,10 +74,17 @@ class MirrorflowCommandTest {
 
     @Test
     void shouldRefuseAHeartbeatTimeoutTooShortForTheActivitiesBeforeReadingAnything() {
-        assertThat(run(Map.of(), "mirror", "create", "--heartbeat-timeout", "5s", "-f", "/no/such/spec.yaml"))
+        assertThat(run(Map.of(), "mirror", "create", "--heartbeat-timeout", "4s", "-f", "/no/such/spec.yaml"))
                 .isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("mirrorflow mirror create: --heartbeat-timeout must be from 15s"
-                + " to 10m (activities heartbeat every few seconds), not 5s; see mirrorflow mirror create --help");
+        assertThat(err.toString().strip()).isEqualTo("mirrorflow mirror create: --heartbeat-timeout must be from 5s"
+                + " to 10m (activities heartbeat every second), not 4s; see mirrorflow mirror create --help");
+    }
+
+    @Test
+    void shouldRefuseANegativeMirrorCapBeforeConnectingToAnything() {
+        assertThat(run(Map.of(), "worker", "--max-mirrors", "-1")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("mirrorflow worker: --max-mirrors must be 0 (no limit) or more,"
+                + " not -1; see mirrorflow worker --help");
     }
 
     @Test

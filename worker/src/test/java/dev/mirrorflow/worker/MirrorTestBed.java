@@ -138,6 +138,36 @@ final class MirrorTestBed implements AutoCloseable {
                 .start();
     }
 
+    /**
+     * As {@link #startWorkerProcess()}, for tests running several workers at once: each has an
+     * instance id of its own ({@link #workerInstanceId}; the state directory would give them all
+     * the same one, and so the same Temporal identity) and logs to {@code worker-<label>.log};
+     * {@code extra} are more options.
+     */
+    Process startWorkerProcess(String label, String... extra) throws java.io.IOException {
+        List<String> arguments = new ArrayList<>(List.of("worker",
+                "--state-dir", state.toString(),
+                "--catalog-url", catalogDb.jdbcUrl(),
+                "--temporal-address", temporalAddress,
+                "--task-queue", queue));
+        arguments.addAll(List.of(extra));
+        ProcessBuilder builder = MirrorflowProcess.builder(state, arguments.toArray(String[]::new))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(workerLog(label).toFile()));
+        builder.environment().put("MIRRORFLOW_INSTANCE_ID", workerInstanceId(label).toString());
+        return builder.start();
+    }
+
+    /** The instance id of the worker process started with {@code label}, the end of its identity. */
+    UUID workerInstanceId(String label) {
+        return UUID.nameUUIDFromBytes((queue + "/" + label).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The log of the worker process started with {@code label}. */
+    Path workerLog(String label) {
+        return state.resolve("worker-" + label + ".log");
+    }
+
     /** Creates the peers {@code <prefix>_src} and {@code <prefix>_dst}. */
     void peers(String prefix) {
         ok("peer", "create", prefix + "_src", "--type", "postgres", "--url", url(source),

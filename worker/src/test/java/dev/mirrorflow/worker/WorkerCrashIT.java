@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and once during a spec edit's load, and restarted each time, while the source keeps being
  * written. The destination still ends equal to the source, with no row lost or
  * doubled. (A killed worker's activity moves on after its heartbeat timeout, which these mirrors set to
- * 15 s, the shortest `mirror create --heartbeat-timeout` takes.)
+ * 15 s; FailoverIT covers the 8 s default.)
  */
 @Timeout(value = 20, unit = TimeUnit.MINUTES) // two heartbeat timeouts and 300k rows, on a loaded machine
 class WorkerCrashIT {
@@ -123,7 +123,7 @@ class WorkerCrashIT {
             // takes over at once (no heartbeat timeout to wait out).
             worker.destroy();
             assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("worker exits after SIGTERM").isTrue();
-            assertThat(worker.exitValue()).isEqualTo(143);
+            assertThat(worker.exitValue()).isZero();
             assertThat(java.nio.file.Files.readString(state.resolve("worker.log")))
                     .contains("stopped streaming at a batch boundary");
             startWorker();

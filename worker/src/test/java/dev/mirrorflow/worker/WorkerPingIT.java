@@ -135,7 +135,7 @@ class WorkerPingIT {
 
             worker.destroy(); // SIGTERM
             assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("worker exits after SIGTERM").isTrue();
-            assertThat(worker.exitValue()).isEqualTo(143);
+            assertThat(worker.exitValue()).isZero();
         } finally {
             worker.destroyForcibly();
         }
@@ -195,6 +195,28 @@ class WorkerPingIT {
             }
         } finally {
             waiting.destroyForcibly();
+        }
+    }
+
+    @Test
+    void shouldExitInOneLineWhenTemporalCannotBeReachedAtStart(@TempDir Path stateDir) throws Exception {
+        int nobody;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            nobody = free.getLocalPort();
+        }
+        Process failing = MirrorflowProcess.builder(stateDir, "worker", "--state-dir", stateDir.toString(),
+                "--catalog-url", catalogDb.jdbcUrl(), "--temporal-address", "127.0.0.1:" + nobody,
+                "--task-queue", "it-" + UUID.randomUUID()).redirectErrorStream(true).start();
+        try {
+            assertThat(failing.waitFor(120, TimeUnit.SECONDS)).as("a worker without Temporal exits").isTrue();
+            String said = new String(failing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(failing.exitValue()).isEqualTo(1);
+            assertThat(said.lines().filter(l -> l.startsWith("mirrorflow: ")).toList()).singleElement()
+                    .satisfies(line -> assertThat(line).startsWith("mirrorflow: cannot reach Temporal at 127.0.0.1:"
+                            + nobody));
+            assertThat(said).doesNotContain("\tat ");
+        } finally {
+            failing.destroyForcibly();
         }
     }
 

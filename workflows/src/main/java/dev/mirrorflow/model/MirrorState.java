@@ -18,7 +18,8 @@ package dev.mirrorflow.model;
  *     did not pause, e.g. paused by its user), refusing resume, resync and edits until it ends;
  *     0 when none
  * @param heartbeatTimeoutMillis how long the load or stream of a worker that died waits before
- *     another worker takes it over (Temporal's heartbeat timeout); 0 for the default, 60 s
+ *     another worker takes it over (Temporal's heartbeat timeout); 0 for the default, 8 s (60 s in
+ *     runs recorded before that default)
  */
 public record MirrorState(
         Phase phase,

@@ -63,6 +63,12 @@ public final class FailureTypes {
      */
     public static final String TEARDOWN_INCOMPLETE = "TeardownIncomplete";
 
+    /**
+     * A worker started with {@code --max-mirrors} already runs that many loads and streams and
+     * gave this one back untouched. Retried within a second, by whichever worker polls first.
+     */
+    public static final String WORKER_AT_CAPACITY = "WorkerAtCapacity";
+
     /** A worker cannot reach the catalog when asked to describe itself. Retried. */
     public static final String CATALOG_UNAVAILABLE = "CatalogUnavailable";
 

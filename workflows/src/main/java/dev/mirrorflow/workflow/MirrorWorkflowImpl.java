@@ -46,8 +46,22 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
 
     private static final Logger log = Workflow.getLogger(MirrorWorkflowImpl.class);
 
-    /** How long a dead worker's load or stream waits before another worker takes it over, by default. */
-    public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * How long a dead worker's load or stream waits before another worker takes it over, by default.
+     * Workers heartbeat their long activities every second, so eight seconds is many missed beats,
+     * and a killed worker's stream goes on elsewhere within about eleven seconds (this, the retry
+     * policy's first second, and the start on the other worker).
+     */
+    public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(8);
+
+    /** The default before {@link #SHORTER_DEFAULT_HEARTBEAT_TIMEOUT}, kept for the runs that recorded it. */
+    static final Duration SIXTY_SECOND_HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * The version of the run loop under which a state without its own heartbeat timeout gets
+     * {@link #DEFAULT_HEARTBEAT_TIMEOUT}; runs recorded before it keep 60 s, as they scheduled.
+     */
+    static final String SHORTER_DEFAULT_HEARTBEAT_TIMEOUT = "shorter-default-heartbeat-timeout";
 
     /** Error types activities use for problems a user must fix; never retried. */
     public static final String[] NON_RETRYABLE = FailureTypes.NEVER_RETRIED.toArray(String[]::new);
@@ -396,10 +410,15 @@ public final class MirrorWorkflowImpl implements MirrorWorkflow {
                 // is what notices a dead worker and moves the work to another one.
                 .setStartToCloseTimeout(Duration.ofDays(3650))
                 .setHeartbeatTimeout(heartbeatTimeoutMillis > 0 ? Duration.ofMillis(heartbeatTimeoutMillis)
-                        : DEFAULT_HEARTBEAT_TIMEOUT)
+                        : defaultHeartbeatTimeout())
                 .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
                 .setRetryOptions(retryOptions)
                 .build());
+    }
+
+    private static Duration defaultHeartbeatTimeout() {
+        return Workflow.getVersion(SHORTER_DEFAULT_HEARTBEAT_TIMEOUT, Workflow.DEFAULT_VERSION, 1) == 1
+                ? DEFAULT_HEARTBEAT_TIMEOUT : SIXTY_SECOND_HEARTBEAT_TIMEOUT;
     }
 
     /** Teardown is bounded by {@link TeardownRequest#RETRY}, unlike the data path. */

@@ -91,6 +91,7 @@ public final class MirrorWorkflowHistoryRecorder {
         recorder.streamResyncByUpdate();
         recorder.resyncAfterFailureByUpdateWithStart();
         recorder.resyncAfterFailureWithSavedEditByUpdateWithStart();
+        recorder.streamWithTheDefaultHeartbeatTimeout();
         System.out.println("recorded histories in " + dir.toAbsolutePath());
         System.exit(0);
     }
@@ -144,6 +145,22 @@ public final class MirrorWorkflowHistoryRecorder {
             waitFor(() -> bench.activities.streams.size() == 1);
             bench.current().terminate(false);
             bench.save("mirror-edit-resume-after-failure", Phase.TERMINATED);
+        }
+    }
+
+    /**
+     * Stream with the default heartbeat timeout (a state without its own: the
+     * shorter-default-heartbeat-timeout marker), new settings (the next run records it too),
+     * terminate.
+     */
+    void streamWithTheDefaultHeartbeatTimeout() throws Exception {
+        try (Bench bench = bench()) {
+            bench.start("heartbeat", MirrorState.initial(false, 1000, 5000, FAST_RETRY));
+            waitFor(() -> bench.activities.streams.size() == 1);
+            bench.current().updateConfig(new ConfigUpdate(500, null));
+            waitFor(() -> bench.activities.streams.size() == 2);
+            bench.current().terminate(false);
+            bench.save("mirror-stream-default-heartbeat-timeout", Phase.TERMINATED);
         }
     }
 

@@ -89,7 +89,8 @@ class MirrorWorkflowReplayTest {
         assertThat(signals).contains("pause", "resume", "terminate", "resync", "updateConfig",
                 "resumeAfterMaintenance", "end");
         assertThat(updates).contains(MirrorWorkflow.START_RESYNC);
-        assertThat(versionChanges).contains("\"" + MirrorWorkflowImpl.RESYNC_IN_THE_STOPPED_RUN + "\"");
+        assertThat(versionChanges).contains("\"" + MirrorWorkflowImpl.RESYNC_IN_THE_STOPPED_RUN + "\"",
+                "\"" + MirrorWorkflowImpl.SHORTER_DEFAULT_HEARTBEAT_TIMEOUT + "\"");
         // Runs recorded before runs returned their final state returned the final phase.
         assertThat(results).contains("\"TERMINATED\"", "\"FAILED\"");
         assertThat(continuedAsNew).isTrue();

@@ -11,6 +11,7 @@ import dev.mirrorflow.catalog.jooq.tables.MirrorEvents;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourcePartitions;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables;
+import dev.mirrorflow.catalog.jooq.tables.MirrorWorkers;
 import dev.mirrorflow.catalog.jooq.tables.Mirrors;
 import dev.mirrorflow.catalog.jooq.tables.Peers;
 import dev.mirrorflow.catalog.jooq.tables.Settings;
@@ -24,6 +25,7 @@ import dev.mirrorflow.catalog.jooq.tables.records.MirrorEventsRecord;
 import dev.mirrorflow.catalog.jooq.tables.records.MirrorOutcomesRecord;
 import dev.mirrorflow.catalog.jooq.tables.records.MirrorSourcePartitionsRecord;
 import dev.mirrorflow.catalog.jooq.tables.records.MirrorSourceTablesRecord;
+import dev.mirrorflow.catalog.jooq.tables.records.MirrorWorkersRecord;
 import dev.mirrorflow.catalog.jooq.tables.records.MirrorsRecord;
 import dev.mirrorflow.catalog.jooq.tables.records.PeersRecord;
 import dev.mirrorflow.catalog.jooq.tables.records.SettingsRecord;
@@ -56,6 +58,7 @@ public class Keys {
     public static final UniqueKey<MirrorOutcomesRecord> MIRROR_OUTCOMES_PKEY = Internal.createUniqueKey(MirrorOutcomes.MIRROR_OUTCOMES, DSL.name("mirror_outcomes_pkey"), new TableField[] { MirrorOutcomes.MIRROR_OUTCOMES.ID }, true);
     public static final UniqueKey<MirrorSourcePartitionsRecord> MIRROR_SOURCE_PARTITIONS_PKEY = Internal.createUniqueKey(MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS, DSL.name("mirror_source_partitions_pkey"), new TableField[] { MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS.MIRROR_ID, MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS.SOURCE_TABLE, MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS.RELATION_OID }, true);
     public static final UniqueKey<MirrorSourceTablesRecord> MIRROR_SOURCE_TABLES_PKEY = Internal.createUniqueKey(MirrorSourceTables.MIRROR_SOURCE_TABLES, DSL.name("mirror_source_tables_pkey"), new TableField[] { MirrorSourceTables.MIRROR_SOURCE_TABLES.MIRROR_ID, MirrorSourceTables.MIRROR_SOURCE_TABLES.SOURCE_TABLE }, true);
+    public static final UniqueKey<MirrorWorkersRecord> MIRROR_WORKERS_PKEY = Internal.createUniqueKey(MirrorWorkers.MIRROR_WORKERS, DSL.name("mirror_workers_pkey"), new TableField[] { MirrorWorkers.MIRROR_WORKERS.MIRROR_ID }, true);
     public static final UniqueKey<MirrorsRecord> MIRRORS_PKEY = Internal.createUniqueKey(Mirrors.MIRRORS, DSL.name("mirrors_pkey"), new TableField[] { Mirrors.MIRRORS.ID }, true);
     public static final UniqueKey<PeersRecord> PEERS_PKEY = Internal.createUniqueKey(Peers.PEERS, DSL.name("peers_pkey"), new TableField[] { Peers.PEERS.NAME }, true);
     public static final UniqueKey<SettingsRecord> SETTINGS_PKEY = Internal.createUniqueKey(Settings.SETTINGS, DSL.name("settings_pkey"), new TableField[] { Settings.SETTINGS.KEY }, true);
@@ -74,6 +77,7 @@ public class Keys {
     public static final ForeignKey<MirrorOutcomesRecord, MirrorsRecord> MIRROR_OUTCOMES__MIRROR_OUTCOMES_MIRROR_ID_FKEY = Internal.createForeignKey(MirrorOutcomes.MIRROR_OUTCOMES, DSL.name("mirror_outcomes_mirror_id_fkey"), new TableField[] { MirrorOutcomes.MIRROR_OUTCOMES.MIRROR_ID }, Keys.MIRRORS_PKEY, new TableField[] { Mirrors.MIRRORS.ID }, true);
     public static final ForeignKey<MirrorSourcePartitionsRecord, MirrorsRecord> MIRROR_SOURCE_PARTITIONS__MIRROR_SOURCE_PARTITIONS_MIRROR_ID_FKEY = Internal.createForeignKey(MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS, DSL.name("mirror_source_partitions_mirror_id_fkey"), new TableField[] { MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS.MIRROR_ID }, Keys.MIRRORS_PKEY, new TableField[] { Mirrors.MIRRORS.ID }, true);
     public static final ForeignKey<MirrorSourceTablesRecord, MirrorsRecord> MIRROR_SOURCE_TABLES__MIRROR_SOURCE_TABLES_MIRROR_ID_FKEY = Internal.createForeignKey(MirrorSourceTables.MIRROR_SOURCE_TABLES, DSL.name("mirror_source_tables_mirror_id_fkey"), new TableField[] { MirrorSourceTables.MIRROR_SOURCE_TABLES.MIRROR_ID }, Keys.MIRRORS_PKEY, new TableField[] { Mirrors.MIRRORS.ID }, true);
+    public static final ForeignKey<MirrorWorkersRecord, MirrorsRecord> MIRROR_WORKERS__MIRROR_WORKERS_MIRROR_ID_FKEY = Internal.createForeignKey(MirrorWorkers.MIRROR_WORKERS, DSL.name("mirror_workers_mirror_id_fkey"), new TableField[] { MirrorWorkers.MIRROR_WORKERS.MIRROR_ID }, Keys.MIRRORS_PKEY, new TableField[] { Mirrors.MIRRORS.ID }, true);
     public static final ForeignKey<SnapshotPartitionsRecord, MirrorsRecord> SNAPSHOT_PARTITIONS__SNAPSHOT_PARTITIONS_MIRROR_ID_FKEY = Internal.createForeignKey(SnapshotPartitions.SNAPSHOT_PARTITIONS, DSL.name("snapshot_partitions_mirror_id_fkey"), new TableField[] { SnapshotPartitions.SNAPSHOT_PARTITIONS.MIRROR_ID }, Keys.MIRRORS_PKEY, new TableField[] { Mirrors.MIRRORS.ID }, true);
     public static final ForeignKey<SourceCheckpointsRecord, MirrorsRecord> SOURCE_CHECKPOINTS__SOURCE_CHECKPOINTS_MIRROR_ID_FKEY = Internal.createForeignKey(SourceCheckpoints.SOURCE_CHECKPOINTS, DSL.name("source_checkpoints_mirror_id_fkey"), new TableField[] { SourceCheckpoints.SOURCE_CHECKPOINTS.MIRROR_ID }, Keys.MIRRORS_PKEY, new TableField[] { Mirrors.MIRRORS.ID }, true);
 }

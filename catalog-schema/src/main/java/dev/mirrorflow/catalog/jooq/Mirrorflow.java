@@ -11,6 +11,7 @@ import dev.mirrorflow.catalog.jooq.tables.MirrorEvents;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourcePartitions;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables;
+import dev.mirrorflow.catalog.jooq.tables.MirrorWorkers;
 import dev.mirrorflow.catalog.jooq.tables.Mirrors;
 import dev.mirrorflow.catalog.jooq.tables.Peers;
 import dev.mirrorflow.catalog.jooq.tables.Settings;
@@ -75,6 +76,11 @@ public class Mirrorflow extends SchemaImpl {
     public final MirrorSourceTables MIRROR_SOURCE_TABLES = MirrorSourceTables.MIRROR_SOURCE_TABLES;
 
     /**
+     * The table <code>mirrorflow.mirror_workers</code>.
+     */
+    public final MirrorWorkers MIRROR_WORKERS = MirrorWorkers.MIRROR_WORKERS;
+
+    /**
      * The table <code>mirrorflow.mirrors</code>.
      */
     public final Mirrors MIRRORS = Mirrors.MIRRORS;
@@ -127,6 +133,7 @@ public class Mirrorflow extends SchemaImpl {
             MirrorOutcomes.MIRROR_OUTCOMES,
             MirrorSourcePartitions.MIRROR_SOURCE_PARTITIONS,
             MirrorSourceTables.MIRROR_SOURCE_TABLES,
+            MirrorWorkers.MIRROR_WORKERS,
             Mirrors.MIRRORS,
             Peers.PEERS,
             Settings.SETTINGS,

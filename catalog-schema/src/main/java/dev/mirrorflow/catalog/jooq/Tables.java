@@ -11,6 +11,7 @@ import dev.mirrorflow.catalog.jooq.tables.MirrorEvents;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourcePartitions;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables;
+import dev.mirrorflow.catalog.jooq.tables.MirrorWorkers;
 import dev.mirrorflow.catalog.jooq.tables.Mirrors;
 import dev.mirrorflow.catalog.jooq.tables.Peers;
 import dev.mirrorflow.catalog.jooq.tables.Settings;
@@ -59,6 +60,11 @@ public class Tables {
      * The table <code>mirrorflow.mirror_source_tables</code>.
      */
     public static final MirrorSourceTables MIRROR_SOURCE_TABLES = MirrorSourceTables.MIRROR_SOURCE_TABLES;
+
+    /**
+     * The table <code>mirrorflow.mirror_workers</code>.
+     */
+    public static final MirrorWorkers MIRROR_WORKERS = MirrorWorkers.MIRROR_WORKERS;
 
     /**
      * The table <code>mirrorflow.mirrors</code>.

@@ -14,6 +14,7 @@ import dev.mirrorflow.catalog.jooq.tables.MirrorEvents.MirrorEventsPath;
 import dev.mirrorflow.catalog.jooq.tables.MirrorOutcomes.MirrorOutcomesPath;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourcePartitions.MirrorSourcePartitionsPath;
 import dev.mirrorflow.catalog.jooq.tables.MirrorSourceTables.MirrorSourceTablesPath;
+import dev.mirrorflow.catalog.jooq.tables.MirrorWorkers.MirrorWorkersPath;
 import dev.mirrorflow.catalog.jooq.tables.SnapshotPartitions.SnapshotPartitionsPath;
 import dev.mirrorflow.catalog.jooq.tables.SourceCheckpoints.SourceCheckpointsPath;
 import dev.mirrorflow.catalog.jooq.tables.records.MirrorsRecord;
@@ -299,6 +300,19 @@ public class Mirrors extends TableImpl<MirrorsRecord> {
             _mirrorSourceTables = new MirrorSourceTablesPath(this, null, Keys.MIRROR_SOURCE_TABLES__MIRROR_SOURCE_TABLES_MIRROR_ID_FKEY.getInverseKey());
 
         return _mirrorSourceTables;
+    }
+
+    private transient MirrorWorkersPath _mirrorWorkers;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>mirrorflow.mirror_workers</code> table
+     */
+    public MirrorWorkersPath mirrorWorkers() {
+        if (_mirrorWorkers == null)
+            _mirrorWorkers = new MirrorWorkersPath(this, null, Keys.MIRROR_WORKERS__MIRROR_WORKERS_MIRROR_ID_FKEY.getInverseKey());
+
+        return _mirrorWorkers;
     }
 
     private transient SnapshotPartitionsPath _snapshotPartitions;
