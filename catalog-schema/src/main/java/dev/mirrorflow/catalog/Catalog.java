@@ -24,12 +24,12 @@ public final class Catalog implements AutoCloseable {
 
     private final DataSource dataSource;
     private final AutoCloseable resources;
-    private final DSLContext dsl;
+    /** Made on first use: jOOQ's start (its data types of every dialect) is a good part of a short command's time. */
+    private DSLContext dsl;
 
     private Catalog(DataSource dataSource, AutoCloseable resources) {
         this.dataSource = dataSource;
         this.resources = resources;
-        this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
     }
 
     /**
@@ -102,7 +102,10 @@ public final class Catalog implements AutoCloseable {
         return new Catalog(ds, connection);
     }
 
-    public DSLContext dsl() {
+    public synchronized DSLContext dsl() {
+        if (dsl == null) {
+            dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+        }
         return dsl;
     }
 
@@ -120,43 +123,43 @@ public final class Catalog implements AutoCloseable {
     }
 
     public PeerRepository peers() {
-        return new PeerRepository(dsl);
+        return new PeerRepository(this::dsl, dataSource);
     }
 
     public MirrorRepository mirrors() {
-        return new MirrorRepository(dsl);
+        return new MirrorRepository(this::dsl, dataSource);
     }
 
     public SnapshotPartitionRepository snapshotPartitions() {
-        return new SnapshotPartitionRepository(dsl);
+        return new SnapshotPartitionRepository(dsl());
     }
 
     public SourceTableRepository sourceTables() {
-        return new SourceTableRepository(dsl);
+        return new SourceTableRepository(dsl());
     }
 
     public SourcePartitionRepository sourcePartitions() {
-        return new SourcePartitionRepository(dsl);
+        return new SourcePartitionRepository(dsl());
     }
 
     public CdcBatchRepository cdcBatches() {
-        return new CdcBatchRepository(dsl);
+        return new CdcBatchRepository(dsl());
     }
 
     public SourceCheckpointRepository sourceCheckpoints() {
-        return new SourceCheckpointRepository(dsl);
+        return new SourceCheckpointRepository(dsl());
     }
 
     public SettingsRepository settings() {
-        return new SettingsRepository(dsl);
+        return new SettingsRepository(dsl());
     }
 
     public MaintenanceRepository maintenance() {
-        return new MaintenanceRepository(dsl);
+        return new MaintenanceRepository(dsl());
     }
 
     public WorkerRepository workers() {
-        return new WorkerRepository(dsl);
+        return new WorkerRepository(dsl());
     }
 
     @Override
