@@ -57,10 +57,10 @@ report() {
   printf '%-19s p50: %s s wall (target 0.5 s), %s s CPU; ratio: %s x psql\n' "$label:" "$wall" "$cpu" \
     "$(awk -v a="$wall" -v b="$psql_wall" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')"
 }
-report "mirror list" cli mirror list
-report "peer list" cli peer list
+report "mirror list" "$CLI_ROOT/mirrorflow" mirror list
+report "peer list" "$CLI_ROOT/mirrorflow" peer list
 if [ -n "$mirror" ]; then
-  report "mirror status" cli mirror status "$mirror"
+  report "mirror status" "$CLI_ROOT/mirrorflow" mirror status "$mirror"
 else
   echo "mirror status:      skipped (no mirror in the catalog; set BENCH_MIRROR)"
 fi
