@@ -3,12 +3,15 @@ package dev.mirrorflow.catalog;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Properties;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jooq.tools.jdbc.SingleConnectionDataSource;
 
 /**
  * The mirrorflow catalog: a connection pool to it, its migrations, and its repositories.
@@ -17,12 +20,16 @@ import org.jooq.impl.DSL;
  */
 public final class Catalog implements AutoCloseable {
 
-    private final HikariDataSource dataSource;
-    private final DSLContext dsl;
+    private static final int CONNECT_TIMEOUT_SECONDS = 10;
 
-    private Catalog(HikariDataSource dataSource) {
+    private final DataSource dataSource;
+    private final AutoCloseable resources;
+    /** Made on first use: jOOQ's start (its data types of every dialect) is a good part of a short command's time. */
+    private DSLContext dsl;
+
+    private Catalog(DataSource dataSource, AutoCloseable resources) {
         this.dataSource = dataSource;
-        this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+        this.resources = resources;
     }
 
     /**
@@ -39,7 +46,7 @@ public final class Catalog implements AutoCloseable {
         hc.setPoolName("mirrorflow-catalog");
         hc.setMaximumPoolSize(8);
         hc.setMinimumIdle(0);
-        hc.setConnectionTimeout(10_000);
+        hc.setConnectionTimeout(CONNECT_TIMEOUT_SECONDS * 1000L);
         // Fail at once with the driver's own reason instead of waiting for the pool to give up.
         hc.setInitializationFailTimeout(1);
         hc.addDataSourceProperty("ApplicationName", "mirrorflow-catalog");
@@ -51,14 +58,54 @@ public final class Catalog implements AutoCloseable {
         }
         try {
             CatalogMigrations.migrateUnlessCurrent(ds);
-            return new Catalog(ds);
+            return new Catalog(ds, ds);
         } catch (RuntimeException e) {
             ds.close();
             throw e;
         }
     }
 
-    public DSLContext dsl() {
+    /**
+     * Like {@link #open}, but over one connection and no pool, for a short command that reads the
+     * catalog on one thread and ends (mirror list, mirror status, peer list): a pool's start, its
+     * housekeeping thread and its logging are a good part of such a command's time. Every statement
+     * runs on that connection, so it must not be shared between threads.
+     *
+     * @throws CatalogUnavailableException as {@link #open} does
+     */
+    public static Catalog openForOneCommand(CatalogConfig config) {
+        Properties properties = new Properties();
+        properties.setProperty("user", config.user());
+        properties.setProperty("password", config.password());
+        properties.setProperty("ApplicationName", "mirrorflow-catalog");
+        properties.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+        Connection connection;
+        try {
+            connection = DriverManager.getConnection(config.jdbcUrl(), properties);
+        } catch (SQLException | RuntimeException e) {
+            throw CatalogUnavailableException.connecting(config, e);
+        }
+        DataSource ds = new SingleConnectionDataSource(connection);
+        boolean current;
+        try {
+            current = CatalogMigrations.isCurrent(ds);
+        } catch (RuntimeException e) {
+            closeQuietly(connection);
+            throw e;
+        }
+        if (!current) {
+            // Migrating is rare (once per upgrade) and Flyway wants connections of its own: the
+            // pooled way does it exactly as every other command does.
+            closeQuietly(connection);
+            return open(config);
+        }
+        return new Catalog(ds, connection);
+    }
+
+    public synchronized DSLContext dsl() {
+        if (dsl == null) {
+            dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+        }
         return dsl;
     }
 
@@ -66,49 +113,53 @@ public final class Catalog implements AutoCloseable {
         return dataSource;
     }
 
-    /** A plain JDBC connection from the pool, for the rare statement jOOQ does not express. */
+    /**
+     * A plain JDBC connection from the pool, for the rare statement jOOQ does not express. Of a
+     * catalog opened {@link #openForOneCommand for one command}, it is that command's connection,
+     * and closing it leaves it open.
+     */
     public Connection connection() throws SQLException {
         return dataSource.getConnection();
     }
 
     public PeerRepository peers() {
-        return new PeerRepository(dsl);
+        return new PeerRepository(this::dsl, dataSource);
     }
 
     public MirrorRepository mirrors() {
-        return new MirrorRepository(dsl);
+        return new MirrorRepository(this::dsl, dataSource);
     }
 
     public SnapshotPartitionRepository snapshotPartitions() {
-        return new SnapshotPartitionRepository(dsl);
+        return new SnapshotPartitionRepository(dsl());
     }
 
     public SourceTableRepository sourceTables() {
-        return new SourceTableRepository(dsl);
+        return new SourceTableRepository(dsl());
     }
 
     public SourcePartitionRepository sourcePartitions() {
-        return new SourcePartitionRepository(dsl);
+        return new SourcePartitionRepository(dsl());
     }
 
     public CdcBatchRepository cdcBatches() {
-        return new CdcBatchRepository(dsl);
+        return new CdcBatchRepository(dsl());
     }
 
     public SourceCheckpointRepository sourceCheckpoints() {
-        return new SourceCheckpointRepository(dsl);
+        return new SourceCheckpointRepository(dsl());
     }
 
     public SettingsRepository settings() {
-        return new SettingsRepository(dsl);
+        return new SettingsRepository(dsl());
     }
 
     public MaintenanceRepository maintenance() {
-        return new MaintenanceRepository(dsl);
+        return new MaintenanceRepository(dsl());
     }
 
     public WorkerRepository workers() {
-        return new WorkerRepository(dsl);
+        return new WorkerRepository(dsl());
     }
 
     public MirrorWorkerRepository mirrorWorkers() {
@@ -117,6 +168,18 @@ public final class Catalog implements AutoCloseable {
 
     @Override
     public void close() {
-        dataSource.close();
+        try {
+            resources.close();
+        } catch (Exception e) {
+            // Closing a pool throws nothing checked; a connection that fails to close is gone anyway.
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // The connection is given up either way; the error that made us give it up is what matters.
+        }
     }
 }

@@ -16,8 +16,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CatalogMigrations {
 
-    private static final Logger log = LoggerFactory.getLogger(CatalogMigrations.class);
-
     /**
      * The version of the newest migration in {@code db/migration}. CatalogMigrationsTest fails the
      * build when a migration is added without raising it.
@@ -67,6 +65,9 @@ public final class CatalogMigrations {
                     .load()
                     .migrate();
             if (result.migrationsExecuted > 0) {
+                // The logger is looked up here, not held in a field: a command that finds the schema
+                // current does not start logging because of this class.
+                Logger log = LoggerFactory.getLogger(CatalogMigrations.class);
                 log.info("catalog migrated to version {} ({} migrations applied)",
                         result.targetSchemaVersion, result.migrationsExecuted);
             }

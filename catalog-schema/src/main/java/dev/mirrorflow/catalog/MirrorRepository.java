@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
@@ -24,10 +26,16 @@ import org.jooq.impl.DSL;
  */
 public final class MirrorRepository {
 
-    private final DSLContext dsl;
+    private final Supplier<DSLContext> dslSource;
+    private final DataSource dataSource;
 
-    MirrorRepository(DSLContext dsl) {
-        this.dsl = dsl;
+    MirrorRepository(Supplier<DSLContext> dslSource, DataSource dataSource) {
+        this.dslSource = dslSource;
+        this.dataSource = dataSource;
+    }
+
+    private DSLContext dsl() {
+        return dslSource.get();
     }
 
     /**
@@ -35,7 +43,7 @@ public final class MirrorRepository {
      * to a live mirror; either failure is a {@link CatalogConflictException} and writes nothing.
      */
     public MirrorRow create(NewMirror m) {
-        return dsl.transactionResult(tx -> {
+        return dsl().transactionResult(tx -> {
             DSLContext t = tx.dsl();
             // Key-share locks keep the peers from being dropped until this transaction ends.
             Set<String> found = new TreeSet<>(t.select(PEERS.NAME).from(PEERS)
@@ -69,7 +77,7 @@ public final class MirrorRepository {
 
     /** The live incarnation of a mirror, if any. */
     public Optional<MirrorRow> findLive(String name) {
-        return dsl.selectFrom(MIRRORS)
+        return dsl().selectFrom(MIRRORS)
                 .where(MIRRORS.NAME.eq(name).and(MIRRORS.DROPPED_AT.isNull()))
                 .fetchOptional()
                 .map(MirrorRepository::toRow);
@@ -77,7 +85,7 @@ public final class MirrorRepository {
 
     /** The newest incarnation of a mirror, live or dropped: what `history` shows. */
     public Optional<MirrorRow> findLatest(String name) {
-        return dsl.selectFrom(MIRRORS)
+        return dsl().selectFrom(MIRRORS)
                 .where(MIRRORS.NAME.eq(name))
                 .orderBy(MIRRORS.DROPPED_AT.isNull().desc(), MIRRORS.CREATED_AT.desc(), MIRRORS.ID.desc())
                 .limit(1)
@@ -86,17 +94,25 @@ public final class MirrorRepository {
     }
 
     public Optional<MirrorRow> findById(long id) {
-        return dsl.selectFrom(MIRRORS).where(MIRRORS.ID.eq(id)).fetchOptional().map(MirrorRepository::toRow);
+        return dsl().selectFrom(MIRRORS).where(MIRRORS.ID.eq(id)).fetchOptional().map(MirrorRepository::toRow);
     }
 
+    /** Plain JDBC: it is all `mirror list` reads (see {@link PlainReads}). */
     public List<MirrorRow> listLive() {
-        return dsl.selectFrom(MIRRORS).where(MIRRORS.DROPPED_AT.isNull()).orderBy(MIRRORS.NAME)
-                .fetch(MirrorRepository::toRow);
+        return PlainReads.list(dataSource, "SELECT id, name, source_peer, destination_peer, spec, workflow_id, phase,"
+                + " phase_reason, last_error, phase_since, created_at, updated_at, dropped_at FROM "
+                + CatalogConfig.SCHEMA + ".mirrors WHERE dropped_at IS NULL ORDER BY name", rs -> new MirrorRow(
+                        rs.getLong("id"), rs.getString("name"), rs.getString("source_peer"),
+                        rs.getString("destination_peer"), rs.getString("spec"), rs.getString("workflow_id"),
+                        MirrorPhase.valueOf(rs.getString("phase")), rs.getString("phase_reason"),
+                        rs.getString("last_error"), PlainReads.instant(rs, "phase_since"),
+                        PlainReads.instant(rs, "created_at"), PlainReads.instant(rs, "updated_at"),
+                        PlainReads.instant(rs, "dropped_at")));
     }
 
     /** Live mirrors in any of the given phases, e.g. the ones maintenance must pause. */
     public List<MirrorRow> listLiveInPhases(Set<MirrorPhase> phases) {
-        return dsl.selectFrom(MIRRORS)
+        return dsl().selectFrom(MIRRORS)
                 .where(MIRRORS.DROPPED_AT.isNull())
                 .and(MIRRORS.PHASE.in(phases.stream().map(Enum::name).toList()))
                 .orderBy(MIRRORS.NAME)
@@ -112,7 +128,7 @@ public final class MirrorRepository {
      * @return false when the key had been recorded already
      */
     public boolean recordPhase(long mirrorId, MirrorPhase phase, String reason, String error, String idempotencyKey) {
-        return dsl.transactionResult(tx -> {
+        return dsl().transactionResult(tx -> {
             DSLContext t = tx.dsl();
             if (!appendEvent(t, mirrorId, MirrorEvent.Kind.PHASE, phase, reason, error, null, idempotencyKey)) {
                 return false;
@@ -137,7 +153,7 @@ public final class MirrorRepository {
 
     /** Records an error the mirror is retrying past (or failed on) without changing its phase. */
     public boolean recordError(long mirrorId, String error, String idempotencyKey) {
-        return dsl.transactionResult(tx -> {
+        return dsl().transactionResult(tx -> {
             DSLContext t = tx.dsl();
             if (!appendEvent(t, mirrorId, MirrorEvent.Kind.ERROR, null, null, error, null, idempotencyKey)) {
                 return false;
@@ -153,7 +169,7 @@ public final class MirrorRepository {
 
     /** Appends a SIGNAL or INFO event, e.g. "pause requested: maintenance". */
     public boolean recordEvent(long mirrorId, MirrorEvent.Kind kind, String reason, String detailsJson, String idempotencyKey) {
-        return dsl.transactionResult(tx ->
+        return dsl().transactionResult(tx ->
                 appendEvent(tx.dsl(), mirrorId, kind, null, reason, null, detailsJson, idempotencyKey));
     }
 
@@ -172,13 +188,13 @@ public final class MirrorRepository {
      */
     public boolean recordSchemaChange(long mirrorId, String table, String change, String from, String to,
             String reason, String idempotencyKey) {
-        return dsl.transactionResult(tx -> appendSchemaChange(tx.dsl(), mirrorId, table, change, from, to, reason,
+        return dsl().transactionResult(tx -> appendSchemaChange(tx.dsl(), mirrorId, table, change, from, to, reason,
                 idempotencyKey));
     }
 
     /** The mirror's schema-change events, newest first. */
     public List<MirrorEvent> schemaChanges(long mirrorId, int limit) {
-        return dsl.selectFrom(MIRROR_EVENTS)
+        return dsl().selectFrom(MIRROR_EVENTS)
                 .where(MIRROR_EVENTS.MIRROR_ID.eq(mirrorId))
                 .and(MIRROR_EVENTS.KIND.eq(MirrorEvent.Kind.SCHEMA.name()))
                 .orderBy(MIRROR_EVENTS.OCCURRED_AT.desc(), MIRROR_EVENTS.ID.desc())
@@ -216,7 +232,7 @@ public final class MirrorRepository {
 
     /** Replaces the stored spec, e.g. after updateConfig changed the batch size. */
     public void updateSpec(long mirrorId, String specJson) {
-        dsl.update(MIRRORS)
+        dsl().update(MIRRORS)
                 .set(MIRRORS.SPEC, JSONB.valueOf(specJson))
                 .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(MIRRORS.ID.eq(mirrorId))
@@ -229,7 +245,7 @@ public final class MirrorRepository {
      * @return false when the mirror is gone (dropped meanwhile)
      */
     public boolean savePendingSpec(long mirrorId, String specJson) {
-        return dsl.update(MIRRORS)
+        return dsl().update(MIRRORS)
                 .set(MIRRORS.PENDING_SPEC, JSONB.valueOf(specJson))
                 .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(MIRRORS.ID.eq(mirrorId).and(MIRRORS.DROPPED_AT.isNull()))
@@ -243,7 +259,7 @@ public final class MirrorRepository {
      * @return false when another edit is saved (or the mirror is gone)
      */
     public boolean savePendingSpecIfNone(long mirrorId, String specJson) {
-        return dsl.update(MIRRORS)
+        return dsl().update(MIRRORS)
                 .set(MIRRORS.PENDING_SPEC, JSONB.valueOf(specJson))
                 .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(MIRRORS.ID.eq(mirrorId).and(MIRRORS.DROPPED_AT.isNull()).and(MIRRORS.PENDING_SPEC.isNull()))
@@ -252,7 +268,7 @@ public final class MirrorRepository {
 
     /** The spec edit waiting to be applied, if any. */
     public Optional<String> pendingSpec(long mirrorId) {
-        return dsl.select(MIRRORS.PENDING_SPEC).from(MIRRORS).where(MIRRORS.ID.eq(mirrorId))
+        return dsl().select(MIRRORS.PENDING_SPEC).from(MIRRORS).where(MIRRORS.ID.eq(mirrorId))
                 .fetchOptional(MIRRORS.PENDING_SPEC).map(JSONB::data);
     }
 
@@ -261,7 +277,7 @@ public final class MirrorRepository {
      * as it is still the one saved.
      */
     public void withdrawPendingSpec(long mirrorId, String specJson) {
-        dsl.update(MIRRORS)
+        dsl().update(MIRRORS)
                 .setNull(MIRRORS.PENDING_SPEC)
                 .where(MIRRORS.ID.eq(mirrorId).and(MIRRORS.PENDING_SPEC.eq(JSONB.valueOf(specJson))))
                 .execute();
@@ -275,7 +291,7 @@ public final class MirrorRepository {
      * @return whether the edit was applied now; false when it was applied before or replaced
      */
     public boolean applyPendingSpec(long mirrorId, String specJson, String reason, String idempotencyKey) {
-        return dsl.transactionResult(tx -> {
+        return dsl().transactionResult(tx -> {
             DSLContext t = tx.dsl();
             int updated = t.update(MIRRORS)
                     .set(MIRRORS.SPEC, JSONB.valueOf(specJson))
@@ -292,7 +308,7 @@ public final class MirrorRepository {
 
     /** Marks the incarnation dropped: its name is free again, its history stays. */
     public void markDropped(long mirrorId) {
-        dsl.update(MIRRORS)
+        dsl().update(MIRRORS)
                 .set(MIRRORS.DROPPED_AT, DSL.coalesce(MIRRORS.DROPPED_AT, DSL.currentOffsetDateTime()))
                 .set(MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(MIRRORS.ID.eq(mirrorId))
@@ -307,7 +323,7 @@ public final class MirrorRepository {
      * @return whether the mirror was removed
      */
     public boolean deleteNeverStarted(long mirrorId) {
-        return dsl.transactionResult(tx -> {
+        return dsl().transactionResult(tx -> {
             DSLContext t = tx.dsl();
             MirrorsRecord row = t.selectFrom(MIRRORS)
                     .where(MIRRORS.ID.eq(mirrorId).and(MIRRORS.PHASE.eq(MirrorPhase.CREATED.name())))
@@ -324,7 +340,7 @@ public final class MirrorRepository {
 
     /** The mirror's history, oldest first; {@code limit} keeps the newest entries. */
     public List<MirrorEvent> history(long mirrorId, int limit) {
-        var newest = dsl.selectFrom(MIRROR_EVENTS)
+        var newest = dsl().selectFrom(MIRROR_EVENTS)
                 .where(MIRROR_EVENTS.MIRROR_ID.eq(mirrorId))
                 .orderBy(MIRROR_EVENTS.OCCURRED_AT.desc(), MIRROR_EVENTS.ID.desc())
                 .limit(limit)
@@ -335,7 +351,7 @@ public final class MirrorRepository {
 
     /** Whether the mirror's history, however long, holds a phase change with this reason. */
     public boolean hasPhaseChange(long mirrorId, String reason) {
-        return dsl.fetchExists(MIRROR_EVENTS, MIRROR_EVENTS.MIRROR_ID.eq(mirrorId)
+        return dsl().fetchExists(MIRROR_EVENTS, MIRROR_EVENTS.MIRROR_ID.eq(mirrorId)
                 .and(MIRROR_EVENTS.KIND.eq(MirrorEvent.Kind.PHASE.name()))
                 .and(MIRROR_EVENTS.REASON.eq(reason)));
     }
@@ -345,7 +361,7 @@ public final class MirrorRepository {
      * transaction. Recording the same run twice changes nothing.
      */
     public boolean recordOutcome(MirrorOutcome o) {
-        return dsl.transactionResult(tx -> {
+        return dsl().transactionResult(tx -> {
             DSLContext t = tx.dsl();
             int inserted = t.insertInto(MIRROR_OUTCOMES)
                     .set(MIRROR_OUTCOMES.MIRROR_ID, o.mirrorId())
@@ -379,14 +395,14 @@ public final class MirrorRepository {
 
     /** How each workflow run of the mirror ended, oldest first. */
     public List<MirrorOutcome> outcomes(long mirrorId) {
-        return dsl.selectFrom(MIRROR_OUTCOMES)
+        return dsl().selectFrom(MIRROR_OUTCOMES)
                 .where(MIRROR_OUTCOMES.MIRROR_ID.eq(mirrorId))
                 .orderBy(MIRROR_OUTCOMES.CLOSED_AT.asc(), MIRROR_OUTCOMES.ID.asc())
                 .fetch(MirrorRepository::toOutcome);
     }
 
     public Optional<MirrorOutcome> latestOutcome(long mirrorId) {
-        return dsl.selectFrom(MIRROR_OUTCOMES)
+        return dsl().selectFrom(MIRROR_OUTCOMES)
                 .where(MIRROR_OUTCOMES.MIRROR_ID.eq(mirrorId))
                 .orderBy(MIRROR_OUTCOMES.CLOSED_AT.desc(), MIRROR_OUTCOMES.ID.desc())
                 .limit(1)

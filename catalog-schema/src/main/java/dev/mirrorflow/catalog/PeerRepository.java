@@ -6,6 +6,8 @@ import static dev.mirrorflow.catalog.jooq.Tables.PEERS;
 import dev.mirrorflow.catalog.jooq.tables.records.PeersRecord;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
@@ -13,15 +15,21 @@ import org.jooq.impl.DSL;
 /** Peers: named connections to source and destination databases. */
 public final class PeerRepository {
 
-    private final DSLContext dsl;
+    private final Supplier<DSLContext> dslSource;
+    private final DataSource dataSource;
 
-    PeerRepository(DSLContext dsl) {
-        this.dsl = dsl;
+    PeerRepository(Supplier<DSLContext> dslSource, DataSource dataSource) {
+        this.dslSource = dslSource;
+        this.dataSource = dataSource;
+    }
+
+    private DSLContext dsl() {
+        return dslSource.get();
     }
 
     /** Stores a new peer; a taken name is a {@link CatalogConflictException}. */
     public void create(StoredPeer peer) {
-        int inserted = dsl.insertInto(PEERS)
+        int inserted = dsl().insertInto(PEERS)
                 .set(PEERS.NAME, peer.name())
                 .set(PEERS.PEER_TYPE, peer.type())
                 .set(PEERS.CONFIG_PUBLIC, JSONB.valueOf(peer.configPublic()))
@@ -41,11 +49,15 @@ public final class PeerRepository {
     }
 
     public Optional<StoredPeer> find(String name) {
-        return dsl.selectFrom(PEERS).where(PEERS.NAME.eq(name)).fetchOptional().map(PeerRepository::toPeer);
+        return dsl().selectFrom(PEERS).where(PEERS.NAME.eq(name)).fetchOptional().map(PeerRepository::toPeer);
     }
 
+    /** Plain JDBC: it is all `peer list` reads (see {@link PlainReads}). */
     public List<StoredPeer> list() {
-        return dsl.selectFrom(PEERS).orderBy(PEERS.NAME).fetch(PeerRepository::toPeer);
+        return PlainReads.list(dataSource, "SELECT name, peer_type, config_public, config_encrypted, key_id, created_at"
+                + " FROM " + CatalogConfig.SCHEMA + ".peers ORDER BY name", rs -> new StoredPeer(
+                        rs.getString("name"), rs.getString("peer_type"), rs.getString("config_public"),
+                        rs.getBytes("config_encrypted"), rs.getString("key_id"), PlainReads.instant(rs, "created_at")));
     }
 
     /**
@@ -53,7 +65,7 @@ public final class PeerRepository {
      * is a {@link CatalogConflictException} naming the mirrors.
      */
     public boolean drop(String name) {
-        return dsl.transactionResult(tx -> {
+        return dsl().transactionResult(tx -> {
             DSLContext t = tx.dsl();
             // Locking the peer row first serialises this with MirrorRepository.create, which
             // takes a key-share lock on the peers it references.
@@ -76,7 +88,7 @@ public final class PeerRepository {
 
     /** Replaces the stored configuration of a peer (e.g. a new password). */
     public boolean updateConfig(String name, String configPublic, byte[] configEncrypted, String keyId) {
-        return dsl.update(PEERS)
+        return dsl().update(PEERS)
                 .set(PEERS.CONFIG_PUBLIC, JSONB.valueOf(configPublic))
                 .set(PEERS.CONFIG_ENCRYPTED, configEncrypted)
                 .set(PEERS.KEY_ID, keyId)

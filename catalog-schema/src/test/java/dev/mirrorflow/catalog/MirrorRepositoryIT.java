@@ -32,6 +32,28 @@ class MirrorRepositoryIT extends CatalogFixture {
     }
 
     @Test
+    void shouldListLiveMirrorsByNameWithEveryFieldAsStoredAlsoOverOneConnection() {
+        MirrorRow b = newMirror("mr_list_b", "mr_src", "mr_dst");
+        MirrorRow a = newMirror("mr_list_a", "mr_src", "mr_dst");
+        catalog.mirrors().recordPhase(a.id(), MirrorPhase.FAILED, "source gone", "boom", null);
+        MirrorRow dropped = newMirror("mr_list_dropped", "mr_src", "mr_dst");
+        catalog.mirrors().markDropped(dropped.id());
+        MirrorRow failed = catalog.mirrors().findById(a.id()).orElseThrow();
+
+        try (Catalog oneConnection = Catalog.openForOneCommand(database.catalogConfig())) {
+            for (Catalog c : List.of(catalog, oneConnection)) {
+                List<MirrorRow> live = c.mirrors().listLive().stream()
+                        .filter(m -> m.name().startsWith("mr_list_")).toList();
+                // Records compare every field: the list reads exactly what the single-row lookup reads.
+                assertThat(live).containsExactly(failed, catalog.mirrors().findById(b.id()).orElseThrow());
+                assertThat(live.get(0).phaseReason()).isEqualTo("source gone");
+                assertThat(live.get(0).lastError()).isEqualTo("boom");
+                assertThat(live.get(0).phaseSince()).isNotNull();
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseAMirrorWhosePeerIsMissingAndWriteNothing() {
         assertThatThrownBy(() -> catalog.mirrors().create(
                         new NewMirror("mr_orphan", "mr_src", "mr_nowhere", "{}", "mirror/mr_orphan")))

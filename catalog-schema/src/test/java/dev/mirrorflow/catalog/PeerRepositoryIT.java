@@ -3,6 +3,7 @@ package dev.mirrorflow.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PeerRepositoryIT extends CatalogFixture {
@@ -19,6 +20,30 @@ class PeerRepositoryIT extends CatalogFixture {
         assertThat(found.keyId()).isEqualTo("key-a");
         assertThat(found.createdAt()).isNotNull();
         assertThat(catalog.peers().list()).extracting(StoredPeer::name).contains("pr_dst", "pr_src");
+    }
+
+    @Test
+    void shouldListPeersByNameWithEveryFieldAsStoredAlsoOverOneConnection() {
+        catalog.peers().create(new StoredPeer("pl_b", "mongodb", "{\"host\": \"db2\", \"port\": 27017}",
+                new byte[] {4, 5}, "key-b", null));
+        catalog.peers().create(new StoredPeer("pl_a", "postgres", "{\"host\": \"db1\"}", new byte[] {1}, "key-a", null));
+
+        try (Catalog oneConnection = Catalog.openForOneCommand(database.catalogConfig())) {
+            for (Catalog c : List.of(catalog, oneConnection)) {
+                List<StoredPeer> listed = c.peers().list().stream().filter(p -> p.name().startsWith("pl_")).toList();
+                assertThat(listed).extracting(StoredPeer::name).containsExactly("pl_a", "pl_b");
+                for (StoredPeer p : listed) {
+                    StoredPeer found = catalog.peers().find(p.name()).orElseThrow();
+                    assertThat(p.type()).isEqualTo(found.type());
+                    assertThat(p.configPublic()).isEqualTo(found.configPublic());
+                    assertThat(p.configEncrypted()).containsExactly(found.configEncrypted());
+                    assertThat(p.keyId()).isEqualTo(found.keyId());
+                    assertThat(p.createdAt()).isEqualTo(found.createdAt());
+                }
+                assertThat(listed.get(1).type()).isEqualTo("mongodb");
+                assertThat(listed.get(1).configEncrypted()).containsExactly(4, 5);
+            }
+        }
     }
 
     @Test

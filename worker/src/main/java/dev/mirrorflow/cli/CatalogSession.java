@@ -12,6 +12,11 @@ final class CatalogSession {
         return Catalog.open(connection.catalogConfig());
     }
 
+    /** For a command that only reads the catalog once and ends: one connection, no pool. */
+    static Catalog openToRead(ConnectionOptions connection) {
+        return Catalog.openForOneCommand(connection.catalogConfig());
+    }
+
     /** The newest incarnation of a mirror, live or dropped: what status and history show. */
     static MirrorRow latestMirror(Catalog catalog, String name) {
         return catalog.mirrors().findLatest(name).orElseThrow(() -> new UserError(

@@ -51,7 +51,7 @@ final class MirrorCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Catalog catalog = CatalogSession.open(connection)) {
+            try (Catalog catalog = CatalogSession.openToRead(connection)) {
                 java.util.List<MirrorRow> mirrors = catalog.mirrors().listLive();
                 if (mirrors.isEmpty()) {
                     out.println("no mirrors; create one with: mirrorflow mirror create -f spec.yaml");
@@ -92,7 +92,9 @@ final class MirrorCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            try (Catalog catalog = CatalogSession.open(connection)) {
+            // Watching keeps the catalog open for as long as the user likes: the pool reconnects after
+            // the catalog restarts, where one connection would end the watch.
+            try (Catalog catalog = watch ? CatalogSession.open(connection) : CatalogSession.openToRead(connection)) {
                 while (true) {
                     MirrorRow mirror = CatalogSession.latestMirror(catalog, name);
                     SourceLag lag = mirror.isLive() && !mirror.phase().isTerminal()
