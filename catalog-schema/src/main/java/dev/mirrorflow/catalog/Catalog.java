@@ -163,7 +163,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public MirrorWorkerRepository mirrorWorkers() {
-        return new MirrorWorkerRepository(dsl);
+        return new MirrorWorkerRepository(dsl());
     }
 
     @Override
