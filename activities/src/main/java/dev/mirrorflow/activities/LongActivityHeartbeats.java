@@ -1,9 +1,7 @@
 package dev.mirrorflow.activities;
 
 import io.temporal.activity.ActivityExecutionContext;
-import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
-import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
-import io.temporal.common.interceptors.WorkerInterceptorBase;
+import io.temporal.common.interceptors.ActivityInboundCallsInterceptor.ActivityOutput;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -17,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * quickly (8 s by default), and a long batch or a slot wait on a live worker is not taken for a dead one. A call
  * that hangs is bounded by its connection's own timeouts instead.
  */
-public final class LongActivityHeartbeats extends WorkerInterceptorBase implements AutoCloseable {
+public final class LongActivityHeartbeats extends AroundActivities implements AutoCloseable {
 
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "mirrorflow-activity-heartbeats");
@@ -26,32 +24,19 @@ public final class LongActivityHeartbeats extends WorkerInterceptorBase implemen
     });
 
     @Override
-    public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
-        return new ActivityInboundCallsInterceptorBase(next) {
-            private ActivityExecutionContext context;
-
-            @Override
-            public void init(ActivityExecutionContext context) {
-                this.context = context;
-                super.init(context);
-            }
-
-            @Override
-            public ActivityOutput execute(ActivityInput input) {
-                if (context == null || context.getInfo().isLocal() || context.getInfo().getHeartbeatTimeout().isZero()) {
-                    return super.execute(input);
-                }
-                ActivityHeartbeat heartbeat = new ActivityHeartbeat(context);
-                ActivityHeartbeat.keepOnThisThread(heartbeat);
-                ScheduledFuture<?> keepAlive = beats.scheduleAtFixedRate(heartbeat::keepAlive, 1, 1, TimeUnit.SECONDS);
-                try {
-                    return super.execute(input);
-                } finally {
-                    keepAlive.cancel(false);
-                    ActivityHeartbeat.forget();
-                }
-            }
-        };
+    protected ActivityOutput around(ActivityExecutionContext context, Execution execution) {
+        if (context.getInfo().isLocal() || context.getInfo().getHeartbeatTimeout().isZero()) {
+            return execution.proceed();
+        }
+        ActivityHeartbeat heartbeat = new ActivityHeartbeat(context);
+        ActivityHeartbeat.keepOnThisThread(heartbeat);
+        ScheduledFuture<?> keepAlive = beats.scheduleAtFixedRate(heartbeat::keepAlive, 1, 1, TimeUnit.SECONDS);
+        try {
+            return execution.proceed();
+        } finally {
+            keepAlive.cancel(false);
+            ActivityHeartbeat.forget();
+        }
     }
 
     @Override

@@ -2,9 +2,7 @@ package dev.mirrorflow.activities;
 
 import dev.mirrorflow.workflow.FailureTypes;
 import io.temporal.activity.ActivityExecutionContext;
-import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
-import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
-import io.temporal.common.interceptors.WorkerInterceptorBase;
+import io.temporal.common.interceptors.ActivityInboundCallsInterceptor.ActivityOutput;
 import io.temporal.failure.ApplicationErrorCategory;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -22,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * polls, so without a cap one worker may end up with every mirror. Short activities (catalog
  * writes) are never refused, so a full worker still serves its workflows.
  */
-public final class MirrorCapacity extends WorkerInterceptorBase {
+public final class MirrorCapacity extends AroundActivities {
 
     /** The activities that hold a mirror for as long as it runs. Names as registered: do not rename. */
     static final Set<String> MIRROR_ACTIVITIES = Set.of("LoadSnapshot", "StreamChanges");
@@ -51,42 +49,29 @@ public final class MirrorCapacity extends WorkerInterceptorBase {
     }
 
     @Override
-    public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
-        return new ActivityInboundCallsInterceptorBase(next) {
-            private ActivityExecutionContext context;
-
-            @Override
-            public void init(ActivityExecutionContext context) {
-                this.context = context;
-                super.init(context);
+    protected ActivityOutput around(ActivityExecutionContext context, Execution execution) {
+        if (!MIRROR_ACTIVITIES.contains(context.getInfo().getActivityType())) {
+            return execution.proceed();
+        }
+        if (running.incrementAndGet() > maxMirrors) {
+            running.decrementAndGet();
+            int attempt = context.getInfo().getAttempt();
+            String message = "this worker runs its maximum of " + maxMirrors + " mirrors (--max-mirrors);"
+                    + " another worker takes " + context.getInfo().getActivityType() + " of "
+                    + context.getInfo().getWorkflowId();
+            if (attempt == 1 || attempt % 60 == 0) {
+                log.info("{} (attempt {})", message, attempt);
             }
-
-            @Override
-            public ActivityOutput execute(ActivityInput input) {
-                if (context == null || !MIRROR_ACTIVITIES.contains(context.getInfo().getActivityType())) {
-                    return super.execute(input);
-                }
-                if (running.incrementAndGet() > maxMirrors) {
-                    running.decrementAndGet();
-                    int attempt = context.getInfo().getAttempt();
-                    String message = "this worker runs its maximum of " + maxMirrors + " mirrors (--max-mirrors);"
-                            + " another worker takes " + context.getInfo().getActivityType() + " of "
-                            + context.getInfo().getWorkflowId();
-                    if (attempt == 1 || attempt % 60 == 0) {
-                        log.info("{} (attempt {})", message, attempt);
-                    }
-                    throw ApplicationFailure.newBuilder().setMessage(message)
-                            .setType(FailureTypes.WORKER_AT_CAPACITY)
-                            .setNextRetryDelay(retryDelay(attempt))
-                            .setCategory(ApplicationErrorCategory.BENIGN)
-                            .build();
-                }
-                try {
-                    return super.execute(input);
-                } finally {
-                    running.decrementAndGet();
-                }
-            }
-        };
+            throw ApplicationFailure.newBuilder().setMessage(message)
+                    .setType(FailureTypes.WORKER_AT_CAPACITY)
+                    .setNextRetryDelay(retryDelay(attempt))
+                    .setCategory(ApplicationErrorCategory.BENIGN)
+                    .build();
+        }
+        try {
+            return execution.proceed();
+        } finally {
+            running.decrementAndGet();
+        }
     }
 }

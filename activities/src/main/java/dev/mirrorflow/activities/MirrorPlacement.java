@@ -3,9 +3,7 @@ package dev.mirrorflow.activities;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
 import io.temporal.activity.ActivityExecutionContext;
-import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
-import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
-import io.temporal.common.interceptors.WorkerInterceptorBase;
+import io.temporal.common.interceptors.ActivityInboundCallsInterceptor.ActivityOutput;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * it. Writing it is best effort: a catalog that does not answer fails the activity's own work
  * soon enough, and where a mirror runs is not worth failing it for.
  */
-public final class MirrorPlacement extends WorkerInterceptorBase {
+public final class MirrorPlacement extends AroundActivities {
 
     private static final Logger log = LoggerFactory.getLogger(MirrorPlacement.class);
     private static final String WORKFLOW_ID_PREFIX = "mirror/";
@@ -33,51 +31,38 @@ public final class MirrorPlacement extends WorkerInterceptorBase {
     }
 
     @Override
-    public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
-        return new ActivityInboundCallsInterceptorBase(next) {
-            private ActivityExecutionContext context;
+    protected ActivityOutput around(ActivityExecutionContext context, Execution execution) {
+        String type = context.getInfo().getActivityType();
+        String workflowId = context.getInfo().getWorkflowId();
+        if (!MirrorCapacity.MIRROR_ACTIVITIES.contains(type) || !workflowId.startsWith(WORKFLOW_ID_PREFIX)) {
+            return execution.proceed();
+        }
+        Optional<Long> mirrorId = started(workflowId.substring(WORKFLOW_ID_PREFIX.length()), type);
+        try {
+            return execution.proceed();
+        } finally {
+            mirrorId.ifPresent(this::ended);
+        }
+    }
 
-            @Override
-            public void init(ActivityExecutionContext context) {
-                this.context = context;
-                super.init(context);
-            }
+    private Optional<Long> started(String mirror, String type) {
+        try {
+            Optional<Long> id = catalog.mirrors().findLive(mirror).map(MirrorRow::id);
+            id.ifPresent(mirrorId -> catalog.mirrorWorkers().started(mirrorId, identity, type));
+            return id;
+        } catch (RuntimeException e) {
+            log.warn("mirror {}: could not record that {} runs on this worker: {}", mirror, type,
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
 
-            @Override
-            public ActivityOutput execute(ActivityInput input) {
-                String type = context == null ? null : context.getInfo().getActivityType();
-                String workflowId = context == null ? "" : context.getInfo().getWorkflowId();
-                if (!MirrorCapacity.MIRROR_ACTIVITIES.contains(type) || !workflowId.startsWith(WORKFLOW_ID_PREFIX)) {
-                    return super.execute(input);
-                }
-                Optional<Long> mirrorId = started(workflowId.substring(WORKFLOW_ID_PREFIX.length()), type);
-                try {
-                    return super.execute(input);
-                } finally {
-                    mirrorId.ifPresent(this::ended);
-                }
-            }
-
-            private Optional<Long> started(String mirror, String type) {
-                try {
-                    Optional<Long> id = catalog.mirrors().findLive(mirror).map(MirrorRow::id);
-                    id.ifPresent(mirrorId -> catalog.mirrorWorkers().started(mirrorId, identity, type));
-                    return id;
-                } catch (RuntimeException e) {
-                    log.warn("mirror {}: could not record that {} runs on this worker: {}", mirror, type,
-                            e.getMessage());
-                    return Optional.empty();
-                }
-            }
-
-            private void ended(long mirrorId) {
-                try {
-                    catalog.mirrorWorkers().ended(mirrorId, identity);
-                } catch (RuntimeException e) {
-                    log.warn("could not record that mirror {} no longer runs on this worker: {}", mirrorId,
-                            e.getMessage());
-                }
-            }
-        };
+    private void ended(long mirrorId) {
+        try {
+            catalog.mirrorWorkers().ended(mirrorId, identity);
+        } catch (RuntimeException e) {
+            log.warn("could not record that mirror {} no longer runs on this worker: {}", mirrorId,
+                    e.getMessage());
+        }
     }
 }
