@@ -77,6 +77,11 @@ final class ActivityHeartbeat implements Heartbeat {
             context.heartbeat(lastProgress);
         } catch (ActivityCompletionException stop) {
             stopRequested = true;
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // The worker is shutting down (SIGTERM) and the SDK's heartbeat scheduler is gone
+            // already: the same as being told to stop, so the stream ends at this batch boundary
+            // and is handed over, rather than failing the activity with the scheduler's error.
+            stopRequested = true;
         }
     }
 
