@@ -28,9 +28,21 @@ final class PrivateTemporal implements AutoCloseable {
     }
 
     static PrivateTemporal start(Path dir) throws Exception {
-        PrivateTemporal temporal = new PrivateTemporal(dir);
-        temporal.start();
-        return temporal;
+        // A free port can be taken by another process between finding it and the server binding
+        // it (the other test JVM starts servers and workers too): a first start that fails is
+        // made again on other ports, twice at most.
+        for (int attempt = 1; ; attempt++) {
+            PrivateTemporal temporal = new PrivateTemporal(dir);
+            try {
+                temporal.start();
+                return temporal;
+            } catch (IllegalStateException e) {
+                temporal.close();
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     String address() {
