@@ -12,7 +12,10 @@ final class CatalogSession {
         return Catalog.open(connection.catalogConfig());
     }
 
-    /** For a command that only reads the catalog once and ends: one connection, no pool. */
+    /**
+     * For a command that uses the catalog from its main thread only and ends (it may write, in
+     * transactions of its own): one connection, no pool.
+     */
     static Catalog openToRead(ConnectionOptions connection) {
         return Catalog.openForOneCommand(connection.catalogConfig());
     }

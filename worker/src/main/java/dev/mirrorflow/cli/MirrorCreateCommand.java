@@ -54,6 +54,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ArchiveWarmUp.startJooqInBackground();
         // Workers heartbeat every second: five seconds still leaves room for a few lost beats.
         if (heartbeatTimeout.compareTo(java.time.Duration.ofSeconds(5)) < 0
                 || heartbeatTimeout.compareTo(java.time.Duration.ofMinutes(10)) > 0) {
@@ -72,7 +73,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
         // Connecting to Temporal is a good part of this command's time (gRPC's start): it runs beside
         // the catalog and the checks, and is waited for before the catalog is written.
         try (TemporalConnecting connecting = TemporalConnecting.start(connection.temporalSettings());
-                Catalog catalog = CatalogSession.open(connection)) {
+                Catalog catalog = CatalogSession.openToRead(connection)) {
             MirrorSpec mirror = readFor(catalog, parsed, unreadable);
             CatalogSession.refuseDuringMaintenance(catalog, "create mirror " + mirror.name());
             if (catalog.mirrors().findLive(mirror.name()).isPresent()) {

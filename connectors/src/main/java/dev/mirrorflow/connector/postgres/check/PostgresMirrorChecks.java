@@ -8,6 +8,7 @@ import dev.mirrorflow.connector.postgres.SourceException;
 import dev.mirrorflow.connector.postgres.destination.DestinationException;
 import dev.mirrorflow.connector.postgres.destination.DestinationValidator;
 import dev.mirrorflow.connector.postgres.peer.PeerProbe;
+import dev.mirrorflow.connector.postgres.peer.PeerSessions;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeerCodec;
 import dev.mirrorflow.connector.postgres.setup.MirrorSource;
@@ -38,6 +39,13 @@ public final class PostgresMirrorChecks {
      * @throws MirrorCheckException or a {@link SourceException} naming the first problem and what to do
      */
     public static void validate(MirrorCheck check) {
+        // One session per peer for all the checks instead of a login for each.
+        try (PeerSessions sessions = PeerSessions.open()) {
+            validateIn(check);
+        }
+    }
+
+    private static void validateIn(MirrorCheck check) {
         PostgresPeer source = PostgresPeerCodec.of(check.source());
         PostgresPeer destination = PostgresPeerCodec.of(check.destination());
         MirrorSpec mirror = check.mirror();
@@ -129,6 +137,13 @@ public final class PostgresMirrorChecks {
      * load, no rows the load would keep.
      */
     public static void validateDestination(MirrorCheck check, Map<TableId, dev.mirrorflow.connector.TableSchema> schemas) {
+        try (PeerSessions sessions = PeerSessions.open()) {
+            validateDestinationIn(check, schemas);
+        }
+    }
+
+    private static void validateDestinationIn(MirrorCheck check,
+            Map<TableId, dev.mirrorflow.connector.TableSchema> schemas) {
         PostgresPeer destination = PostgresPeerCodec.of(check.destination());
         MirrorSpec mirror = check.mirror();
         MirrorSpec checked = check.checked();

@@ -74,8 +74,15 @@ public record PostgresPeer(
     static final String EXACT_TEXT_OUTPUT = "-c IntervalStyle=postgres -c extra_float_digits=3 -c bytea_output=hex"
             + " -c DateStyle=ISO,MDY";
 
-    /** A normal SQL session. */
+    /**
+     * A normal SQL session: a new one, or inside a {@link PeerSessions} scope on this thread, one
+     * the scope lends.
+     */
     public Connection connect() throws SQLException {
+        PeerSessions scope = PeerSessions.current();
+        if (scope != null) {
+            return scope.lend(this, () -> DriverManager.getConnection(jdbcUrl(), connectionProperties()));
+        }
         return DriverManager.getConnection(jdbcUrl(), connectionProperties());
     }
 
