@@ -73,7 +73,9 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
         try {
             MirrorContext ctx = context(mirror);
             MirrorSession session = session(ctx);
-            try (Source source = source(session);
+            // The checks and preparations below are short steps one after another: one login per peer.
+            try (Connectors.SessionScope sessions = Connectors.oneSessionPerPeer();
+                    Source source = source(session);
                     Destination destination = destination(ctx)) {
                 source.validate();
                 // Checked again here, as mirror create did: another mirror or a user may have taken

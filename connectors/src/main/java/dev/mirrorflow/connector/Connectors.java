@@ -56,6 +56,23 @@ public final class Connectors {
                 postgres);
     }
 
+    /**
+     * Opens, on this thread, a scope in which a series of short steps logs in to each PostgreSQL
+     * peer once (see {@link dev.mirrorflow.connector.postgres.peer.PeerSessions}); closing it closes
+     * those sessions. For a setup's checks and preparations, not for a load or a stream, which hold
+     * sessions of their own on threads of their own.
+     */
+    public static SessionScope oneSessionPerPeer() {
+        return dev.mirrorflow.connector.postgres.peer.PeerSessions.open()::close;
+    }
+
+    /** A scope of {@link #oneSessionPerPeer}; closing it does not throw. */
+    @FunctionalInterface
+    public interface SessionScope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Every connector, without telemetry: what the CLI and the peer store need. */
     public static Connectors standard() {
         return WITHOUT_TELEMETRY;
