@@ -91,14 +91,16 @@ final class MirrorCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            ArchiveWarmUp.startJooqInBackground();
             PrintWriter out = spec.commandLine().getOut();
             // Watching keeps the catalog open for as long as the user likes: the pool reconnects after
             // the catalog restarts, where one connection would end the watch.
             try (Catalog catalog = watch ? CatalogSession.open(connection) : CatalogSession.openToRead(connection)) {
                 while (true) {
                     MirrorRow mirror = CatalogSession.latestMirror(catalog, name);
-                    SourceLag lag = mirror.isLive() && !mirror.phase().isTerminal()
-                            ? SourceLag.of(catalog, mirror, stateDir.resolve(), MirrorflowCommand.environment(spec))
+                    // The source is asked while the rest of the catalog is read.
+                    java.util.function.Supplier<SourceLag> lag = mirror.isLive() && !mirror.phase().isTerminal()
+                            ? SourceLag.start(catalog, mirror, stateDir.resolve(), MirrorflowCommand.environment(spec))
                             : null;
                     MirrorStatusView view = MirrorStatusView.read(catalog, mirror, lag);
                     if (json) {

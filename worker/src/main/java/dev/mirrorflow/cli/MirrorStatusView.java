@@ -38,16 +38,23 @@ record MirrorStatusView(
     /** How many of the newest schema changes status shows; history has them all. */
     static final int SCHEMA_CHANGES_SHOWN = 10;
 
-    /** @param lag how far behind the source, or null when not asked (ended mirrors) */
-    static MirrorStatusView read(Catalog catalog, MirrorRow mirror, SourceLag lag) {
+    /**
+     * @param lag how far behind the source, asked last (see {@link SourceLag#start}), or null when
+     *     not asked (ended mirrors)
+     */
+    static MirrorStatusView read(Catalog catalog, MirrorRow mirror, java.util.function.Supplier<SourceLag> lag) {
         int generation = catalog.snapshotPartitions().latestGeneration(mirror.id());
         List<SnapshotPartition> partitions = catalog.snapshotPartitions().list(mirror.id(), generation);
         Instant loadStarted = partitions.stream().map(SnapshotPartition::startedAt)
                 .filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
-        return new MirrorStatusView(mirror, generation, catalog.snapshotPartitions().progress(mirror.id(), generation),
-                loadStarted, catalog.cdcBatches().totals(mirror.id()), catalog.mirrors().latestOutcome(mirror.id()), lag,
-                oldestFirst(catalog.mirrors().schemaChanges(mirror.id(), SCHEMA_CHANGES_SHOWN)),
-                pendingEdit(catalog, mirror), runningOn(catalog, mirror));
+        SnapshotPartition.Progress progress = catalog.snapshotPartitions().progress(mirror.id(), generation);
+        CdcBatch.Totals stream = catalog.cdcBatches().totals(mirror.id());
+        Optional<MirrorOutcome> outcome = catalog.mirrors().latestOutcome(mirror.id());
+        List<MirrorEvent> schemaChanges = oldestFirst(catalog.mirrors().schemaChanges(mirror.id(), SCHEMA_CHANGES_SHOWN));
+        Optional<String> pendingEdit = pendingEdit(catalog, mirror);
+        Optional<MirrorWorker> worker = runningOn(catalog, mirror);
+        return new MirrorStatusView(mirror, generation, progress, loadStarted, stream, outcome,
+                lag == null ? null : lag.get(), schemaChanges, pendingEdit, worker);
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.mirrorflow.cli;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
 import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
@@ -21,20 +24,47 @@ import java.util.function.Function;
  */
 record SourceLag(Long bytes, Long seconds, String unavailableBecause, String position) {
 
-    static SourceLag of(Catalog catalog, MirrorRow mirror, Path stateDir, Function<String, String> environment) {
+    /**
+     * Starts measuring the lag: what it needs from the catalog is read here, on the caller's
+     * thread (a command's catalog connection is not shared between threads); the source is asked
+     * on a thread of its own, so that the caller reads the rest of the catalog meanwhile. The
+     * supplier waits for the answer.
+     */
+    static Supplier<SourceLag> start(Catalog catalog, MirrorRow mirror, Path stateDir,
+            Function<String, String> environment) {
+        MirrorSpec spec;
+        PeerConfig peer;
+        String applied;
         try {
-            MirrorSpec spec = MirrorSpecJson.read(mirror.spec());
-            PeerConfig peer = new PeerStore(catalog.peers(),
+            spec = MirrorSpecJson.read(mirror.spec());
+            peer = new PeerStore(catalog.peers(),
                     new SecretKeySource(stateDir, environment).existing().orElse(null)).open(spec.source());
-            String applied = catalog.cdcBatches().totals(mirror.id()).lastPosition();
+            applied = catalog.cdcBatches().totals(mirror.id()).lastPosition();
+        } catch (Exception e) {
+            SourceLag unreachable = unreachable(e);
+            return () -> unreachable;
+        }
+        CompletableFuture<SourceLag> answer = new CompletableFuture<>();
+        Thread asking = new Thread(() -> answer.complete(of(peer, spec, applied)), "mirrorflow-cli-source-lag");
+        asking.setDaemon(true);
+        asking.start();
+        return answer::join;
+    }
+
+    private static SourceLag of(PeerConfig peer, MirrorSpec spec, String applied) {
+        try {
             dev.mirrorflow.connector.Connector connector = Connectors.standard().of(peer);
             Lag lag = connector.lag(peer, spec, java.util.Optional.ofNullable(applied));
             return new SourceLag(lag.bytes(), lag.seconds(), lag.unavailableBecause(),
                     applied == null ? null : connector.describePosition(applied));
-        } catch (Exception e) {
-            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            return new SourceLag(null, null, "source not reachable: " + m, null);
+        } catch (Exception | LinkageError e) {
+            return unreachable(e);
         }
+    }
+
+    private static SourceLag unreachable(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+        return new SourceLag(null, null, "source not reachable: " + m, null);
     }
 
     String render() {
