@@ -57,6 +57,7 @@ public final class SnapshotLoader {
     public SnapshotLoadResult run(SnapshotLoad load, List<TableLoad> tables, Optional<String> snapshotName,
             SnapshotProgressListener progress, BooleanSupplier stopRequested) {
         try (BlockRanges transfers = transfers(load, tables, snapshotName)) {
+            transfers.logInAhead(options.parallelism());
             return loader.run(load, tables, transfers, progress, stopRequested);
         }
     }
@@ -84,7 +85,8 @@ public final class SnapshotLoader {
      * <p>The connections of one run are logged in to once each: planning's source connection and
      * preparing's destination connection go on to the first worker, a worker's connections that
      * did not fail go back for the next worker and the finish, and {@link #close()} closes what
-     * is left once the run is over. A login (SCRAM's key derivation on the client, a backend
+     * is left once the run is over; a run logs in its workers' connections ahead, beside the
+     * planning. A login (SCRAM's key derivation on the client, a backend
      * started on the server) costs 10-20 ms of CPU in a warm worker and several times that in a
      * cold one.
      *
@@ -205,6 +207,16 @@ public final class SnapshotLoader {
             };
         }
 
+        /**
+         * Starts logging in the workers' connections on both sides while the load is planned and
+         * prepared, so that the workers find them open instead of logging in one after another
+         * (planning's source login, then preparing's destination login, then each worker's).
+         */
+        void logInAhead(int workers) {
+            sources.logInAhead(workers);
+            destinations.logInAhead(workers);
+        }
+
         /** Closes the connections no worker holds any more. */
         @Override
         public void close() {
@@ -248,9 +260,40 @@ public final class SnapshotLoader {
             this.factory = factory;
         }
 
+        /** Logins started ahead ({@link #logInAhead}); a failed one is tried again by {@link #take}. */
+        private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<Connection>>
+                ahead = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        void logInAhead(int count) {
+            for (int i = 0; i < count; i++) {
+                java.util.concurrent.CompletableFuture<Connection> login = new java.util.concurrent.CompletableFuture<>();
+                Thread t = new Thread(() -> {
+                    try {
+                        login.complete(factory.open());
+                    } catch (Throwable e) {
+                        login.completeExceptionally(e);
+                    }
+                }, "mirrorflow-snapshot-login");
+                t.setDaemon(true);
+                ahead.add(login);
+                t.start();
+            }
+        }
+
         Connection take() throws SQLException {
             Connection c = idle.pollFirst();
-            return c != null ? c : factory.open();
+            if (c != null) {
+                return c;
+            }
+            java.util.concurrent.CompletableFuture<Connection> login = ahead.poll();
+            if (login != null) {
+                try {
+                    return login.join();
+                } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                    // Logged in again below, so that the failure is this thread's own and current.
+                }
+            }
+            return factory.open();
         }
 
         void giveBack(Connection c) {
@@ -260,6 +303,9 @@ public final class SnapshotLoader {
         void closeAll() {
             for (Connection c; (c = idle.pollFirst()) != null; ) {
                 closeQuietly(c);
+            }
+            for (java.util.concurrent.CompletableFuture<Connection> login; (login = ahead.poll()) != null; ) {
+                login.thenAccept(SnapshotLoader::closeQuietly);
             }
         }
     }
