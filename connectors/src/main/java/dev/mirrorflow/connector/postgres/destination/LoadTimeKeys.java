@@ -37,6 +37,19 @@ public final class LoadTimeKeys {
     private static final String PRIMARY_KEY = """
             SELECT conname FROM pg_constraint WHERE conrelid = ?::oid AND contype = 'p'""";
 
+    /**
+     * The memory a key's build may sort in, at least: PostgreSQL's default {@code
+     * maintenance_work_mem} (64 MB) sorts the keys of about a million rows through temporary files,
+     * which made building a 1M-row {@code bigint} key take 0.5 s instead of 0.27 s. Only raised,
+     * never lowered, and only for the transaction that builds the key; a server setting above it
+     * stays.
+     */
+    static final int KEY_BUILD_MEMORY_KB = 256 * 1024;
+
+    private static final String RAISE_MAINTENANCE_WORK_MEM = "SELECT set_config('maintenance_work_mem', '"
+            + KEY_BUILD_MEMORY_KB + "kB', true) FROM pg_settings WHERE name = 'maintenance_work_mem'"
+            + " AND setting::bigint < " + KEY_BUILD_MEMORY_KB;
+
     private LoadTimeKeys() {}
 
     /**
@@ -149,6 +162,8 @@ public final class LoadTimeKeys {
             if (primaryKey(destination, relation).isPresent()) {
                 return;
             }
+            // The key's sort in memory rather than through temporary files, for this transaction only.
+            st.execute(RAISE_MAINTENANCE_WORK_MEM);
             st.execute("ALTER TABLE " + id.quoted() + " ADD PRIMARY KEY (" + TableLoad.quotedList(keyColumns) + ")");
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {

@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -151,7 +152,9 @@ public final class PartitionCopier {
     private record Transfer(long rows, long bytes) {}
 
     /**
-     * Streams one binary COPY into another. When the destination refuses the data because of a
+     * Streams one binary COPY into another: its CopyData messages forwarded as they are ({@link
+     * CopyDataRelay}), or, with a pgjdbc whose streams the relay cannot reach, row by row through
+     * pgjdbc's copy API in chunks. When the destination refuses the data because of a
      * duplicate key, the rest of the source's COPY is read and dropped before the error is
      * rethrown, so that the source transaction, and with it the snapshot, stays usable for a
      * second pass. Any other failure cancels both sides.
@@ -166,8 +169,27 @@ public final class PartitionCopier {
             cancelQuietly(out, e);
             throw e;
         }
-        long bytes = 0;
         byte[] chunk = new byte[CHUNK_BYTES];
+        Optional<CopyDataRelay> relay = CopyDataRelay.between(source, destination);
+        if (relay.isPresent()) {
+            try {
+                CopyDataRelay.Moved moved = relay.get().relay(out, in, chunk);
+                return new Transfer(moved.rows(), moved.bytes());
+            } catch (SQLException | RuntimeException e) {
+                if (in.isActive()) {
+                    cancelQuietly(in, e);
+                }
+                if (out.isActive()) {
+                    if (e instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState())) {
+                        drain(out);
+                    } else {
+                        cancelQuietly(out, e);
+                    }
+                }
+                throw e;
+            }
+        }
+        long bytes = 0;
         int filled = 0;
         boolean sourceDone = false;
         try {

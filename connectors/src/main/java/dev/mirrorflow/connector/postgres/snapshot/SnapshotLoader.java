@@ -41,7 +41,9 @@ public final class SnapshotLoader {
 
     /** See {@link PartitionedLoader#plan}. */
     public List<SnapshotPartition> plan(SnapshotLoad load, List<TableLoad> tables) {
-        return loader.plan(load, tables, transfers(load, tables, Optional.empty()));
+        try (BlockRanges transfers = transfers(load, tables, Optional.empty())) {
+            return loader.plan(load, tables, transfers);
+        }
     }
 
     /**
@@ -54,12 +56,17 @@ public final class SnapshotLoader {
      */
     public SnapshotLoadResult run(SnapshotLoad load, List<TableLoad> tables, Optional<String> snapshotName,
             SnapshotProgressListener progress, BooleanSupplier stopRequested) {
-        return loader.run(load, tables, transfers(load, tables, snapshotName), progress, stopRequested);
+        try (BlockRanges transfers = transfers(load, tables, snapshotName)) {
+            transfers.logInAhead(options.parallelism());
+            return loader.run(load, tables, transfers, progress, stopRequested);
+        }
     }
 
     /** The order in which workers take partitions: see {@link PartitionedLoader#copyOrder}. */
     static List<SnapshotPartition> copyOrder(List<SnapshotPartition> partitions) {
-        return PartitionedLoader.copyOrder(partitions, new BlockRanges(null, List.of(), false, null, null, null, null));
+        try (BlockRanges ranges = new BlockRanges(null, List.of(), false, null, null, null, null)) {
+            return PartitionedLoader.copyOrder(partitions, ranges);
+        }
     }
 
     /** A database's message may continue with Detail and Where lines; the first says what went wrong. */
@@ -75,25 +82,58 @@ public final class SnapshotLoader {
     /**
      * Partitions as ctid block ranges, moved by binary COPY.
      *
+     * <p>The connections of one run are logged in to once each: planning's source connection and
+     * preparing's destination connection go on to the first worker, a worker's connections that
+     * did not fail go back for the next worker and the finish, and {@link #close()} closes what
+     * is left once the run is over; a run logs in its workers' connections ahead, beside the
+     * planning. A login (SCRAM's key derivation on the client, a backend
+     * started on the server) costs 10-20 ms of CPU in a warm worker and several times that in a
+     * cold one.
+     *
      * @param oneSnapshot whether the load's partitions read one exported snapshot, so that the
      *     tables mirrorflow created empty for it may be copied into without their keys ({@link
      *     LoadTimeKeys})
      */
-    private record BlockRanges(SnapshotLoad load, List<TableLoad> tables, boolean oneSnapshot, PartitionCopier copier,
-            ConnectionFactory source, ConnectionFactory destination, SnapshotLoadOptions options)
-            implements PartitionedLoader.Transfers {
+    private static final class BlockRanges implements PartitionedLoader.Transfers, AutoCloseable {
+
+        private final SnapshotLoad load;
+        private final List<TableLoad> tables;
+        private final boolean oneSnapshot;
+        private final PartitionCopier copier;
+        private final Logins sources;
+        private final Logins destinations;
+        private final SnapshotLoadOptions options;
+
+        BlockRanges(SnapshotLoad load, List<TableLoad> tables, boolean oneSnapshot, PartitionCopier copier,
+                ConnectionFactory source, ConnectionFactory destination, SnapshotLoadOptions options) {
+            this.load = load;
+            this.tables = tables;
+            this.oneSnapshot = oneSnapshot;
+            this.copier = copier;
+            this.sources = new Logins(source);
+            this.destinations = new Logins(destination);
+            this.options = options;
+        }
 
         @Override
         public List<SnapshotPartition.Plan> plan(List<TableLoad> tables) throws SQLException {
-            try (Connection c = source.open()) {
-                return new SnapshotPlanner(options.rowsPerPartition()).plan(c,
+            Connection c = sources.take();
+            List<SnapshotPartition.Plan> plans;
+            try {
+                plans = new SnapshotPlanner(options.rowsPerPartition()).plan(c,
                         tables.stream().map(TableLoad::source).toList());
+            } catch (SQLException | RuntimeException e) {
+                closeQuietly(c);
+                throw e;
             }
+            sources.giveBack(c);
+            return plans;
         }
 
         @Override
         public void prepare() throws SQLException {
-            try (Connection c = destination.open()) {
+            Connection c = destinations.take();
+            try {
                 PartitionMarkerTable.ensure(c);
                 for (TableLoad table : tables) {
                     // Without one snapshot, rows copied at different ones may overlap: only the key's
@@ -104,45 +144,84 @@ public final class SnapshotLoader {
                         LoadTimeKeys.ensure(c, load.mirrorName(), table);
                     }
                 }
+            } catch (SQLException | RuntimeException e) {
+                closeQuietly(c);
+                throw e;
             }
+            destinations.giveBack(c);
         }
 
         @Override
         public void finish(List<TableLoad> loaded) throws SQLException {
-            try (Connection c = destination.open()) {
+            Connection c = destinations.take();
+            try {
                 for (TableLoad table : loaded) {
                     LoadTimeKeys.ensure(c, load.mirrorName(), table);
                 }
+            } catch (SQLException | RuntimeException e) {
+                closeQuietly(c);
+                throw e;
             }
+            destinations.giveBack(c);
         }
 
         @Override
         public PartitionedLoader.Transfer open() throws SQLException {
-            Connection src = source.open();
+            Connection src = sources.take();
             Connection dst;
             try {
-                dst = destination.open();
+                dst = destinations.take();
             } catch (SQLException | RuntimeException e) {
                 closeQuietly(src);
                 throw e;
             }
             return new PartitionedLoader.Transfer() {
+                /** Whether every call so far returned normally, so the connections may serve again. */
+                private boolean sound = true;
+
                 @Override
                 public PartitionCopy copy(TableLoad table, SnapshotPartition partition) throws SQLException {
-                    return copier.copy(src, dst, table, partition);
+                    sound = false;
+                    PartitionCopy copy = copier.copy(src, dst, table, partition);
+                    sound = true;
+                    return copy;
                 }
 
                 @Override
                 public void tableLoaded(TableLoad table) throws SQLException {
+                    sound = false;
                     LoadTimeKeys.ensure(dst, load.mirrorName(), table);
+                    sound = true;
                 }
 
                 @Override
                 public void close() {
-                    closeQuietly(src);
-                    closeQuietly(dst);
+                    if (sound) {
+                        sources.giveBack(src);
+                        destinations.giveBack(dst);
+                    } else {
+                        closeQuietly(src);
+                        closeQuietly(dst);
+                    }
                 }
             };
+        }
+
+        /**
+         * Starts logging in the workers' connections on both sides while the load is planned and
+         * prepared, so that the workers find them open instead of logging in one after another
+         * (planning's source login, then preparing's destination login, then each worker's).
+         */
+        void logInAhead(int workers) {
+            sources.logInAhead(workers);
+            destinations.logInAhead(workers);
+        }
+
+        /** Closes the connections no worker holds any more. */
+        @Override
+        public void close() {
+            sources.closeAll();
+            destinations.closeAll();
         }
 
         @Override
@@ -164,6 +243,70 @@ public final class SnapshotLoader {
         @Override
         public boolean consistentViewLost() {
             return copier.exportedSnapshotLost();
+        }
+    }
+
+    /**
+     * One side's connections of a run: opened when none is idle, given back by whoever is done
+     * with one in good order, closed at the end of the run. Used from the loader's threads.
+     */
+    private static final class Logins {
+
+        private final ConnectionFactory factory;
+        private final java.util.concurrent.ConcurrentLinkedDeque<Connection> idle =
+                new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+        Logins(ConnectionFactory factory) {
+            this.factory = factory;
+        }
+
+        /** Logins started ahead ({@link #logInAhead}); a failed one is tried again by {@link #take}. */
+        private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<Connection>>
+                ahead = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        void logInAhead(int count) {
+            for (int i = 0; i < count; i++) {
+                java.util.concurrent.CompletableFuture<Connection> login = new java.util.concurrent.CompletableFuture<>();
+                Thread t = new Thread(() -> {
+                    try {
+                        login.complete(factory.open());
+                    } catch (Throwable e) {
+                        login.completeExceptionally(e);
+                    }
+                }, "mirrorflow-snapshot-login");
+                t.setDaemon(true);
+                ahead.add(login);
+                t.start();
+            }
+        }
+
+        Connection take() throws SQLException {
+            Connection c = idle.pollFirst();
+            if (c != null) {
+                return c;
+            }
+            java.util.concurrent.CompletableFuture<Connection> login = ahead.poll();
+            if (login != null) {
+                try {
+                    return login.join();
+                } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                    // Logged in again below, so that the failure is this thread's own and current.
+                }
+            }
+            return factory.open();
+        }
+
+        void giveBack(Connection c) {
+            idle.addFirst(c);
+        }
+
+        void closeAll() {
+            for (Connection c; (c = idle.pollFirst()) != null; ) {
+                closeQuietly(c);
+            }
+            for (java.util.concurrent.CompletableFuture<Connection> login; (login = ahead.poll()) != null; ) {
+                login.thenAccept(SnapshotLoader::closeQuietly);
+            }
         }
     }
 

@@ -62,6 +62,40 @@ class SnapshotLoaderIT extends SnapshotFixture {
     }
 
     @Test
+    void shouldLogInOnceAConnectionPerWorkerAndSideAndLeaveNoneOpen() throws Exception {
+        createOrders(20_000);
+        SnapshotLoad load = newLoad();
+        java.util.concurrent.atomic.AtomicInteger sourceLogins = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger destinationLogins = new java.util.concurrent.atomic.AtomicInteger();
+        List<Connection> opened = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        SnapshotLoader loader = new SnapshotLoader(catalog, () -> {
+            sourceLogins.incrementAndGet();
+            Connection c = sourceDatabase.connect();
+            opened.add(c);
+            return c;
+        }, () -> {
+            destinationLogins.incrementAndGet();
+            Connection c = destinationDatabase.connect();
+            opened.add(c);
+            return c;
+        }, dev.mirrorflow.connector.load.SnapshotLoadOptions.DEFAULTS.withParallelism(2).withRowsPerPartition(2_000));
+        SnapshotLoadResult result;
+        try (Connection source = sourceDatabase.connect(); PlainExport export = new PlainExport()) {
+            result = loader.run(load, List.of(ordersLoad(source)), Optional.of(export.snapshotName),
+                    SnapshotProgressListener.NONE, () -> false);
+        }
+
+        assertThat(result.isComplete()).isTrue();
+        assertThat(result.partitionsDone()).isGreaterThan(4);
+        // Planning's and preparing's connections serve a worker, and a worker's the end of the load:
+        // one login per worker and side.
+        assertThat(sourceLogins).hasValue(2);
+        assertThat(destinationLogins).hasValue(2);
+        assertThat(opened).allSatisfy(c -> assertThat(c.isClosed()).isTrue());
+        assertThat(checksum(destinationDatabase, ORDERS)).isEqualTo(checksum(sourceDatabase, ORDERS));
+    }
+
+    @Test
     void shouldNotSeeChangesMadeAfterTheSnapshotWasExported() throws Exception {
         createOrders(50_000);
         SnapshotLoad load = newLoad();
