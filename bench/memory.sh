@@ -13,7 +13,8 @@
 # `mirror wait --caught-up` waits for them. Both tables are then compared with the source. The
 # worker's peak resident set (VmHWM, read from /proc at the end, which the kernel keeps for the
 # whole life of the process) is printed against the target, then the worker's CPU time over
-# BENCH_IDLE_SECONDS of the caught-up mirror doing nothing, as a share of one core.
+# BENCH_IDLE_SECONDS of the caught-up mirror doing nothing, as a share of one core, and which
+# threads used it.
 # Not a test: it prints figures, ending with `peak RSS:` and `idle CPU:` lines with their targets.
 #
 # Environment: BENCH_ROWS (1000000), BENCH_CHANGES (1000000), BENCH_IDLE_SECONDS (60),
@@ -31,6 +32,18 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # The process's user plus system CPU time, in clock ticks (fields 14 and 15 of /proc/PID/stat).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 kib() { awk -v f="$2" '$1 == f":" { print $2 }' "/proc/$1/status"; }
+# Every thread of the process: "tid ticks name", ticks its user plus system CPU time (the fields
+# after the name in /proc/PID/task/TID/stat, the name being the kernel's first 15 characters).
+thread_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    { read -r stat < "$t/stat" && read -r name < "$t/comm"; } 2>/dev/null || continue
+    stat="${stat##*) }"
+    # shellcheck disable=SC2086
+    set -- $stat
+    echo "${t##*/} $(( ${12} + ${13} )) $name"
+  done
+}
 
 BENCH_NAME=memory-bench
 # shellcheck source=bench/pgbench-setup.sh
@@ -127,9 +140,17 @@ peak=$(( $(kib "$WORKER_PID" VmHWM) / 1024 ))
 say "idle: the caught-up mirror for ${IDLE_SECONDS}s"
 sleep 5
 hz="$(getconf CLK_TCK)"
+thread_ticks "$WORKER_PID" > "$WORK/threads0"
 c0="$(cpu_ticks "$WORKER_PID")"; t0="$(now)"
 sleep "$IDLE_SECONDS"
 c1="$(cpu_ticks "$WORKER_PID")"; t1="$(now)"
+thread_ticks "$WORKER_PID" > "$WORK/threads1"
+# Where the idle CPU went: the threads that used any, busiest first (a thread started meanwhile
+# counts from zero).
+say "idle CPU by thread (ms over ${IDLE_SECONDS}s):"
+awk -v hz="$hz" 'NR == FNR { before[$1] = $2; next }
+  { used = $2 - before[$1]; if (used > 0) { $1 = ""; $2 = ""; sub(/^  /, ""); printf "%8.0f  %s\n", 1000 * used / hz, $0 } }' \
+  "$WORK/threads0" "$WORK/threads1" | sort -rn | head -15 >&2
 idle="$(awk -v c="$((c1 - c0))" -v hz="$hz" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", 100 * c / hz / (b - a) }')"
 echo "peak RSS: $peak MiB (target < 512) while loading $ROWS rows and streaming $CHANGES changes"
 echo "idle CPU: $idle% of a core (target < 1) over ${IDLE_SECONDS}s with one caught-up mirror; RSS then $(( $(kib "$WORKER_PID" VmRSS) / 1024 )) MiB"
