@@ -27,6 +27,7 @@ final class ActivityHeartbeat implements Heartbeat {
     private long last;
     private Object lastProgress;
     private volatile boolean stopRequested;
+    private volatile Runnable onStop;
 
     ActivityHeartbeat(ActivityExecutionContext context) {
         this.context = context;
@@ -76,12 +77,29 @@ final class ActivityHeartbeat implements Heartbeat {
         try {
             context.heartbeat(lastProgress);
         } catch (ActivityCompletionException stop) {
-            stopRequested = true;
+            stopped();
         } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
             // The worker is shutting down (SIGTERM) and the SDK's heartbeat scheduler is gone
             // already: the same as being told to stop, so the stream ends at this batch boundary
             // and is handed over, rather than failing the activity with the scheduler's error.
-            stopRequested = true;
+            stopped();
+        }
+    }
+
+    private void stopped() {
+        boolean first = !stopRequested;
+        stopRequested = true;
+        Runnable action = onStop;
+        if (first && action != null) {
+            action.run();
+        }
+    }
+
+    @Override
+    public void onStopRequested(Runnable action) {
+        onStop = action;
+        if (stopRequested && action != null) {
+            action.run();
         }
     }
 

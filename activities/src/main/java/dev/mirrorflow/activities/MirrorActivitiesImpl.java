@@ -145,6 +145,8 @@ public final class MirrorActivitiesImpl implements MirrorActivities {
                     });
                     PositionProbe probe = source.positionProbe();
                     StreamTelemetry streamTelemetry = telemetry.stream(ctx.name(), probe)) {
+                // A stop heard by the worker's heartbeat thread ends the wait for the next batch at once.
+                heartbeat.onStopRequested(stream::wake);
                 // Each batch starts after the position the one before it ended at.
                 AtomicReference<String> previousEnd = new AtomicReference<>(from.get().orElse(null));
                 ChangeStreamRunner.Result result = new ChangeStreamRunner(ctx.name()).run(stream, destination,

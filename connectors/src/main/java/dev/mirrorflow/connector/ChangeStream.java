@@ -31,6 +31,13 @@ public interface ChangeStream extends AutoCloseable {
     Optional<ChangeBatch> nextBatch(BooleanSupplier stop, Runnable tick) throws InterruptedException;
 
     /**
+     * Makes a {@link #nextBatch} that is waiting look at its {@code stop} again now rather than at
+     * its next tick (see {@link Heartbeat#onStopRequested}). Unlike the other methods it may be
+     * called from any thread. This default does nothing.
+     */
+    default void wake() {}
+
+    /**
      * Tells the source that the destination committed {@code batch} and every batch before it,
      * so the source may forget what lies at or before its position. Call it only after that
      * commit; it does not block on the network for long.

@@ -15,6 +15,14 @@ public interface Heartbeat {
     /** Whether the work should end at its next boundary (a pause, a drop, a cancelled activity). */
     boolean stopRequested();
 
+    /**
+     * Runs {@code action} once the stop is requested, on whichever thread hears of it (at once if
+     * it already was), so that work waiting for something else can look at {@link
+     * #stopRequested()} then rather than at its next tick. The last action given replaces any
+     * earlier one. This default never runs it: work then sees the stop at its next tick.
+     */
+    default void onStopRequested(Runnable action) {}
+
     /** A heartbeat nobody listens to, for tools and tests. */
     Heartbeat NONE = new Heartbeat() {
         @Override

@@ -39,6 +39,7 @@ import dev.mirrorflow.connector.postgres.snapshot.SnapshotLoader;
 import dev.mirrorflow.connector.load.TableLoad;
 import dev.mirrorflow.connector.postgres.stream.ChangeStreamSettings;
 import dev.mirrorflow.connector.postgres.stream.FollowedTables;
+import dev.mirrorflow.connector.postgres.stream.CheckConnection;
 import dev.mirrorflow.connector.postgres.stream.PartitionTreeWatch;
 import dev.mirrorflow.connector.postgres.stream.PostgresChangeStream;
 import dev.mirrorflow.connector.postgres.stream.SourceTableWatch;
@@ -183,6 +184,7 @@ public final class PostgresSource implements Source {
             Function<Map<TableId, TableSchema>, Optional<String>> prepareDestination) {
         AcquiredSlot slot = slots.acquire(peer, mirrorSource, session.attempt());
         Connection sql = null;
+        CheckConnection checks = null;
         try {
             sql = peer.connect();
             // The tables by identity first: one renamed while the mirror was stopped is read under
@@ -190,7 +192,9 @@ public final class PostgresSource implements Source {
             // connection the stream takes over later: one connection less before the slot is used.)
             Followed followed = follow(sql, session.mappings());
             Optional<String> checkpoint = prepareDestination.apply(schemas(sql, followed, session.mappings()));
-            SourceTableWatch watch = followed.watch(name(), peer::connect);
+            // One source connection for the periodic checks, kept between them (CheckConnection).
+            checks = new CheckConnection(peer::connect);
+            SourceTableWatch watch = followed.watch(name(), checks);
             // The load or, for a mirror without one, the setup created the slot before the mirror
             // was recorded RUNNING: a new one would skip the changes made since. A mirror set up
             // by a version that left the slot to the stream fails here too, as changes may have
@@ -204,15 +208,17 @@ public final class PostgresSource implements Source {
                     options.batchSize(), options.idleTimeout(), Duration.ofSeconds(10), heartbeatInterval,
                     Set.copyOf(mirrorSource.tables()), options.linger(), options.maxBatchBytes());
             PostgresChangeStream stream = start(slot, sql, settings, from, options.firstBatchId(), followed.tables());
-            PartitionTreeWatch partitions = followed.partitionWatch(name(), session.mirrorId(), catalog(), peer,
+            PartitionTreeWatch partitions = followed.partitionWatch(name(), session.mirrorId(), catalog(), checks,
                     stream);
-            return new Stream(slot, stream, watch, partitions);
+            return new Stream(slot, stream, watch, partitions, checks);
         } catch (SQLException e) {
             closeQuietly(sql);
+            closeChecks(checks);
             slot.close();
             throw classify(e, "streaming changes");
         } catch (RuntimeException e) {
             closeQuietly(sql);
+            closeChecks(checks);
             slot.close();
             throw e;
         }
@@ -228,12 +234,15 @@ public final class PostgresSource implements Source {
         private final PostgresChangeStream stream;
         private final SourceTableWatch watch;
         private final PartitionTreeWatch partitions;
+        private final CheckConnection checks;
 
-        Stream(AcquiredSlot slot, PostgresChangeStream stream, SourceTableWatch watch, PartitionTreeWatch partitions) {
+        Stream(AcquiredSlot slot, PostgresChangeStream stream, SourceTableWatch watch, PartitionTreeWatch partitions,
+                CheckConnection checks) {
             this.slot = slot;
             this.stream = stream;
             this.watch = watch;
             this.partitions = partitions;
+            this.checks = checks;
         }
 
         @Override
@@ -247,6 +256,11 @@ public final class PostgresSource implements Source {
             } catch (SQLException e) {
                 throw classify(e, "streaming changes");
             }
+        }
+
+        @Override
+        public void wake() {
+            stream.wake();
         }
 
         @Override
@@ -276,8 +290,15 @@ public final class PostgresSource implements Source {
             } catch (SQLException e) {
                 log.debug("mirror {}: closing the change stream: {}", name(), e.getMessage());
             } finally {
+                checks.close();
                 slot.close();
             }
+        }
+    }
+
+    private static void closeChecks(CheckConnection checks) {
+        if (checks != null) {
+            checks.close();
         }
     }
 
@@ -534,9 +555,9 @@ public final class PostgresSource implements Source {
     private record Followed(FollowedTables tables, Map<TableId, TableId> currentNames,
             Map<TableId, TableId> knownNames, Map<Long, TableId> oids, List<PartitionTreeWatch.Watched> partitioned) {
 
-        PartitionTreeWatch partitionWatch(String mirror, long mirrorId, Catalog catalog, PostgresPeer peer,
+        PartitionTreeWatch partitionWatch(String mirror, long mirrorId, Catalog catalog, CheckConnection checks,
                 PostgresChangeStream stream) {
-            return new PartitionTreeWatch(mirror, mirrorId, catalog.sourcePartitions(), peer::connect,
+            return new PartitionTreeWatch(mirror, mirrorId, catalog.sourcePartitions(), checks,
                     partitioned, new PartitionTreeWatch.StreamProgress() {
                         @Override
                         public Lsn confirmedPosition() {
@@ -550,7 +571,7 @@ public final class PostgresSource implements Source {
                     }, SOURCE_TABLE_CHECK_INTERVAL);
         }
 
-        SourceTableWatch watch(String mirror, SourceTableWatch.SourceConnections source) {
+        SourceTableWatch watch(String mirror, CheckConnection source) {
             Map<Long, SourceTableWatch.Watched> watched = new LinkedHashMap<>();
             oids.forEach((oid, table) -> watched.put(oid, new SourceTableWatch.Watched(table, knownNames.get(table))));
             return new SourceTableWatch(mirror, source, watched, SOURCE_TABLE_CHECK_INTERVAL);

@@ -103,7 +103,9 @@ public record PostgresPeer(
         // forms this session prints in; they come last, after any options the peer sets.
         String user = PGProperty.OPTIONS.getOrDefault(p);
         PGProperty.OPTIONS.set(p, (user == null || user.isBlank() ? "" : user + " ") + EXACT_TEXT_OUTPUT);
-        return DriverManager.getConnection(jdbcUrl(), p);
+        // Its socket lets the stream's reader sleep until the server sends something
+        // (ReplicationSocket), unless the peer brings a socket factory of its own.
+        return ReplicationSocket.open(p, props -> DriverManager.getConnection(jdbcUrl(), props));
     }
 
     private Properties connectionProperties() {

@@ -47,7 +47,7 @@ public final class PartitionTreeWatch {
     private final String mirror;
     private final long mirrorId;
     private final SourcePartitionRepository recorded;
-    private final SourceTableWatch.SourceConnections source;
+    private final CheckConnection source;
     private final List<Watched> tables;
     private final StreamProgress stream;
     private final long intervalNanos;
@@ -62,7 +62,7 @@ public final class PartitionTreeWatch {
     private final Map<String, Lsn> unexplained = new HashMap<>();
 
     public PartitionTreeWatch(String mirror, long mirrorId, SourcePartitionRepository recorded,
-            SourceTableWatch.SourceConnections source, List<Watched> tables, StreamProgress stream, Duration interval) {
+            CheckConnection source, List<Watched> tables, StreamProgress stream, Duration interval) {
         this.mirror = mirror;
         this.mirrorId = mirrorId;
         this.recorded = recorded;
@@ -92,11 +92,14 @@ public final class PartitionTreeWatch {
             return;
         }
         lastCheckNanos = System.nanoTime();
-        try (Connection c = source.connect()) {
-            PartitionTree trees = new PartitionTree(c);
-            for (Watched table : tables) {
-                check(c, trees, table);
-            }
+        try {
+            source.run(c -> {
+                PartitionTree trees = new PartitionTree(c);
+                for (Watched table : tables) {
+                    check(c, trees, table);
+                }
+                return null;
+            });
             checkFailing = false;
         } catch (SQLException e) {
             // The stream itself notices an unreachable source; this check tries again next time.

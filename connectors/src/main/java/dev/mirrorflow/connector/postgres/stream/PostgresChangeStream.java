@@ -1,8 +1,10 @@
 package dev.mirrorflow.connector.postgres.stream;
 
 import dev.mirrorflow.connector.ChangeBatch;
+import dev.mirrorflow.connector.postgres.peer.ReplicationSocket;
 import dev.mirrorflow.connector.postgres.slot.Lsn;
 import dev.mirrorflow.connector.postgres.pgoutput.PgOutputDecoder;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -13,6 +15,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
@@ -34,7 +37,11 @@ import org.slf4j.LoggerFactory;
  * the caller asked for, answers keepalives, and keeps a quiet slot moving: when nothing is
  * pending or unacknowledged, it confirms the server's newest position, and after
  * {@code heartbeatInterval} of quiet it writes a logical message to the source so that the slot
- * advances and the server can recycle WAL even when the mirror's tables see no traffic.
+ * advances and the server can recycle WAL even when the mirror's tables see no traffic. With
+ * nothing pending or unacknowledged it sleeps until the server sends something (on a connection
+ * from {@code PostgresPeer.connectForReplication}, see {@link ReplicationSocket}; it polls
+ * otherwise), so an idle stream costs next to nothing and the first change after a quiet spell is
+ * read the moment it arrives.
  * Changes the reader decoded but never handed over are simply read again after a restart,
  * because they were never acknowledged.
  */
@@ -44,14 +51,26 @@ public final class PostgresChangeStream implements AutoCloseable {
     private static final long POLL_MILLIS = 10;
     /**
      * How often the caller of {@link #nextBatch} is ticked while it waits: a batch is taken the
-     * moment it is ready whatever this is, so it only paces heartbeats and stop checks.
+     * moment it is ready (the reader wakes the caller), and so is a stop the caller asks for with
+     * {@link #wake}, so this only paces the caller's own checks (heartbeats, source checks).
      */
-    private static final long TICK_MILLIS = 100;
-    /** How long the reader sleeps once the slot has sent nothing for {@link #QUIET_NANOS}. */
+    private static final long TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How long the reader polls less often once the slot has sent nothing for {@link #QUIET_NANOS},
+     * on a connection without a {@link ReplicationSocket}.
+     */
     private static final long QUIET_POLL_MILLIS = 50;
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * The longest a reader with nothing to do sleeps on a {@link ReplicationSocket} before it looks
+     * at the clock again (status updates, heartbeats); a change or keepalive ends the sleep at once,
+     * and so does {@link #close}.
+     */
+    private static final int QUIET_WAIT_MILLIS = 1000;
 
     private final PGReplicationStream stream;
+    /** The replication connection's socket to sleep on while idle, or null to poll instead. */
+    private final ReplicationSocket socket;
     private final Connection sql;
     private final ChangeStreamSettings settings;
     private final PgOutputDecoder decoder = new PgOutputDecoder();
@@ -65,6 +84,8 @@ public final class PostgresChangeStream implements AutoCloseable {
     /** The newest position the caller acknowledged; the reader confirms it to the server. */
     private final AtomicLong acknowledged;
 
+    /** The thread waiting in {@link #nextBatch}, woken when a batch is ready, the reader failed, or {@link #wake}. */
+    private volatile Thread waiter;
     private volatile Lsn confirmed;
     private volatile Throwable failure;
     private volatile boolean closed;
@@ -79,9 +100,10 @@ public final class PostgresChangeStream implements AutoCloseable {
     /** When the slot last sent a message, keepalives included. */
     private long lastMessageNanos = System.nanoTime();
 
-    private PostgresChangeStream(PGReplicationStream stream, Connection sql, ChangeStreamSettings settings,
-            Lsn resumeAfter, long firstBatchId, FollowedTables followed) {
+    private PostgresChangeStream(PGReplicationStream stream, ReplicationSocket socket, Connection sql,
+            ChangeStreamSettings settings, Lsn resumeAfter, long firstBatchId, FollowedTables followed) {
         this.stream = stream;
+        this.socket = socket;
         this.sql = sql;
         this.settings = settings;
         TypeNames typeNames = new TypeNames(sql);
@@ -132,8 +154,8 @@ public final class PostgresChangeStream implements AutoCloseable {
                 .start();
         log.info("streaming slot {} (publication {}) after {}", settings.slotName(), settings.publicationName(),
                 resumeAfter);
-        PostgresChangeStream changeStream = new PostgresChangeStream(stream, sql, settings, resumeAfter, firstBatchId,
-                followed);
+        PostgresChangeStream changeStream = new PostgresChangeStream(stream,
+                ReplicationSocket.of(replication).orElse(null), sql, settings, resumeAfter, firstBatchId, followed);
         changeStream.reader.start();
         return changeStream;
     }
@@ -143,21 +165,43 @@ public final class PostgresChangeStream implements AutoCloseable {
      * idleTimeout} old, or the changes so far once every earlier batch has been acknowledged for
      * {@code linger}. Returns empty when {@code stop} turns true first.
      *
-     * @param tick called about every poll while waiting, e.g. to heartbeat a Temporal activity
+     * @param tick called about every second while waiting, e.g. to heartbeat a Temporal activity
      * @throws SQLException when reading or decoding the stream failed
      */
     public Optional<ChangeBatch> nextBatch(BooleanSupplier stop, Runnable tick) throws SQLException, InterruptedException {
-        while (true) {
-            rethrowFailure();
-            ChangeBatch batch = ready.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
-            if (batch != null) {
-                return Optional.of(batch);
+        // Set before looking at the queue, so that a batch handed over after the look unparks
+        // the park below (or makes it return at once).
+        waiter = Thread.currentThread();
+        try {
+            long nextTick = System.nanoTime() + TICK_NANOS;
+            while (true) {
+                rethrowFailure();
+                ChangeBatch batch = ready.poll();
+                if (batch != null) {
+                    return Optional.of(batch);
+                }
+                if (stop.getAsBoolean()) {
+                    return Optional.empty();
+                }
+                long now = System.nanoTime();
+                if (now - nextTick >= 0) {
+                    tick.run();
+                    nextTick = now + TICK_NANOS;
+                    continue;
+                }
+                LockSupport.parkNanos(this, nextTick - now);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
             }
-            if (stop.getAsBoolean()) {
-                return Optional.empty();
-            }
-            tick.run();
+        } finally {
+            waiter = null;
         }
+    }
+
+    /** Makes a waiting {@link #nextBatch} look at its {@code stop} now; from any thread. */
+    public void wake() {
+        LockSupport.unpark(waiter);
     }
 
     /**
@@ -192,6 +236,8 @@ public final class PostgresChangeStream implements AutoCloseable {
         try {
             long idleNanos = settings.idleTimeout().toNanos();
             long lingerNanos = settings.linger().toNanos();
+            // Status updates are sent on time: pgjdbc sends them from readPending.
+            int quietWaitMillis = (int) Math.max(1, Math.min(QUIET_WAIT_MILLIS, settings.statusInterval().toMillis()));
             long firstChangeNanos = 0;
             while (!closed) {
                 confirmAcknowledged();
@@ -230,11 +276,17 @@ public final class PostgresChangeStream implements AutoCloseable {
                 }
                 if (!assembler.hasPending() && unacknowledged.get() == 0) {
                     keepSlotMoving(now);
+                    if (socket != null) {
+                        // Nothing to hand over or confirm, and readPending found nothing: sleep
+                        // until the server sends the next message (a change, a keepalive) or
+                        // the clock may have something to do.
+                        awaitServer(quietWaitMillis);
+                        continue;
+                    }
                 }
                 // Pending changes are looked at again soon, so that a linger of a few ms means that.
-                // A slot quiet for a second is polled less often: an idle mirror then costs a
-                // fraction of a percent of a core, and the first change after the quiet waits
-                // at most one longer poll.
+                // Without a socket to sleep on, a slot quiet for a second is polled less often,
+                // and the first change after the quiet waits at most one longer poll.
                 Thread.sleep(assembler.hasPending() && lingerNanos < idleNanos ? 1
                         : now - lastMessageNanos >= QUIET_NANOS && unacknowledged.get() == 0 ? QUIET_POLL_MILLIS
                         : POLL_MILLIS);
@@ -244,7 +296,21 @@ public final class PostgresChangeStream implements AutoCloseable {
         } catch (Throwable t) {
             if (!closed) {
                 failure = t;
+                LockSupport.unpark(waiter);
             }
+        }
+    }
+
+    private void awaitServer(int timeoutMillis) throws SQLException {
+        try {
+            socket.awaitReadable(timeoutMillis);
+        } catch (IOException e) {
+            if (closed) {
+                return;
+            }
+            // As pgjdbc reports a lost connection, so that the failure is classified as one.
+            throw new SQLException("the replication connection of slot " + settings.slotName() + " failed: "
+                    + e.getMessage(), "08006", e);
         }
     }
 
@@ -273,7 +339,7 @@ public final class PostgresChangeStream implements AutoCloseable {
         pendingBytes = 0;
         ChangeBatch batch = new ChangeBatch(nextBatchId++, d.changes(), d.position().toString(), d.schemaChanges());
         unacknowledged.incrementAndGet();
-        while (!closed && !ready.offer(batch, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        while (!closed && !offer(batch)) {
             // A slow apply must not look like a dead client to the server.
             confirmAcknowledged();
             long now = System.nanoTime();
@@ -282,6 +348,15 @@ public final class PostgresChangeStream implements AutoCloseable {
                 lastStatusNanos = now;
             }
         }
+    }
+
+    /** Queues the batch if there is room within a poll, and wakes the caller waiting for it. */
+    private boolean offer(ChangeBatch batch) throws InterruptedException {
+        if (!ready.offer(batch, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+            return false;
+        }
+        LockSupport.unpark(waiter);
+        return true;
     }
 
     private void keepSlotMoving(long now) throws SQLException {
@@ -318,6 +393,23 @@ public final class PostgresChangeStream implements AutoCloseable {
         confirmed = position;
     }
 
+    /**
+     * Ends the reader's sleep on the socket at once rather than after {@link #QUIET_WAIT_MILLIS}:
+     * a status update that asks for a reply makes the server send a keepalive. (Writing from
+     * this thread is safe: pgjdbc serialises the connection's reads and writes; only the reads
+     * are the reader's alone.)
+     */
+    private void wakeReader() {
+        if (socket == null || !reader.isAlive()) {
+            return;
+        }
+        try {
+            stream.forceUpdateStatus();
+        } catch (SQLException | RuntimeException e) {
+            log.debug("slot {}: waking the stream's reader to stop: {}", settings.slotName(), e.getMessage());
+        }
+    }
+
     private void rethrowFailure() throws SQLException {
         Throwable t = failure;
         if (t == null) {
@@ -339,6 +431,7 @@ public final class PostgresChangeStream implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         closed = true;
+        wakeReader();
         try {
             reader.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {

@@ -32,12 +32,12 @@ public final class SourceTableWatch {
     }
 
     private final String mirror;
-    private final SourceConnections source;
+    private final CheckConnection source;
     private final Map<Long, Watched> byOid;
     private final long intervalNanos;
     private long lastCheckNanos = System.nanoTime();
 
-    public SourceTableWatch(String mirror, SourceConnections source, Map<Long, Watched> byOid, Duration interval) {
+    public SourceTableWatch(String mirror, CheckConnection source, Map<Long, Watched> byOid, Duration interval) {
         this.mirror = mirror;
         this.source = source;
         this.byOid = new LinkedHashMap<>(byOid);
@@ -56,15 +56,18 @@ public final class SourceTableWatch {
             return;
         }
         lastCheckNanos = now;
-        try (Connection c = source.connect()) {
-            SourceTableLookup tables = new SourceTableLookup(c);
-            List<Long> missing = tables.missing(new ArrayList<>(byOid.keySet()));
-            if (!missing.isEmpty()) {
-                long oid = missing.get(0);
-                Watched w = byOid.get(oid);
-                throw new SourceConfigurationException(SourceConfigurationException.Problem.TABLE_MISSING,
-                        tables.droppedMessage(mirror, w.table(), w.knownName(), oid), null);
-            }
+        try {
+            source.run(c -> {
+                SourceTableLookup tables = new SourceTableLookup(c);
+                List<Long> missing = tables.missing(new ArrayList<>(byOid.keySet()));
+                if (!missing.isEmpty()) {
+                    long oid = missing.get(0);
+                    Watched w = byOid.get(oid);
+                    throw new SourceConfigurationException(SourceConfigurationException.Problem.TABLE_MISSING,
+                            tables.droppedMessage(mirror, w.table(), w.knownName(), oid), null);
+                }
+                return null;
+            });
         } catch (SQLException e) {
             // The stream itself notices an unreachable source; this check tries again next time.
             log.debug("mirror {}: could not check that the source tables still exist: {}", mirror, e.getMessage());

@@ -9,6 +9,7 @@ import dev.mirrorflow.connector.TableId;
 import dev.mirrorflow.connector.Value;
 import dev.mirrorflow.connector.postgres.slot.Lsn;
 import dev.mirrorflow.connector.postgres.ScratchPeers;
+import dev.mirrorflow.connector.postgres.peer.ReplicationSocket;
 import dev.mirrorflow.connector.postgres.slot.SlotPositions;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -276,6 +277,42 @@ class ChangeStreamIT {
         assertThat(confirmedFlush()).isGreaterThan(initial).isGreaterThanOrEqualTo(afterNoise);
     }
 
+    @Test
+    void shouldReadTheFirstChangeAfterAQuietSpellAtOnceAndKeepTheSlotAliveWhileQuiet() throws Exception {
+        try (Connection repl = replication();
+                PostgresChangeStream stream = PostgresChangeStream.start(repl, sql,
+                        settings(1000, Duration.ofSeconds(60)).withLinger(ChangeStreamSettings.DEFAULT_LINGER),
+                        Lsn.INVALID, 1)) {
+            assertThat(ReplicationSocket.of(repl)).as("the reader sleeps on the socket while idle").isPresent();
+            for (int round = 1; round <= 3; round++) {
+                // Quiet for longer than the reader ever sleeps, and than several status intervals
+                // (500 ms) and heartbeat intervals (1 s) here.
+                Lsn quietFrom = confirmedFlush();
+                long quiet = System.nanoTime() + Duration.ofMillis(2300).toNanos();
+                assertThat(stream.nextBatch(() -> System.nanoTime() > quiet, () -> {})).isEmpty();
+                // While nothing came, the server heard from the stream on time, and the heartbeat
+                // moved the slot on.
+                assertThat(secondsSinceTheServerHeardFromTheStream()).isLessThan(1.5);
+                assertThat(confirmedFlush()).isGreaterThan(quietFrom);
+
+                long before = System.nanoTime();
+                exec("INSERT INTO items VALUES (" + round + ", 'quiet', 'b')");
+                ChangeBatch batch = nextBatch(stream);
+                long millis = Duration.ofNanos(System.nanoTime() - before).toMillis();
+                assertThat(batch.changes()).hasSize(1);
+                // Read when it arrives, not when the reader next looks (it looks every second).
+                assertThat(millis).as("the change after %s s of quiet took %s ms", 2.3, millis).isLessThan(400);
+                stream.acknowledge(batch);
+                awaitConfirmedFlushAtLeast(Lsn.valueOf(batch.position()));
+            }
+            // A close wakes the sleeping reader rather than waiting for its sleep to end.
+            Thread.sleep(300);
+            long closing = System.nanoTime();
+            stream.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - closing).toMillis()).isLessThan(500);
+        }
+    }
+
     /**
      * The next batch, or a failure once {@link #BATCH_DEADLINE} passed without one: a stream that
      * delivers nothing must fail the test, not wait for ever.
@@ -289,6 +326,16 @@ class ChangeStreamIT {
     private void exec(String statement) throws SQLException {
         try (Statement s = sql.createStatement()) {
             s.execute(statement);
+        }
+    }
+
+    /** How long ago the walsender of the test's slot last had a status update from the stream. */
+    private double secondsSinceTheServerHeardFromTheStream() throws SQLException {
+        try (Statement s = sql.createStatement();
+                ResultSet rs = s.executeQuery("SELECT extract(epoch FROM now() - r.reply_time) FROM pg_stat_replication r"
+                        + " JOIN pg_replication_slots sl ON sl.active_pid = r.pid WHERE sl.slot_name = '" + SLOT + "'")) {
+            assertThat(rs.next()).as("the slot is streamed").isTrue();
+            return rs.getDouble(1);
         }
     }
 
