@@ -62,11 +62,19 @@ public final class PostgresChangeStream implements AutoCloseable {
     private static final long QUIET_POLL_MILLIS = 50;
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
-     * The longest a reader with nothing to do sleeps on a {@link ReplicationSocket} before it looks
-     * at the clock again (status updates, heartbeats); a change or keepalive ends the sleep at once,
-     * and so does {@link #close}.
+     * How often at most an idle reader on a {@link ReplicationSocket} wakes for keepalives alone: a
+     * server busy with other tables or databases sends one at about every flush, and reading each
+     * on its own would cost more than polling. What came meanwhile is read in one go.
      */
-    private static final int QUIET_WAIT_MILLIS = 1000;
+    private static final long KEEPALIVE_WAKE_NANOS = TimeUnit.MILLISECONDS.toNanos(QUIET_POLL_MILLIS);
+    /**
+     * The longest a reader with nothing to do sleeps on a {@link ReplicationSocket}; it wakes
+     * earlier when a status update or a heartbeat is due, and a change or keepalive ends the sleep
+     * at once, and so does {@link #close}.
+     */
+    private static final long QUIET_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** A sleep ends this much after a status update or heartbeat is due, so that it is then. */
+    private static final long DUE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final PGReplicationStream stream;
     /** The replication connection's socket to sleep on while idle, or null to poll instead. */
@@ -99,6 +107,10 @@ public final class PostgresChangeStream implements AutoCloseable {
     private long pendingBytes;
     /** When the slot last sent a message, keepalives included. */
     private long lastMessageNanos = System.nanoTime();
+    /** When the reader last woke for keepalives alone (see {@link #KEEPALIVE_WAKE_NANOS}). */
+    private long lastKeepaliveWakeNanos = System.nanoTime() - KEEPALIVE_WAKE_NANOS;
+    /** The server's position when it last sent data (not a keepalive). */
+    private Lsn lastDataReceived = Lsn.INVALID;
 
     private PostgresChangeStream(PGReplicationStream stream, ReplicationSocket socket, Connection sql,
             ChangeStreamSettings settings, Lsn resumeAfter, long firstBatchId, FollowedTables followed) {
@@ -236,15 +248,17 @@ public final class PostgresChangeStream implements AutoCloseable {
         try {
             long idleNanos = settings.idleTimeout().toNanos();
             long lingerNanos = settings.linger().toNanos();
-            // Status updates are sent on time: pgjdbc sends them from readPending.
-            int quietWaitMillis = (int) Math.max(1, Math.min(QUIET_WAIT_MILLIS, settings.statusInterval().toMillis()));
             long firstChangeNanos = 0;
+            // Whether the last sleep on the socket ended because the server sent something.
+            boolean wokenByServer = false;
             while (!closed) {
                 confirmAcknowledged();
                 ByteBuffer message = stream.readPending();
                 long now = System.nanoTime();
                 if (message != null) {
+                    wokenByServer = false;
                     lastMessageNanos = now;
+                    lastDataReceived = Lsn.valueOf(stream.getLastReceiveLSN().asLong());
                     boolean hadPending = assembler.hasPending();
                     int rowsBefore = assembler.pendingRows();
                     int messageBytes = message.remaining();
@@ -277,10 +291,22 @@ public final class PostgresChangeStream implements AutoCloseable {
                 if (!assembler.hasPending() && unacknowledged.get() == 0) {
                     keepSlotMoving(now);
                     if (socket != null) {
+                        if (wokenByServer) {
+                            // The server woke the reader with keepalives alone.
+                            wokenByServer = false;
+                            long since = now - lastKeepaliveWakeNanos;
+                            lastKeepaliveWakeNanos = now;
+                            if (since < KEEPALIVE_WAKE_NANOS) {
+                                // Again soon after the last time: let the next ones gather.
+                                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(KEEPALIVE_WAKE_NANOS - since) + 1);
+                                lastKeepaliveWakeNanos = System.nanoTime();
+                                continue;
+                            }
+                        }
                         // Nothing to hand over or confirm, and readPending found nothing: sleep
                         // until the server sends the next message (a change, a keepalive) or
-                        // the clock may have something to do.
-                        awaitServer(quietWaitMillis);
+                        // a status update or heartbeat is due.
+                        wokenByServer = awaitServer(quietWait(now));
                         continue;
                     }
                 }
@@ -301,12 +327,24 @@ public final class PostgresChangeStream implements AutoCloseable {
         }
     }
 
-    private void awaitServer(int timeoutMillis) throws SQLException {
+    /**
+     * How long an idle reader may sleep: until pgjdbc's next status update is due (it sends them
+     * from readPending, at most a status interval after its last, which was before this sleep) or
+     * the next heartbeat is.
+     */
+    private int quietWait(long now) {
+        long untilHeartbeat = lastActivityNanos + settings.heartbeatInterval().toNanos() - now;
+        long nanos = Math.min(QUIET_WAIT_NANOS, Math.min(settings.statusInterval().toNanos(), untilHeartbeat))
+                + DUE_MARGIN_NANOS;
+        return (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
+    }
+
+    private boolean awaitServer(int timeoutMillis) throws SQLException {
         try {
-            socket.awaitReadable(timeoutMillis);
+            return socket.awaitReadable(timeoutMillis);
         } catch (IOException e) {
             if (closed) {
-                return;
+                return false;
             }
             // As pgjdbc reports a lost connection, so that the failure is classified as one.
             throw new SQLException("the replication connection of slot " + settings.slotName() + " failed: "
@@ -368,13 +406,34 @@ public final class PostgresChangeStream implements AutoCloseable {
         // other tables' transactions) can be confirmed.
         Lsn received = Lsn.valueOf(stream.getLastReceiveLSN().asLong());
         Lsn commitEnd = assembler.lastCommitEnd();
-        confirm(received.compareTo(commitEnd) > 0 ? received : commitEnd);
+        // What the server sent as data (a commit, a heartbeat, the marker of `mirror wait
+        // --caught-up`) is confirmed at once.
+        Lsn data = lastDataReceived.compareTo(commitEnd) > 0 ? lastDataReceived : commitEnd;
+        confirm(data);
+        if (received.compareTo(data) > 0) {
+            // Only a keepalive told of it (WAL of other tables or databases): it goes with the
+            // next status update. Confirming it at once would ask the server for a reply, a
+            // keepalive with its newest position, which a server busy elsewhere sends again and
+            // again.
+            confirmLater(received);
+        }
         if (now - lastActivityNanos >= settings.heartbeatInterval().toNanos()) {
             lastActivityNanos = now;
             try (Statement s = sql.createStatement()) {
                 s.execute("SELECT pg_logical_emit_message(false, '" + ChangeStreamSettings.HEARTBEAT_PREFIX + "', '')");
             }
         }
+    }
+
+    /** Confirms the position with pgjdbc's next periodic status update rather than now. */
+    private void confirmLater(Lsn position) {
+        if (position.compareTo(confirmed) <= 0) {
+            return;
+        }
+        LogSequenceNumber lsn = LogSequenceNumber.valueOf(position.asLong());
+        stream.setFlushedLSN(lsn);
+        stream.setAppliedLSN(lsn);
+        confirmed = position;
     }
 
     private void confirmAcknowledged() throws SQLException {
@@ -394,7 +453,7 @@ public final class PostgresChangeStream implements AutoCloseable {
     }
 
     /**
-     * Ends the reader's sleep on the socket at once rather than after {@link #QUIET_WAIT_MILLIS}:
+     * Ends the reader's sleep on the socket at once rather than when it would end:
      * a status update that asks for a reply makes the server send a keepalive. (Writing from
      * this thread is safe: pgjdbc serialises the connection's reads and writes; only the reads
      * are the reader's alone.)
