@@ -102,6 +102,29 @@ pg_running() {
   as_pg "$bin/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1
 }
 
+# A self-signed certificate, so that the server speaks TLS as the managed databases users
+# mirror from do: clients that prefer TLS (pgjdbc's and libpq's default) use it, and the tests
+# that require it (ReplicationSslIT) have it. Made once per cluster.
+ensure_pg_cert() {
+  [ -f "$PGDATA/server.crt" ] && [ -f "$PGDATA/server.key" ] && return 0
+  if ! command -v openssl >/dev/null 2>&1; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    say "openssl not found; installing Debian's openssl (for the server's TLS certificate)"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null \
+      || die "openssl is missing and could not be installed; install the 'openssl' package and run again"
+  fi
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
+    -keyout "$PG_DIR/server.key.new" -out "$PG_DIR/server.crt.new" >/dev/null 2>&1 \
+    || die "openssl could not make the server's certificate"
+  chmod 600 "$PG_DIR/server.key.new"
+  [ "$(id -u)" -ne 0 ] || chown "$PG_OS_USER" "$PG_DIR/server.key.new" "$PG_DIR/server.crt.new"
+  as_pg cp "$PG_DIR/server.crt.new" "$PGDATA/server.crt"
+  as_pg cp "$PG_DIR/server.key.new" "$PGDATA/server.key"
+  as_pg chmod 600 "$PGDATA/server.key"
+  rm -f "$PG_DIR/server.key.new" "$PG_DIR/server.crt.new"
+}
+
 write_pg_conf() {
   # Rewritten on every `up` so that a changed setting here reaches old clusters too.
   cat > "$PGDATA/mirrorflow.conf" <<EOF
@@ -120,6 +143,7 @@ wal_sender_timeout = 60s
 max_wal_size = 4GB
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%u@%d '
+ssl = on
 EOF
   grep -q "^include_if_exists 'mirrorflow.conf'" "$PGDATA/postgresql.conf" \
     || echo "include_if_exists 'mirrorflow.conf'" >> "$PGDATA/postgresql.conf"
@@ -147,6 +171,7 @@ pg_up() {
   if pg_running; then
     say "PostgreSQL already running on 127.0.0.1:$PG_PORT"
   else
+    ensure_pg_cert
     write_pg_conf
     [ "$(id -u)" -ne 0 ] || chown "$PG_OS_USER" "$PGDATA/mirrorflow.conf" "$PGDATA/postgresql.conf"
     if (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null; then
