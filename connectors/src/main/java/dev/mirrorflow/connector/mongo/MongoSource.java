@@ -141,7 +141,8 @@ public final class MongoSource implements Source {
         }
         String token;
         try {
-            token = MongoChangeStream.startToken(client(), streamSettings(1, Duration.ofSeconds(1), MirrorSpec.DEFAULT_BATCH_BYTES));
+            token = MongoChangeStream.startToken(client(), streamSettings(1, Duration.ofSeconds(1),
+                    MirrorSpec.DEFAULT_BATCH_BYTES, Duration.ofSeconds(1)));
         } catch (MongoSourceException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -278,9 +279,10 @@ public final class MongoSource implements Source {
                 .orElseThrow(() -> new IllegalStateException("mirror " + name() + " does not map " + source));
     }
 
-    private MongoStreamSettings streamSettings(int batchSize, Duration idleTimeout, long maxBatchBytes) {
+    private MongoStreamSettings streamSettings(int batchSize, Duration idleTimeout, long maxBatchBytes,
+            Duration linger) {
         return new MongoStreamSettings(name(), documents, batchSize, idleTimeout, QUIET_POSITION_INTERVAL,
-                maxBatchBytes);
+                maxBatchBytes, linger);
     }
 
     @Override
@@ -294,7 +296,7 @@ public final class MongoSource implements Source {
                         + name(), null));
         try {
             return MongoChangeStream.open(client(), streamSettings(options.batchSize(), options.idleTimeout(),
-                    options.maxBatchBytes()), from,
+                    options.maxBatchBytes(), options.linger()), from,
                     options.firstBatchId());
         } catch (MongoSourceException e) {
             throw e;

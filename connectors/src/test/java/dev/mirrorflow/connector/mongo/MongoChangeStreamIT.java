@@ -144,6 +144,43 @@ class MongoChangeStreamIT {
     }
 
     @Test
+    void shouldCloseAPartlyFilledBatchOnceTheServersEventsAreReadWithALingerButNotInsideATransaction()
+            throws Exception {
+        // An idle timeout no test waits for: only the linger can close these batches.
+        Duration idle = Duration.ofSeconds(60);
+        MongoStreamSettings settings = new MongoStreamSettings("orders-mirror", List.of(mapping("orders")), 1000,
+                idle, QUIET, 64 << 20, Duration.ofMillis(5));
+        String start = MongoChangeStream.startToken(client, settings);
+        MongoCollection<Document> orders = db.getCollection("orders");
+        try (MongoChangeStream stream = MongoChangeStream.open(client, settings, start, 1)) {
+            for (int round = 1; round <= 3; round++) {
+                long before = System.nanoTime();
+                orders.insertOne(new Document("_id", "single" + round));
+                ChangeBatch batch = nextNonEmpty(stream);
+                long millis = Duration.ofNanos(System.nanoTime() - before).toMillis();
+                assertThat(idsOf(batch.changes())).containsExactly("single" + round);
+                // The server's wait for more (500 ms) bounds it; the idle timeout is 60 s.
+                assertThat(millis).as("a lone change took %s ms", millis).isLessThan(2000);
+                stream.acknowledge(batch);
+            }
+
+            try (ClientSession session = client.startSession()) {
+                session.withTransaction(() -> {
+                    for (int i = 1; i <= 2000; i++) {
+                        orders.insertOne(session, new Document("_id", "t" + i).append("body", "x".repeat(2000)));
+                    }
+                    return null;
+                });
+            }
+            // 2000 events of ~2 kB are more than the server sends in one answer (16 MB is not, but
+            // the driver's batch size, 1000 here, is): the batch waits for the rest of the transaction.
+            ChangeBatch whole = nextNonEmpty(stream);
+            assertThat(whole.changes()).hasSize(2000);
+            assertThat(idsOf(whole.changes()).get(1999)).isEqualTo("t2000");
+        }
+    }
+
+    @Test
     void shouldCloseABatchOfLargeDocumentsAtItsBytesBeforeItsRows() throws Exception {
         // A row bound of 100 and a 30 s idle timeout never close these batches; 64 kB of JSON does,
         // after four documents of about 20 kB.

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * MongoDB keeps no per-reader state, so {@link #acknowledge} only records the position.
  *
  * <p>A batch closes when it holds {@code maxBatchRows} changes or its oldest change is {@code
- * idleTimeout} old, but never between two events of one multi-document transaction, so that the
+ * idleTimeout} old, or, with a linger ({@link MongoStreamSettings#linger}), once every event the
+ * server has sent is read, but never between two events of one multi-document transaction, so that the
  * destination shows a transaction whole or not at all (a batch may then exceed {@code
  * maxBatchRows} by the size of that transaction).
  *
@@ -195,7 +196,11 @@ public final class MongoChangeStream implements ChangeStream {
             if (!pending.isEmpty()) {
                 // With no event waiting, the last transaction read is complete (its events are all in the
                 // oplog at commit); an event outside any transaction ends one by itself.
-                if (batchDue(now) && (event == null || pendingTransaction == null)) {
+                boolean atBoundary = event == null || pendingTransaction == null;
+                // With a linger, a batch also closes once the server's events are all read: the
+                // server had nothing more when it answered (a quiet stream's next poll waits for it).
+                boolean sourceQuiet = settings.lingers() && (event == null || cursor.available() == 0);
+                if (atBoundary && (batchDue(now) || sourceQuiet)) {
                     return Optional.of(deliver(ResumeTokens.position(pendingPosition)));
                 }
                 continue;

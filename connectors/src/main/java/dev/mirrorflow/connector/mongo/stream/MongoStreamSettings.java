@@ -20,15 +20,31 @@ import java.util.Objects;
  * @param quietPositionInterval on a quiet stream, how often an empty batch carries the moved
  *     position (the post-batch resume token), so that an idle mirror's checkpoint keeps up with
  *     the oplog without a destination transaction per poll
+ * @param linger the spec's {@code batchLinger}: below {@code idleTimeout}, a partly filled batch
+ *     also closes, at a transaction boundary, as soon as every event the server has sent is read
+ *     (the server's wait for more, up to {@link MongoChangeStream#MAX_AWAIT_MILLIS} ms on a quiet
+ *     stream, is the linger: a change stream cannot be asked whether more is on the way without
+ *     it); at or above {@code idleTimeout}, partly filled batches wait for {@code idleTimeout}
  */
 public record MongoStreamSettings(String mirror, List<DocumentMapping> collections, int maxBatchRows,
-        Duration idleTimeout, Duration quietPositionInterval, long maxBatchBytes) {
+        Duration idleTimeout, Duration quietPositionInterval, long maxBatchBytes, Duration linger) {
 
-    /** Settings with the default bound on a batch's bytes. */
+    /** Settings with the default bound on a batch's bytes and no linger. */
     public MongoStreamSettings(String mirror, List<DocumentMapping> collections, int maxBatchRows,
             Duration idleTimeout, Duration quietPositionInterval) {
         this(mirror, collections, maxBatchRows, idleTimeout, quietPositionInterval,
                 dev.mirrorflow.model.MirrorSpec.DEFAULT_BATCH_BYTES);
+    }
+
+    /** Settings without a linger: partly filled batches close at {@code idleTimeout}. */
+    public MongoStreamSettings(String mirror, List<DocumentMapping> collections, int maxBatchRows,
+            Duration idleTimeout, Duration quietPositionInterval, long maxBatchBytes) {
+        this(mirror, collections, maxBatchRows, idleTimeout, quietPositionInterval, maxBatchBytes, idleTimeout);
+    }
+
+    /** Whether a partly filled batch closes once the server's events are read ({@link #linger}). */
+    boolean lingers() {
+        return linger.compareTo(idleTimeout) < 0;
     }
 
     public MongoStreamSettings {
@@ -45,6 +61,7 @@ public record MongoStreamSettings(String mirror, List<DocumentMapping> collectio
         }
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(quietPositionInterval, "quietPositionInterval");
+        Objects.requireNonNull(linger, "linger");
     }
 
     /** The mappings by source collection ({@code TableId(db, coll)}); a collection mapped twice is refused. */
