@@ -18,6 +18,10 @@ CHANGES="${BENCH_CHANGES:-1000000}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
 export PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
+# BENCH_SSLMODE (disable): the sslmode of every connection, both sides' (libpq's PGSSLMODE and
+# pgjdbc's URLs); `require` measures over TLS, which the dev environment's server speaks.
+SSLMODE="${BENCH_SSLMODE:-disable}"
+export PGSSLMODE="$SSLMODE"
 
 scripts/dev-env.sh up >/dev/null
 echo "bench: building ..."
@@ -104,7 +108,7 @@ SQL
 
   # mirrorflow's JVM takes one round per line on its standard input.
   coproc MF { java ${BENCH_JAVA_OPTS:-} -Xmx2g -cp "$CP" dev.mirrorflow.bench.CdcBench \
-    "jdbc:postgresql://127.0.0.1:$PORT/$src" bench "$end_lsn" 2>&1; }
+    "jdbc:postgresql://127.0.0.1:$PORT/$src?sslmode=$SSLMODE" bench "$end_lsn" 2>&1; }
   # Bash forgets MF_PID and the MF descriptors once the coprocess ends: keep copies.
   local mf_pid="$MF_PID" mf_in mf_out
   exec {mf_in}>&"${MF[1]}" {mf_out}<&"${MF[0]}"
@@ -124,7 +128,7 @@ SQL
     dst="bench_cdc_dst_${suffix}_$r"
     psql -q -d postgres -c "CREATE DATABASE $dst"
     CLEANUP+=("$dst")
-    echo "bench_mf_${suffix}_$r jdbc:postgresql://127.0.0.1:$PORT/$dst" >&"$mf_in"
+    echo "bench_mf_${suffix}_$r jdbc:postgresql://127.0.0.1:$PORT/$dst?sslmode=$SSLMODE" >&"$mf_in"
     secs=""
     while IFS= read -r line <&"$mf_out"; do
       echo "  $line"

@@ -19,7 +19,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLI_ROOT="${BENCH_CLI_ROOT:-$ROOT}"
 RUNS="${BENCH_RUNS:-10}"
 PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
-export MIRRORFLOW_CATALOG_URL="${MIRRORFLOW_CATALOG_URL:-jdbc:postgresql://127.0.0.1:$PORT/mirrorflow}"
+# BENCH_SSLMODE (disable): the sslmode of every connection, both sides' (libpq's PGSSLMODE and
+# pgjdbc's URLs); `require` measures over TLS, which the dev environment's server speaks.
+SSLMODE="${BENCH_SSLMODE:-disable}"
+export PGSSLMODE="$SSLMODE"
+export MIRRORFLOW_CATALOG_URL="${MIRRORFLOW_CATALOG_URL:-jdbc:postgresql://127.0.0.1:$PORT/mirrorflow?sslmode=$SSLMODE}"
 export MIRRORFLOW_DEV_DIR="${MIRRORFLOW_DEV_DIR:-$ROOT/.dev}"
 export PGPASSWORD="${PGPASSWORD:-mirrorflow}"
 [ -f "$CLI_ROOT/worker/target/mirrorflow.jar" ] || { echo "no jar in $CLI_ROOT/worker/target; build it first" >&2; exit 1; }

@@ -41,7 +41,7 @@ MIRROR="lat_$SUFFIX"
 QUEUE="lat_bench_$SUFFIX"
 WORKER_LOG="$WORK/worker.log"
 export MIRRORFLOW_STATE_DIR="$STATE" MIRRORFLOW_TASK_QUEUE="$QUEUE"
-export MIRRORFLOW_CATALOG_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$CAT" MIRRORFLOW_CATALOG_USER=mirrorflow
+export MIRRORFLOW_CATALOG_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$CAT?sslmode=$SSLMODE" MIRRORFLOW_CATALOG_USER=mirrorflow
 export MIRRORFLOW_CATALOG_PASSWORD=mirrorflow
 export MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 mf() { java -jar "$JAR" "$@"; }
@@ -94,11 +94,11 @@ q "$NATIVE" "ALTER TABLE probe ENABLE ALWAYS TRIGGER probe_arrived"
 TABLES="pgbench_accounts pgbench_branches pgbench_history pgbench_tellers probe"
 q "$SRC" "CREATE PUBLICATION bench FOR TABLE $(tr ' ' ',' <<<"$TABLES")"
 q "$SRC" "SELECT pg_create_logical_replication_slot('$NATIVE_SLOT', 'pgoutput')" >/dev/null
-q "$NATIVE" "CREATE SUBSCRIPTION bench CONNECTION 'host=127.0.0.1 port=$PG_PORT dbname=$SRC user=mirrorflow password=mirrorflow'
+q "$NATIVE" "CREATE SUBSCRIPTION bench CONNECTION 'host=127.0.0.1 port=$PG_PORT dbname=$SRC user=mirrorflow password=mirrorflow sslmode=$SSLMODE'
              PUBLICATION bench WITH (copy_data = false, create_slot = false, slot_name = '$NATIVE_SLOT')"
 
 for db in "$SRC" "$MFDST"; do
-  mf peer create "p_$db" --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$db" \
+  mf peer create "p_$db" --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$db?sslmode=$SSLMODE" \
     --password-file "$WORK/password" >/dev/null 2>&1
 done
 cat > "$WORK/mirror.yaml" <<YAML

@@ -55,7 +55,7 @@ QUEUE="mem_bench_$SUFFIX"
 MIRROR="mem_$SUFFIX"
 WORKER_LOG="$WORK/worker.log"
 export MIRRORFLOW_STATE_DIR="$STATE" MIRRORFLOW_TASK_QUEUE="$QUEUE"
-export MIRRORFLOW_CATALOG_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$CAT" MIRRORFLOW_CATALOG_USER=mirrorflow
+export MIRRORFLOW_CATALOG_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$CAT?sslmode=$SSLMODE" MIRRORFLOW_CATALOG_USER=mirrorflow
 export MIRRORFLOW_CATALOG_PASSWORD=mirrorflow
 export MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 mf() { "$ROOT/mirrorflow" "$@"; }
@@ -91,7 +91,7 @@ mf ping --timeout 60s >/dev/null || { tail -30 "$WORKER_LOG" >&2; echo "memory-b
 say "worker up: RSS $(( $(kib "$WORKER_PID" VmRSS) / 1024 )) MiB"
 
 for db in "$SRC" "$DST"; do
-  mf peer create "p_$db" --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$db" \
+  mf peer create "p_$db" --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$db?sslmode=$SSLMODE" \
     --password-file "$WORK/password" >/dev/null
 done
 cat > "$WORK/mirror.yaml" <<YAML

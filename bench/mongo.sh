@@ -32,6 +32,10 @@ PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
 MONGO_PORT="${MIRRORFLOW_DEV_MONGO_PORT:-27117}"
 MONGO_URL="${BENCH_MONGO_URL:-mongodb://mirrorflow:mirrorflow@127.0.0.1:$MONGO_PORT/?replicaSet=rs0&authSource=admin}"
 export PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
+# BENCH_SSLMODE (disable): the sslmode of every connection, both sides' (libpq's PGSSLMODE and
+# pgjdbc's URLs); `require` measures over TLS, which the dev environment's server speaks.
+SSLMODE="${BENCH_SSLMODE:-disable}"
+export PGSSLMODE="$SSLMODE"
 
 if [ -z "${MIRRORFLOW_KEEP_DEV_ENV:-}" ]; then scripts/dev-env.sh up >/dev/null; fi
 echo "bench: building ..."
@@ -47,5 +51,5 @@ trap cleanup EXIT
 psql -q -d postgres -c "CREATE DATABASE $DST"
 
 java ${BENCH_JAVA_OPTS:-} -Xmx2g -cp "$CP" dev.mirrorflow.bench.MongoBench "$MONGO_URL" \
-  "jdbc:postgresql://127.0.0.1:$PORT/$DST" "$DOCUMENTS" "$CHANGES" "$ROUNDS" "$PARALLELISM" "$ROWS_PER_PARTITION" 2>&1 \
+  "jdbc:postgresql://127.0.0.1:$PORT/$DST?sslmode=$SSLMODE" "$DOCUMENTS" "$CHANGES" "$ROUNDS" "$PARALLELISM" "$ROWS_PER_PARTITION" 2>&1 \
   | grep -v -e ' DEBUG ' -e ' INFO '

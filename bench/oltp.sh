@@ -56,7 +56,7 @@ CAT="oltp_cat_$SUFFIX"
 QUEUE="oltp_bench_$SUFFIX"
 WORKER_LOG="$WORK/worker.log"
 export MIRRORFLOW_STATE_DIR="$STATE" MIRRORFLOW_TASK_QUEUE="$QUEUE"
-export MIRRORFLOW_CATALOG_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$CAT" MIRRORFLOW_CATALOG_USER=mirrorflow
+export MIRRORFLOW_CATALOG_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$CAT?sslmode=$SSLMODE" MIRRORFLOW_CATALOG_USER=mirrorflow
 export MIRRORFLOW_CATALOG_PASSWORD=mirrorflow
 export MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 # shellcheck disable=SC2086
@@ -172,7 +172,7 @@ for round in $(seq 1 "$ROUNDS"); do
 
   say "round $round/$ROUNDS: native logical replication (CREATE SUBSCRIPTION ... copy_data = false)"
   start="$(now)"
-  q "$NATIVE" "CREATE SUBSCRIPTION bench CONNECTION 'host=127.0.0.1 port=$PG_PORT dbname=$SRC user=mirrorflow password=mirrorflow'
+  q "$NATIVE" "CREATE SUBSCRIPTION bench CONNECTION 'host=127.0.0.1 port=$PG_PORT dbname=$SRC user=mirrorflow password=mirrorflow sslmode=$SSLMODE'
                PUBLICATION bench WITH (copy_data = false, create_slot = false, slot_name = '$NATIVE_SLOT')"
   read -r first end <<<"$(wait_for_end "$NATIVE" "$marker")"
   native="$(secs "$start" "$end")"
@@ -182,7 +182,7 @@ for round in $(seq 1 "$ROUNDS"); do
 
   say "round $round/$ROUNDS: mirrorflow (mirror create, initialLoad: false)"
   for db in "$SRC" "$MFDST"; do
-    mf peer create "p_$db" --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$db" \
+    mf peer create "p_$db" --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$db?sslmode=$SSLMODE" \
       --password-file "$WORK/password" >/dev/null
   done
   MIRROR="oltp_$round"

@@ -10,6 +10,10 @@
 
 PG_PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
 export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
+# BENCH_SSLMODE (disable): the sslmode of every connection, both sides' (libpq's PGSSLMODE and
+# pgjdbc's URLs); `require` measures over TLS, which the dev environment's server speaks.
+SSLMODE="${BENCH_SSLMODE:-disable}"
+export PGSSLMODE="$SSLMODE"
 JAR="$ROOT/worker/target/mirrorflow.jar"
 
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }

@@ -45,6 +45,10 @@ ROUNDS="${BENCH_ROUNDS:-3}"
 E2E="${BENCH_E2E:-1}"
 PG_PORT="${MIRRORFLOW_DEV_PG_PORT:-55432}"
 export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=mirrorflow PGPASSWORD=mirrorflow
+# BENCH_SSLMODE (disable): the sslmode of every connection, both sides' (libpq's PGSSLMODE and
+# pgjdbc's URLs); `require` measures over TLS, which the dev environment's server speaks.
+SSLMODE="${BENCH_SSLMODE:-disable}"
+export PGSSLMODE="$SSLMODE"
 JDBC="jdbc:postgresql://127.0.0.1:$PG_PORT"
 
 say() { printf 'snapshot-bench: %s\n' "$*" >&2; }
@@ -205,7 +209,7 @@ mirrorflow_once() {
   local p="$1" generation="$2" start process line run rows seconds partitions cpu times=""
   start="$(now)"
   java -cp "$CP" dev.mirrorflow.connector.postgres.snapshot.SnapshotBench \
-    --source "$JDBC/$SRC" --destination "$JDBC/$DST_MF" --catalog "$JDBC/$CAT" \
+    --source "$JDBC/$SRC?sslmode=$SSLMODE" --destination "$JDBC/$DST_MF?sslmode=$SSLMODE" --catalog "$JDBC/$CAT?sslmode=$SSLMODE" \
     --tables public.t,public.w --parallelism "$p" --rows-per-partition "$ROWS_PER_PARTITION" \
     --generation "$generation" --runs 2 >"$JAVA_LOG" 2>&1 \
     || { tail -40 "$JAVA_LOG" >&2; echo "snapshot-bench: the mirrorflow load failed" >&2; exit 1; }
@@ -230,7 +234,7 @@ mirrorflow_once() {
 # The CLI and the worker of the end-to-end runs: a catalog, a state directory (secret key) and a
 # task queue of their own, so nothing else on the shared dev servers takes their work.
 mirrorflow_cli() {
-  MIRRORFLOW_CATALOG_URL="$JDBC/$CAT_E2E" MIRRORFLOW_CATALOG_USER=mirrorflow MIRRORFLOW_CATALOG_PASSWORD=mirrorflow \
+  MIRRORFLOW_CATALOG_URL="$JDBC/$CAT_E2E?sslmode=$SSLMODE" MIRRORFLOW_CATALOG_USER=mirrorflow MIRRORFLOW_CATALOG_PASSWORD=mirrorflow \
   MIRRORFLOW_STATE_DIR="$E2E_DIR/state" MIRRORFLOW_TASK_QUEUE="bench-snapshot-$SUFFIX" \
   MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}" \
     "$ROOT/mirrorflow" "$@"
@@ -238,12 +242,12 @@ mirrorflow_cli() {
 
 start_e2e_worker() {
   printf 'mirrorflow' >"$E2E_DIR/password"
-  mirrorflow_cli peer create bench_src --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$SRC" \
+  mirrorflow_cli peer create bench_src --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$SRC?sslmode=$SSLMODE" \
     --password-file "$E2E_DIR/password" >/dev/null
-  mirrorflow_cli peer create bench_dst --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$DST_E2E" \
+  mirrorflow_cli peer create bench_dst --type postgres --url "postgres://mirrorflow@127.0.0.1:$PG_PORT/$DST_E2E?sslmode=$SSLMODE" \
     --password-file "$E2E_DIR/password" >/dev/null
   # exec: $! is then the worker's JVM itself, which the cleanup stops.
-  (export MIRRORFLOW_CATALOG_URL="$JDBC/$CAT_E2E" MIRRORFLOW_CATALOG_USER=mirrorflow \
+  (export MIRRORFLOW_CATALOG_URL="$JDBC/$CAT_E2E?sslmode=$SSLMODE" MIRRORFLOW_CATALOG_USER=mirrorflow \
      MIRRORFLOW_CATALOG_PASSWORD=mirrorflow MIRRORFLOW_STATE_DIR="$E2E_DIR/state" \
      MIRRORFLOW_TASK_QUEUE="bench-snapshot-$SUFFIX" \
      MIRRORFLOW_TEMPORAL_ADDRESS="${MIRRORFLOW_TEMPORAL_ADDRESS:-127.0.0.1:7233}"
