@@ -12,6 +12,7 @@ import org.jooq.impl.DSL;
 import org.jooq.tools.jdbc.MockConnection;
 import org.jooq.tools.jdbc.MockResult;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Loads the classes most commands use, so that the class-data-sharing archive the launcher makes
@@ -84,6 +85,7 @@ final class ArchiveWarmUp {
                     "name: m\nsource: a\ndestination: b\ntables:\n  - source: public.t\n", "warm-up.yaml"));
             // None outside a jar (the unit tests): LauncherIT holds the archive to it.
             loadPackages(JAR_PACKAGES);
+            loadJdkPackages(TLS_PACKAGES);
             return true;
         } catch (Throwable e) {
             // The command has run already; warming up is an optimisation of the next ones.
@@ -99,6 +101,57 @@ final class ArchiveWarmUp {
      */
     static final List<String> JAR_PACKAGES = List.of("dev/mirrorflow/", "org/postgresql/", "org/yaml/snakeyaml/",
             "io/opentelemetry/api/", "io/opentelemetry/context/");
+
+    /**
+     * The JDK's TLS packages, by module: a login over TLS (pgjdbc's default {@code sslmode=prefer}
+     * against a server that offers it, as managed databases do) loads ~700 classes of them, which
+     * an archive made by a command without one lacked; read from the JDK's modules instead, they
+     * made a {@code mirror status} ~0.5 s slower.
+     */
+    static final Map<String, List<String>> TLS_PACKAGES = Map.of(
+            "java.base", List.of("sun/security/ssl/", "sun/security/util/", "sun/security/util/math/",
+                    "sun/security/util/math/intpoly/", "sun/security/x509/", "sun/security/rsa/",
+                    "sun/security/provider/", "sun/security/jca/", "com/sun/crypto/provider/", "javax/net/ssl/",
+                    "javax/crypto/", "javax/crypto/spec/", "java/security/", "java/security/spec/",
+                    "java/security/interfaces/", "java/security/cert/"),
+            "jdk.crypto.ec", List.of("sun/security/ec/", "sun/security/ec/ed/", "sun/security/ec/point/"));
+
+    /**
+     * Loads, without initialising them, the classes directly in the given packages of the given
+     * JDK modules; what cannot be loaded is skipped.
+     *
+     * @return how many were loaded
+     */
+    static int loadJdkPackages(Map<String, List<String>> packagesByModule) throws java.io.IOException {
+        java.nio.file.FileSystem jrt = java.nio.file.FileSystems.getFileSystem(java.net.URI.create("jrt:/"));
+        ClassLoader loader = ClassLoader.getPlatformClassLoader();
+        int loaded = 0;
+        for (Map.Entry<String, List<String>> module : packagesByModule.entrySet()) {
+            for (String pkg : module.getValue()) {
+                java.nio.file.Path dir = jrt.getPath("/modules", module.getKey(), pkg);
+                if (!java.nio.file.Files.isDirectory(dir)) {
+                    continue;
+                }
+                try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+                    for (java.nio.file.Path file : (Iterable<java.nio.file.Path>) files::iterator) {
+                        String name = file.getFileName().toString();
+                        if (!name.endsWith(".class") || name.equals("module-info.class")
+                                || name.equals("package-info.class")) {
+                            continue;
+                        }
+                        try {
+                            Class.forName((pkg + name.substring(0, name.length() - ".class".length()))
+                                    .replace('/', '.'), false, loader);
+                            loaded++;
+                        } catch (Throwable skipped) {
+                            // Not loadable here: not archived either.
+                        }
+                    }
+                }
+            }
+        }
+        return loaded;
+    }
 
     /**
      * Loads, without initialising them, the classes of the jar this class came from under the given

@@ -2,6 +2,7 @@ package dev.mirrorflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mirrorflow.catalog.ScratchDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,6 +101,22 @@ class LauncherIT {
                 .toList();
         assertThat(Files.readAllLines(classes)).anyMatch(line -> line.contains("org.postgresql.Driver source: shared"));
         assertThat(fromJar).as("classes read from the jar instead of the archive").isEmpty();
+
+        // Nor does it lack the JDK's TLS classes, which a login over TLS loads (managed databases
+        // offer TLS, and pgjdbc prefers it): read from the JDK's modules they cost a command ~0.5 s.
+        Path tlsClasses = checkout.resolve("tls-classes.log");
+        try (ScratchDatabase catalog = ScratchDatabase.create("mirrorflow_launcher")) {
+            Run list = launch(Map.of("MIRRORFLOW_JAVA_OPTS", "-Xlog:class+load:file=" + tlsClasses,
+                    "MIRRORFLOW_CATALOG_URL", ScratchDatabase.SERVER_URL + catalog.name() + "?sslmode=require",
+                    "MIRRORFLOW_CATALOG_USER", ScratchDatabase.USER,
+                    "MIRRORFLOW_CATALOG_PASSWORD", ScratchDatabase.PASSWORD), "peer", "list");
+            assertThat(list.err()).doesNotContain("SSL");
+        }
+        List<String> tls = Files.readAllLines(tlsClasses);
+        assertThat(tls).as("the login used TLS, with its classes from the archive")
+                .anyMatch(line -> line.contains("sun.security.ssl.SSLSocketImpl source: shared"));
+        assertThat(tls.stream().filter(line -> line.matches(".*\\] sun\\.security\\.ssl\\.\\S+ source: jrt:.*")))
+                .as("TLS classes read from the JDK's modules instead of the archive").isEmpty();
 
         // A new jar (a rebuild) makes the archive stale: the next command makes it again.
         long before = Files.getLastModifiedTime(archive).toMillis();
