@@ -55,11 +55,12 @@ final class MirrorCreateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ArchiveWarmUp.startJooqInBackground();
-        // Workers heartbeat every second: five seconds still leaves room for a few lost beats.
+        // Workers heartbeat every second while busy and a quarter of the timeout apart (1 to 3 s)
+        // while idle: five seconds still leaves room for a few lost beats.
         if (heartbeatTimeout.compareTo(java.time.Duration.ofSeconds(5)) < 0
                 || heartbeatTimeout.compareTo(java.time.Duration.ofMinutes(10)) > 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--heartbeat-timeout must be from 5s"
-                    + " to 10m (activities heartbeat every second), not " + DurationConverter.format(heartbeatTimeout));
+                    + " to 10m (activities heartbeat every 1 to 3 s), not " + DurationConverter.format(heartbeatTimeout));
         }
         // Read as a PostgreSQL source's spec first, so that a bad spec fails before anything is
         // opened; a MongoDB source's collections and fields read otherwise, once its peer is known.

@@ -146,9 +146,10 @@ public final class WorkerRuntime implements AutoCloseable {
             WorkerFactory factory = WorkerFactory.newInstance(temporal.client(), factoryOptions.build());
             Worker worker = factory.newWorker(temporalSettings.taskQueue(), WorkerOptions.newBuilder()
                     // Long activities learn of a pause or terminate through their heartbeat; a short
-                    // throttle lets them stop within seconds rather than most of a heartbeat timeout,
-                    // and Temporal hears from a live worker every second, so that a heartbeat
-                    // timeout of a few seconds (8 s by default) tells only a dead one.
+                    // throttle lets a busy one stop within seconds rather than most of a heartbeat
+                    // timeout. An idle one beats less often (ActivityHeartbeat: a quarter of its
+                    // timeout, 2 s for the default 8 s), so Temporal hears from a live worker often
+                    // enough that a timeout of a few seconds tells only a dead one.
                     .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(1))
                     .build());
             worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class, MirrorWorkflowImpl.class,
@@ -244,7 +245,7 @@ public final class WorkerRuntime implements AutoCloseable {
 
     /**
      * Stops polling and waits for running tasks to finish (activities see the shutdown as a
-     * cancellation at their next heartbeat, within a second: a stream ends after its batch in
+     * cancellation at their next heartbeat, within 1 to 3 s: a stream ends after its batch in
      * flight, and Temporal hands the workflow to another worker at once), then closes the
      * connections, and last the telemetry, which exports what the last activities recorded. What
      * has not finished within {@link #SHUTDOWN_GRACE} is interrupted and left to its heartbeat

@@ -77,7 +77,7 @@ class MirrorflowCommandTest {
         assertThat(run(Map.of(), "mirror", "create", "--heartbeat-timeout", "4s", "-f", "/no/such/spec.yaml"))
                 .isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("mirrorflow mirror create: --heartbeat-timeout must be from 5s"
-                + " to 10m (activities heartbeat every second), not 4s; see mirrorflow mirror create --help");
+                + " to 10m (activities heartbeat every 1 to 3 s), not 4s; see mirrorflow mirror create --help");
     }
 
     @Test

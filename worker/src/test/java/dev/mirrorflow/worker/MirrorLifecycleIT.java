@@ -76,8 +76,14 @@ class MirrorLifecycleIT {
         assertThat(bed.ok("mirror", "status", name).out())
                 .contains("phase    RUNNING").contains("rows in").contains("of WAL behind the source");
 
+        // Caught up and idle, the stream heartbeats every 2 s (a quarter of the default 8 s
+        // timeout), and hears of the pause with the next beat: it stops well within the timeout.
+        Thread.sleep(3000);
+        long pausing = System.nanoTime();
         bed.ok("mirror", "pause", name, "--reason", "e2e pause");
         bed.awaitPhase(name, MirrorPhase.PAUSED, PHASE_TIMEOUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - pausing)).as("pause of an idle mirror")
+                .isLessThan(Duration.ofSeconds(8));
         bed.source.execute("INSERT INTO orders VALUES (1000, 1, 'while paused')");
         Thread.sleep(1000);
         assertThat(count(bed.destination, "SELECT count(*) FROM orders WHERE id = 1000")).as("paused").isZero();
