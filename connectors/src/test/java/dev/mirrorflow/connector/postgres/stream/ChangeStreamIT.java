@@ -10,9 +10,7 @@ import dev.mirrorflow.connector.Value;
 import dev.mirrorflow.connector.postgres.slot.Lsn;
 import dev.mirrorflow.connector.postgres.ScratchPeers;
 import dev.mirrorflow.connector.postgres.peer.ReplicationSocket;
-import dev.mirrorflow.connector.postgres.slot.SlotPositions;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -29,16 +27,16 @@ class ChangeStreamIT {
     // Slot names are cluster-wide: a suffix keeps concurrent runs of this test apart.
     private static final String SLOT = "mirrorflow_stream_it_" + ScratchDatabase.randomSuffix();
     private static final String PUBLICATION = "mirrorflow_stream_it";
-    /** Far longer than any batch here takes to arrive (their idle timeouts are at most 5 s). */
-    private static final Duration BATCH_DEADLINE = Duration.ofSeconds(30);
 
     private ScratchDatabase source;
     private Connection sql;
+    private StreamSlotWatch slotWatch;
 
     @BeforeEach
     void source() throws SQLException {
         source = ScratchDatabase.create("mirrorflow_stream");
         sql = source.connect();
+        slotWatch = new StreamSlotWatch(sql, SLOT);
         exec("CREATE TABLE items (id int PRIMARY KEY, name text, body text)");
         exec("ALTER TABLE items ALTER COLUMN body SET STORAGE EXTERNAL");
         exec("CREATE TABLE other (id int PRIMARY KEY)");
@@ -313,14 +311,8 @@ class ChangeStreamIT {
         }
     }
 
-    /**
-     * The next batch, or a failure once {@link #BATCH_DEADLINE} passed without one: a stream that
-     * delivers nothing must fail the test, not wait for ever.
-     */
     private static ChangeBatch nextBatch(PostgresChangeStream stream) throws SQLException, InterruptedException {
-        long deadline = System.nanoTime() + BATCH_DEADLINE.toNanos();
-        return stream.nextBatch(() -> System.nanoTime() > deadline, () -> {})
-                .orElseThrow(() -> new AssertionError("no batch within " + BATCH_DEADLINE));
+        return StreamSlotWatch.nextBatch(stream);
     }
 
     private void exec(String statement) throws SQLException {
@@ -329,31 +321,19 @@ class ChangeStreamIT {
         }
     }
 
-    /** How long ago the walsender of the test's slot last had a status update from the stream. */
     private double secondsSinceTheServerHeardFromTheStream() throws SQLException {
-        try (Statement s = sql.createStatement();
-                ResultSet rs = s.executeQuery("SELECT extract(epoch FROM now() - r.reply_time) FROM pg_stat_replication r"
-                        + " JOIN pg_replication_slots sl ON sl.active_pid = r.pid WHERE sl.slot_name = '" + SLOT + "'")) {
-            assertThat(rs.next()).as("the slot is streamed").isTrue();
-            return rs.getDouble(1);
-        }
+        return slotWatch.secondsSinceTheServerHeardFromTheStream();
     }
 
     private Lsn currentWalLsn() throws SQLException {
-        return SlotPositions.read(sql, SLOT, 5).orElseThrow().current();
+        return slotWatch.currentWalLsn();
     }
 
     private Lsn confirmedFlush() throws SQLException {
-        return SlotPositions.read(sql, SLOT, 5).orElseThrow().confirmedFlush();
+        return slotWatch.confirmedFlush();
     }
 
     private void awaitConfirmedFlushAtLeast(Lsn target) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (confirmedFlush().compareTo(target) < 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("slot did not reach " + target + "; at " + confirmedFlush());
-            }
-            Thread.sleep(100);
-        }
+        slotWatch.awaitConfirmedFlushAtLeast(target);
     }
 }

@@ -10,7 +10,6 @@ import dev.mirrorflow.connector.postgres.ScratchPeers;
 import dev.mirrorflow.connector.postgres.peer.PostgresPeer;
 import dev.mirrorflow.connector.postgres.peer.ReplicationSocket;
 import dev.mirrorflow.connector.postgres.slot.Lsn;
-import dev.mirrorflow.connector.postgres.slot.SlotPositions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,15 +32,16 @@ class ReplicationSslIT {
 
     private static final String SLOT = "mirrorflow_ssl_it_" + ScratchDatabase.randomSuffix();
     private static final String PUBLICATION = "mirrorflow_ssl_it";
-    private static final Duration BATCH_DEADLINE = Duration.ofSeconds(30);
 
     private ScratchDatabase source;
     private Connection sql;
+    private StreamSlotWatch slotWatch;
 
     @BeforeEach
     void source() throws SQLException {
         source = ScratchDatabase.create("mirrorflow_ssl");
         sql = source.connect();
+        slotWatch = new StreamSlotWatch(sql, SLOT);
         exec("CREATE TABLE items (id int PRIMARY KEY, body text)");
         exec("CREATE PUBLICATION " + PUBLICATION + " FOR TABLE items");
         exec("SELECT pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')");
@@ -86,7 +86,7 @@ class ReplicationSslIT {
             }
             int next = 1;
             while (next <= rows) {
-                ChangeBatch batch = nextBatch(stream);
+                ChangeBatch batch = StreamSlotWatch.nextBatch(stream);
                 for (Change change : batch.changes()) {
                     Change.Row row = (Change.Row) change;
                     assertThat(row.values()).containsExactly(Value.text(Integer.toString(next)),
@@ -98,31 +98,25 @@ class ReplicationSslIT {
 
             for (int round = 1; round <= 3; round++) {
                 // Quiet for longer than the reader ever sleeps and than several status intervals.
-                Lsn quietFrom = confirmedFlush();
+                Lsn quietFrom = slotWatch.confirmedFlush();
                 long quiet = System.nanoTime() + Duration.ofMillis(2300).toNanos();
                 assertThat(stream.nextBatch(() -> System.nanoTime() > quiet, () -> {})).isEmpty();
-                assertThat(secondsSinceTheServerHeardFromTheStream()).isLessThan(1.5);
-                assertThat(confirmedFlush()).isGreaterThanOrEqualTo(quietFrom);
+                assertThat(slotWatch.secondsSinceTheServerHeardFromTheStream()).isLessThan(1.5);
+                assertThat(slotWatch.confirmedFlush()).isGreaterThanOrEqualTo(quietFrom);
 
                 long before = System.nanoTime();
                 exec("INSERT INTO items VALUES (" + (rows + round) + ", 'quiet')");
-                ChangeBatch batch = nextBatch(stream);
+                ChangeBatch batch = StreamSlotWatch.nextBatch(stream);
                 long millis = Duration.ofNanos(System.nanoTime() - before).toMillis();
                 assertThat(batch.changes()).hasSize(1);
                 assertThat(millis).as("the change after 2.3 s of quiet took %s ms", millis).isLessThan(400);
                 stream.acknowledge(batch);
-                awaitConfirmedFlushAtLeast(Lsn.valueOf(batch.position()));
+                slotWatch.awaitConfirmedFlushAtLeast(Lsn.valueOf(batch.position()));
             }
             long closing = System.nanoTime();
             stream.close();
             assertThat(Duration.ofNanos(System.nanoTime() - closing).toMillis()).isLessThan(500);
         }
-    }
-
-    private static ChangeBatch nextBatch(PostgresChangeStream stream) throws SQLException, InterruptedException {
-        long deadline = System.nanoTime() + BATCH_DEADLINE.toNanos();
-        return stream.nextBatch(() -> System.nanoTime() > deadline, () -> {})
-                .orElseThrow(() -> new AssertionError("no batch within " + BATCH_DEADLINE));
     }
 
     private void exec(String statement) throws SQLException {
@@ -137,29 +131,6 @@ class ReplicationSslIT {
                         + " JOIN pg_replication_slots sl ON sl.active_pid = ssl.pid WHERE sl.slot_name = '" + SLOT + "'")) {
             assertThat(rs.next()).as("the slot is streamed").isTrue();
             return rs.getBoolean(1);
-        }
-    }
-
-    private double secondsSinceTheServerHeardFromTheStream() throws SQLException {
-        try (Statement s = sql.createStatement();
-                ResultSet rs = s.executeQuery("SELECT extract(epoch FROM now() - r.reply_time) FROM pg_stat_replication r"
-                        + " JOIN pg_replication_slots sl ON sl.active_pid = r.pid WHERE sl.slot_name = '" + SLOT + "'")) {
-            assertThat(rs.next()).as("the slot is streamed").isTrue();
-            return rs.getDouble(1);
-        }
-    }
-
-    private Lsn confirmedFlush() throws SQLException {
-        return SlotPositions.read(sql, SLOT, 5).orElseThrow().confirmedFlush();
-    }
-
-    private void awaitConfirmedFlushAtLeast(Lsn target) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (confirmedFlush().compareTo(target) < 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("slot did not reach " + target + "; at " + confirmedFlush());
-            }
-            Thread.sleep(100);
         }
     }
 }
