@@ -34,7 +34,9 @@
 # BENCH_WORKER_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=/tmp/w.jfr), BENCH_CLI_JAVA_OPTS
 # (every CLI command), BENCH_CREATE_JAVA_OPTS (mirror create only), BENCH_SPEC_EXTRA
 # (YAML lines appended to the mirror spec, e.g. "batchSize: 20000"), BENCH_KEEP_LOG (a file to copy
-# the worker's log to), MIRRORFLOW_DEV_PG_PORT (55432).
+# the worker's log to), BENCH_CPU (1: the CPU each kind of process and each of the worker's
+# threads used while each side ran, from /proc; see cpu_mark in bench/pgbench-setup.sh),
+# MIRRORFLOW_DEV_PG_PORT (55432).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -171,12 +173,14 @@ for round in $(seq 1 "$ROUNDS"); do
   say "  $tx transactions, $changes row changes, $wal of WAL written on the cluster since the slots (every database's: logical decoding reads it all)"
 
   say "round $round/$ROUNDS: native logical replication (CREATE SUBSCRIPTION ... copy_data = false)"
+  cpu_mark "$WORK/cpu.before"
   start="$(now)"
   q "$NATIVE" "CREATE SUBSCRIPTION bench CONNECTION 'host=127.0.0.1 port=$PG_PORT dbname=$SRC user=mirrorflow password=mirrorflow sslmode=$SSLMODE'
                PUBLICATION bench WITH (copy_data = false, create_slot = false, slot_name = '$NATIVE_SLOT')"
   read -r first end <<<"$(wait_for_end "$NATIVE" "$marker")"
   native="$(secs "$start" "$end")"
   native_apply="$(secs "$first" "$end")"
+  cpu_report "$WORK/cpu.before" "native"
   q "$NATIVE" "ALTER SUBSCRIPTION bench DISABLE"
   say "  ${native}s from CREATE SUBSCRIPTION to the last change ($(rate "$changes" "$native") changes/s); first row to last ${native_apply}s"
 
@@ -198,6 +202,7 @@ sourceOptions:
   publication: bench
 ${BENCH_SPEC_EXTRA:-}
 YAML
+  cpu_mark "$WORK/cpu.before"
   start="$(now)"
   # shellcheck disable=SC2086
   MIRRORFLOW_JAVA_OPTS="${BENCH_CREATE_JAVA_OPTS:-}" "$ROOT/mirrorflow" mirror create -f "$WORK/mirror.yaml" >/dev/null 2>"$WORK/create.log" || { cat "$WORK/create.log" >&2; exit 1; }
@@ -206,6 +211,7 @@ YAML
   read -r first end <<<"$(wait_for_end "$MFDST" "$marker")"
   mirrorflow="$(secs "$start" "$end")"
   mf_apply="$(secs "$first" "$end")"
+  cpu_report "$WORK/cpu.before" "mirrorflow"
   say "  ${mirrorflow}s from mirror create to the last change ($(rate "$changes" "$mirrorflow") changes/s); the command took $(secs "$start" "$created")s, its return to the first row $(secs "$created" "$first")s, first row to last ${mf_apply}s"
   [ -n "${BENCH_KEEP_LOG:-}" ] && cp "$WORK/create.log" "$BENCH_KEEP_LOG.create"
   batches="$(q "$CAT" "SELECT count(*) || ' batches, ' || round(avg(rows_applied)) || ' changes per batch, apply '

@@ -36,3 +36,51 @@ mkdir -p "$STATE"
 chmod 700 "$STATE"
 printf 'mirrorflow\n' > "$WORK/password"
 chmod 600 "$WORK/password"
+
+# BENCH_CPU=1: where the CPU went while one side ran. cpu_mark FILE records every process's CPU
+# time so far; cpu_report FILE LABEL prints what each kind of process used since (walsenders,
+# a subscription's apply worker, the backends of each database, the worker JVM, Temporal). A
+# process that started and ended in between (the CLI's JVM) is not seen: /usr/bin/time it.
+cpu_mark() {
+  [ "${BENCH_CPU:-0}" = 1 ] || return 0
+  local file="$1" p rest cmd label
+  : > "$file"
+  for p in /proc/[0-9]*; do
+    rest="$(cat "$p/stat" 2>/dev/null)" || continue
+    cmd="$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)" || continue
+    rest="${rest##*) }"
+    # shellcheck disable=SC2086
+    set -- $rest
+    case "$cmd" in
+      "postgres: walsender"*) label="walsender" ;;
+      *"logical replication apply worker"*) label="subscription apply worker" ;;
+      "postgres: mirrorflow "*) label="backend of $(awk '{ print $3 }' <<<"$cmd")" ;;
+      postgres:*) label="postgres $(awk '{ print $2 }' <<<"$cmd")" ;;
+      *temporal*) label="temporal" ;;
+      *java*" worker"*) label="mirrorflow worker" ;;
+      *) label="other" ;;
+    esac
+    echo "${p#/proc/} $(( ${12} + ${13} )) $label" >> "$file"
+    # The worker's threads too, by name (the JVM's names cut to 15 characters by the kernel;
+    # pool threads' numbers dropped, so a pool adds up to one line).
+    if [ "$label" = "mirrorflow worker" ]; then
+      local t name
+      for t in "$p"/task/[0-9]*; do
+        rest="$(cat "$t/stat" 2>/dev/null)" || continue
+        name="${rest#*(}"; name="${name%%) *}"; name="${name//[0-9]/}"; name="${name// /_}"
+        rest="${rest##*) }"
+        # shellcheck disable=SC2086
+        set -- $rest
+        echo "t${t##*/} $(( ${12} + ${13} ))   worker thread $name" >> "$file"
+      done
+    fi
+  done
+}
+cpu_report() {
+  [ "${BENCH_CPU:-0}" = 1 ] || return 0
+  cpu_mark "$1.after"
+  say "  CPU while $2 ran (s, by process kind):"
+  awk -v hz="$(getconf CLK_TCK)" 'NR == FNR { before[$1] = $2; next }
+       { used = $2 - ($1 in before ? before[$1] : 0); $1 = ""; $2 = ""; sub(/^ +/, ""); sum[$0] += used }
+       END { for (k in sum) if (sum[k] > 0) printf "    %6.2f %s\n", sum[k] / hz, k }' "$1" "$1.after" | sort -rn >&2
+}
