@@ -42,6 +42,8 @@ public final class IdPartitionReader {
     private static final BsonDocument BY_ID = new BsonDocument("_id", new BsonInt32(1));
     /** How many times one partition's read reopens its cursor before it gives up. */
     static final int MAX_REOPENS = 5;
+    private static final int CURSOR_NOT_FOUND = 43;
+    private static final int CURSOR_KILLED = 237;
     private static final int BEAT_EVERY_ROWS = 1_000;
     /**
      * Rows handed from the read thread to the sink at a time (at most a server batch), and how many
@@ -204,7 +206,16 @@ public final class IdPartitionReader {
                     }
                     hand(END);
                     return;
-                } catch (MongoCursorNotFoundException | MongoSocketException e) {
+                } catch (MongoException e) {
+                    if (stopped) {
+                        throw new Stopped();
+                    }
+                    if (!cursorLost(e)) {
+                        throw new MongoSourceException(e.getCode() == 13 ? Problem.NOT_AUTHORIZED : Problem.OTHER,
+                                "reading " + where(partition) + " failed (code " + e.getCode() + ": "
+                                        + firstLine(e.getMessage()) + ")"
+                                        + (e.getCode() == 13 ? "; grant the source's user find on it" : "; retrying"), e);
+                    }
                     if (++reopens > MAX_REOPENS) {
                         throw new MongoSourceException(Problem.UNAVAILABLE, "reading " + where(partition)
                                 + " failed " + reopens + " times (" + e.getMessage() + "); retrying", e);
@@ -212,14 +223,6 @@ public final class IdPartitionReader {
                     log.warn("reading {} lost its cursor after {} documents ({}); continuing after the last _id",
                             where(partition), rows, e instanceof MongoCursorNotFoundException c ? c.getErrorMessage()
                                     : firstLine(e.getMessage()));
-                } catch (MongoException e) {
-                    if (stopped) {
-                        throw new Stopped();
-                    }
-                    throw new MongoSourceException(e.getCode() == 13 ? Problem.NOT_AUTHORIZED : Problem.OTHER,
-                            "reading " + where(partition) + " failed (code " + e.getCode() + ": "
-                                    + firstLine(e.getMessage()) + ")"
-                                    + (e.getCode() == 13 ? "; grant the source's user find on it" : "; retrying"), e);
                 }
             }
         }
@@ -261,6 +264,17 @@ public final class IdPartitionReader {
 
     private String where(IdPartition partition) {
         return mapping.source().schema() + "." + mapping.source().name() + " " + partition;
+    }
+
+    /**
+     * Whether the server forgot the cursor or the connection went, so reading on after the last
+     * {@code _id} loses and repeats nothing. A cursor killed between two round trips answers the
+     * next {@code getMore} with CursorNotFound (43); one killed while a {@code getMore} was under
+     * way fails that round trip with CursorKilled (237).
+     */
+    static boolean cursorLost(MongoException e) {
+        return e instanceof MongoCursorNotFoundException || e instanceof MongoSocketException
+                || e.getCode() == CURSOR_NOT_FOUND || e.getCode() == CURSOR_KILLED;
     }
 
     private static String firstLine(String message) {
