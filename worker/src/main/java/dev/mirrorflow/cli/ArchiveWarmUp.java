@@ -80,12 +80,28 @@ final class ArchiveWarmUp {
                     return false;
                 }
             }
+            // The statements that write the catalog: a transaction that locks a row, inserts with
+            // returning, updates and deletes by conditions.
+            Table<?> mirrors = Mirrorflow.MIRRORFLOW.MIRRORS;
+            Record any = records.newRecord(mirrors);
+            @SuppressWarnings("unchecked")
+            org.jooq.Field<Object> first = (org.jooq.Field<Object>) mirrors.field(0);
+            DSLContext writes = DSL.using(new MockConnection(ctx -> new MockResult[] {new MockResult(any)}),
+                    SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+            writes.transactionResult(tx -> tx.dsl().selectFrom(mirrors)
+                    .where(first.eq(DSL.inline(1)).and(first.isNotNull().or(first.isNull())).and(first.in(1, 2))
+                            .and(DSL.trueCondition()).and(DSL.falseCondition().not()))
+                    .forUpdate().fetch());
+            writes.insertInto(mirrors).set(any).returning().fetchOne();
+            writes.update(mirrors).set(first, DSL.inline(1)).where(first.eq(DSL.inline(1))).execute();
+            writes.deleteFrom(mirrors).where(first.eq(DSL.inline(1))).execute();
             // What mirror create does with a spec beyond loading classes: parse it, and store it as JSON.
             dev.mirrorflow.activities.MirrorSpecJson.write(dev.mirrorflow.cli.spec.MirrorSpecParser.parse(
                     "name: m\nsource: a\ndestination: b\ntables:\n  - source: public.t\n", "warm-up.yaml"));
             // None outside a jar (the unit tests): LauncherIT holds the archive to it.
             loadPackages(JAR_PACKAGES);
-            loadJdkPackages(TLS_PACKAGES);
+            loadPackagesOnly(TEMPORAL_PACKAGES);
+            loadJdkPackages(JDK_PACKAGES);
             return true;
         } catch (Throwable e) {
             // The command has run already; warming up is an optimisation of the next ones.
@@ -103,17 +119,56 @@ final class ArchiveWarmUp {
             "io/opentelemetry/api/", "io/opentelemetry/context/");
 
     /**
-     * The JDK's TLS packages, by module: a login over TLS (pgjdbc's default {@code sslmode=prefer}
+     * The packages of Temporal's client, gRPC, its Netty and protobuf whose classes a command that
+     * talks to Temporal loads most of (create, status, pause, ping: ~2,600 classes between them),
+     * each package alone, without the packages under it. Read from the jar, they made a mirror
+     * create after an archive that a peer create made ~0.5 s slower. Packages of which the
+     * commands load only a few classes (Guava's collections, Temporal's history and enums) are
+     * left out: loading all of them would double what the archive holds of these libraries.
+     */
+    static final List<String> TEMPORAL_PACKAGES = List.of(
+            "com/google/common/base/", "com/google/common/reflect/", "com/google/protobuf/", "com/uber/m3/tally/",
+            "io/grpc/", "io/grpc/health/v1/", "io/grpc/internal/", "io/grpc/protobuf/", "io/grpc/protobuf/lite/",
+            "io/grpc/stub/", "io/grpc/util/", "io/perfmark/",
+            "io/grpc/netty/shaded/io/grpc/netty/", "io/grpc/netty/shaded/io/netty/bootstrap/",
+            "io/grpc/netty/shaded/io/netty/buffer/", "io/grpc/netty/shaded/io/netty/channel/",
+            "io/grpc/netty/shaded/io/netty/channel/epoll/", "io/grpc/netty/shaded/io/netty/channel/nio/",
+            "io/grpc/netty/shaded/io/netty/channel/socket/", "io/grpc/netty/shaded/io/netty/channel/socket/nio/",
+            "io/grpc/netty/shaded/io/netty/channel/unix/", "io/grpc/netty/shaded/io/netty/handler/codec/http2/",
+            "io/grpc/netty/shaded/io/netty/util/", "io/grpc/netty/shaded/io/netty/util/concurrent/",
+            "io/grpc/netty/shaded/io/netty/util/internal/", "io/grpc/netty/shaded/io/netty/util/internal/logging/",
+            "io/grpc/netty/shaded/io/netty/util/internal/shaded/org/jctools/queues/",
+            "io/grpc/netty/shaded/io/netty/util/internal/shaded/org/jctools/queues/atomic/",
+            "io/grpc/netty/shaded/io/netty/util/internal/shaded/org/jctools/queues/atomic/unpadded/",
+            "io/grpc/netty/shaded/io/netty/util/internal/shaded/org/jctools/queues/unpadded/",
+            "io/grpc/netty/shaded/io/netty/util/internal/shaded/org/jctools/util/",
+            "io/temporal/activity/", "io/temporal/api/common/v1/", "io/temporal/api/filter/v1/",
+            "io/temporal/api/namespace/v1/", "io/temporal/api/replication/v1/", "io/temporal/api/workflowservice/v1/",
+            "io/temporal/client/", "io/temporal/common/", "io/temporal/common/converter/", "io/temporal/common/metadata/",
+            "io/temporal/failure/", "io/temporal/internal/", "io/temporal/internal/activity/",
+            "io/temporal/internal/client/", "io/temporal/internal/client/external/", "io/temporal/internal/common/",
+            "io/temporal/internal/retryer/", "io/temporal/payload/context/", "io/temporal/serviceclient/",
+            "io/temporal/workflow/", "io/temporal/api/enums/v1/", "io/temporal/common/interceptors/",
+            "com/google/common/io/", "com/google/common/util/concurrent/", "com/google/protobuf/util/",
+            "io/grpc/protobuf/services/", "io/grpc/netty/shaded/io/netty/handler/codec/",
+            "io/grpc/netty/shaded/io/netty/handler/codec/http/", "io/grpc/netty/shaded/io/netty/util/collection/",
+            "com/fasterxml/jackson/datatype/jdk8/", "com/fasterxml/jackson/datatype/jsr310/",
+            "com/fasterxml/jackson/datatype/jsr310/deser/", "com/fasterxml/jackson/datatype/jsr310/ser/");
+
+    /**
+     * The JDK's packages commands load that others do not, by module. The TLS ones: a login over TLS (pgjdbc's default {@code sslmode=prefer}
      * against a server that offers it, as managed databases do) loads ~700 classes of them, which
      * an archive made by a command without one lacked; read from the JDK's modules instead, they
-     * made a {@code mirror status} ~0.5 s slower.
+     * made a {@code mirror status} ~0.5 s slower. And the sockets and concurrency of gRPC's channel.
      */
-    static final Map<String, List<String>> TLS_PACKAGES = Map.of(
+    static final Map<String, List<String>> JDK_PACKAGES = Map.of(
             "java.base", List.of("sun/security/ssl/", "sun/security/util/", "sun/security/util/math/",
                     "sun/security/util/math/intpoly/", "sun/security/x509/", "sun/security/rsa/",
                     "sun/security/provider/", "sun/security/jca/", "com/sun/crypto/provider/", "javax/net/ssl/",
                     "javax/crypto/", "javax/crypto/spec/", "java/security/", "java/security/spec/",
-                    "java/security/interfaces/", "java/security/cert/"),
+                    "java/security/interfaces/", "java/security/cert/",
+                    "sun/nio/ch/", "java/nio/channels/", "java/nio/channels/spi/", "java/util/concurrent/",
+                    "java/util/concurrent/locks/", "java/util/concurrent/atomic/"),
             "jdk.crypto.ec", List.of("sun/security/ec/", "sun/security/ec/ed/", "sun/security/ec/point/"));
 
     /**
@@ -160,6 +215,18 @@ final class ArchiveWarmUp {
      * @return how many were loaded; 0 when not run from a jar
      */
     static int loadPackages(List<String> prefixes) throws java.io.IOException {
+        return loadJarClasses(name -> prefixes.stream().anyMatch(name::startsWith));
+    }
+
+    /**
+     * Like {@link #loadPackages}, the classes directly in each of the given packages only.
+     */
+    static int loadPackagesOnly(List<String> packages) throws java.io.IOException {
+        java.util.Set<String> wanted = java.util.Set.copyOf(packages);
+        return loadJarClasses(name -> wanted.contains(name.substring(0, name.lastIndexOf('/') + 1)));
+    }
+
+    private static int loadJarClasses(java.util.function.Predicate<String> entryWanted) throws java.io.IOException {
         java.security.CodeSource source = ArchiveWarmUp.class.getProtectionDomain().getCodeSource();
         if (source == null || !source.getLocation().getPath().endsWith(".jar")) {
             return 0;
@@ -170,8 +237,7 @@ final class ArchiveWarmUp {
                 new java.io.File(java.net.URI.create(source.getLocation().toString())))) {
             for (java.util.Enumeration<java.util.jar.JarEntry> entries = jar.entries(); entries.hasMoreElements();) {
                 String name = entries.nextElement().getName();
-                if (!name.endsWith(".class") || name.endsWith("module-info.class")
-                        || prefixes.stream().noneMatch(name::startsWith)) {
+                if (!name.endsWith(".class") || name.endsWith("module-info.class") || !entryWanted.test(name)) {
                     continue;
                 }
                 try {

@@ -1,6 +1,11 @@
 package dev.mirrorflow.worker;
 
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.client.WorkflowClient;
@@ -30,11 +35,14 @@ public final class TemporalConnection implements AutoCloseable {
     private final Settings settings;
     private final WorkflowServiceStubs stubs;
     private final WorkflowClient client;
+    private final EventLoopGroup eventLoops;
 
-    private TemporalConnection(Settings settings, WorkflowServiceStubs stubs, WorkflowClient client) {
+    private TemporalConnection(Settings settings, WorkflowServiceStubs stubs, WorkflowClient client,
+            EventLoopGroup eventLoops) {
         this.settings = settings;
         this.stubs = stubs;
         this.client = client;
+        this.eventLoops = eventLoops;
     }
 
     /**
@@ -52,32 +60,51 @@ public final class TemporalConnection implements AutoCloseable {
      */
     public static TemporalConnection open(Settings settings, String identity,
             List<WorkflowClientInterceptor> interceptors) {
-        WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder()
-                .setTarget(settings.address());
         TemporalTls tls = settings.tls();
         if (tls.on()) {
             tls.validate();
+        }
+        // The channel's network threads are this connection's own, ended when it closes. gRPC's
+        // shared ones outlive the last channel by a second, blocked in epoll_wait, and a JVM that
+        // exits while a thread is in native code waits 300 ms for it: every CLI command that
+        // talked to Temporal paid that at its exit.
+        EventLoopGroup eventLoops = new NioEventLoopGroup(0, new DefaultThreadFactory("temporal-io-" + identity, true));
+        WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(settings.address())
+                .setChannelInitializer(channel -> {
+                    if (channel instanceof NettyChannelBuilder netty) {
+                        netty.eventLoopGroup(eventLoops).channelType(NioSocketChannel.class);
+                    }
+                    if (tls.on() && tls.serverName() != null) {
+                        channel.overrideAuthority(tls.serverName());
+                    }
+                });
+        if (tls.on()) {
             tls.sslContext().ifPresentOrElse(options::setSslContext, () -> options.setEnableHttps(true));
-            if (tls.serverName() != null) {
-                options.setChannelInitializer(channel -> channel.overrideAuthority(tls.serverName()));
-            }
             tls.apiKey().ifPresent(key -> options.addApiKey(() -> key));
         }
         WorkflowServiceStubs stubs;
         try {
             stubs = WorkflowServiceStubs.newConnectedServiceStubs(options.build(), Duration.ofSeconds(10));
         } catch (RuntimeException e) {
+            shutDown(eventLoops);
             throw new TemporalUnavailableException("cannot reach Temporal at " + settings.address()
                     + (tls.on() ? " over TLS" : "") + ": " + describe(e) + "; start it (scripts/dev-env.sh up) or set"
                     + " MIRRORFLOW_TEMPORAL_ADDRESS" + (tls.on() ? ", and check the --temporal-tls-* settings" : ""), e);
         }
-        requireNamespace(stubs, settings);
+        try {
+            requireNamespace(stubs, settings);
+        } catch (RuntimeException e) {
+            stubs.shutdownNow();
+            shutDown(eventLoops);
+            throw e;
+        }
         WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder()
                 .setNamespace(settings.namespace())
                 .setIdentity(identity)
                 .setInterceptors(interceptors.toArray(WorkflowClientInterceptor[]::new))
                 .build());
-        return new TemporalConnection(settings, stubs, client);
+        return new TemporalConnection(settings, stubs, client, eventLoops);
     }
 
     /**
@@ -116,6 +143,12 @@ public final class TemporalConnection implements AutoCloseable {
     public void close() {
         stubs.shutdown();
         stubs.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        shutDown(eventLoops);
+    }
+
+    /** Ends the threads at once: the channel that used them is closed, nothing is left to send. */
+    private static void shutDown(EventLoopGroup eventLoops) {
+        eventLoops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(2_000);
     }
 
     /** The gRPC status of a failed call, or else its first line: Temporal's wrapping names no cause. */
