@@ -32,7 +32,8 @@
 # Not a test: it prints figures, ending with `ratio: X.XX (target >= 1.5)`.
 #
 # Environment: BENCH_ROWS (1000000), BENCH_WIDE_ROWS (200000), BENCH_PARALLELISM ("2 3 4"),
-# BENCH_ROWS_PER_PARTITION (50000), BENCH_ROUNDS (3), BENCH_E2E (1), MIRRORFLOW_DEV_PG_PORT (55432).
+# BENCH_ROWS_PER_PARTITION (50000), BENCH_ROUNDS (3), BENCH_E2E (1), MIRRORFLOW_DEV_PG_PORT (55432),
+# BENCH_KEEP_LOG (a file to copy the end-to-end worker's log to).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -89,6 +90,7 @@ cleanup() {
     for _ in $(seq 1 150); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$WORKER_PID" 2>/dev/null || true
   fi
+  [ -n "${BENCH_KEEP_LOG:-}" ] && cp "$E2E_DIR/worker.log" "$BENCH_KEEP_LOG" 2>/dev/null
   rm -rf "$JAVA_LOG" "$E2E_DIR"
   # A mirror whose drop did not finish leaves its slot, which would keep the database from going.
   q postgres "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots

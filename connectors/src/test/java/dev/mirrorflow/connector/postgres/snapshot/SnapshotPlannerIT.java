@@ -43,6 +43,36 @@ class SnapshotPlannerIT extends SnapshotFixture {
     }
 
     @Test
+    void shouldCutATableOfWideRowsIntoPartitionsOfAtMost32Megabytes() throws Exception {
+        // ~2 kB rows kept in line (STORAGE PLAIN: neither compressed nor moved out), so ~120 MB of heap in 60,000 rows:
+        // one partition by the default rows per partition.
+        execute(sourceDatabase, "CREATE TABLE public.wide (id bigint PRIMARY KEY, payload text)");
+        execute(sourceDatabase, "ALTER TABLE public.wide ALTER COLUMN payload SET STORAGE PLAIN");
+        execute(sourceDatabase, "INSERT INTO public.wide SELECT i, (SELECT string_agg(md5(i::text || j::text), '')"
+                + " FROM generate_series(1, 60) j) FROM generate_series(1, 60000) i");
+        execute(sourceDatabase, "VACUUM ANALYZE public.wide");
+        TableId wide = new TableId("public", "wide");
+        try (Connection source = sourceDatabase.connect()) {
+            long blocks = queryLong(source, "SELECT pg_relation_size('public.wide') / 8192");
+            assertThat(blocks * 8192).as("heap bytes").isGreaterThan(3 * SnapshotPlanner.MAX_PARTITION_BYTES);
+            List<SnapshotPartition.Plan> plans = new SnapshotPlanner().plan(source, List.of(wide));
+            assertThat(plans).hasSize((int) ((blocks * 8192 + SnapshotPlanner.MAX_PARTITION_BYTES - 1)
+                    / SnapshotPlanner.MAX_PARTITION_BYTES));
+            long rows = 0;
+            for (SnapshotPartition.Plan plan : plans) {
+                BlockRange range = BlockRange.parse(plan.rangeStart(), plan.rangeEnd());
+                if (!range.isOpenEnded()) {
+                    assertThat((range.endBlock().getAsLong() - range.startBlock()) * 8192)
+                            .isLessThanOrEqualTo(SnapshotPlanner.MAX_PARTITION_BYTES);
+                }
+                rows += queryLong(source, "SELECT count(*) FROM public.wide"
+                        + (range.ctidCondition().isEmpty() ? "" : " WHERE " + range.ctidCondition()));
+            }
+            assertThat(rows).as("every row in exactly one partition").isEqualTo(60_000);
+        }
+    }
+
+    @Test
     void shouldNameAMissingTable() throws Exception {
         try (Connection source = sourceDatabase.connect()) {
             assertThatThrownBy(() -> new SnapshotPlanner().plan(source, List.of(new TableId("public", "nope"))))

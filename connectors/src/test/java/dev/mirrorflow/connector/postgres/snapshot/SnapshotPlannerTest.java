@@ -49,6 +49,19 @@ class SnapshotPlannerTest {
     }
 
     @Test
+    void shouldCutATableOfWideRowsByItsBytesWhereItsRowsWouldMakeOnePartition() {
+        // 35,013 blocks of ~5.7 rows: 200,000 rows, one partition by rows alone; 4,096 blocks at most.
+        List<BlockRange> ranges = SnapshotPlanner.split(35_013, 5.7, 250_000, 4_096);
+        assertThat(ranges).hasSize(9);
+        assertThat(ranges.get(0)).isEqualTo(BlockRange.closed(0, 4_096));
+        assertThat(ranges.get(8)).isEqualTo(BlockRange.toEnd(8 * 4_096));
+        // Narrow rows stay cut by their rows: 250,000 rows of 76 per block are 3,290 blocks.
+        assertThat(SnapshotPlanner.split(13_158, 76, 250_000, 4_096)).hasSize(4)
+                .startsWith(BlockRange.closed(0, 3_290));
+        assertThatThrownBy(() -> SnapshotPlanner.split(10, 1, 1, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void shouldNeverMakeAPartitionSmallerThanOneBlock() {
         assertThat(SnapshotPlanner.split(3, 500, 1)).containsExactly(
                 BlockRange.closed(0, 1), BlockRange.closed(1, 2), BlockRange.toEnd(2));
