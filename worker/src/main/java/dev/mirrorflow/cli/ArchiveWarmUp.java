@@ -119,8 +119,9 @@ final class ArchiveWarmUp {
             "io/opentelemetry/api/", "io/opentelemetry/context/");
 
     /**
-     * The packages of Temporal's client, gRPC, its Netty and protobuf whose classes a command that
-     * talks to Temporal loads most of (create, status, pause, ping: ~2,600 classes between them),
+     * The packages of Temporal's client, gRPC, its Netty, protobuf and the JSON modules of
+     * Temporal's payloads whose classes a command that talks to Temporal loads most of (create,
+     * pause, drop, ping: ~2,600 classes between them),
      * each package alone, without the packages under it. Read from the jar, they made a mirror
      * create after an archive that a peer create made ~0.5 s slower. Packages of which the
      * commands load only a few classes (Guava's collections, Temporal's history and enums) are
@@ -156,10 +157,11 @@ final class ArchiveWarmUp {
             "com/fasterxml/jackson/datatype/jsr310/deser/", "com/fasterxml/jackson/datatype/jsr310/ser/");
 
     /**
-     * The JDK's packages commands load that others do not, by module. The TLS ones: a login over TLS (pgjdbc's default {@code sslmode=prefer}
-     * against a server that offers it, as managed databases do) loads ~700 classes of them, which
-     * an archive made by a command without one lacked; read from the JDK's modules instead, they
-     * made a {@code mirror status} ~0.5 s slower. And the sockets and concurrency of gRPC's channel.
+     * The JDK's packages commands load that others do not, by module. The TLS ones: a login over
+     * TLS (pgjdbc's default {@code sslmode=prefer} against a server that offers it, as managed
+     * databases do) loads ~700 classes of them, which an archive made by a command without one
+     * lacked; read from the JDK's modules instead, they made a {@code mirror status} ~0.5 s slower.
+     * And the sockets and concurrency of gRPC's channel.
      */
     static final Map<String, List<String>> JDK_PACKAGES = Map.of(
             "java.base", List.of("sun/security/ssl/", "sun/security/util/", "sun/security/util/math/",
