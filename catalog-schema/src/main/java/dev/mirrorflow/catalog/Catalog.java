@@ -74,17 +74,35 @@ public final class Catalog implements AutoCloseable {
      * @throws CatalogUnavailableException as {@link #open} does
      */
     public static Catalog openForOneCommand(CatalogConfig config) {
+        return openForOneCommand(config, connectForOneCommand(config));
+    }
+
+    /**
+     * The login {@link #openForOneCommand(CatalogConfig)} makes, alone: a command may log in on
+     * another thread while it parses its arguments, and then {@linkplain
+     * #openForOneCommand(CatalogConfig, Connection) open} the catalog over that connection.
+     *
+     * @throws CatalogUnavailableException with a one-line, secret-free message when the catalog
+     *     cannot be reached
+     */
+    public static Connection connectForOneCommand(CatalogConfig config) {
         Properties properties = new Properties();
         properties.setProperty("user", config.user());
         properties.setProperty("password", config.password());
         properties.setProperty("ApplicationName", "mirrorflow-catalog");
         properties.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
-        Connection connection;
         try {
-            connection = DriverManager.getConnection(config.jdbcUrl(), properties);
+            return DriverManager.getConnection(config.jdbcUrl(), properties);
         } catch (SQLException | RuntimeException e) {
             throw CatalogUnavailableException.connecting(config, e);
         }
+    }
+
+    /**
+     * {@link #openForOneCommand(CatalogConfig)} over a connection {@link #connectForOneCommand}
+     * made with the same {@code config}; the catalog owns it from here and closes it.
+     */
+    public static Catalog openForOneCommand(CatalogConfig config, Connection connection) {
         DataSource ds = new SingleConnectionDataSource(connection);
         boolean current;
         try {
@@ -131,7 +149,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public SnapshotPartitionRepository snapshotPartitions() {
-        return new SnapshotPartitionRepository(dsl());
+        return new SnapshotPartitionRepository(this::dsl, dataSource);
     }
 
     public SourceTableRepository sourceTables() {
@@ -143,7 +161,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public CdcBatchRepository cdcBatches() {
-        return new CdcBatchRepository(dsl());
+        return new CdcBatchRepository(this::dsl, dataSource);
     }
 
     public SourceCheckpointRepository sourceCheckpoints() {
@@ -163,7 +181,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public MirrorWorkerRepository mirrorWorkers() {
-        return new MirrorWorkerRepository(dsl());
+        return new MirrorWorkerRepository(this::dsl, dataSource);
     }
 
     @Override

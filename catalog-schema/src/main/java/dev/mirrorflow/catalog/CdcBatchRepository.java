@@ -3,23 +3,30 @@ package dev.mirrorflow.catalog;
 import static dev.mirrorflow.catalog.jooq.Tables.CDC_BATCHES;
 
 import dev.mirrorflow.catalog.jooq.tables.records.CdcBatchesRecord;
-import java.math.BigDecimal;
 import java.util.List;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
 /** Applied change-stream batches. Recording a batch twice (a retried activity) keeps one row. */
 public final class CdcBatchRepository {
 
-    private final DSLContext dsl;
+    private final Supplier<DSLContext> dslSource;
+    private final DataSource dataSource;
 
-    CdcBatchRepository(DSLContext dsl) {
-        this.dsl = dsl;
+    CdcBatchRepository(Supplier<DSLContext> dslSource, DataSource dataSource) {
+        this.dslSource = dslSource;
+        this.dataSource = dataSource;
+    }
+
+    private DSLContext dsl() {
+        return dslSource.get();
     }
 
     /** @return false when the batch had been recorded already */
     public boolean record(CdcBatch b) {
-        return dsl.insertInto(CDC_BATCHES)
+        return dsl().insertInto(CDC_BATCHES)
                 .set(CDC_BATCHES.MIRROR_ID, b.mirrorId())
                 .set(CDC_BATCHES.BATCH_ID, b.batchId())
                 .set(CDC_BATCHES.ROWS_APPLIED, b.rowsApplied())
@@ -34,7 +41,7 @@ public final class CdcBatchRepository {
 
     /** The newest batches, newest first. */
     public List<CdcBatch> recent(long mirrorId, int limit) {
-        return dsl.selectFrom(CDC_BATCHES)
+        return dsl().selectFrom(CDC_BATCHES)
                 .where(CDC_BATCHES.MIRROR_ID.eq(mirrorId))
                 .orderBy(CDC_BATCHES.BATCH_ID.desc())
                 .limit(limit)
@@ -43,22 +50,21 @@ public final class CdcBatchRepository {
 
     /** The highest batch id recorded, or 0: where a restarted stream continues numbering. */
     public long lastBatchId(long mirrorId) {
-        Long max = dsl.select(DSL.max(CDC_BATCHES.BATCH_ID)).from(CDC_BATCHES)
+        Long max = dsl().select(DSL.max(CDC_BATCHES.BATCH_ID)).from(CDC_BATCHES)
                 .where(CDC_BATCHES.MIRROR_ID.eq(mirrorId)).fetchOne(0, Long.class);
         return max == null ? 0 : max;
     }
 
     public CdcBatch.Totals totals(long mirrorId) {
-        var sums = dsl.select(DSL.count(),
-                        DSL.coalesce(DSL.sum(CDC_BATCHES.ROWS_APPLIED), BigDecimal.ZERO),
-                        DSL.coalesce(DSL.sum(CDC_BATCHES.BYTES_APPLIED), BigDecimal.ZERO))
-                .from(CDC_BATCHES)
-                .where(CDC_BATCHES.MIRROR_ID.eq(mirrorId))
-                .fetchSingle();
-        List<CdcBatch> last = recent(mirrorId, 1);
-        return new CdcBatch.Totals(sums.value1(), sums.value2().longValue(), sums.value3().longValue(),
-                last.isEmpty() ? null : last.get(0).lastPosition(),
-                last.isEmpty() ? null : last.get(0).endedAt());
+        // Plain JDBC and one statement: mirror status reads with it (see PlainReads).
+        String batches = CatalogConfig.SCHEMA + ".cdc_batches";
+        return PlainReads.single(dataSource, "SELECT t.n, t.rows, t.bytes, l.last_position, l.ended_at FROM (SELECT"
+                + " count(*) AS n, coalesce(sum(rows_applied), 0) AS rows, coalesce(sum(bytes_applied), 0) AS bytes"
+                + " FROM " + batches + " WHERE mirror_id = ?) t LEFT JOIN LATERAL (SELECT last_position, ended_at FROM "
+                + batches + " WHERE mirror_id = ? ORDER BY batch_id DESC LIMIT 1) l ON true",
+                rs -> new CdcBatch.Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4),
+                        Timestamps.instant(rs.getObject(5, java.time.OffsetDateTime.class))),
+                mirrorId, mirrorId);
     }
 
     private static CdcBatch toBatch(CdcBatchesRecord r) {

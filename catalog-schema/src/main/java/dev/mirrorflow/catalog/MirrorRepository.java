@@ -8,6 +8,8 @@ import static dev.mirrorflow.catalog.jooq.Tables.PEERS;
 import dev.mirrorflow.catalog.jooq.tables.records.MirrorEventsRecord;
 import dev.mirrorflow.catalog.jooq.tables.records.MirrorOutcomesRecord;
 import dev.mirrorflow.catalog.jooq.tables.records.MirrorsRecord;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -85,12 +87,9 @@ public final class MirrorRepository {
 
     /** The newest incarnation of a mirror, live or dropped: what `history` shows. */
     public Optional<MirrorRow> findLatest(String name) {
-        return dsl().selectFrom(MIRRORS)
-                .where(MIRRORS.NAME.eq(name))
-                .orderBy(MIRRORS.DROPPED_AT.isNull().desc(), MIRRORS.CREATED_AT.desc(), MIRRORS.ID.desc())
-                .limit(1)
-                .fetchOptional()
-                .map(MirrorRepository::toRow);
+        // Plain JDBC: mirror status reads with it (see PlainReads).
+        return PlainReads.first(dataSource, MIRROR_COLUMNS + " WHERE name = ?"
+                + " ORDER BY dropped_at IS NULL DESC, created_at DESC, id DESC LIMIT 1", MirrorRepository::readRow, name);
     }
 
     public Optional<MirrorRow> findById(long id) {
@@ -99,15 +98,21 @@ public final class MirrorRepository {
 
     /** Plain JDBC: it is all `mirror list` reads (see {@link PlainReads}). */
     public List<MirrorRow> listLive() {
-        return PlainReads.list(dataSource, "SELECT id, name, source_peer, destination_peer, spec, workflow_id, phase,"
-                + " phase_reason, last_error, phase_since, created_at, updated_at, dropped_at FROM "
-                + CatalogConfig.SCHEMA + ".mirrors WHERE dropped_at IS NULL ORDER BY name", rs -> new MirrorRow(
-                        rs.getLong("id"), rs.getString("name"), rs.getString("source_peer"),
-                        rs.getString("destination_peer"), rs.getString("spec"), rs.getString("workflow_id"),
-                        MirrorPhase.valueOf(rs.getString("phase")), rs.getString("phase_reason"),
-                        rs.getString("last_error"), PlainReads.instant(rs, "phase_since"),
-                        PlainReads.instant(rs, "created_at"), PlainReads.instant(rs, "updated_at"),
-                        PlainReads.instant(rs, "dropped_at")));
+        return PlainReads.list(dataSource, MIRROR_COLUMNS + " WHERE dropped_at IS NULL ORDER BY name",
+                MirrorRepository::readRow);
+    }
+
+    private static final String MIRROR_COLUMNS = "SELECT id, name, source_peer, destination_peer, spec, workflow_id,"
+            + " phase, phase_reason, last_error, phase_since, created_at, updated_at, dropped_at FROM "
+            + CatalogConfig.SCHEMA + ".mirrors";
+
+    private static MirrorRow readRow(ResultSet rs) throws SQLException {
+        return new MirrorRow(rs.getLong("id"), rs.getString("name"), rs.getString("source_peer"),
+                rs.getString("destination_peer"), rs.getString("spec"), rs.getString("workflow_id"),
+                MirrorPhase.valueOf(rs.getString("phase")), rs.getString("phase_reason"),
+                rs.getString("last_error"), PlainReads.instant(rs, "phase_since"),
+                PlainReads.instant(rs, "created_at"), PlainReads.instant(rs, "updated_at"),
+                PlainReads.instant(rs, "dropped_at"));
     }
 
     /** Live mirrors in any of the given phases, e.g. the ones maintenance must pause. */
@@ -194,12 +199,15 @@ public final class MirrorRepository {
 
     /** The mirror's schema-change events, newest first. */
     public List<MirrorEvent> schemaChanges(long mirrorId, int limit) {
-        return dsl().selectFrom(MIRROR_EVENTS)
-                .where(MIRROR_EVENTS.MIRROR_ID.eq(mirrorId))
-                .and(MIRROR_EVENTS.KIND.eq(MirrorEvent.Kind.SCHEMA.name()))
-                .orderBy(MIRROR_EVENTS.OCCURRED_AT.desc(), MIRROR_EVENTS.ID.desc())
-                .limit(limit)
-                .fetch(MirrorRepository::toEvent);
+        // Plain JDBC: mirror status reads with it (see PlainReads).
+        return PlainReads.list(dataSource, "SELECT id, mirror_id, occurred_at, kind, phase, reason, error, details FROM "
+                + CatalogConfig.SCHEMA + ".mirror_events WHERE mirror_id = ? AND kind = ?"
+                + " ORDER BY occurred_at DESC, id DESC LIMIT ?", rs -> new MirrorEvent(rs.getLong("id"),
+                        rs.getLong("mirror_id"), PlainReads.instant(rs, "occurred_at"),
+                        MirrorEvent.Kind.valueOf(rs.getString("kind")),
+                        rs.getString("phase") == null ? null : MirrorPhase.valueOf(rs.getString("phase")),
+                        rs.getString("reason"), rs.getString("error"), rs.getString("details")),
+                mirrorId, MirrorEvent.Kind.SCHEMA.name(), limit);
     }
 
     static boolean appendSchemaChange(DSLContext t, long mirrorId, String table, String change, String from,
@@ -268,8 +276,9 @@ public final class MirrorRepository {
 
     /** The spec edit waiting to be applied, if any. */
     public Optional<String> pendingSpec(long mirrorId) {
-        return dsl().select(MIRRORS.PENDING_SPEC).from(MIRRORS).where(MIRRORS.ID.eq(mirrorId))
-                .fetchOptional(MIRRORS.PENDING_SPEC).map(JSONB::data);
+        // Plain JDBC: mirror status reads with it (see PlainReads).
+        return PlainReads.first(dataSource, "SELECT pending_spec FROM " + CatalogConfig.SCHEMA + ".mirrors"
+                + " WHERE id = ? AND pending_spec IS NOT NULL", rs -> rs.getString(1), mirrorId);
     }
 
     /**
@@ -402,12 +411,14 @@ public final class MirrorRepository {
     }
 
     public Optional<MirrorOutcome> latestOutcome(long mirrorId) {
-        return dsl().selectFrom(MIRROR_OUTCOMES)
-                .where(MIRROR_OUTCOMES.MIRROR_ID.eq(mirrorId))
-                .orderBy(MIRROR_OUTCOMES.CLOSED_AT.desc(), MIRROR_OUTCOMES.ID.desc())
-                .limit(1)
-                .fetchOptional()
-                .map(MirrorRepository::toOutcome);
+        // Plain JDBC: mirror status reads with it (see PlainReads).
+        return PlainReads.first(dataSource, "SELECT mirror_id, run_id, final_phase, rows_snapshotted, rows_applied,"
+                + " batches, last_checkpoint, error, closed_at FROM " + CatalogConfig.SCHEMA + ".mirror_outcomes"
+                + " WHERE mirror_id = ? ORDER BY closed_at DESC, id DESC LIMIT 1", rs -> new MirrorOutcome(
+                        rs.getLong("mirror_id"), rs.getString("run_id"), MirrorPhase.valueOf(rs.getString("final_phase")),
+                        rs.getLong("rows_snapshotted"), rs.getLong("rows_applied"), rs.getLong("batches"),
+                        rs.getString("last_checkpoint"), rs.getString("error"), PlainReads.instant(rs, "closed_at")),
+                mirrorId);
     }
 
     /** Inserts an event unless its idempotency key is already there; true when inserted. */

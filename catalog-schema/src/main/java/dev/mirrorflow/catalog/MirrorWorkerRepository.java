@@ -3,21 +3,29 @@ package dev.mirrorflow.catalog;
 import static dev.mirrorflow.catalog.jooq.Tables.MIRROR_WORKERS;
 
 import java.util.Optional;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
 /** Where each mirror's load or stream runs now (migration V006), for {@code mirror status}. */
 public final class MirrorWorkerRepository {
 
-    private final DSLContext dsl;
+    private final Supplier<DSLContext> dslSource;
+    private final DataSource dataSource;
 
-    MirrorWorkerRepository(DSLContext dsl) {
-        this.dsl = dsl;
+    MirrorWorkerRepository(Supplier<DSLContext> dslSource, DataSource dataSource) {
+        this.dslSource = dslSource;
+        this.dataSource = dataSource;
+    }
+
+    private DSLContext dsl() {
+        return dslSource.get();
     }
 
     /** Records that {@code activity} of the mirror starts on the worker {@code identity}, replacing any other. */
     public void started(long mirrorId, String identity, String activity) {
-        dsl.insertInto(MIRROR_WORKERS)
+        dsl().insertInto(MIRROR_WORKERS)
                 .set(MIRROR_WORKERS.MIRROR_ID, mirrorId)
                 .set(MIRROR_WORKERS.WORKER_IDENTITY, identity)
                 .set(MIRROR_WORKERS.ACTIVITY, activity)
@@ -35,7 +43,7 @@ public final class MirrorWorkerRepository {
      * over may have written its own row meanwhile).
      */
     public void ended(long mirrorId, String identity) {
-        dsl.deleteFrom(MIRROR_WORKERS)
+        dsl().deleteFrom(MIRROR_WORKERS)
                 .where(MIRROR_WORKERS.MIRROR_ID.eq(mirrorId))
                 .and(MIRROR_WORKERS.WORKER_IDENTITY.eq(identity))
                 .execute();
@@ -43,8 +51,9 @@ public final class MirrorWorkerRepository {
 
     /** Where the mirror's load or stream runs, if a worker recorded one that has not ended. */
     public Optional<MirrorWorker> find(long mirrorId) {
-        return dsl.selectFrom(MIRROR_WORKERS).where(MIRROR_WORKERS.MIRROR_ID.eq(mirrorId))
-                .fetchOptional(r -> new MirrorWorker(r.getWorkerIdentity(), r.getActivity(),
-                        Timestamps.instant(r.getStartedAt())));
+        // Plain JDBC: mirror status reads with it (see PlainReads).
+        return PlainReads.first(dataSource, "SELECT worker_identity, activity, started_at FROM " + CatalogConfig.SCHEMA
+                + ".mirror_workers WHERE mirror_id = ?", rs -> new MirrorWorker(rs.getString("worker_identity"),
+                        rs.getString("activity"), PlainReads.instant(rs, "started_at")), mirrorId);
     }
 }

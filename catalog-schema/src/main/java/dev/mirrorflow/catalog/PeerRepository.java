@@ -3,7 +3,6 @@ package dev.mirrorflow.catalog;
 import static dev.mirrorflow.catalog.jooq.Tables.MIRRORS;
 import static dev.mirrorflow.catalog.jooq.Tables.PEERS;
 
-import dev.mirrorflow.catalog.jooq.tables.records.PeersRecord;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -48,16 +47,22 @@ public final class PeerRepository {
                 + "' already exists; drop it first (mirrorflow peer drop " + name + ") or pick another name");
     }
 
+    /** Plain JDBC: mirror status reads with it (see {@link PlainReads}). */
     public Optional<StoredPeer> find(String name) {
-        return dsl().selectFrom(PEERS).where(PEERS.NAME.eq(name)).fetchOptional().map(PeerRepository::toPeer);
+        return PlainReads.first(dataSource, PEER_COLUMNS + " WHERE name = ?", PeerRepository::readPeer, name);
     }
 
     /** Plain JDBC: it is all `peer list` reads (see {@link PlainReads}). */
     public List<StoredPeer> list() {
-        return PlainReads.list(dataSource, "SELECT name, peer_type, config_public, config_encrypted, key_id, created_at"
-                + " FROM " + CatalogConfig.SCHEMA + ".peers ORDER BY name", rs -> new StoredPeer(
-                        rs.getString("name"), rs.getString("peer_type"), rs.getString("config_public"),
-                        rs.getBytes("config_encrypted"), rs.getString("key_id"), PlainReads.instant(rs, "created_at")));
+        return PlainReads.list(dataSource, PEER_COLUMNS + " ORDER BY name", PeerRepository::readPeer);
+    }
+
+    private static final String PEER_COLUMNS = "SELECT name, peer_type, config_public, config_encrypted, key_id,"
+            + " created_at FROM " + CatalogConfig.SCHEMA + ".peers";
+
+    private static StoredPeer readPeer(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new StoredPeer(rs.getString("name"), rs.getString("peer_type"), rs.getString("config_public"),
+                rs.getBytes("config_encrypted"), rs.getString("key_id"), PlainReads.instant(rs, "created_at"));
     }
 
     /**
@@ -95,10 +100,5 @@ public final class PeerRepository {
                 .set(PEERS.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(PEERS.NAME.eq(name))
                 .execute() == 1;
-    }
-
-    private static StoredPeer toPeer(PeersRecord r) {
-        return new StoredPeer(r.getName(), r.getPeerType(), r.getConfigPublic().data(),
-                r.getConfigEncrypted(), r.getKeyId(), r.getCreatedAt().toInstant());
     }
 }

@@ -5,8 +5,11 @@ import static dev.mirrorflow.catalog.jooq.Tables.SNAPSHOT_PARTITIONS;
 import dev.mirrorflow.catalog.jooq.tables.records.SnapshotPartitionsRecord;
 import java.util.List;
 import org.jooq.Condition;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.jooq.DSLContext;
-import org.jooq.Record4;
 import org.jooq.impl.DSL;
 
 /**
@@ -15,10 +18,16 @@ import org.jooq.impl.DSL;
  */
 public final class SnapshotPartitionRepository {
 
-    private final DSLContext dsl;
+    private final Supplier<DSLContext> dslSource;
+    private final DataSource dataSource;
 
-    SnapshotPartitionRepository(DSLContext dsl) {
-        this.dsl = dsl;
+    SnapshotPartitionRepository(Supplier<DSLContext> dslSource, DataSource dataSource) {
+        this.dslSource = dslSource;
+        this.dataSource = dataSource;
+    }
+
+    private DSLContext dsl() {
+        return dslSource.get();
     }
 
     /**
@@ -29,7 +38,7 @@ public final class SnapshotPartitionRepository {
         if (plans.isEmpty()) {
             return;
         }
-        var insert = dsl.insertInto(SNAPSHOT_PARTITIONS,
+        var insert = dsl().insertInto(SNAPSHOT_PARTITIONS,
                 SNAPSHOT_PARTITIONS.MIRROR_ID, SNAPSHOT_PARTITIONS.LOAD_GENERATION, SNAPSHOT_PARTITIONS.TABLE_NAME,
                 SNAPSHOT_PARTITIONS.PARTITION_NO, SNAPSHOT_PARTITIONS.RANGE_START, SNAPSHOT_PARTITIONS.RANGE_END);
         for (SnapshotPartition.Plan p : plans) {
@@ -40,7 +49,7 @@ public final class SnapshotPartitionRepository {
 
     /** All partitions of a load, in table and partition order. */
     public List<SnapshotPartition> list(long mirrorId, int generation) {
-        return dsl.selectFrom(SNAPSHOT_PARTITIONS)
+        return dsl().selectFrom(SNAPSHOT_PARTITIONS)
                 .where(load(mirrorId, generation))
                 .orderBy(SNAPSHOT_PARTITIONS.TABLE_NAME, SNAPSHOT_PARTITIONS.PARTITION_NO)
                 .fetch(SnapshotPartitionRepository::toPartition);
@@ -48,14 +57,14 @@ public final class SnapshotPartitionRepository {
 
     /** The partitions still to copy (pending, or running when a worker died). */
     public List<SnapshotPartition> unfinished(long mirrorId, int generation) {
-        return dsl.selectFrom(SNAPSHOT_PARTITIONS)
+        return dsl().selectFrom(SNAPSHOT_PARTITIONS)
                 .where(load(mirrorId, generation).and(SNAPSHOT_PARTITIONS.STATE.ne(SnapshotPartition.State.DONE.name())))
                 .orderBy(SNAPSHOT_PARTITIONS.TABLE_NAME, SNAPSHOT_PARTITIONS.PARTITION_NO)
                 .fetch(SnapshotPartitionRepository::toPartition);
     }
 
     public void markRunning(long mirrorId, int generation, String table, int partitionNo) {
-        dsl.update(SNAPSHOT_PARTITIONS)
+        dsl().update(SNAPSHOT_PARTITIONS)
                 .set(SNAPSHOT_PARTITIONS.STATE, SnapshotPartition.State.RUNNING.name())
                 .set(SNAPSHOT_PARTITIONS.STARTED_AT, DSL.currentOffsetDateTime())
                 .where(one(mirrorId, generation, table, partitionNo))
@@ -65,7 +74,7 @@ public final class SnapshotPartitionRepository {
 
     /** Marks a partition copied. Marking it again keeps the first figures. */
     public void markDone(long mirrorId, int generation, String table, int partitionNo, long rows, long bytes) {
-        dsl.update(SNAPSHOT_PARTITIONS)
+        dsl().update(SNAPSHOT_PARTITIONS)
                 .set(SNAPSHOT_PARTITIONS.STATE, SnapshotPartition.State.DONE.name())
                 .set(SNAPSHOT_PARTITIONS.ROWS_COPIED, rows)
                 .set(SNAPSHOT_PARTITIONS.BYTES_COPIED, bytes)
@@ -76,27 +85,32 @@ public final class SnapshotPartitionRepository {
     }
 
     public SnapshotPartition.Progress progress(long mirrorId, int generation) {
-        Record4<Integer, Integer, java.math.BigDecimal, java.math.BigDecimal> r = dsl.select(
-                        DSL.count(),
-                        DSL.count().filterWhere(SNAPSHOT_PARTITIONS.STATE.eq(SnapshotPartition.State.DONE.name())),
-                        DSL.coalesce(DSL.sum(SNAPSHOT_PARTITIONS.ROWS_COPIED), java.math.BigDecimal.ZERO),
-                        DSL.coalesce(DSL.sum(SNAPSHOT_PARTITIONS.BYTES_COPIED), java.math.BigDecimal.ZERO))
-                .from(SNAPSHOT_PARTITIONS)
-                .where(load(mirrorId, generation))
-                .fetchSingle();
-        return new SnapshotPartition.Progress(r.value1(), r.value2(), r.value3().longValue(), r.value4().longValue());
+        // Plain JDBC: mirror status reads with it (see PlainReads).
+        return PlainReads.single(dataSource, "SELECT count(*), count(*) FILTER (WHERE state = 'DONE'),"
+                + " coalesce(sum(rows_copied), 0), coalesce(sum(bytes_copied), 0) FROM " + CatalogConfig.SCHEMA
+                + ".snapshot_partitions WHERE mirror_id = ? AND load_generation = ?",
+                rs -> new SnapshotPartition.Progress(rs.getInt(1), rs.getInt(2), rs.getLong(3), rs.getLong(4)),
+                mirrorId, generation);
+    }
+
+    /** When the load's first partition started, if one has. */
+    public Optional<Instant> firstStarted(long mirrorId, int generation) {
+        return PlainReads.single(dataSource, "SELECT min(started_at) FROM " + CatalogConfig.SCHEMA
+                + ".snapshot_partitions WHERE mirror_id = ? AND load_generation = ?",
+                rs -> Optional.ofNullable(Timestamps.instant(rs.getObject(1, java.time.OffsetDateTime.class))),
+                mirrorId, generation);
     }
 
     /** The newest load generation that has partitions, or 1 before any load was planned. */
     public int latestGeneration(long mirrorId) {
-        Integer max = dsl.select(DSL.max(SNAPSHOT_PARTITIONS.LOAD_GENERATION)).from(SNAPSHOT_PARTITIONS)
-                .where(SNAPSHOT_PARTITIONS.MIRROR_ID.eq(mirrorId)).fetchOne(0, Integer.class);
-        return max == null ? 1 : max;
+        // Plain JDBC: mirror status reads with it (see PlainReads).
+        return PlainReads.single(dataSource, "SELECT coalesce(max(load_generation), 1) FROM " + CatalogConfig.SCHEMA
+                + ".snapshot_partitions WHERE mirror_id = ?", rs -> rs.getInt(1), mirrorId);
     }
 
     /** Rows copied by every load of the mirror, resyncs included. */
     public long rowsCopiedInAllLoads(long mirrorId) {
-        return dsl.select(DSL.coalesce(DSL.sum(SNAPSHOT_PARTITIONS.ROWS_COPIED), java.math.BigDecimal.ZERO))
+        return dsl().select(DSL.coalesce(DSL.sum(SNAPSHOT_PARTITIONS.ROWS_COPIED), java.math.BigDecimal.ZERO))
                 .from(SNAPSHOT_PARTITIONS)
                 .where(SNAPSHOT_PARTITIONS.MIRROR_ID.eq(mirrorId))
                 .fetchSingle().value1().longValue();
@@ -104,7 +118,7 @@ public final class SnapshotPartitionRepository {
 
     /** Forgets a load's partitions, for a resync that starts a new generation from scratch. */
     public int deleteLoad(long mirrorId, int generation) {
-        return dsl.deleteFrom(SNAPSHOT_PARTITIONS).where(load(mirrorId, generation)).execute();
+        return dsl().deleteFrom(SNAPSHOT_PARTITIONS).where(load(mirrorId, generation)).execute();
     }
 
     /**
@@ -112,7 +126,7 @@ public final class SnapshotPartitionRepository {
      * later, it is planned and copied afresh.
      */
     public int deleteTable(long mirrorId, int generation, String table) {
-        return dsl.deleteFrom(SNAPSHOT_PARTITIONS)
+        return dsl().deleteFrom(SNAPSHOT_PARTITIONS)
                 .where(load(mirrorId, generation).and(SNAPSHOT_PARTITIONS.TABLE_NAME.eq(table))).execute();
     }
 

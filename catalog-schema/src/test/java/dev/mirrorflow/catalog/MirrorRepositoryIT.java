@@ -164,6 +164,24 @@ class MirrorRepositoryIT extends CatalogFixture {
         assertThat(catalog.mirrors().outcomes(m.id())).extracting(MirrorOutcome::runId, MirrorOutcome::finalPhase)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("run-1", MirrorPhase.FAILED),
                         org.assertj.core.groups.Tuple.tuple("run-2", MirrorPhase.TERMINATED));
+        // What status shows: the newest, every field as the full list reads it.
+        assertThat(catalog.mirrors().latestOutcome(m.id())).contains(catalog.mirrors().outcomes(m.id()).get(1));
+        assertThat(catalog.mirrors().latestOutcome(newMirror("mr_runs_none", "mr_src", "mr_dst").id())).isEmpty();
+    }
+
+    @Test
+    void shouldFindTheLiveIncarnationFirstThenTheNewestDroppedOne() {
+        MirrorRow first = newMirror("mr_again", "mr_src", "mr_dst");
+        catalog.mirrors().markDropped(first.id());
+        MirrorRow second = newMirror("mr_again", "mr_src", "mr_dst");
+        catalog.mirrors().recordPhase(second.id(), MirrorPhase.RUNNING, "streaming", null, null);
+
+        // Records compare every field: the lookup by name reads what the lookup by id reads.
+        assertThat(catalog.mirrors().findLatest("mr_again")).contains(catalog.mirrors().findById(second.id()).orElseThrow());
+        catalog.mirrors().markDropped(second.id());
+        assertThat(catalog.mirrors().findLatest("mr_again")).map(MirrorRow::id).contains(second.id());
+        assertThat(catalog.mirrors().findLatest("mr_again").orElseThrow().droppedAt()).isNotNull();
+        assertThat(catalog.mirrors().findLatest("mr_never")).isEmpty();
     }
 
     @Test

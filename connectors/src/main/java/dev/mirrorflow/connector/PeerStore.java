@@ -164,8 +164,15 @@ public final class PeerStore {
         }
     }
 
-    /** Decrypts a stored peer; {@code cipher} null means this process has no key. */
-    static PeerConfig open(StoredPeer stored, SecretCipher cipher) {
+    /**
+     * Decrypts a peer read from the catalog already (by {@link #find}), with {@link
+     * Connectors#standard()}'s codecs; {@code cipher} null means this process has no key. For a
+     * caller that reads on one thread and decrypts on another.
+     *
+     * @throws IllegalStateException when this version has no connector for its type
+     * @throws SecretDecryptionException as {@link #open(String)} does
+     */
+    public static PeerConfig open(StoredPeer stored, SecretCipher cipher) {
         return open(stored, cipher, Connectors.standard());
     }
 

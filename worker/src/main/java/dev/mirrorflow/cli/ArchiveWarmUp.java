@@ -111,12 +111,12 @@ final class ArchiveWarmUp {
 
     /**
      * The packages of the jar whose classes the commands load between them, beyond the ones above:
-     * mirrorflow's own, the PostgreSQL driver (logging in, the checks), the YAML parser (specs) and
-     * OpenTelemetry's API. Loaded without being initialised, they are only made ready for the
+     * mirrorflow's own, picocli (built from its sources, see worker/pom.xml), the PostgreSQL driver
+     * (logging in, the checks), the YAML parser (specs) and OpenTelemetry's API. Loaded without being initialised, they are only made ready for the
      * archive: a mirror create after an archive that a ping made read ~860 classes from the jar.
      */
-    static final List<String> JAR_PACKAGES = List.of("dev/mirrorflow/", "org/postgresql/", "org/yaml/snakeyaml/",
-            "io/opentelemetry/api/", "io/opentelemetry/context/");
+    static final List<String> JAR_PACKAGES = List.of("dev/mirrorflow/", "picocli/", "org/postgresql/",
+            "org/yaml/snakeyaml/", "io/opentelemetry/api/", "io/opentelemetry/context/");
 
     /**
      * The packages of Temporal's client, gRPC, its Netty, protobuf and the JSON modules of

@@ -15,11 +15,11 @@ import picocli.CommandLine.Option;
 public final class CatalogOptions {
 
     @Option(names = "--catalog-url", paramLabel = "JDBC_URL",
-            defaultValue = "jdbc:postgresql://127.0.0.1:55432/mirrorflow",
+            defaultValue = DEFAULT_URL,
             description = "Catalog database (env MIRRORFLOW_CATALOG_URL). Default: ${DEFAULT-VALUE}")
     String catalogUrl;
 
-    @Option(names = "--catalog-user", paramLabel = "USER", defaultValue = "mirrorflow",
+    @Option(names = "--catalog-user", paramLabel = "USER", defaultValue = DEFAULT_USER,
             description = "Catalog user (env MIRRORFLOW_CATALOG_USER). Default: ${DEFAULT-VALUE}")
     String catalogUser;
 
@@ -27,6 +27,27 @@ public final class CatalogOptions {
             description = "File holding the catalog password (env MIRRORFLOW_CATALOG_PASSWORD_FILE); "
                     + "else env MIRRORFLOW_CATALOG_PASSWORD; else the dev environment's.")
     Path catalogPasswordFile;
+
+    static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:55432/mirrorflow";
+    static final String DEFAULT_USER = "mirrorflow";
+
+    /**
+     * The options a command line without any {@code --catalog-*} flag gets: from the environment,
+     * else the configuration file, else the defaults (as picocli fills them in through {@code
+     * defaults}).
+     *
+     * @throws IOException when the configuration file cannot be read
+     */
+    static CatalogOptions withoutFlags(EnvironmentDefaults defaults) throws IOException {
+        CatalogOptions options = new CatalogOptions();
+        String url = defaults.value("catalog-url");
+        String user = defaults.value("catalog-user");
+        String passwordFile = defaults.value("catalog-password-file");
+        options.catalogUrl = url != null ? url : DEFAULT_URL;
+        options.catalogUser = user != null ? user : DEFAULT_USER;
+        options.catalogPasswordFile = passwordFile != null ? Path.of(passwordFile) : null;
+        return options;
+    }
 
     /** The dev environment's catalog password, used when none is configured. */
     static final String DEV_PASSWORD = "mirrorflow";

@@ -1,7 +1,11 @@
 package dev.mirrorflow.cli;
 
 import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.CatalogConfig;
 import dev.mirrorflow.catalog.MirrorRow;
+import java.sql.Connection;
+import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Opens the catalog for one command and finds mirrors in it with user-facing errors. */
 final class CatalogSession {
@@ -14,10 +18,13 @@ final class CatalogSession {
 
     /**
      * For a command that uses the catalog from its main thread only and ends (it may write, in
-     * transactions of its own): one connection, no pool.
+     * transactions of its own): one connection, no pool, logged in to while the command line was
+     * parsed when the settings allowed it (see {@link CatalogPrefetch}).
      */
-    static Catalog openToRead(ConnectionOptions connection) {
-        return Catalog.openForOneCommand(connection.catalogConfig());
+    static Catalog openToRead(CommandSpec command, CatalogConfig config) {
+        Optional<Connection> prefetched = MirrorflowCommand.catalogPrefetch(command).take(config);
+        return prefetched.isPresent() ? Catalog.openForOneCommand(config, prefetched.get())
+                : Catalog.openForOneCommand(config);
     }
 
     /** The newest incarnation of a mirror, live or dropped: what status and history show. */

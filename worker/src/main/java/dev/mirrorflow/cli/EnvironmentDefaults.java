@@ -59,7 +59,16 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
         if (!(argSpec instanceof OptionSpec option) || !option.longestName().startsWith("--")) {
             return null;
         }
-        String key = option.longestName().substring(2);
+        return value(option.longestName().substring(2));
+    }
+
+    /**
+     * What the environment or the configuration file gives the long option {@code --<key>}, or
+     * null when neither sets it (the option's own default applies then).
+     *
+     * @throws IOException when the configuration file named by {@value #CONFIG_ENV} cannot be read
+     */
+    String value(String key) throws IOException {
         String fromEnv = environment.apply(environmentName(key));
         if (fromEnv != null && !fromEnv.isBlank()) {
             return fromEnv;
@@ -67,9 +76,10 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
         return fileProperties().getProperty(key);
     }
 
+    /** The configuration file's settings, read once; a file that cannot be read fails every call. */
     private Properties fileProperties() throws IOException {
         if (file == null) {
-            file = new Properties();
+            Properties read = new Properties();
             String path = environment.apply(CONFIG_ENV);
             if (path != null && !path.isBlank()) {
                 Path p = Path.of(path);
@@ -78,9 +88,10 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
                             + " cannot be read; fix the path or unset " + CONFIG_ENV);
                 }
                 try (Reader r = Files.newBufferedReader(p)) {
-                    file.load(r);
+                    read.load(r);
                 }
             }
+            file = read;
         }
         return file;
     }

@@ -3,6 +3,7 @@ package dev.mirrorflow.cli;
 import dev.mirrorflow.activities.CatalogPhases;
 import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
+import dev.mirrorflow.catalog.CdcBatch;
 import dev.mirrorflow.catalog.MirrorEvent;
 import dev.mirrorflow.catalog.MirrorOutcome;
 import dev.mirrorflow.catalog.MirrorPhase;
@@ -51,7 +52,7 @@ final class MirrorCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Catalog catalog = CatalogSession.openToRead(connection)) {
+            try (Catalog catalog = CatalogSession.openToRead(spec, connection.catalogConfig())) {
                 java.util.List<MirrorRow> mirrors = catalog.mirrors().listLive();
                 if (mirrors.isEmpty()) {
                     out.println("no mirrors; create one with: mirrorflow mirror create -f spec.yaml");
@@ -91,18 +92,20 @@ final class MirrorCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ArchiveWarmUp.startJooqInBackground();
             PrintWriter out = spec.commandLine().getOut();
             // Watching keeps the catalog open for as long as the user likes: the pool reconnects after
             // the catalog restarts, where one connection would end the watch.
-            try (Catalog catalog = watch ? CatalogSession.open(connection) : CatalogSession.openToRead(connection)) {
+            try (Catalog catalog = watch ? CatalogSession.open(connection)
+                    : CatalogSession.openToRead(spec, connection.catalogConfig())) {
                 while (true) {
                     MirrorRow mirror = CatalogSession.latestMirror(catalog, name);
                     // The source is asked while the rest of the catalog is read.
+                    CdcBatch.Totals stream = catalog.cdcBatches().totals(mirror.id());
                     java.util.function.Supplier<SourceLag> lag = mirror.isLive() && !mirror.phase().isTerminal()
-                            ? SourceLag.start(catalog, mirror, stateDir.resolve(), MirrorflowCommand.environment(spec))
+                            ? SourceLag.start(catalog, mirror, stream.lastPosition(), stateDir.resolve(),
+                                    MirrorflowCommand.environment(spec))
                             : null;
-                    MirrorStatusView view = MirrorStatusView.read(catalog, mirror, lag);
+                    MirrorStatusView view = MirrorStatusView.read(catalog, mirror, stream, lag);
                     if (json) {
                         out.println(CliJson.INDENTED.writeValueAsString(view.toJson()));
                     } else {

@@ -74,7 +74,7 @@ final class MirrorCreateCommand implements Callable<Integer> {
         // Connecting to Temporal is a good part of this command's time (gRPC's start): it runs beside
         // the catalog and the checks, and is waited for before the catalog is written.
         try (TemporalConnecting connecting = TemporalConnecting.start(connection.temporalSettings());
-                Catalog catalog = CatalogSession.openToRead(connection)) {
+                Catalog catalog = CatalogSession.openToRead(spec, connection.catalogConfig())) {
             MirrorSpec mirror = readFor(catalog, parsed, unreadable);
             CatalogSession.refuseDuringMaintenance(catalog, "create mirror " + mirror.name());
             if (catalog.mirrors().findLive(mirror.name()).isPresent()) {

@@ -39,16 +39,15 @@ record MirrorStatusView(
     static final int SCHEMA_CHANGES_SHOWN = 10;
 
     /**
+     * @param stream the mirror's batches so far, read first because the lag is measured from them
      * @param lag how far behind the source, asked last (see {@link SourceLag#start}), or null when
      *     not asked (ended mirrors)
      */
-    static MirrorStatusView read(Catalog catalog, MirrorRow mirror, java.util.function.Supplier<SourceLag> lag) {
+    static MirrorStatusView read(Catalog catalog, MirrorRow mirror, CdcBatch.Totals stream,
+            java.util.function.Supplier<SourceLag> lag) {
         int generation = catalog.snapshotPartitions().latestGeneration(mirror.id());
-        List<SnapshotPartition> partitions = catalog.snapshotPartitions().list(mirror.id(), generation);
-        Instant loadStarted = partitions.stream().map(SnapshotPartition::startedAt)
-                .filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
+        Instant loadStarted = catalog.snapshotPartitions().firstStarted(mirror.id(), generation).orElse(null);
         SnapshotPartition.Progress progress = catalog.snapshotPartitions().progress(mirror.id(), generation);
-        CdcBatch.Totals stream = catalog.cdcBatches().totals(mirror.id());
         Optional<MirrorOutcome> outcome = catalog.mirrors().latestOutcome(mirror.id());
         List<MirrorEvent> schemaChanges = oldestFirst(catalog.mirrors().schemaChanges(mirror.id(), SCHEMA_CHANGES_SHOWN));
         Optional<String> pendingEdit = pendingEdit(catalog, mirror);

@@ -44,9 +44,11 @@ public final class MirrorflowCommand implements Runnable {
     CommandSpec spec;
 
     private final Function<String, String> environment;
+    private final CatalogPrefetch catalogPrefetch;
 
-    private MirrorflowCommand(Function<String, String> environment) {
+    private MirrorflowCommand(Function<String, String> environment, CatalogPrefetch catalogPrefetch) {
         this.environment = Objects.requireNonNull(environment, "environment");
+        this.catalogPrefetch = Objects.requireNonNull(catalogPrefetch, "catalogPrefetch");
     }
 
     @Override
@@ -55,19 +57,58 @@ public final class MirrorflowCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        // Logging starts on this thread before any other runs: a connection pool's or a gRPC
+        preferP256KeyShares(System.getProperties());
+        Function<String, String> environment = System::getenv;
+        EnvironmentDefaults defaults = new EnvironmentDefaults(environment);
+        // Before logging's start, which the login does not need, so that the two run side by side.
+        CatalogPrefetch prefetch = CatalogPrefetch.start(args, defaults);
+        // Logging starts before any thread that may log runs: a connection pool's or a gRPC
         // thread's first log call during logging's start would otherwise be held and replayed,
         // with three lines of SLF4J warnings on stderr about it. A command that starts no other
         // thread leaves logging to start when something first logs, if anything does: starting
         // it is a good tenth of such a command's time.
-        if (!runsOnOneThread(args)) {
+        if (startsLoggingInBackground(args)) {
+            LoggingStart.inBackground(SourceLag::warmUp);
+        } else if (!runsOnOneThread(args)) {
             org.slf4j.LoggerFactory.getILoggerFactory();
         }
-        int exitCode = run(args, System::getenv);
+        int exitCode = run(args, environment, defaults, prefetch);
         if (ArchiveWarmUp.requested()) {
             ArchiveWarmUp.loadCommonClasses();
         }
         System.exit(exitCode);
+    }
+
+    /** {@value #NAMED_GROUPS_PROPERTY}: the key-exchange groups TLS offers, in order. */
+    static final String NAMED_GROUPS_PROPERTY = "jdk.tls.namedGroups";
+
+    /**
+     * JDK 17's default groups, with secp256r1 moved from second to first: what PostgreSQL servers
+     * use by default ({@code ssl_ecdh_curve = prime256v1}).
+     */
+    static final String P256_FIRST = "secp256r1,x25519,secp384r1,secp521r1,x448,ffdhe2048,ffdhe3072,ffdhe4096,"
+            + "ffdhe6144,ffdhe8192";
+
+    /**
+     * Offers secp256r1 first in every TLS handshake, unless the user set the groups: JDK 17 sends key
+     * shares for its first two groups, x25519 and secp256r1, and computing both in a JVM that has
+     * just started (the CLI's) cost each TLS login ~0.1 s of CPU, while a PostgreSQL server takes
+     * secp256r1 anyway. With it first, one key share is sent. A server that wants another group
+     * still gets it (one more round trip).
+     */
+    static void preferP256KeyShares(java.util.Properties system) {
+        if (system.getProperty(NAMED_GROUPS_PROPERTY) == null) {
+            system.setProperty(NAMED_GROUPS_PROPERTY, P256_FIRST);
+        }
+    }
+
+    /**
+     * mirror status (but --watch, which uses a pool) logs nothing on its main thread, and its one
+     * other thread that may log, the one asking the source, waits for logging (see {@link LoggingStart}).
+     */
+    static boolean startsLoggingInBackground(String[] args) {
+        return args.length >= 2 && args[0].equals("mirror") && args[1].equals("status")
+                && !java.util.Arrays.asList(args).contains("--watch");
     }
 
     /** mirror list and peer list read the catalog over one connection and start no thread. */
@@ -81,7 +122,17 @@ public final class MirrorflowCommand implements Runnable {
 
     /** Runs the CLI with the given environment; the exit code is returned, not used. */
     public static int run(String[] args, Function<String, String> environment) {
-        return commandLine(environment, args).execute(args);
+        EnvironmentDefaults defaults = new EnvironmentDefaults(environment);
+        return run(args, environment, defaults, CatalogPrefetch.start(args, defaults));
+    }
+
+    private static int run(String[] args, Function<String, String> environment, EnvironmentDefaults defaults,
+            CatalogPrefetch prefetch) {
+        try {
+            return commandLine(environment, defaults, prefetch, args).execute(args);
+        } finally {
+            prefetch.discard();
+        }
     }
 
     /**
@@ -106,10 +157,15 @@ public final class MirrorflowCommand implements Runnable {
      * (see {@link CommandTree}), the whole tree when {@code args} is null.
      */
     static CommandLine commandLine(Function<String, String> environment, String[] args) {
-        CommandLine cl = new CommandLine(new MirrorflowCommand(environment));
+        return commandLine(environment, new EnvironmentDefaults(environment), CatalogPrefetch.none(), args);
+    }
+
+    private static CommandLine commandLine(Function<String, String> environment, EnvironmentDefaults defaults,
+            CatalogPrefetch prefetch, String[] args) {
+        CommandLine cl = new CommandLine(new MirrorflowCommand(environment, prefetch));
         CommandTree.addSubcommands(cl, args);
         // Set after the tree is built: picocli applies these to the subcommands present when called.
-        cl.setDefaultValueProvider(new EnvironmentDefaults(environment));
+        cl.setDefaultValueProvider(defaults);
         cl.setExecutionExceptionHandler(MirrorflowCommand::handle);
         cl.setParameterExceptionHandler(MirrorflowCommand::usageError);
         cl.setExecutionStrategy(MirrorflowCommand::executeKnownCommand);
@@ -171,6 +227,11 @@ public final class MirrorflowCommand implements Runnable {
         return ((MirrorflowCommand) subcommand.root().userObject()).environment;
     }
 
+    /** The catalog login started before the command line was parsed (see {@link CatalogPrefetch}). */
+    static CatalogPrefetch catalogPrefetch(CommandSpec subcommand) {
+        return ((MirrorflowCommand) subcommand.root().userObject()).catalogPrefetch;
+    }
+
     /**
      * The one place where failures become exit codes: what a user can fix is one line on
      * stderr; anything else is one line too, with the detail in the log.
@@ -193,6 +254,7 @@ public final class MirrorflowCommand implements Runnable {
             err.println("mirrorflow: " + e.getMessage());
             return FAILURE;
         }
+        LoggingStart.await();
         org.slf4j.LoggerFactory.getLogger(MirrorflowCommand.class).debug("command failed", e);
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
         err.println("mirrorflow: " + m + " (" + e.getClass().getSimpleName() + "; run with MIRRORFLOW_LOG_LEVEL=debug for details)");

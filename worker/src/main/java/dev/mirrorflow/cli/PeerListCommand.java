@@ -35,7 +35,7 @@ final class PeerListCommand implements Callable<Integer> {
     @Override
     public Integer call() throws JsonProcessingException {
         List<PeerSummary> peers;
-        try (Catalog catalog = Catalog.openForOneCommand(catalogOptions.catalogConfig())) {
+        try (Catalog catalog = CatalogSession.openToRead(spec, catalogOptions.catalogConfig())) {
             peers = new PeerStore(catalog.peers()).list();
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -6,11 +6,12 @@ import java.util.function.Supplier;
 import dev.mirrorflow.activities.MirrorSpecJson;
 import dev.mirrorflow.catalog.Catalog;
 import dev.mirrorflow.catalog.MirrorRow;
-import dev.mirrorflow.cli.spec.MirrorSpecParser;
+import dev.mirrorflow.catalog.StoredPeer;
 import dev.mirrorflow.connector.Connectors;
 import dev.mirrorflow.connector.Lag;
 import dev.mirrorflow.connector.PeerConfig;
 import dev.mirrorflow.connector.PeerStore;
+import dev.mirrorflow.connector.UnknownPeerException;
 import dev.mirrorflow.model.MirrorSpec;
 import dev.mirrorflow.worker.SecretKeySource;
 import java.nio.file.Path;
@@ -25,30 +26,53 @@ import java.util.function.Function;
 record SourceLag(Long bytes, Long seconds, String unavailableBecause, String position) {
 
     /**
-     * Starts measuring the lag: what it needs from the catalog is read here, on the caller's
-     * thread (a command's catalog connection is not shared between threads); the source is asked
-     * on a thread of its own, so that the caller reads the rest of the catalog meanwhile. The
-     * supplier waits for the answer.
+     * Starts measuring the lag: what it needs from the catalog (the source peer's row) is read
+     * here, on the caller's thread (a command's catalog connection is not shared between threads);
+     * the key, the decryption and the question to the source run on a thread of their own, so that
+     * the caller reads the rest of the catalog meanwhile. The supplier waits for the answer.
+     *
+     * @param applied the position of the mirror's last applied batch, or null before the first
      */
-    static Supplier<SourceLag> start(Catalog catalog, MirrorRow mirror, Path stateDir,
+    static Supplier<SourceLag> start(Catalog catalog, MirrorRow mirror, String applied, Path stateDir,
             Function<String, String> environment) {
-        MirrorSpec spec;
-        PeerConfig peer;
-        String applied;
+        StoredPeer stored;
         try {
-            spec = MirrorSpecJson.read(mirror.spec());
-            peer = new PeerStore(catalog.peers(),
-                    new SecretKeySource(stateDir, environment).existing().orElse(null)).open(spec.source());
-            applied = catalog.cdcBatches().totals(mirror.id()).lastPosition();
+            stored = catalog.peers().find(mirror.sourcePeer())
+                    .orElseThrow(() -> new UnknownPeerException(mirror.sourcePeer()));
         } catch (Exception e) {
             SourceLag unreachable = unreachable(e);
             return () -> unreachable;
         }
         CompletableFuture<SourceLag> answer = new CompletableFuture<>();
-        Thread asking = new Thread(() -> answer.complete(of(peer, spec, applied)), "mirrorflow-cli-source-lag");
+        Thread asking = new Thread(() -> {
+            // The source's connector may log; logging may still be starting on another thread.
+            LoggingStart.await();
+            SourceLag lag;
+            try {
+                MirrorSpec spec = MirrorSpecJson.read(mirror.spec());
+                PeerConfig peer = PeerStore.open(stored,
+                        new SecretKeySource(stateDir, environment).existing().orElse(null));
+                lag = of(peer, spec, applied);
+            } catch (Exception | LinkageError e) {
+                lag = unreachable(e);
+            }
+            answer.complete(lag);
+        }, "mirrorflow-cli-source-lag");
         asking.setDaemon(true);
         asking.start();
         return answer::join;
+    }
+
+    /**
+     * A stored spec of the smallest kind: reading one first makes the spec reader (its
+     * deserializers, built on first use) ready before a command needs it.
+     */
+    static final String WARM_UP_SPEC = "{\"name\": \"m\", \"source\": \"a\", \"destination\": \"b\","
+            + " \"tables\": [{\"source\": \"public.t\", \"destination\": \"public.t\"}]}";
+
+    /** Readies the spec reader that measuring the lag starts with (see {@link LoggingStart}). */
+    static void warmUp() {
+        MirrorSpecJson.read(WARM_UP_SPEC);
     }
 
     private static SourceLag of(PeerConfig peer, MirrorSpec spec, String applied) {
