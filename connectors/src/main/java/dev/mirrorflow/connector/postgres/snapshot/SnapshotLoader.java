@@ -41,7 +41,9 @@ public final class SnapshotLoader {
 
     /** See {@link PartitionedLoader#plan}. */
     public List<SnapshotPartition> plan(SnapshotLoad load, List<TableLoad> tables) {
-        try (BlockRanges transfers = transfers(load, tables, Optional.empty())) {
+        // Planning copies nothing, so it has no copier: a copier without the snapshot's name would
+        // warn that the load reads fresh snapshots when the run after it imports the exported one.
+        try (BlockRanges transfers = new BlockRanges(load, tables, false, null, source, destination, options)) {
             return loader.plan(load, tables, transfers);
         }
     }

@@ -125,6 +125,30 @@ class SnapshotLoaderIT extends SnapshotFixture {
     }
 
     @Test
+    void shouldWarnOfNothingWhenTheLoadPlannedFirstReadsTheExportedSnapshot() throws Exception {
+        createOrders(20_000);
+        SnapshotLoad load = newLoad();
+        Logger snapshotLog = (Logger) LoggerFactory.getLogger(ExportedSnapshot.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        snapshotLog.addAppender(logged);
+        SnapshotLoadResult result;
+        try (Connection source = sourceDatabase.connect(); PlainExport export = new PlainExport()) {
+            // As a PostgreSQL source's load does: plan, then run at the exported snapshot.
+            SnapshotLoader loader = loader(2, 5_000);
+            loader.plan(load, List.of(ordersLoad(source)));
+            result = loader.run(load, List.of(ordersLoad(source)), Optional.of(export.snapshotName),
+                    SnapshotProgressListener.NONE, () -> false);
+        } finally {
+            snapshotLog.detachAppender(logged);
+        }
+
+        assertThat(result.isComplete()).isTrue();
+        assertThat(result.partitions()).allSatisfy(p -> assertThat(p.exportedSnapshot()).isTrue());
+        assertThat(logged.list).as("warnings about the snapshot").noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
+    }
+
+    @Test
     void shouldFinishWithFreshSnapshotsWhenTheExportingConnectionDies() throws Exception {
         createOrders(60_000);
         SnapshotLoad load = newLoad();
