@@ -122,5 +122,25 @@ class LauncherIT {
         assertThat(launch(Map.of(), "--version").exit()).isZero();
         assertThat(Files.getLastModifiedTime(archive).toMillis()).isGreaterThan(before);
         assertThat(launch(Map.of("MIRRORFLOW_JAVA_OPTS", "-Xshare:on"), "--version").exit()).isZero();
+
+        // A flight recording (or a Java agent) hooks class loading, and with an archive made by a
+        // command that logged in to the catalog, JDK 17 crashed (SIGSEGV in
+        // check_shared_class_file_load_hook, exit 134) loading the driver's classes from it, every
+        // time: such a command runs without the archive.
+        try (ScratchDatabase catalog = ScratchDatabase.create("mirrorflow_launcher_jfr")) {
+            Map<String, String> env = Map.of("MIRRORFLOW_CATALOG_URL", ScratchDatabase.SERVER_URL + catalog.name(),
+                    "MIRRORFLOW_CATALOG_USER", ScratchDatabase.USER, "MIRRORFLOW_CATALOG_PASSWORD", ScratchDatabase.PASSWORD);
+            Thread.sleep(1_100);
+            Files.setLastModifiedTime(target.resolve("mirrorflow.jar"),
+                    java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+            assertThat(launch(env, "peer", "list").exit()).isZero();
+            for (String variable : List.of("MIRRORFLOW_JAVA_OPTS", "JAVA_TOOL_OPTIONS")) {
+                Map<String, String> recording = new java.util.HashMap<>(env);
+                recording.put(variable, "-XX:StartFlightRecording=filename=" + checkout.resolve(variable + ".jfr"));
+                Run recorded = launch(recording, "peer", "list");
+                assertThat(recorded.exit()).as("%s: %s", variable, recorded.err()).isZero();
+                assertThat(recorded.out()).contains("no peers yet");
+            }
+        }
     }
 }
