@@ -98,6 +98,9 @@ final class ArchiveWarmUp {
             // What mirror create does with a spec beyond loading classes: parse it, and store it as JSON.
             dev.mirrorflow.activities.MirrorSpecJson.write(dev.mirrorflow.cli.spec.MirrorSpecParser.parse(
                     "name: m\nsource: a\ndestination: b\ntables:\n  - source: public.t\n", "warm-up.yaml"));
+            // What mirror status's lag and the worker do with a stored spec: read it back (Jackson's
+            // deserializers, ~70 classes a status after an archive that mirror list made read from the jar).
+            SourceLag.warmUp();
             // None outside a jar (the unit tests): LauncherIT holds the archive to it.
             loadPackages(JAR_PACKAGES);
             loadPackagesOnly(TEMPORAL_PACKAGES);
