@@ -120,6 +120,54 @@ public final class Catalog implements AutoCloseable {
         return new Catalog(ds, connection);
     }
 
+    /** No mirror has this name: a space is not allowed in one. */
+    private static final String WARM_UP_NAME = "mirrorflow warm-up";
+
+    /** Ends {@link #warmUp}'s transaction by rolling it back. */
+    private static final class WarmUpRollback extends RuntimeException {
+        WarmUpRollback() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Runs the kinds of statement a worker's first activities run (jOOQ's reads of mirrors and
+     * events, a transaction that updates, the pool's and the driver's paths), so that they are
+     * ready before a first mirror waits for them: read-only, and the one update matches no row and
+     * is rolled back. Against the catalog's pool; a failure is the caller's to ignore.
+     */
+    public void warmUp() {
+        mirrors().findLive(WARM_UP_NAME);
+        mirrors().findLatest(WARM_UP_NAME);
+        mirrors().hasPhaseChange(-1, WARM_UP_NAME);
+        mirrors().history(-1, 1);
+        cdcBatches().totals(-1);
+        // The insert of an event is rendered, not run (no mirror has the id).
+        var events = dev.mirrorflow.catalog.jooq.Tables.MIRROR_EVENTS;
+        var insert = dsl().insertInto(events)
+                .set(events.MIRROR_ID, -1L)
+                .set(events.KIND, MirrorEvent.Kind.PHASE.name())
+                .set(events.PHASE, MirrorPhase.SETUP.name())
+                .set(events.REASON, WARM_UP_NAME)
+                .set(events.ERROR, (String) null)
+                .set(events.DETAILS, org.jooq.JSONB.valueOf("{}"))
+                .set(events.IDEMPOTENCY_KEY, WARM_UP_NAME)
+                .onConflictDoNothing();
+        insert.getSQL();
+        insert.getBindValues();
+        try {
+            dsl().transaction(tx -> {
+                tx.dsl().update(dev.mirrorflow.catalog.jooq.Tables.MIRRORS)
+                        .set(dev.mirrorflow.catalog.jooq.Tables.MIRRORS.UPDATED_AT, DSL.currentOffsetDateTime())
+                        .where(dev.mirrorflow.catalog.jooq.Tables.MIRRORS.ID.eq(-1L))
+                        .execute();
+                throw new WarmUpRollback();
+            });
+        } catch (WarmUpRollback expected) {
+            // Nothing was changed.
+        }
+    }
+
     public synchronized DSLContext dsl() {
         if (dsl == null) {
             dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));

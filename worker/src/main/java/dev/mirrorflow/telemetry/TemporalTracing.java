@@ -43,8 +43,35 @@ public final class TemporalTracing {
                 .build();
     }
 
+    /**
+     * The workflow id of the worker's warm-up at its start (a replayed first task of a made-up
+     * mirror, {@code worker.WorkerWarmUp}): no workflow anybody ran, so it gets no spans.
+     */
+    public static final String WARM_UP_WORKFLOW_ID = "mirrorflow-warm-up";
+
     public WorkerInterceptor workerInterceptor() {
-        return new OpenTracingWorkerInterceptor(options);
+        OpenTracingWorkerInterceptor tracing = new OpenTracingWorkerInterceptor(options);
+        return new WorkerInterceptor() {
+            @Override
+            public io.temporal.common.interceptors.WorkflowInboundCallsInterceptor interceptWorkflow(
+                    io.temporal.common.interceptors.WorkflowInboundCallsInterceptor next) {
+                return WARM_UP_WORKFLOW_ID.equals(io.temporal.workflow.Workflow.getInfo().getWorkflowId()) ? next
+                        : tracing.interceptWorkflow(next);
+            }
+
+            @Override
+            public io.temporal.common.interceptors.ActivityInboundCallsInterceptor interceptActivity(
+                    io.temporal.common.interceptors.ActivityInboundCallsInterceptor next) {
+                return tracing.interceptActivity(next);
+            }
+
+            @Override
+            public io.temporal.common.interceptors.NexusOperationInboundCallsInterceptor interceptNexusOperation(
+                    io.nexusrpc.handler.OperationContext context,
+                    io.temporal.common.interceptors.NexusOperationInboundCallsInterceptor next) {
+                return tracing.interceptNexusOperation(context, next);
+            }
+        };
     }
 
     public WorkflowClientInterceptor clientInterceptor() {

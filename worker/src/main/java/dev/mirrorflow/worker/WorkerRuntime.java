@@ -177,6 +177,8 @@ public final class WorkerRuntime implements AutoCloseable {
                     LAST_SEEN_INTERVAL_SECONDS, LAST_SEEN_INTERVAL_SECONDS, TimeUnit.SECONDS);
 
             factory.start();
+            // The first workflow task of a fresh worker's first mirror is ~20x slower than the next.
+            WorkerWarmUp.inBackground(worker, temporal.client().getOptions().getDataConverter(), catalog);
             log.info("worker {} (version {}, instance id from {}) polling task queue '{}' on {} namespace '{}'{}",
                     identity, version, instanceId.source(), temporalSettings.taskQueue(),
                     temporalSettings.address(), temporalSettings.namespace(),
